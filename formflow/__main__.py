@@ -1,0 +1,5 @@
+"""`python -m formflow` runs the command line."""
+
+from formflow.cli import main
+
+main()

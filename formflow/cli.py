@@ -1,0 +1,187 @@
+"""The command line: thin click commands over the library.
+
+Each command parses its options, calls one library function and turns `FormflowError` into a
+clean exit. Heavy libraries (pypdf, reportlab, pdfplumber, python-docx, watchdog) are imported
+inside the commands, never at module level, so `formflow --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from formflow import __version__
+from formflow.config import Settings, describe_settings, load_settings
+from formflow.errors import FormflowError
+
+
+class Context:
+    """Settings are loaded on first use, so `--help` never reads a file."""
+
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+        return self._settings
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="formflow")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: ./formflow.toml or $FORMFLOW_CONFIG; none needed).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """formflow: the paperwork of the Danish employee development interview (MUS).
+
+    Renders the preparation and agreement forms, reads them back from whatever program filled
+    them, files them into personnel folders and carries last year's agreement over into next
+    year's preparation form.
+    """
+    ctx.obj = Context(config)
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+
+@cli.group()
+def forms() -> None:
+    """Render the MUS forms and build an organisation's own."""
+
+
+@forms.command("render")
+@click.argument("kind")
+@click.option(
+    "--year", type=click.IntRange(2000, 2100), required=True, help="MUS year shown in the title."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "docx", "both"]),
+    default="both",
+    show_default=True,
+    help="File format(s) to write.",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON object of contract keys -> values to pre-fill.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write into.",
+)
+@pass_context
+def forms_render(
+    ctx: Context, kind: str, year: int, fmt: str, data: Path | None, out_dir: Path
+) -> None:
+    """Render form KIND (preparation, agreement or an own definition), blank or pre-filled."""
+    from formflow.forms.library import load_definition
+    from formflow.forms.render import render_files
+
+    definition = load_definition(kind, ctx.settings)
+    values = _load_json_object(data) if data else {}
+    formats = ["pdf", "docx"] if fmt == "both" else [fmt]
+    for path in render_files(definition, year, values, formats, out_dir):
+        click.echo(str(path))
+
+
+@forms.command("list")
+@pass_context
+def forms_list(ctx: Context) -> None:
+    """List the form definitions available (built-in and the organisation's own)."""
+    from formflow.forms.library import available_definitions, load_definition
+
+    for name in available_definitions(ctx.settings):
+        definition = load_definition(name, ctx.settings)
+        click.echo(
+            f"{name:28} {definition.kind:12} {len(definition.fields):4} fields  "
+            f"{definition.subtitle}"
+        )
+
+
+@forms.command("fields")
+@click.argument("kind")
+@pass_context
+def forms_fields(ctx: Context, kind: str) -> None:
+    """List the field keys, types and Danish labels of form KIND (the contract)."""
+    from formflow.forms.library import load_definition
+
+    definition = load_definition(kind, ctx.settings)
+    for spec in definition.fields:
+        row = f" [{spec.row}]" if spec.row else ""
+        click.echo(f"{spec.key:36} {spec.type:10} {spec.label}{row}")
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@cli.command("settings")
+@click.option("--defaults", is_flag=True, help="Print every setting with its default as TOML.")
+@pass_context
+def settings_command(ctx: Context, defaults: bool) -> None:
+    """Show the settings in force (or all defaults, documented, as a formflow.toml)."""
+    if defaults:
+        section = ""
+        for key, default, help_text in describe_settings():
+            head, _, name = key.rpartition(".")
+            if head != section:
+                section = head
+                click.echo(f"\n[{head}]")
+            click.echo(f"# {help_text}\n{name} = {default}")
+        return
+    settings = ctx.settings
+    for key, _, _ in describe_settings():
+        value: Any = settings
+        for part in key.split("."):
+            value = getattr(value, part)
+        click.echo(f"{key} = {value}")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _load_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.BadParameter(f"{path}: {error}", param_hint="--data") from error
+    if not isinstance(data, dict):
+        raise click.BadParameter(
+            f"{path}: expected a JSON object of field keys", param_hint="--data"
+        )
+    return data
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except FormflowError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)

@@ -1,0 +1,245 @@
+"""Settings: one frozen object, read once from `formflow.toml` at the edge.
+
+Every setting has a default, so formflow runs with no file at all (local `inbox/` and
+`archive/`). A `formflow.toml` in the working folder (or the file named by `--config` or the
+`FORMFLOW_CONFIG` environment variable) overrides any of them. Relative paths in the file are
+relative to the file's folder. Unknown keys are refused, so a typo never silently keeps a
+default. Every field's `help` is the documentation: `formflow settings` prints it and the
+README's reference is checked against it by a test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from formflow.errors import SettingsError
+
+CONFIG_FILE = "formflow.toml"
+SIGNATURE_KINDS = ("digital", "drawn", "typed")
+
+
+def _setting(default: Any, help: str) -> Any:
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class FormsSettings:
+    """[forms]: the forms an organisation hands out."""
+
+    categories: list[dict[str, str]] = _setting(
+        [],
+        "Goal categories replacing seed 004's four, as a list of {key, label} tables; keys are "
+        "[a-z]+. Empty: Faglig udvikling, Personlig udvikling, Hjælp til salg, Hjælp til andre "
+        "dele af firmaet.",
+    )
+    goal_rows: int = _setting(
+        0, "Rows per goal category in the goal tables; 0 keeps the form's own."
+    )
+    plan_rows: int = _setting(
+        0, "Rows in the development plan (and last year's plan); 0 keeps the form's own."
+    )
+    directory: str = _setting(
+        "", "Folder with the organisation's own form definitions (from `formflow forms new`)."
+    )
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """[watch]: how the inbox is watched."""
+
+    stability_seconds: float = _setting(
+        2.0, "A file is taken once its size and modification time stayed unchanged this long."
+    )
+    poll_seconds: float = _setting(
+        5.0, "Interval of `--polling` (for network shares, where file events never arrive)."
+    )
+    rescan_seconds: float = _setting(
+        60.0, "Full rescan of the inbox this often; the rescan is the source of truth."
+    )
+    workers: int = _setting(2, "Forms parsed at the same time (worker processes).")
+    rejected_folder: str = _setting(
+        "afvist",
+        "Folder inside the inbox where rejected forms go back, with a .txt explaining why.",
+    )
+    held_folder: str = _setting(
+        "til-afklaring",
+        "Folder inside the inbox for forms a person must decide on (unknown employee number, "
+        "number and name disagree with the archive).",
+    )
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    """[limits]: what a dropped file may cost."""
+
+    max_file_mb: float = _setting(50.0, "Largest file accepted, in MB.")
+    max_pages: int = _setting(50, "Most pages a PDF form may have.")
+    parse_timeout_seconds: float = _setting(60.0, "Time limit for reading one file.")
+    parse_memory_mb: int = _setting(1024, "Memory limit of the worker process reading one file.")
+    docx_max_unpacked_mb: float = _setting(
+        100.0, "Largest declared unpacked size of a DOCX (zip bombs are refused before reading)."
+    )
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """[validation]: the deadlines and windows of seed 004."""
+
+    preparation_deadline_days: int = _setting(
+        7, "The preparation form is due this many days before the meeting (later: a warning)."
+    )
+    agreement_deadline_days: int = _setting(
+        7, "The agreement is due this many days after the meeting (later: a warning)."
+    )
+    next_meeting_max_months: int = _setting(
+        13, "The next meeting must fall within this many months after the meeting."
+    )
+
+
+@dataclass(frozen=True)
+class SignatureSettings:
+    """[signatures]: which kinds of signature each role may use."""
+
+    leader: list[str] = _setting(
+        list(SIGNATURE_KINDS), "Accepted kinds for the leader: digital, drawn, typed."
+    )
+    employee: list[str] = _setting(
+        list(SIGNATURE_KINDS), "Accepted kinds for the employee: digital, drawn, typed."
+    )
+    trust_roots: list[str] = _setting(
+        [], "PEM or DER files of the certificate authorities trusted for digital signatures."
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of formflow's settings."""
+
+    inbox: Path = _setting(Path("inbox"), "The shared folder employees drop forms into.")
+    archive: Path = _setting(Path("archive"), "The personnel folders, the index and the audit log.")
+    roster: Path = _setting(
+        Path("employees.csv"),
+        "Optional roster (number,name,leader) so `formflow status` lists who sent nothing.",
+    )
+    forms: FormsSettings = field(default_factory=FormsSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
+    signatures: SignatureSettings = field(default_factory=SignatureSettings)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from `path`, `$FORMFLOW_CONFIG` or `./formflow.toml`; defaults if none exists."""
+    explicit = path or (
+        Path(os.environ["FORMFLOW_CONFIG"]) if "FORMFLOW_CONFIG" in os.environ else None
+    )
+    candidate = explicit or Path(CONFIG_FILE)
+    if not candidate.exists():
+        if explicit:
+            raise SettingsError(f"settings file not found: {explicit}")
+        return Settings()
+    try:
+        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{candidate}: {error}") from error
+    return settings_from_dict(data, base=candidate.resolve().parent)
+
+
+def settings_from_dict(data: dict[str, Any], base: Path | None = None) -> Settings:
+    """Build Settings from parsed TOML; relative paths are taken relative to `base`."""
+    settings = _build(Settings, data, "")
+    if base is not None:
+        settings = settings.replace(
+            **{name: base / getattr(settings, name) for name in ("inbox", "archive", "roster")}
+        )
+    _check(settings)
+    return settings
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise SettingsError(f"[{prefix.rstrip('.')}] must be a table")
+    hints = get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(prefix + k for k in unknown)}")
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        kind = hints[name]
+        if dataclasses.is_dataclass(kind):
+            values[name] = _build(kind, value, f"{prefix}{name}.")  # type: ignore[arg-type]
+        else:
+            values[name] = _coerce(kind, value, prefix + name)
+    return cls(**values)
+
+
+def _coerce(kind: Any, value: Any, name: str) -> Any:
+    if kind is Path:
+        if not isinstance(value, str):
+            raise SettingsError(f"{name} must be a path (a string)")
+        return Path(value)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    origin = getattr(kind, "__origin__", kind)
+    if not isinstance(value, origin) or (isinstance(value, bool) and origin is not bool):
+        raise SettingsError(f"{name} must be of type {getattr(origin, '__name__', origin)}")
+    return value
+
+
+def _check(settings: Settings) -> None:
+    for role in ("leader", "employee"):
+        kinds = getattr(settings.signatures, role)
+        wrong = [k for k in kinds if k not in SIGNATURE_KINDS]
+        if wrong:
+            raise SettingsError(
+                f"signatures.{role}: unknown kind(s) {', '.join(wrong)}; "
+                f"use {', '.join(SIGNATURE_KINDS)}"
+            )
+    for category in settings.forms.categories:
+        key = category.get("key", "") if isinstance(category, dict) else ""
+        if not (isinstance(key, str) and key.isascii() and key.isalpha() and key.islower()):
+            raise SettingsError(f"forms.categories: key {key!r} must be lowercase letters a-z")
+        if not category.get("label"):
+            raise SettingsError(f"forms.categories: category {key!r} needs a label")
+    if settings.watch.workers < 1:
+        raise SettingsError("watch.workers must be at least 1")
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(dotted key, default, help) for every setting: the documentation of formflow.toml."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(cls: type, prefix: str) -> None:
+        hints = get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if dataclasses.is_dataclass(hints[f.name]):
+                walk(hints[f.name], f"{prefix}{f.name}.")
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
+            rows.append((prefix + f.name, _toml_value(default), f.metadata["help"]))
+
+    walk(Settings, "")
+    return rows
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, Path):
+        return f'"{value}"'
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)

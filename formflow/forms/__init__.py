@@ -1,0 +1,1 @@
+"""The MUS forms: definitions loaded from `forms/*.toml` and their rendering to PDF and DOCX."""

@@ -1,0 +1,92 @@
+"""Where form definitions live and how they are loaded (the I/O side of `definition`).
+
+The built-in definitions are the project's `forms/` folder (packaged as `formflow/_forms` in a
+wheel). An organisation's own definitions, made by `formflow forms new`, live in the folder
+named by the `forms.directory` setting and are found by name before the built-in ones.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from formflow.config import Settings
+from formflow.errors import DefinitionError
+from formflow.forms.definition import (
+    Category,
+    FormDefinition,
+    Overrides,
+    QuestionBank,
+    parse_definition,
+    parse_question_bank,
+)
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def builtin_forms_dir() -> Path:
+    """The built-in `forms/` folder: beside the package in a checkout, inside it in a wheel."""
+    for candidate in (_PACKAGE.parent / "forms", _PACKAGE / "_forms"):
+        if (candidate / "common.toml").is_file():
+            return candidate
+    raise DefinitionError("the built-in form definitions (forms/common.toml) are missing")
+
+
+@lru_cache(maxsize=4)
+def question_bank() -> QuestionBank:
+    return parse_question_bank(_read(builtin_forms_dir() / "questions.toml"))
+
+
+def overrides_from(settings: Settings) -> Overrides:
+    return Overrides(
+        categories=tuple(Category(c["key"], c["label"]) for c in settings.forms.categories),
+        goal_rows=settings.forms.goal_rows,
+        plan_rows=settings.forms.plan_rows,
+    )
+
+
+def definition_path(name: str, settings: Settings | None = None) -> Path:
+    """The TOML file of definition `name` (an organisation's own first, then the built-in)."""
+    folders = []
+    if settings is not None and settings.forms.directory:
+        folders.append(Path(settings.forms.directory))
+    folders.append(builtin_forms_dir())
+    for folder in folders:
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return path
+    known = ", ".join(available_definitions(settings))
+    raise DefinitionError(f"no form definition named {name!r} (known: {known})")
+
+
+def available_definitions(settings: Settings | None = None) -> list[str]:
+    folders = [builtin_forms_dir()]
+    if settings is not None and settings.forms.directory:
+        folders.append(Path(settings.forms.directory))
+    names = {p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml")} - {
+        "common",
+        "questions",
+    }
+    return sorted(names)
+
+
+def load_definition(name: str, settings: Settings | None = None) -> FormDefinition:
+    """The expanded definition `name` ("preparation", "agreement" or an organisation's own)."""
+    settings = settings or Settings()
+    return _load(definition_path(name, settings), overrides_from(settings))
+
+
+@lru_cache(maxsize=32)
+def _load(path: Path, overrides: Overrides) -> FormDefinition:
+    common = _read(builtin_forms_dir() / "common.toml")
+    try:
+        return parse_definition(_read(path), common, question_bank(), path.stem, overrides)
+    except (KeyError, TypeError, ValueError) as error:
+        raise DefinitionError(f"{path.name}: malformed definition ({error!r})") from error
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DefinitionError(f"cannot read {path}: {error}") from error

@@ -1,0 +1,72 @@
+"""Crash-safe file writing: every file formflow writes appears whole or not at all.
+
+Write a temp file in the target folder, fsync it, rename it over the target, fsync the folder
+(borg's SaveFile). A crash at any point leaves either the old state or the new one, never a
+partial file under the final name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create `path` and missing parents with mode 0700 (personnel data is confidential)."""
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is masked by the umask
+    if missing:
+        fsync_dir(missing[-1].parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def save_file(path: Path, mode: int = PRIVATE_FILE, *, replace: bool = True) -> Iterator[BinaryIO]:
+    """Yield a binary file; on success it becomes `path` atomically and durably.
+
+    With `replace=False` an existing `path` is never overwritten (FileExistsError): the
+    archive keeps every version and never replaces a file.
+    """
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if `path` exists: no overwrite, even in a race
+            tmp.unlink()
+        fsync_dir(folder)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE, *, replace: bool = True) -> None:
+    with save_file(path, mode, replace=replace) as handle:
+        handle.write(data)
