@@ -131,6 +131,107 @@ def forms_fields(ctx: Context, kind: str) -> None:
         click.echo(f"{spec.key:36} {spec.type:10} {spec.label}{row}")
 
 
+@forms.command("questions")
+def forms_questions() -> None:
+    """List the question bank (seeds 000 and 003) by main theme, with the ids `forms new` takes."""
+    from formflow.forms.library import question_bank
+
+    bank = question_bank()
+    for theme in bank.themes:
+        click.echo(f"\n{theme.label} ({theme.key})")
+        for question in bank.questions:
+            if question.theme == theme.key:
+                click.echo(f"  {question.id:24} [{question.source}] {question.text}")
+
+
+@forms.command("new")
+@click.argument("organisation")
+@click.option(
+    "-q",
+    "--question",
+    "questions",
+    multiple=True,
+    help="Question id from `formflow forms questions` (repeat; all three themes needed). "
+    "Without any, you pick interactively.",
+)
+@click.option(
+    "-c",
+    "--category",
+    "categories",
+    multiple=True,
+    help="Own goal category as key=Label, e.g. clinical='Klinisk udvikling' (repeat).",
+)
+@click.option("--subtitle", default="", help="Subtitle under the title, e.g. the organisation.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the definition into (default: the forms.directory setting, "
+    "else ./own-forms).",
+)
+@pass_context
+def forms_new(
+    ctx: Context,
+    organisation: str,
+    questions: tuple[str, ...],
+    categories: tuple[str, ...],
+    subtitle: str,
+    out_dir: Path | None,
+) -> None:
+    """Build ORGANISATION's own preparation form from the question bank (the MUS-automat)."""
+    import tomllib
+
+    from formflow.forms.builder import build_preparation, definition_name, parse_categories
+    from formflow.forms.library import builtin_forms_dir, load_definition, question_bank
+    from formflow.fsutil import make_private_dirs, write_bytes
+
+    bank = question_bank()
+    name = definition_name(organisation)
+    picked = list(questions) or _pick_questions(bank)
+    base = tomllib.loads((builtin_forms_dir() / "preparation.toml").read_text(encoding="utf-8"))
+    text = build_preparation(
+        base, bank, picked, organisation, parse_categories(categories), subtitle
+    )
+    folder = out_dir or Path(ctx.settings.forms.directory or "own-forms")
+    make_private_dirs(folder)
+    path = folder / f"{name}.toml"
+    write_bytes(path, text.encode("utf-8"), mode=0o644)
+    definition = load_definition(str(path), ctx.settings)  # proves it loads
+    click.echo(f"Wrote {path}: {len(definition.fields)} fields, {len(picked)} questions.")
+    click.echo(f"Render it: formflow forms render {path} --year YYYY")
+    if not ctx.settings.forms.directory:
+        click.echo(f'To use it by name, set [forms] directory = "{folder}" in formflow.toml.')
+
+
+def _pick_questions(bank: Any) -> list[str]:
+    if not sys.stdin.isatty():
+        raise click.UsageError("give --question ids (or run in a terminal to pick interactively)")
+    numbered = []
+    for theme in bank.themes:
+        click.echo(f"\n{theme.label}")
+        for question in bank.questions:
+            if question.theme == theme.key:
+                numbered.append(question.id)
+                click.echo(f"  {len(numbered):2}. {question.text}")
+    answer = click.prompt("\nNumbers of the questions to include (e.g. 1,4,13-15)")
+    return [numbered[i - 1] for i in _parse_numbers(answer, len(numbered))]
+
+
+def _parse_numbers(answer: str, count: int) -> list[int]:
+    numbers: list[int] = []
+    for part in answer.replace(" ", "").split(","):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise click.BadParameter(f"{part!r} is not a number or a range like 3-5")
+        for n in range(int(low), int(high or low) + 1):
+            if not 1 <= n <= count:
+                raise click.BadParameter(f"{n} is not between 1 and {count}")
+            if n not in numbers:
+                numbers.append(n)
+    return numbers
+
+
 # --- settings -------------------------------------------------------------------------------
 
 

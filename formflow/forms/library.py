@@ -46,7 +46,12 @@ def overrides_from(settings: Settings) -> Overrides:
 
 
 def definition_path(name: str, settings: Settings | None = None) -> Path:
-    """The TOML file of definition `name` (an organisation's own first, then the built-in)."""
+    """The TOML file of definition `name` (an organisation's own first, then the built-in).
+
+    `name` may also be the path of a definition file (`own-forms/preparation-klinik.toml`).
+    """
+    if name.endswith(".toml") and Path(name).is_file():
+        return Path(name)
     folders = []
     if settings is not None and settings.forms.directory:
         folders.append(Path(settings.forms.directory))
@@ -74,6 +79,26 @@ def load_definition(name: str, settings: Settings | None = None) -> FormDefiniti
     """The expanded definition `name` ("preparation", "agreement" or an organisation's own)."""
     settings = settings or Settings()
     return _load(definition_path(name, settings), overrides_from(settings))
+
+
+def definition_for(
+    name: str | None, kind: str | None, settings: Settings | None = None
+) -> FormDefinition:
+    """The definition a filled form was made from: its own name if known here, else its kind.
+
+    A form made from an organisation's own definition names it (`form_definition`); when that
+    definition is not installed on this machine, the built-in definition of the same kind
+    still reads and validates the contract fields.
+    """
+    if name:
+        try:
+            return load_definition(name, settings)
+        except DefinitionError:
+            if not kind:
+                raise
+    if not kind:
+        raise DefinitionError("the form's kind is unknown")
+    return load_definition(kind, settings)
 
 
 @lru_cache(maxsize=32)
