@@ -23,7 +23,7 @@ def _base() -> dict:
 
 def test_selection_touching_all_themes_builds_a_loadable_form() -> None:
     text = build_preparation(
-        _base(), question_bank(), ALL_THEMES + ["pride"], "klinik", [Category("clinical", "Klinik")]
+        _base(), question_bank(), [*ALL_THEMES, "pride"], "klinik", [Category("clinical", "Klinik")]
     )
     common = (builtin_forms_dir() / "common.toml").read_text(encoding="utf-8")
     definition = parse_definition(text, common, question_bank(), "x")
@@ -46,8 +46,8 @@ def test_selection_touching_all_themes_builds_a_loadable_form() -> None:
         ),
         pytest.param(["competence_fit"], "Status / siden sidst", id="two_themes_missing"),
         pytest.param([], "at least one question", id="nothing"),
-        pytest.param(ALL_THEMES + ["nonsense"], "unknown question", id="unknown_id"),
-        pytest.param(ALL_THEMES + ["competence_fit"], "picked twice", id="repeated"),
+        pytest.param([*ALL_THEMES, "nonsense"], "unknown question", id="unknown_id"),
+        pytest.param([*ALL_THEMES, "competence_fit"], "picked twice", id="repeated"),
     ],
 )
 def test_bad_selections_are_refused_clearly(picked: list[str], message: str) -> None:
