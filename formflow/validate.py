@@ -1,0 +1,680 @@
+"""Validation: the rules of seeds 000, 001 and 004 over what a reader extracted.
+
+`check` turns an `Extraction` into a `CheckResult`: a verdict per signature field and a list
+of `Problem`s (data, not exceptions), each naming the field by its Danish label so the
+employee knows what to fix. The rules are pure: the arrival time and today's date come in as
+arguments, digital signatures come already examined by `formflow.read.signatures`.
+
+A value the reader could not read (a date it could not normalise) arrives as a reading
+Problem on that field; no rule here reports it again or reasons about its order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from formflow.config import Settings
+from formflow.errors import DefinitionError
+from formflow.forms.definition import (
+    FormDefinition,
+    GoalTable,
+    RowTable,
+    SignatureRole,
+    SignaturesBlock,
+)
+from formflow.forms.library import load_definition
+from formflow.model import (
+    CheckResult,
+    DigitalSignature,
+    Extraction,
+    Problem,
+    Severity,
+    Signature,
+    SignatureKind,
+)
+from formflow.names import names_match
+
+# Every code validation emits, with what it means (stable: the daemon, reports and other tools
+# key on them; never rename one).
+CODES: dict[str, str] = {
+    "unknown_form": "the form's kind/definition is unknown, so no rule could run",
+    "required_missing": "a required field is empty or absent",
+    "invalid_date": "a date field holds no real date (not ISO after reading, or e.g. 30.02)",
+    "goal_end_before_start": "a goal's end date is before its start date",
+    "status_out_of_range": "a status score is not a whole number 1-4",
+    "year_mismatch": "the form's MUS year differs from the year of its meeting date",
+    "signature_date_before_meeting": "a signature is dated before the meeting",
+    "date_in_future": "a signature date lies after today",
+    "next_meeting_not_after_meeting": "the next meeting is not after this meeting",
+    "next_meeting_too_late": "the next meeting is beyond validation.next_meeting_max_months",
+    "followup_before_meeting": "a plan's follow-up date is not after the meeting",
+    "preparation_late": "warning: the preparation form arrived after its deadline",
+    "agreement_late": "warning: the agreement was completed after its deadline",
+    "signature_missing": "a required signature is missing",
+    "signature_kind_not_allowed": "the signature's kind is not accepted for that role",
+    "signature_name_mismatch": "a typed signature names someone other than the role's person",
+    "signature_wrong_role": "the other party's name is typed in this role's signature field",
+    "signature_broken": "a digital signature is not intact or not cryptographically valid",
+    "signature_wrong_signer": "a digital signature's certificate names someone else",
+    "changed_after_signing": "fields other than the other party's signature changed after a "
+    "digital signature",
+    "signature_untrusted": "warning: a digital signature does not chain to a trusted root",
+    "digital_signature_unmatched": "warning: a digital signature belongs to no role",
+}
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ROLE_WORDS = {
+    "leader": ("lederen", "lederens"),
+    "employee": ("medarbejderen", "medarbejderens"),
+}
+_KIND_WORDS = {"digital": "digitalt", "drawn": "i hånden", "typed": "med skrevet navn"}
+
+
+def check(
+    extraction: Extraction,
+    settings: Settings,
+    *,
+    arrived: datetime | None = None,
+    today: date | None = None,
+) -> CheckResult:
+    """Every rule over one extracted form; `arrived` None leaves deadlines unjudged."""
+    today = today or date.today()
+    name = extraction.definition or extraction.kind
+    try:
+        if not name:
+            raise DefinitionError("the form has no kind")
+        definition = load_definition(name, settings)
+    except DefinitionError:
+        unknown = _problem(
+            None,
+            "unknown_form",
+            "Skemaet kunne ikke genkendes som et MUS-skema (forberedelsesskema eller "
+            "aftaleskema). Brug et af de udleverede skemaer.",
+        )
+        return CheckResult(extraction, {}, (*extraction.problems, unknown))
+
+    form = _Form(definition, extraction.fields, _unreadable(extraction.problems))
+    signatures, signature_problems = signature_verdicts(extraction, definition, settings)
+    problems = [
+        *extraction.problems,
+        *_required(form, signatures),
+        *_real_dates(form),
+        *_statuses(form),
+        *_goal_order(form),
+        *_year(form, extraction.year),
+        *_signature_dates(form, today),
+        *_next_meeting(form, settings.validation.next_meeting_max_months),
+        *_followups(form),
+        *signature_problems,
+        *_deadlines(form, settings, arrived),
+    ]
+    return CheckResult(extraction, signatures, tuple(problems))
+
+
+def awaiting(result: CheckResult) -> str | None:
+    """The role whose signature alone keeps a complete agreement from being valid.
+
+    "employee" is the normal step of seed 004 (the leader completes and signs, then the
+    employee signs): the daemon files such an agreement as awaiting instead of rejecting it.
+    """
+    if result.extraction.kind != "agreement":
+        return None
+    errors = [p for p in result.problems if p.severity == "error"]
+    for role in ("employee", "leader"):
+        key = f"signature_{role}"
+        verdict = result.signatures.get(key)
+        if verdict is None or verdict.kind != "missing":
+            continue
+        if errors and all(p.field in (key, f"{key}_date") for p in errors):
+            return role
+    return None
+
+
+# --- the form as validation sees it ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Form:
+    definition: FormDefinition
+    fields: Mapping[str, str]
+    unreadable: frozenset[str]
+
+    @property
+    def kind(self) -> str:
+        return self.definition.kind
+
+    def value(self, key: str) -> str:
+        return self.fields.get(key, "").strip()
+
+    def date(self, key: str) -> date | None:
+        """The field's date, or None if empty, unreadable or not a real date."""
+        if key in self.unreadable:
+            return None
+        return _parse_date(self.value(key))
+
+    def label(self, key: str) -> str:
+        return _label(self.definition, key)
+
+    def keys_of_type(self, kind: str) -> list[str]:
+        return [
+            spec.key
+            for spec in self.definition.fields
+            if spec.type == kind and spec.key not in self.unreadable
+        ]
+
+    @property
+    def roles(self) -> tuple[SignatureRole, ...]:
+        return _roles(self.definition)
+
+
+def _unreadable(problems: Iterable[Problem]) -> frozenset[str]:
+    return frozenset(p.field for p in problems if p.field)
+
+
+def _parse_date(value: str) -> date | None:
+    if not _ISO_DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _roles(definition: FormDefinition) -> tuple[SignatureRole, ...]:
+    blocks: list[SignaturesBlock] = definition.blocks(SignaturesBlock)
+    return tuple(role for block in blocks for role in block.roles)
+
+
+def _problem(field: str | None, code: str, message: str, severity: Severity = "error") -> Problem:
+    assert code in CODES, code
+    return Problem(field, severity, code, message)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _label(definition: FormDefinition, key: str) -> str:
+    """How a message names a field: its Danish label, with the table row it sits in."""
+    for role in _roles(definition):
+        if key == role.signature.key:
+            return f"'{role.label}'"
+        if key == role.date.key:
+            return f"datoen ved '{role.label}'"
+    if not definition.has(key):
+        return f"'{key}'"
+    spec = definition.field(key)
+    if not spec.row:
+        return f"'{spec.label}'"
+    goal_row = _goal_row(definition, key)
+    if goal_row is not None:
+        return f"'{spec.label}' for {goal_row}"
+    if any(key in (c.key for c in table.fields) for table in definition.blocks(RowTable)):
+        return f"'{spec.label}' i række {spec.row}"
+    if spec.row.isdigit():
+        return f"'{spec.label}'"
+    return f"'{spec.label}' for '{spec.row}'"
+
+
+def _goal_row(definition: FormDefinition, key: str) -> str | None:
+    """A goal cell's row as a message names it: "'Faglig udvikling' (mål 2)"."""
+    tables: list[GoalTable] = definition.blocks(GoalTable)
+    for table in tables:
+        for row in table.rows:
+            if any(cell.key == key for cell in row.cells):
+                number = f" (mål {row.number})" if row.number > 1 else ""
+                last_year = " fra sidste MUS" if table.prefix.startswith("prev") else ""
+                return f"'{row.category.label}'{number}{last_year}"
+    return None
+
+
+def _danish(day: date) -> str:
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+# --- field rules -------------------------------------------------------------------------
+
+
+def _required(form: _Form, signatures: Mapping[str, Signature]) -> list[Problem]:
+    """Required header fields; on an agreement the next meeting and both signature dates."""
+    keys = [spec.key for spec in form.definition.fields if spec.required]
+    if form.kind == "agreement" and form.definition.has("next_meeting_date"):
+        keys.append("next_meeting_date")
+    for role in form.roles:
+        verdict = signatures.get(role.signature.key)
+        signed = verdict is not None and verdict.kind != "missing"
+        if form.kind == "agreement" or signed:
+            keys.append(role.date.key)
+    return [
+        _problem(key, "required_missing", f"{_capital(form.label(key))} mangler. Udfyld feltet.")
+        for key in dict.fromkeys(keys)
+        if key not in form.unreadable and not form.value(key)
+    ]
+
+
+def _real_dates(form: _Form) -> list[Problem]:
+    problems = []
+    for key in form.keys_of_type("date"):
+        value = form.value(key)
+        if value and _parse_date(value) is None:
+            problems.append(
+                _problem(
+                    key,
+                    "invalid_date",
+                    f"{_capital(form.label(key))} er ikke en gyldig dato ('{value}'). "
+                    "Skriv en dato, der findes, f.eks. 23.11.2026.",
+                )
+            )
+    return problems
+
+
+def _statuses(form: _Form) -> list[Problem]:
+    problems = []
+    for key in form.keys_of_type("status"):
+        value = form.value(key)
+        if value and value not in ("1", "2", "3", "4"):
+            problems.append(
+                _problem(
+                    key,
+                    "status_out_of_range",
+                    f"{_capital(form.label(key))} skal være et helt tal fra 1 til 4, "
+                    f"ikke '{value}'.",
+                )
+            )
+    return problems
+
+
+def _goal_order(form: _Form) -> list[Problem]:
+    problems = []
+    tables: list[GoalTable] = form.definition.blocks(GoalTable)
+    for table in tables:
+        for row in table.rows:
+            by_column = {cell.key.rsplit("_", 1)[1]: cell.key for cell in row.cells}
+            start, end = form.date(by_column["start"]), form.date(by_column["end"])
+            if start and end and end < start:
+                where = _goal_row(form.definition, by_column["end"])
+                problems.append(
+                    _problem(
+                        by_column["end"],
+                        "goal_end_before_start",
+                        f"Slutdatoen for {where} ligger før startdatoen.",
+                    )
+                )
+    return problems
+
+
+def _year(form: _Form, year: int | None) -> list[Problem]:
+    meeting = form.date("meeting_date")
+    if year is None or meeting is None or meeting.year == year:
+        return []
+    return [
+        _problem(
+            "meeting_date",
+            "year_mismatch",
+            f"Skemaet er til MUS {year}, men 'Dato for samtale' ligger i {meeting.year}. "
+            "Ret datoen, eller brug skemaet for det rigtige år.",
+        )
+    ]
+
+
+def _signature_dates(form: _Form, today: date) -> list[Problem]:
+    meeting = form.date("meeting_date")
+    problems = []
+    for role in form.roles:
+        signed = form.date(role.date.key)
+        if signed is None:
+            continue
+        label = _capital(form.label(role.date.key))
+        # The preparation form is signed before the meeting; only the agreement after it.
+        if form.kind == "agreement" and meeting is not None and signed < meeting:
+            problems.append(
+                _problem(
+                    role.date.key,
+                    "signature_date_before_meeting",
+                    f"{label} ({_danish(signed)}) ligger før samtalen ({_danish(meeting)}). "
+                    "Skemaet underskrives på eller efter samtalens dato.",
+                )
+            )
+        if signed > today:
+            problems.append(
+                _problem(
+                    role.date.key,
+                    "date_in_future",
+                    f"{label} ({_danish(signed)}) ligger ude i fremtiden. "
+                    "Skriv den dato, skemaet blev underskrevet.",
+                )
+            )
+    return problems
+
+
+def _next_meeting(form: _Form, max_months: int) -> list[Problem]:
+    meeting, following = form.date("meeting_date"), form.date("next_meeting_date")
+    if meeting is None or following is None:
+        return []
+    if following <= meeting:
+        return [
+            _problem(
+                "next_meeting_date",
+                "next_meeting_not_after_meeting",
+                "'Dato for næste samtale' skal ligge efter 'Dato for samtale' "
+                f"({_danish(meeting)}).",
+            )
+        ]
+    if following > _add_months(meeting, max_months):
+        return [
+            _problem(
+                "next_meeting_date",
+                "next_meeting_too_late",
+                f"'Dato for næste samtale' ligger mere end {max_months} måneder efter "
+                "samtalen. MUS holdes hvert år; vælg en dato inden for et år.",
+            )
+        ]
+    return []
+
+
+def _add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for last in (day.day, 30, 29, 28):  # 31 January + 1 month -> 28/29 February
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _followups(form: _Form) -> list[Problem]:
+    meeting = form.date("meeting_date")
+    if meeting is None:
+        return []
+    problems = []
+    for key in form.keys_of_type("date"):
+        if not re.fullmatch(r"plan_\d+_followup_date", key):
+            continue
+        followup = form.date(key)
+        if followup is not None and followup <= meeting:
+            problems.append(
+                _problem(
+                    key,
+                    "followup_before_meeting",
+                    f"{_capital(form.label(key))} ({_danish(followup)}) skal ligge efter "
+                    f"samtalen ({_danish(meeting)}).",
+                )
+            )
+    return problems
+
+
+def _deadlines(form: _Form, settings: Settings, arrived: datetime | None) -> list[Problem]:
+    """Seed 004's week before and week after: late forms are filed with a warning."""
+    meeting = form.date("meeting_date")
+    if meeting is None:
+        return []
+    if form.kind == "preparation":
+        if arrived is None:
+            return []
+        deadline = meeting - timedelta(days=settings.validation.preparation_deadline_days)
+        if arrived.date() <= deadline:
+            return []
+        return [
+            _problem(
+                None,
+                "preparation_late",
+                f"Forberedelsesskemaet kom {_danish(arrived.date())}, men skulle afleveres "
+                f"senest {_danish(deadline)}, {settings.validation.preparation_deadline_days} "
+                "dage før samtalen.",
+                "warning",
+            )
+        ]
+    signed = [d for role in form.roles if (d := form.date(role.date.key)) is not None]
+    completed = max(signed) if signed else (arrived.date() if arrived else None)
+    if completed is None:
+        return []
+    deadline = meeting + timedelta(days=settings.validation.agreement_deadline_days)
+    if completed <= deadline:
+        return []
+    return [
+        _problem(
+            None,
+            "agreement_late",
+            f"Aftaleskemaet blev færdigt {_danish(completed)}, men skulle være færdigt senest "
+            f"{_danish(deadline)}, {settings.validation.agreement_deadline_days} dage efter "
+            "samtalen.",
+            "warning",
+        )
+    ]
+
+
+# --- signatures --------------------------------------------------------------------------
+
+
+def signature_verdicts(
+    extraction: Extraction, definition: FormDefinition, settings: Settings
+) -> tuple[dict[str, Signature], list[Problem]]:
+    """A verdict per signature field of `definition`, and the problems behind them.
+
+    Kinds are tried in order digital, drawn, typed, missing: a digital signature (by its
+    field name or its signer) outranks ink in the box, which outranks a typed name.
+    """
+    roles = _roles(definition)
+    persons = {role.role: extraction.fields.get(f"{role.role}_name", "").strip() for role in roles}
+    digital, unmatched = _assign_digital(extraction.evidence.digital, roles, persons)
+    verdicts: dict[str, Signature] = {}
+    problems: list[Problem] = []
+    for role in roles:
+        verdict, found = _judge_role(
+            role, roles, extraction, definition, persons, digital.get(role.role, [])
+        )
+        allowed = getattr(settings.signatures, role.role, None)
+        if verdict.kind != "missing" and allowed is not None and verdict.kind not in allowed:
+            found.append(_kind_not_allowed(role, verdict.kind, allowed))
+            verdict = Signature(
+                verdict.kind, False, verdict.signer, verdict.trusted, "kind not allowed"
+            )
+        required = definition.kind == "agreement" or role.role == "employee"
+        if verdict.kind == "missing" and required:
+            found.append(
+                _problem(
+                    role.signature.key,
+                    "signature_missing",
+                    f"'{role.label}' mangler underskrift. Skemaet skal underskrives af "
+                    f"{_role_word(role.role)}.",
+                )
+            )
+        verdicts[role.signature.key] = verdict
+        problems.extend(found)
+    for signature in unmatched:
+        problems.append(
+            _problem(
+                None,
+                "digital_signature_unmatched",
+                f"Skemaet har en digital underskrift fra '{signature.signer}', som hverken er "
+                "lederen eller medarbejderen på skemaet.",
+                "warning",
+            )
+        )
+    return verdicts, problems
+
+
+def _role_word(role: str, genitive: bool = False) -> str:
+    words = _ROLE_WORDS.get(role, (role, role + "s"))
+    return words[1] if genitive else words[0]
+
+
+def _assign_digital(
+    signatures: Iterable[DigitalSignature],
+    roles: tuple[SignatureRole, ...],
+    persons: Mapping[str, str],
+) -> tuple[dict[str, list[DigitalSignature]], list[DigitalSignature]]:
+    """Each PDF signature to a role: by its field name first, else by who signed it."""
+    assigned: dict[str, list[DigitalSignature]] = {}
+    unmatched: list[DigitalSignature] = []
+    for signature in signatures:
+        role = next(
+            (r.role for r in roles if signature.field.startswith(r.signature.key)), None
+        ) or next(
+            (
+                r.role
+                for r in roles
+                if persons.get(r.role) and names_match(signature.signer, persons[r.role])
+            ),
+            None,
+        )
+        if role is None:
+            unmatched.append(signature)
+        else:
+            assigned.setdefault(role, []).append(signature)
+    return assigned, unmatched
+
+
+def _judge_role(
+    role: SignatureRole,
+    roles: tuple[SignatureRole, ...],
+    extraction: Extraction,
+    definition: FormDefinition,
+    persons: Mapping[str, str],
+    digital: list[DigitalSignature],
+) -> tuple[Signature, list[Problem]]:
+    key = role.signature.key
+    if digital:
+        verdicts = [_judge_digital(role, roles, d, definition, persons) for d in digital]
+        # Several PDF signatures for one role: one bad one spoils it.
+        problems = [p for _, found in verdicts for p in found]
+        worst = next((v for v, _ in verdicts if not v.valid), verdicts[-1][0])
+        return worst, problems
+    if key in extraction.evidence.drawn:
+        return Signature("drawn", True, detail="ink or an image in the signature box"), []
+    typed = extraction.fields.get(key, "").strip()
+    if typed:
+        return _judge_typed(role, roles, typed, persons)
+    return Signature("missing", False), []
+
+
+def _judge_typed(
+    role: SignatureRole,
+    roles: tuple[SignatureRole, ...],
+    typed: str,
+    persons: Mapping[str, str],
+) -> tuple[Signature, list[Problem]]:
+    key, person = role.signature.key, persons.get(role.role, "")
+    if not person:
+        # The missing name is reported on its own field (required_missing); this signature
+        # cannot be judged until it is there.
+        return Signature("typed", False, typed, detail=f"no {role.role}_name to compare"), []
+    if names_match(typed, person):
+        return Signature("typed", True, typed, detail=f"typed name matches {role.role}_name"), []
+    other = next(
+        (
+            r
+            for r in roles
+            if r.role != role.role and persons.get(r.role) and names_match(typed, persons[r.role])
+        ),
+        None,
+    )
+    if other is not None:
+        return Signature("typed", False, typed, detail=f"{other.role}'s name"), [
+            _problem(
+                key,
+                "signature_wrong_role",
+                f"I '{role.label}' står {_role_word(other.role, genitive=True)} navn. "
+                f"Her skal {_role_word(role.role)} selv underskrive.",
+            )
+        ]
+    return Signature("typed", False, typed, detail=f"does not match {role.role}_name"), [
+        _problem(
+            key,
+            "signature_name_mismatch",
+            f"Navnet i '{role.label}' er ikke {_role_word(role.role, genitive=True)} navn "
+            f"('{person}'). Her skal {_role_word(role.role)} selv underskrive.",
+        )
+    ]
+
+
+def _judge_digital(
+    role: SignatureRole,
+    roles: tuple[SignatureRole, ...],
+    signature: DigitalSignature,
+    definition: FormDefinition,
+    persons: Mapping[str, str],
+) -> tuple[Signature, list[Problem]]:
+    key, person = role.signature.key, persons.get(role.role, "")
+    problems: list[Problem] = []
+    details: list[str] = []
+    unverified = False
+    if not (signature.intact and signature.valid):
+        details.append("not intact" if not signature.intact else "not valid")
+        problems.append(
+            _problem(
+                key,
+                "signature_broken",
+                f"Den digitale underskrift i '{role.label}' er ugyldig: dokumentet er ændret "
+                "efter underskriften, eller underskriften er beskadiget. Skemaet skal "
+                "underskrives igen.",
+            )
+        )
+    if not person:
+        # Reported on the name field itself (required_missing); the signature is not valid
+        # until it can be compared.
+        details.append(f"no {role.role}_name to compare")
+        unverified = True
+    elif not names_match(signature.signer, person):
+        details.append("signer is not " + f"{role.role}_name")
+        problems.append(
+            _problem(
+                key,
+                "signature_wrong_signer",
+                f"Den digitale underskrift i '{role.label}' er lavet af '{signature.signer}', "
+                f"ikke af {_role_word(role.role)} ('{person}').",
+            )
+        )
+    changed = _changed_after(role, roles, signature.changed_fields)
+    if changed:
+        details.append("changed after signing: " + ", ".join(changed))
+        names = ", ".join(_label(definition, k) for k in changed)
+        problems.append(
+            _problem(
+                key,
+                "changed_after_signing",
+                f"Efter {_role_word(role.role, genitive=True)} digitale underskrift er der "
+                f"ændret i: {names}. Underskriften gælder derfor ikke længere; skemaet skal "
+                "underskrives igen.",
+            )
+        )
+    if not signature.trusted:
+        details.append("untrusted")
+        problems.append(
+            _problem(
+                key,
+                "signature_untrusted",
+                f"Den digitale underskrift i '{role.label}' er ikke udstedt af en "
+                "certifikatudbyder, som formflow er sat op til at stole på.",
+                "warning",
+            )
+        )
+    valid = not unverified and not any(p.severity == "error" for p in problems)
+    detail = "; ".join(details) or signature.detail or "intact and valid"
+    return Signature("digital", valid, signature.signer, signature.trusted, detail), problems
+
+
+def _changed_after(
+    role: SignatureRole, roles: tuple[SignatureRole, ...], changed: Iterable[str]
+) -> list[str]:
+    """Changes that void `role`'s signature: anything but the other parties' signing."""
+    others = tuple(r.signature.key for r in roles if r.role != role.role)
+    return sorted(name for name in changed if not name.startswith(others))
+
+
+def _kind_not_allowed(role: SignatureRole, kind: SignatureKind, allowed: list[str]) -> Problem:
+    accepted = " eller ".join(_KIND_WORDS[k] for k in allowed if k in _KIND_WORDS)
+    rule = (
+        f"{_capital(_role_word(role.role))} skal underskrive {accepted}."
+        if accepted
+        else "Skemaet kan ikke underskrives her."
+    )
+    return _problem(
+        role.signature.key,
+        "signature_kind_not_allowed",
+        f"'{role.label}' er underskrevet {_KIND_WORDS[kind]}, og det godtages ikke. {rule}",
+    )
