@@ -1,0 +1,86 @@
+"""The GDPR access export: everything held on one employee in one zip, explained in Danish.
+
+The zip holds the personnel folder as it lies in the archive (originals byte for byte and
+their records), the audit entries about that employee as JSON lines, and a README.txt that
+tells the employee what each part is. It is written atomically and never over an existing
+file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from formflow.archive.index import EmployeeRow
+from formflow.fsutil import save_file
+
+AUDIT_NAME = "logbog.jsonl"
+
+
+def readme_text(person: EmployeeRow, folder: str, files: list[str], exported: datetime) -> str:
+    """The Danish README.txt of an export (pure)."""
+    originals = [f for f in files if not f.endswith(".json")]
+    listing = "\n".join(f"  {f}" for f in files) or "  (ingen filer)"
+    return f"""\
+Indsigt i oplysninger fra medarbejderudviklingssamtaler (MUS)
+
+Medarbejdernr. {person.number}: {person.name}
+Udtrukket {exported.strftime("%d.%m.%Y kl. %H.%M")} af formflow.
+
+Denne fil indeholder alt, hvad personalemappen for MUS rummer om dig:
+
+{folder}/<år>/
+  Skemaerne ({len(originals)} stk.) præcis som de blev afleveret eller lavet til dig:
+  forberedelsesskema-<år>-v<n> er forberedelsesskemaet, aftaleskema-<år>-v<n> er
+  udviklings- og aftaleskemaet. En rettet udgave har et højere versionsnummer (v2, v3 …).
+
+  Til hvert skema en .json-fil med det, formflow læste i skemaet: felternes indhold,
+  underskrifterne, eventuelle fejl eller advarsler, hvornår skemaet kom ind, og i hvilken
+  tilstand det blev arkiveret (modtaget, underskrevet, venter på underskrift, dannet).
+
+{AUDIT_NAME}
+  Logbogen over alt, der er sket med dine skemaer: arkiveret, afvist, sat til afklaring,
+  set og udleveret, med tidspunkt. Logbogen rummer ikke skemaernes indhold.
+
+Filer:
+{listing}
+"""
+
+
+def write_export(
+    out: Path,
+    person: EmployeeRow,
+    files: list[tuple[Path, Path]],
+    audit_entries: list[dict[str, Any]],
+    exported: datetime,
+) -> tuple[str, int]:
+    """Write the zip to `out` (never over an existing file); returns (its sha256, files).
+
+    `files` are (path on disk, path inside the personnel area) pairs.
+    """
+    folder = PurePosixPath(person.folder).name
+    names = [PurePosixPath(*rel.parts).as_posix() for _, rel in files]
+    stamp = exported.timetuple()[:6]
+    with (
+        save_file(out, replace=False) as handle,
+        zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        text = readme_text(person, folder, names, exported)
+        archive.writestr(_entry("README.txt", stamp), text.encode("utf-8"))
+        for (path, _), name in zip(files, names, strict=True):
+            archive.writestr(_entry(name, stamp), path.read_bytes())
+        lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in audit_entries)
+        archive.writestr(_entry(AUDIT_NAME, stamp), lines.encode("utf-8"))
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    return digest, len(files)
+
+
+def _entry(name: str, stamp: tuple[int, ...]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, stamp)  # type: ignore[arg-type]
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16  # unpacked files stay private
+    return info

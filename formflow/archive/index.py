@@ -1,0 +1,303 @@
+"""The archive's SQLite index (`archive/index.sqlite`, WAL): fast queries over the records.
+
+The index is a cache: every row is derived from a record JSON by `records.row_from_record`,
+and `rebuild` drops and recreates it from the records in one transaction. Rows are keyed by
+(employee, year, kind, version), never by an autoincrement id, so an index grown filing by
+filing and one rebuilt from the files are identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from formflow.archive.records import FormRow, SignatureSummary, latest_first_key
+from formflow.fsutil import PRIVATE_FILE
+
+SCHEMA_VERSION = "1"
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE employees (
+    number TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    leader TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE forms (
+    employee TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    file_format TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    original TEXT NOT NULL,
+    record TEXT NOT NULL,
+    employee_name TEXT NOT NULL,
+    leader_name TEXT NOT NULL,
+    meeting_date TEXT,
+    next_meeting_date TEXT,
+    arrived TEXT,
+    filed TEXT NOT NULL,
+    reader TEXT NOT NULL,
+    valid INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    problem_codes TEXT NOT NULL,
+    signatures TEXT NOT NULL,
+    PRIMARY KEY (employee, year, kind, version)
+);
+CREATE INDEX forms_sha256 ON forms (sha256);
+CREATE INDEX forms_year ON forms (year, kind);
+CREATE TABLE followups (
+    employee TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    plan INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    PRIMARY KEY (employee, year, kind, version, plan)
+);
+CREATE INDEX followups_date ON followups (date);
+"""
+TABLES = ("meta", "employees", "forms", "followups")
+
+
+@dataclass(frozen=True)
+class EmployeeRow:
+    """One personnel folder: the number keys it; name and leader are the latest filed ones."""
+
+    number: str
+    name: str
+    folder: str
+    leader: str
+
+
+class Index:
+    """Connections to the index file; each call opens its own (safe across threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        fresh = not self.path.exists()
+        if fresh:  # created 0600 before SQLite touches it: the index names employees
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    os.chmod(side, PRIVATE_FILE)
+            yield db
+        finally:
+            db.close()
+
+    def is_current(self) -> bool:
+        """Whether the index exists with this schema (else it must be rebuilt)."""
+        if not self.path.exists():
+            return False
+        try:
+            with self.connect() as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError:
+            return False
+        return row is not None and row[0] == SCHEMA_VERSION
+
+    def rebuild(self, rows: Iterable[FormRow], folders: dict[str, str]) -> int:
+        """Drop and recreate every table from `rows` in one transaction; returns the count.
+
+        `folders` maps each employee number to its personnel folder (relative path), so an
+        employee whose folder holds no record yet is still listed.
+        """
+        ordered = sorted(rows, key=lambda r: (r.employee, r.year, r.kind, r.version))
+        with self.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in TABLES:
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                for row in ordered:
+                    _insert_form(db, row)
+                for number, folder in sorted(folders.items()):
+                    _refresh_employee(db, number, folder)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return len(ordered)
+
+    def add(self, row: FormRow, folder: str) -> None:
+        """Add one newly filed form (and refresh its employee) in one transaction."""
+        with self.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                _insert_form(db, row)
+                _refresh_employee(db, row.employee, folder)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def find_by_hash(self, sha256: str) -> FormRow | None:
+        with self.connect() as db:
+            found = _select(db, "WHERE sha256 = ? ORDER BY employee, year, kind, version", sha256)
+        return found[0] if found else None
+
+    def forms(
+        self,
+        *,
+        year: int | None = None,
+        employee: str | None = None,
+        kind: str | None = None,
+        latest_only: bool = True,
+    ) -> list[FormRow]:
+        clauses, params = [], []
+        for column, value in (("year", year), ("employee", employee), ("kind", kind)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        with self.connect() as db:
+            rows = _select(db, where + " ORDER BY employee, year, kind, version", *params)
+        if not latest_only:
+            return rows
+        best: dict[tuple[str, int, str], FormRow] = {}
+        for row in rows:
+            key = (row.employee, row.year, row.kind)
+            if key not in best or latest_first_key(row) > latest_first_key(best[key]):
+                best[key] = row
+        return [best[k] for k in sorted(best)]
+
+    def employees(self) -> list[EmployeeRow]:
+        with self.connect() as db:
+            rows = db.execute(
+                "SELECT number, name, folder, leader FROM employees ORDER BY number"
+            ).fetchall()
+        return [EmployeeRow(*row) for row in rows]
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every table's rows, sorted: two indexes holding the same are equal dumps."""
+        with self.connect() as db:
+            return {
+                table: sorted(db.execute(f"SELECT * FROM {table}").fetchall()) for table in TABLES
+            }
+
+
+_COLUMNS = (
+    "employee, year, kind, version, state, file_format, sha256, size, original, record, "
+    "employee_name, leader_name, meeting_date, next_meeting_date, arrived, filed, reader, "
+    "valid, errors, warnings, problem_codes, signatures"
+)
+
+
+def _insert_form(db: sqlite3.Connection, row: FormRow) -> None:
+    signatures = json.dumps([[s.key, s.kind, s.valid] for s in row.signatures], ensure_ascii=False)
+    db.execute(
+        f"INSERT INTO forms ({_COLUMNS}) VALUES ({', '.join('?' * 22)})",
+        (
+            row.employee,
+            row.year,
+            row.kind,
+            row.version,
+            row.state,
+            row.file_format,
+            row.sha256,
+            row.size,
+            row.original,
+            row.record,
+            row.employee_name,
+            row.leader_name,
+            row.meeting_date,
+            row.next_meeting_date,
+            row.arrived,
+            row.filed,
+            row.reader,
+            int(row.valid),
+            row.errors,
+            row.warnings,
+            json.dumps(list(row.problem_codes)),
+            signatures,
+        ),
+    )
+    db.executemany(
+        "INSERT INTO followups VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (row.employee, row.year, row.kind, row.version, plan, when)
+            for plan, when in row.followups
+        ],
+    )
+
+
+def _refresh_employee(db: sqlite3.Connection, number: str, folder: str) -> None:
+    """The employee's row from their forms: the name and leader of the latest filing."""
+    latest = db.execute(
+        "SELECT employee_name FROM forms WHERE employee = ? AND employee_name != '' "
+        "ORDER BY filed DESC, year DESC, kind DESC, version DESC LIMIT 1",
+        (number,),
+    ).fetchone()
+    leader = db.execute(
+        "SELECT leader_name FROM forms WHERE employee = ? AND leader_name != '' "
+        "ORDER BY filed DESC, year DESC, kind DESC, version DESC LIMIT 1",
+        (number,),
+    ).fetchone()
+    name = latest[0] if latest else folder.rsplit("/", 1)[-1].split(" ", 1)[-1]
+    db.execute(
+        "INSERT OR REPLACE INTO employees VALUES (?, ?, ?, ?)",
+        (number, name, folder, leader[0] if leader else ""),
+    )
+
+
+def _select(db: sqlite3.Connection, tail: str, *params: Any) -> list[FormRow]:
+    rows = db.execute(f"SELECT {_COLUMNS} FROM forms {tail}", params).fetchall()
+    found = []
+    for r in rows:
+        key = (r[0], r[1], r[2], r[3])
+        followups = db.execute(
+            "SELECT plan, date FROM followups WHERE employee = ? AND year = ? AND kind = ? "
+            "AND version = ? ORDER BY plan, date",
+            key,
+        ).fetchall()
+        found.append(
+            FormRow(
+                employee=r[0],
+                year=r[1],
+                kind=r[2],
+                version=r[3],
+                state=r[4],
+                file_format=r[5],
+                sha256=r[6],
+                size=r[7],
+                original=r[8],
+                record=r[9],
+                employee_name=r[10],
+                leader_name=r[11],
+                meeting_date=r[12],
+                next_meeting_date=r[13],
+                arrived=r[14],
+                filed=r[15],
+                reader=r[16],
+                valid=bool(r[17]),
+                errors=r[18],
+                warnings=r[19],
+                problem_codes=tuple(json.loads(r[20])),
+                signatures=tuple(
+                    SignatureSummary(k, kd, bool(v)) for k, kd, v in json.loads(r[21])
+                ),
+                followups=tuple((p, d) for p, d in followups),
+            )
+        )
+    return found
