@@ -257,6 +257,88 @@ def settings_command(ctx: Context, defaults: bool) -> None:
         click.echo(f"{key} = {value}")
 
 
+# --- archive --------------------------------------------------------------------------------
+
+
+@cli.group("archive")
+def archive_group() -> None:
+    """The personnel file: show, export (GDPR access), verify and reindex the archive."""
+
+
+@archive_group.command("show")
+@click.argument("employee")
+@pass_context
+def archive_show(ctx: Context, employee: str) -> None:
+    """Show the personnel file of EMPLOYEE (number or name): every form and version."""
+    from formflow.archive import Archive
+    from formflow.naming import KIND_FILE_NAMES
+
+    person, rows = Archive.open(ctx.settings).personnel_file(employee)
+    leader = f", leader {person.leader}" if person.leader else ""
+    click.echo(f"{person.number} {person.name}{leader}: {person.folder}")
+    header = ("year", "kind", "v", "state", "meeting", "arrived", "filed", "file")
+    table = [
+        (
+            str(row.year),
+            KIND_FILE_NAMES.get(row.kind, row.kind),
+            str(row.version),
+            row.state,
+            row.meeting_date or "-",
+            (row.arrived or "-")[:10],
+            row.filed[:10],
+            row.original.rsplit("/", 1)[-1],
+        )
+        for row in rows
+    ]
+    widths = [max(len(r[i]) for r in [header, *table]) for i in range(len(header))]
+    for line in [header, *table]:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    if not table:
+        click.echo("(no forms filed)")
+
+
+@archive_group.command("export")
+@click.argument("employee")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Zip file to write (never overwritten).",
+)
+@pass_context
+def archive_export(ctx: Context, employee: str, out: Path) -> None:
+    """Export everything held on EMPLOYEE (number or name) to a zip, for a GDPR access request."""
+    from formflow.archive import Archive
+
+    click.echo(str(Archive.open(ctx.settings).export(employee, out)))
+
+
+@archive_group.command("verify")
+@pass_context
+def archive_verify(ctx: Context) -> None:
+    """Check every file against its recorded hash and the audit chain; exit 1 on any mismatch."""
+    from formflow.archive import Archive
+
+    problems = Archive.open(ctx.settings).verify()
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo("archive verified: every file matches its record, the audit chain is intact")
+
+
+@archive_group.command("reindex")
+@pass_context
+def archive_reindex(ctx: Context) -> None:
+    """Rebuild the index from the records on disk (and clear interrupted filings)."""
+    from formflow.archive import Archive
+
+    count = Archive.open(ctx.settings).reindex()
+    click.echo(f"indexed {count} form(s)")
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 

@@ -67,16 +67,11 @@ def plain_same_person(a: str, b: str) -> bool:
 
 
 def default_matcher() -> Callable[[str, str], bool]:
-    """Typed-name tolerant matching from `formflow.names` when present, else exact."""
-    try:
-        from formflow import names  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return plain_same_person
-    for candidate in ("same_person", "names_match", "matches"):
-        function = getattr(names, candidate, None)
-        if callable(function):
-            return lambda a, b: bool(function(a, b))
-    return plain_same_person
+    """Typed-name tolerant matching (`formflow.names`): "Birthe Å. Mølgaard" on file accepts
+    "birthe moelgaard" on the form, a different person's name never."""
+    from formflow.names import names_match
+
+    return names_match
 
 
 def identity_reason(
