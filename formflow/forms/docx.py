@@ -11,11 +11,13 @@ title, so a reader knows what it holds even after the file has been renamed.
 `read_content_controls` is the other direction: the answers of a DOCX by tag. It is pure (bytes
 in, dict out) and parses with a locked-down XML parser, because the file comes from outside.
 
-Controls are plain text controls (a typed answer; line breaks become `w:br`) except the
-signature, a rich text control, so a drawn signature can be pasted into it as an image.
-Date pickers and drop-down lists are deliberately not used: LibreOffice 7.4 imports neither
-(it keeps only plain and rich text controls), and a plain text date is read the same way as a
-typed one anyway.
+One-line answers sit in plain text controls; multi-line answers and the signature in rich text
+controls (see `plain_text` for why); line breaks are `w:br`, tabs `w:tab`. No date pickers or
+drop-down lists: LibreOffice 7.4 keeps neither, and a typed date is read like any other.
+
+LibreOffice 7.4 drops every `w:tag` (and `showingPlcHdr`) when it saves a DOCX, but keeps
+bookmarks: so each control also sits in a bookmark named by its key, and the reader falls back
+to it. A form filled in LibreOffice and saved as DOCX is read by key all the same.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ PLACEHOLDERS = {
 LABEL_FILL = "E7EEF6"  # light blue-grey behind labels and header rows
 LINE_HEIGHT_CM = 0.55  # one written line, for the minimum height of multi-line boxes
 TEXT_WIDTH_CM = 17.0  # A4 (21 cm) minus 2 cm margins
+MAX_BOOKMARK_NAME = 40  # Word's limit; a longer key gets no bookmark (its tag still works)
+PLACEHOLDER_GREY = "808080"
 
 CUSTOM_PROPERTIES_URI = "/docProps/custom.xml"
 CUSTOM_PROPERTIES_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
@@ -75,6 +79,8 @@ _PROPERTY_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the fmtid of user 
 # XML 1.0 cannot hold most control characters; they are dropped rather than failing the form.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_XML_BYTES = 100 * 1024 * 1024
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")  # contract keys; Word's own bookmarks start with "_"
+_PLACEHOLDER_TEXTS = frozenset(PLACEHOLDERS.values())
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -180,7 +186,7 @@ class _FormWriter:
 
     def goal_table(self, block: GoalTable) -> None:
         """Seed 004's goal table: the category on the left, merged over its rows."""
-        widths = [3.4, 2.3, 2.3] + ([1.9] if block.status else [])
+        widths = [3.2, 2.6, 2.6] + ([1.8] if block.status else [])
         widths.insert(1, TEXT_WIDTH_CM - sum(widths))
         table = self._table(widths)
         self._header_row(table, ["Område", *(column.label for column in block.columns)])
@@ -199,8 +205,8 @@ class _FormWriter:
     def row_table(self, block: RowTable) -> None:
         """A narrow row table as one table; a wide one (the agreement's plan) row by row."""
         if len(block.columns) <= 3:
-            rest = [2.3] * (len(block.columns) - 1)
-            table = self._table([0.8, TEXT_WIDTH_CM - 0.8 - sum(rest), *rest])
+            rest = [2.2] * (len(block.columns) - 1)
+            table = self._table([1.0, TEXT_WIDTH_CM - 1.0 - sum(rest), *rest])
             self._header_row(table, ["Nr.", *(column.label for column in block.columns)])
             for number, cells in enumerate(block.rows, start=1):
                 row = self._row(table, lines=max(spec.lines for spec in cells))
@@ -217,6 +223,7 @@ class _FormWriter:
                 row = self._row(table, lines=min(spec.lines, 2))
                 _label_cell(row.cells[0], spec.label)
                 self._control_cell(row.cells[1], spec)
+            _keep_together(table)
             self._gap()
 
     def grid(self, block: Grid) -> None:
@@ -256,6 +263,7 @@ class _FormWriter:
             for cell, text in ((labels.cells[0], role.date.label), (labels.cells[2], role.label)):
                 run = cell.paragraphs[0].add_run(text)
                 run.font.size = Pt(8.5)
+            _keep_together(table)
             self._gap()
 
     # --- building blocks
@@ -295,15 +303,23 @@ class _FormWriter:
             _label_cell(cell, label, bold=True)
 
     def _control_cell(self, cell: Any, spec: FieldSpec) -> None:
-        paragraph = cell.paragraphs[0]
-        paragraph._p.append(self._control(spec))
+        """The answer's control in the cell, inside a bookmark named by the key as well.
 
-    def _control(self, spec: FieldSpec) -> Any:
-        control = content_control(
-            spec, clean_value(self.values.get(spec.key, "") or ""), self.next_id
-        )
+        LibreOffice (7.4) drops every `w:tag` when it saves a DOCX but keeps bookmarks, so the
+        bookmark is how a form saved by LibreOffice is still read by key.
+        """
+        paragraph = cell.paragraphs[0]._p
+        value = clean_value(self.values.get(spec.key, "") or "")
+        control_id = self.next_id
         self.next_id += 1
-        return control
+        marked = len(spec.key) <= MAX_BOOKMARK_NAME
+        if marked:
+            start = _sub(paragraph, "w:bookmarkStart")
+            start.set(f"{_W}id", str(control_id))
+            start.set(f"{_W}name", spec.key)
+        paragraph.append(content_control(spec, value, control_id))
+        if marked:
+            _sub(paragraph, "w:bookmarkEnd").set(f"{_W}id", str(control_id))
 
     def _gap(self) -> None:
         """A small paragraph after a table: keeps tables apart (Word would glue them)."""
@@ -322,10 +338,8 @@ def content_control(spec: FieldSpec, value: str, control_id: int) -> Any:
     _sub(properties, "w:id", val=str(control_id))
     if not value:
         _sub(properties, "w:showingPlcHdr")
-    if spec.type != "signature":  # the signature is rich text: an image may be pasted in it
-        text = _sub(properties, "w:text")
-        if spec.multiline or "\n" in value:
-            text.set(f"{_W}multiLine", "1")
+    if plain_text(spec, value):
+        _sub(properties, "w:text")
     content = _sub(sdt, "w:sdtContent")
     if value:
         for run in _runs(value):
@@ -334,9 +348,22 @@ def content_control(spec: FieldSpec, value: str, control_id: int) -> Any:
         run = _run(PLACEHOLDERS[spec.type])
         properties_of_run = OxmlElement("w:rPr")
         _sub(properties_of_run, "w:rStyle", val=_style_id(PLACEHOLDER_STYLE))
+        # Also grey directly: LibreOffice ignores the character style inside a plain text control.
+        _sub(properties_of_run, "w:color", val=PLACEHOLDER_GREY)
         run.insert(0, properties_of_run)
         content.append(run)
     return sdt
+
+
+def plain_text(spec: FieldSpec, value: str = "") -> bool:
+    """A plain text control for one-line answers; rich text for the rest.
+
+    Rich text for multi-line answers because LibreOffice 7.4 moves every line break out of a
+    plain text control (`w:text w:multiLine="1"`) when it opens the file, showing and saving
+    "Linje 1Linje 2"; it keeps them in a rich text control. Rich text for the signature, so a
+    drawn signature can be pasted into it as an image.
+    """
+    return spec.type not in ("multiline", "signature") and "\n" not in value
 
 
 def _runs(value: str) -> list[Any]:
@@ -428,6 +455,14 @@ def _tr_flag(row: Any, name: str) -> None:
     _sub(row._tr.get_or_add_trPr(), f"w:{name}")
 
 
+def _keep_together(table: Any) -> None:
+    """Keep a small table on one page: every row but the last keeps with the next."""
+    for row in table.rows[:-1]:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
+
+
 def _fixed_layout(table: Any) -> None:
     from docx.oxml import OxmlElement
 
@@ -462,7 +497,7 @@ def _setup_document(document: Any, definition: FormDefinition, year: int) -> Non
         styles[name].paragraph_format.space_after = Pt(4)
     styles["Heading 3"].font.size = Pt(10.5)
     placeholder = styles.add_style(PLACEHOLDER_STYLE, WD_STYLE_TYPE.CHARACTER)
-    placeholder.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+    placeholder.font.color.rgb = RGBColor.from_string(PLACEHOLDER_GREY)
     placeholder.hidden = False
     placeholder.unhide_when_used = True
     placeholder.priority = 99
@@ -543,24 +578,30 @@ def custom_properties_xml(properties: Mapping[str, str]) -> bytes:
 
 
 def read_content_controls(docx_bytes: bytes) -> dict[str, str]:
-    """The text of every tagged content control, by tag.
+    """The answers of a DOCX form by key: from content-control tags, else from bookmarks.
 
-    Text is joined from the control's runs: `w:br`/`w:cr` and paragraph ends are "\\n",
-    `w:tab` is "\\t". A control still showing its placeholder reads as "". Where a tag occurs
-    twice (a hand-made form), the first non-empty value wins.
+    Text is joined from runs: `w:br`/`w:cr` and paragraph ends are "\\n", `w:tab` is "\\t".
+    A control still showing its placeholder reads as "", and so does text that is exactly one
+    of formflow's placeholders (LibreOffice 7.4 drops the `showingPlcHdr` flag on save). Where
+    a tag occurs twice (a hand-made form), the first non-empty value wins. A key whose control
+    lost its tag (LibreOffice 7.4 drops every `w:tag`) is read from the bookmark of that name
+    formflow puts around each control.
     """
     with _open_zip(docx_bytes) as archive:
         root = _parse(_read_member(archive, _main_part(archive)))
-    values: dict[str, str] = {}
+    values = _bookmark_texts(root)
+    tagged: dict[str, str] = {}
     for sdt in root.iter(f"{_W}sdt"):
         tag = sdt.find(f"{_W}sdtPr/{_W}tag")
         key = (tag.get(f"{_W}val") or "").strip() if tag is not None else ""
-        if not key:
-            continue
-        value = _control_text(sdt)
-        if not values.get(key):
-            values[key] = value
-    return values
+        if key and not tagged.get(key):
+            tagged[key] = _control_text(sdt)
+    values.update(tagged)
+    return {key: _unless_placeholder(value) for key, value in values.items()}
+
+
+def _unless_placeholder(value: str) -> str:
+    return "" if value.strip() in _PLACEHOLDER_TEXTS else value
 
 
 def read_custom_properties(docx_bytes: bytes) -> dict[str, str]:
@@ -580,7 +621,7 @@ def read_custom_properties(docx_bytes: bytes) -> dict[str, str]:
 
 
 def _control_text(sdt: Any) -> str:
-    if sdt.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None:
+    if _showing_placeholder(sdt):
         return ""
     content = sdt.find(f"{_W}sdtContent")
     if content is None:
@@ -588,24 +629,62 @@ def _control_text(sdt: Any) -> str:
     parts: list[str] = []
     seen_paragraph = False
     for element in content.iter():
-        tag = element.tag
-        if tag == f"{_W}p":
+        if element.tag == f"{_W}p":
             if seen_paragraph:
                 parts.append("\n")
             seen_paragraph = True
-            continue
-        parent = element.getparent()
-        if parent is None or parent.tag != f"{_W}r":
-            continue  # w:tab also appears in paragraph tab stops, w:t only counts inside a run
-        if tag == f"{_W}t":
-            parts.append(element.text or "")
-        elif tag == f"{_W}tab":
-            parts.append("\t")
-        elif tag in (f"{_W}br", f"{_W}cr"):
-            parts.append("\n")
-        elif tag == f"{_W}noBreakHyphen":
-            parts.append("-")
+        else:
+            parts.append(_run_text(element))
     return "".join(parts)
+
+
+def _bookmark_texts(root: Any) -> dict[str, str]:
+    """The text inside every bookmark named like a contract key, in document order."""
+    names: dict[str, str] = {}  # open bookmark id -> name
+    texts: dict[str, list[str]] = {}
+    hidden: set[Any] = {
+        sdt for sdt in root.iter(f"{_W}sdt") if _showing_placeholder(sdt)
+    }  # a placeholder is not an answer
+    for element in root.iter():
+        tag = element.tag
+        if tag == f"{_W}bookmarkStart":
+            name = element.get(f"{_W}name") or ""
+            if _KEY.match(name) and name not in texts:
+                names[element.get(f"{_W}id") or ""] = name
+                texts[name] = []
+        elif tag == f"{_W}bookmarkEnd":
+            names.pop(element.get(f"{_W}id") or "", None)
+        elif names:
+            if tag == f"{_W}p":
+                text = "\n"
+            elif any(ancestor in hidden for ancestor in element.iterancestors(f"{_W}sdt")):
+                continue
+            else:
+                text = _run_text(element)
+            for name in names.values():
+                texts[name].append(text)
+    return {name: "".join(parts) for name, parts in texts.items()}
+
+
+def _showing_placeholder(sdt: Any) -> bool:
+    return sdt.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None
+
+
+def _run_text(element: Any) -> str:
+    """What one element inside a run contributes to the text ("" for everything else)."""
+    parent = element.getparent()
+    if parent is None or parent.tag != f"{_W}r":
+        return ""  # w:tab also appears in paragraph tab stops; only a run's children count
+    tag = element.tag
+    if tag == f"{_W}t":
+        return str(element.text or "")
+    if tag == f"{_W}tab":
+        return "\t"
+    if tag in (f"{_W}br", f"{_W}cr"):
+        return "\n"
+    if tag == f"{_W}noBreakHyphen":
+        return "-"
+    return ""
 
 
 def _open_zip(docx_bytes: bytes) -> zipfile.ZipFile:
