@@ -1,0 +1,989 @@
+"""The fillable PDF form: a form definition laid out on A4, with an AcroForm on top.
+
+Two stages. reportlab's platypus lays the form out as a flow of small, atomic tables (a heading
+keeps with its first row; no field and no table row is split across pages), and every fillable
+cell is a `_FieldBox` flowable that paints the shaded box and records where it landed. pypdf then
+turns each recorded box into an AcroForm field named by its contract key, with an appearance
+stream generated here.
+
+Choices, and why:
+- Appearance streams are ours. pypdf's do not wrap and pikepdf's turn æøå into `?`, and a
+  viewer that finds no appearance shows an empty box. Ours use Helvetica with WinAnsiEncoding
+  (in /DR too, so viewers and pdftk regenerate with the same font): it covers æøåÆØÅ, curly
+  quotes and dashes; a character outside WinAnsi is drawn as "?" while the field VALUE keeps it.
+  Multi-line text is wrapped, line breaks kept, and the font shrinks to 6 pt before giving up;
+  a pre-filled long answer first grows its box (up to `_GROWTH` times).
+- NeedAppearances is not set. Every field has a complete appearance, so there is nothing to
+  regenerate; setting it makes Acrobat ask to save an unchanged file and lets poppler and pdf.js
+  replace our wrapped text with their own. Tools that fill values without appearances (pypdf's
+  `update_page_form_field_values`) set it themselves.
+- The status (1-4) is a combo box with the options "", "1".."4": a viewer offers exactly the
+  valid scores, pdftk fills it (and regenerates its appearance), poppler draws its appearance
+  and pypdf's `get_fields()` reads its /V like any text. (A 1-character text field would accept
+  "x"; and /MaxLen would cut a longer pre-filled value, which must never happen silently.)
+- The DA of multi-line fields asks for auto size (0 Tf), so a viewer regenerating a long answer
+  the user typed shrinks it as we do; single-line fields use a fixed 10 pt (auto size would blow
+  a date up to the height of its box).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from formflow.forms.definition import (
+    Column,
+    FieldBlock,
+    FieldSpec,
+    FormDefinition,
+    GoalTable,
+    Grid,
+    ListBlock,
+    QuestionsBlock,
+    RowTable,
+    Section,
+    SignaturesBlock,
+    TextBlock,
+)
+
+# --- measures -------------------------------------------------------------------------------
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+CELL_PAD = 3.0  # table cell padding around a field box
+TEXT_PAD = 2.0  # inside a field box, between its edge and the text
+FIELD_FONT = "Helvetica"  # the standard 14 font drawn with WinAnsiEncoding (see module doc)
+FIELD_SIZE = 10.0
+SIGNATURE_SIZE = 12.0
+MIN_SIZE = 6.0
+LEADING = 1.16  # line height / font size in multi-line appearances
+SINGLE_HEIGHT = 18.0
+SIGNATURE_HEIGHT = 40.0
+MIN_MULTILINE_LINES = 2
+_GROWTH = 3.0  # a pre-filled multi-line box may grow to this many times its height
+_MAX_BOX_HEIGHT = 300.0  # ... and never beyond this (a field must fit on one page)
+DATE_HINT = "dd.mm.åååå"
+
+INK = colors.Color(0.12, 0.12, 0.14)
+MUTED = colors.Color(0.35, 0.35, 0.4)
+RULE = colors.Color(0.55, 0.55, 0.6)
+HEADING_FILL = colors.Color(0.86, 0.89, 0.93)
+HEAD_FILL = colors.Color(0.94, 0.95, 0.97)
+FIELD_FILL = colors.Color(0.95, 0.97, 1.0)
+
+# Field flags (PDF 32000-1, 12.7.3.1 and 12.7.4): read-only, multi-line, combo box.
+_FF_READ_ONLY = 1
+_FF_MULTILINE = 1 << 12
+_FF_COMBO = 1 << 17
+# Annotation flags (12.5.3): hidden, print.
+_F_HIDDEN = 2
+_F_PRINT = 4
+STATUS_OPTIONS = ("", "1", "2", "3", "4")
+
+
+# --- fitting text into a box (pure) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a value is drawn in its box: font size, the lines shown, and whether all of it fits."""
+
+    size: float
+    lines: tuple[str, ...]
+    complete: bool
+
+
+def shown_text(value: str) -> str:
+    """The value as an appearance can show it: WinAnsi characters, "?" for the rest.
+
+    Line breaks become "\\n" and a tab four spaces; the field's value is never changed.
+    """
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return "".join(ch if ch == "\n" or _winansi(ch) else "?" for ch in text)
+
+
+def _winansi(ch: str) -> bool:
+    if ch < " " or "\x7f" <= ch < "\xa0":
+        return False
+    try:
+        ch.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _width(text: str, size: float) -> float:
+    return float(stringWidth(text, FIELD_FONT, size))
+
+
+def wrap_lines(text: str, width: float, size: float) -> list[str]:
+    """Greedy word wrap of shown text; line breaks and indents kept, long words broken."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.lstrip(" ")
+        indent = paragraph[: len(paragraph) - len(words)]  # a tab, pasted bullets
+        if _width(indent, size) > width / 2:
+            indent = ""
+        line = indent
+        for word in words.split(" "):
+            candidate = f"{line} {word}" if line.strip() else line + word
+            if _width(candidate, size) <= width:
+                line = candidate
+                continue
+            if line.strip():
+                lines.append(line)
+            while len(word) > 1 and _width(word, size) > width:
+                cut = _longest_prefix(word, width, size)
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines
+
+
+def _longest_prefix(word: str, width: float, size: float) -> int:
+    cut = 1
+    while cut < len(word) and _width(word[: cut + 1], size) <= width:
+        cut += 1
+    return cut
+
+
+def _lines_height(count: int, size: float) -> float:
+    return count * size * LEADING + 2 * TEXT_PAD
+
+
+def fit_text(
+    value: str, width: float, height: float, multiline: bool, size: float = FIELD_SIZE
+) -> Fit:
+    """Shrink the font from `size` in half points down to `MIN_SIZE` until `value` fits."""
+    text = shown_text(value)
+    inner = width - 2 * TEXT_PAD
+    while True:
+        if multiline:
+            lines = wrap_lines(text, inner, size)
+            fits = _lines_height(len(lines), size) <= height + 0.01
+        else:
+            lines = [text.replace("\n", " ")]
+            fits = _width(lines[0], size) <= inner and size + 2 * TEXT_PAD <= height + 0.01
+        if fits or size <= MIN_SIZE:
+            return Fit(size, tuple(lines), fits)
+        size = max(MIN_SIZE, size - 0.5)
+
+
+def grown_height(value: str, width: float, base: float, multiline: bool) -> float:
+    """The height of a box pre-filled with `value`: grows for a long answer, within reason."""
+    if not multiline or not value:
+        return base
+    lines = wrap_lines(shown_text(value), width - 2 * TEXT_PAD, FIELD_SIZE)
+    needed = _lines_height(len(lines), FIELD_SIZE)
+    return max(base, min(needed, base * _GROWTH, _MAX_BOX_HEIGHT))
+
+
+# --- appearance streams (pure) --------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def pdf_string(text: str) -> bytes:
+    """A PDF literal string of shown text in WinAnsiEncoding (cp1252), escaped."""
+    out = bytearray(b"(")
+    for byte in text.encode("cp1252", errors="replace"):
+        if byte in b"()\\":
+            out += b"\\" + bytes([byte])
+        elif byte < 0x20 or byte > 0x7E:
+            out += f"\\{byte:03o}".encode("ascii")
+        else:
+            out.append(byte)
+    return bytes(out + b")")
+
+
+def appearance(
+    fit: Fit, width: float, height: float, multiline: bool, centered: bool = False
+) -> bytes:
+    """The normal appearance content of a text or combo field: clipped, wrapped, WinAnsi."""
+    if not any(fit.lines):
+        return b"/Tx BMC\nEMC\n"
+    size = fit.size
+    ops = [
+        "/Tx BMC",
+        "q",
+        f"1 1 {_num(width - 2)} {_num(height - 2)} re W n",
+        "BT",
+        f"/Helv {_num(size)} Tf",
+        "0 g",
+    ]
+    body: list[bytes] = []
+    if multiline:
+        top = height - TEXT_PAD - size * 0.78  # first baseline: the ascender below the top
+        ops += [f"{_num(TEXT_PAD)} {_num(top)} Td", f"{_num(size * LEADING)} TL"]
+        for index, line in enumerate(fit.lines):
+            prefix = b"T* " if index else b""
+            body.append(prefix + pdf_string(line) + b" Tj")
+    else:
+        line = fit.lines[0]
+        x = (width - _width(line, size)) / 2 if centered else TEXT_PAD
+        baseline = (height - size * 0.72) / 2  # Helvetica's cap height centred in the box
+        ops.append(f"{_num(max(x, TEXT_PAD))} {_num(baseline)} Td")
+        body.append(pdf_string(line) + b" Tj")
+    head = "\n".join(ops).encode("ascii")
+    return head + b"\n" + b"\n".join(body) + b"\nET\nQ\nEMC\n"
+
+
+# --- the layout (reportlab) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Placed:
+    box: _FieldBox
+    page: int
+    rect: tuple[float, float, float, float]
+
+
+class _FieldBox(Flowable):
+    """A fillable box: paints the shaded area (and a signature line) and records its place."""
+
+    def __init__(
+        self,
+        spec: FieldSpec,
+        tooltip: str,
+        width: float,
+        height: float,
+        value: str,
+        placed: list[_Placed],
+    ) -> None:
+        super().__init__()
+        self.spec = spec
+        self.tooltip = tooltip
+        self.width = width
+        self.height = height
+        self.value = value
+        self._placed = placed
+
+    @property
+    def multiline(self) -> bool:
+        return self.spec.type == "multiline"
+
+    @property
+    def font_size(self) -> float:
+        return SIGNATURE_SIZE if self.spec.type == "signature" else FIELD_SIZE
+
+    def fit(self) -> Fit:
+        return fit_text(self.value, self.width, self.height, self.multiline, self.font_size)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setFillColor(FIELD_FILL)
+        canvas.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+        if self.spec.type == "signature":
+            canvas.setStrokeColor(INK)
+            canvas.setLineWidth(0.8)
+            canvas.line(0, 0, self.width, 0)
+        canvas.restoreState()
+        x0, y0 = canvas.absolutePosition(0, 0)
+        x1, y1 = canvas.absolutePosition(self.width, self.height)
+        page = getattr(canvas, "page_index", canvas.getPageNumber() - 1)
+        self._placed.append(_Placed(self, page, (x0, y0, x1, y1)))
+
+
+def _style(name: str, size: float, font: str = "Helvetica", **extra: Any) -> ParagraphStyle:
+    options: dict[str, Any] = {"textColor": INK, "leading": size * 1.25, **extra}
+    return ParagraphStyle(name, fontName=font, fontSize=size, **options)
+
+
+TITLE = _style("title", 17, "Helvetica-Bold", spaceAfter=3)
+SUBTITLE = _style("subtitle", 10.5, textColor=MUTED, spaceAfter=8)
+BODY = _style("body", 9.5, spaceAfter=4)
+BULLET = _style("bullet", 9.5, leftIndent=14, bulletIndent=3, spaceAfter=2)
+HEADING = _style("heading", 11, "Helvetica-Bold")
+THEME = _style("theme", 10, "Helvetica-Bold", spaceBefore=6, spaceAfter=3)
+LABEL = _style("label", 7.5, textColor=MUTED)
+HEAD = _style("head", 8, "Helvetica-Bold")
+HEAD_CENTER = _style("head_center", 8, "Helvetica-Bold", alignment=TA_CENTER)
+ROW_LABEL = _style("row_label", 9, "Helvetica-Bold")
+QUESTION = _style("question", 9)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text (definitions hold text, not markup)."""
+    return Paragraph(escape(text), style)
+
+
+def _grid_style(*extra: tuple[Any, ...]) -> TableStyle:
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ("TOPPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PAD),
+            *extra,
+        ]
+    )
+
+
+def _table(
+    rows: Sequence[Sequence[Any]], widths: Sequence[float], *extra: tuple[Any, ...]
+) -> Table:
+    table = Table([list(r) for r in rows], colWidths=list(widths), style=_grid_style(*extra))
+    table.hAlign = "LEFT"
+    return table
+
+
+class _Whole(Flowable):
+    """Flowables drawn as one piece: never split across pages.
+
+    Unlike platypus' KeepTogether it may end a keep-with-next group, so a heading still keeps
+    with a whole row group that follows it.
+    """
+
+    def __init__(self, parts: Sequence[Flowable]) -> None:
+        super().__init__()
+        self.parts = list(parts)
+        self._sizes: list[tuple[float, float]] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self._sizes = [p.wrapOn(self.canv, avail_width, avail_height) for p in self.parts]
+        self.width = max((w for w, _ in self._sizes), default=0.0)
+        self.height = sum(h for _, h in self._sizes)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        top = self.height
+        for part, (_, height) in zip(self.parts, self._sizes, strict=True):
+            top -= height
+            part.drawOn(self.canv, 0, top)
+
+
+def _unit(table: Table) -> Flowable:
+    """A table that must stay whole on one page (a row group, a labelled block)."""
+    return _Whole([table]) if len(table._cellvalues) > 1 else table
+
+
+def _keep_with_next(flowable: Flowable) -> Flowable:
+    flowable.keepWithNext = True
+    return flowable
+
+
+def _inner(width: float) -> float:
+    """The width of a field box inside a table column of `width`."""
+    return width - 2 * CELL_PAD
+
+
+def _base_height(spec: FieldSpec) -> float:
+    if spec.type == "signature":
+        return SIGNATURE_HEIGHT
+    if spec.type == "multiline":
+        return _lines_height(max(spec.lines, MIN_MULTILINE_LINES), FIELD_SIZE)
+    return SINGLE_HEIGHT
+
+
+def _tooltip(spec: FieldSpec, label: str) -> str:
+    """The /TU: the Danish label with its row; a date says how to write it."""
+    return f"{label} ({DATE_HINT})" if spec.type == "date" else label
+
+
+def _spread(widths: Sequence[float | None], total: float) -> list[float]:
+    """Column widths where `None` columns share what the fixed ones leave."""
+    fixed = sum(w for w in widths if w is not None)
+    flexible = sum(1 for w in widths if w is None) or 1
+    rest = (total - fixed) / flexible
+    return [rest if w is None else w for w in widths]
+
+
+def _column_width(column: Column) -> float | None:
+    return {"date": 66.0, "status": 54.0}.get(column.type, 76.0 if column.type == "text" else None)
+
+
+class _Story:
+    """Builds the flowables of one form, and keeps every field box it made."""
+
+    def __init__(self, definition: FormDefinition, year: int, values: Mapping[str, str]) -> None:
+        self.definition = definition
+        self.year = year
+        self.values = values
+        self.boxes: list[_FieldBox] = []
+        self.placed: list[_Placed] = []
+
+    # -- field boxes --
+
+    def box(self, spec: FieldSpec, tooltip: str, width: float, height: float) -> _FieldBox:
+        box = _FieldBox(
+            spec, _tooltip(spec, tooltip), width, height, self.values.get(spec.key, ""), self.placed
+        )
+        self.boxes.append(box)
+        return box
+
+    def row_height(self, cells: Iterable[tuple[FieldSpec, float]]) -> float:
+        """One height for the boxes of a table row: the tallest need among them."""
+        return max(
+            grown_height(
+                self.values.get(spec.key, ""), width, _base_height(spec), spec.type == "multiline"
+            )
+            for spec, width in cells
+        )
+
+    # -- the document --
+
+    def flowables(self) -> list[Flowable]:
+        story: list[Flowable] = self.title()
+        story += self.header()
+        for section in self.definition.sections:
+            story += self.section(section)
+        return story
+
+    def title(self) -> list[Flowable]:
+        d = self.definition
+        story: list[Flowable] = [_p(d.title_for(self.year), TITLE), _p(d.subtitle, SUBTITLE)]
+        story += [_p(text, BODY) for text in d.intro]
+        story.append(Spacer(1, 6))
+        return story
+
+    def header(self) -> list[Flowable]:
+        """Navn, Medarbejdernr., ... in a boxed grid, label above each box."""
+        specs = list(self.definition.header)
+        first = len(specs) - 3 * ((len(specs) - 1) // 3)  # 5 -> 2 + 3
+        rows = [specs[:first]] + [specs[i : i + 3] for i in range(first, len(specs), 3)]
+        story: list[Flowable] = []
+        for row in rows:
+            width = CONTENT_WIDTH / len(row)
+            height = self.row_height((spec, _inner(width)) for spec in row)
+            cells = [
+                [_p(spec.label, LABEL), self.box(spec, spec.label, _inner(width), height)]
+                for spec in row
+            ]
+            story.append(
+                _table([cells], [width] * len(row), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"))
+            )
+        story.append(Spacer(1, 10))
+        return story
+
+    def section(self, section: Section) -> list[Flowable]:
+        heading = _table(
+            [[_p(section.heading, HEADING)]],
+            [CONTENT_WIDTH],
+            ("BACKGROUND", (0, 0), (-1, -1), HEADING_FILL),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        )
+        story: list[Flowable] = [
+            Spacer(1, 8),
+            _keep_with_next(heading),
+            _keep_with_next(Spacer(1, 4)),
+        ]
+        with_fields = [b for b in section.blocks if b.fields]
+        for index, block in enumerate(section.blocks):
+            parts = self.block(block, section, alone=len(with_fields) == 1)
+            if index < len(section.blocks) - 1 and isinstance(block, TextBlock):
+                # An intro keeps with what it introduces (and so the heading with its first row).
+                parts = [_keep_with_next(p) for p in [*parts, Spacer(1, 5)]]
+            else:
+                parts.append(Spacer(1, 5))
+            story += parts
+        return story
+
+    def block(self, block: Any, section: Section, alone: bool) -> list[Flowable]:
+        builders: dict[type, Callable[..., list[Flowable]]] = {
+            TextBlock: self.text,
+            ListBlock: self.numbered,
+            GoalTable: self.goals,
+            RowTable: self.row_table,
+            Grid: self.grid,
+            QuestionsBlock: self.questions,
+            SignaturesBlock: self.signatures,
+        }
+        if isinstance(block, FieldBlock):
+            return self.field(block, section, alone)
+        return builders[type(block)](block, section)
+
+    # -- blocks --
+
+    def text(self, block: TextBlock, section: Section) -> list[Flowable]:
+        story: list[Flowable] = [_p(text, BODY) for text in block.paragraphs]
+        story += [Paragraph(escape(text), BULLET, bulletText="•") for text in block.bullets]
+        if block.scale:
+            rows = [
+                [_p(f"{score} =", ROW_LABEL), _p(label, BODY)]
+                for score, label in self.definition.scale
+            ]
+            story.append(
+                _table(
+                    rows,
+                    [28, 220],
+                    ("GRID", (0, 0), (-1, -1), 0.25, RULE),
+                    ("BACKGROUND", (0, 0), (0, -1), HEAD_FILL),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                )
+            )
+        return story
+
+    def field(self, block: FieldBlock, section: Section, alone: bool) -> list[Flowable]:
+        spec = block.field
+        if spec.type == "multiline":
+            width = _inner(CONTENT_WIDTH)
+            box = self.box(spec, spec.label, width, self.row_height([(spec, width)]))
+            if alone:  # the section heading already says what to write
+                return [_table([[box]], [CONTENT_WIDTH])]
+            return [_unit(_table([[_p(spec.label, HEAD)], [box]], [CONTENT_WIDTH]))]
+        label_width = 170.0
+        width = 130.0 if spec.type in ("date", "status") else CONTENT_WIDTH - label_width
+        box = self.box(spec, spec.label, _inner(width), _base_height(spec))
+        return [
+            _table(
+                [[_p(spec.label, HEAD), box]],
+                [label_width, width],
+                ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                ("VALIGN", (0, 0), (0, 0), "MIDDLE"),
+            )
+        ]
+
+    def numbered(self, block: ListBlock, section: Section) -> list[Flowable]:
+        widths = [26.0, CONTENT_WIDTH - 26.0]
+        story: list[Flowable] = []
+        for number, spec in enumerate(block.fields, 1):
+            box = self.box(spec, spec.label, _inner(widths[1]), _base_height(spec))
+            story.append(
+                _table(
+                    [[_p(f"{number}.", ROW_LABEL), box]],
+                    widths,
+                    ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                    ("VALIGN", (0, 0), (0, 0), "MIDDLE"),
+                )
+            )
+        return story
+
+    def goals(self, table: GoalTable, section: Section) -> list[Flowable]:
+        """Seed 004's goal table: the category on the left spanning its rows."""
+        widths = _spread([104.0] + [_column_width(c) for c in table.columns], CONTENT_WIDTH)
+        prefix = f"({section.number}) " if section.number else ""
+        header = _table(
+            [[_p("Område", HEAD)] + [_p(c.label, HEAD) for c in table.columns]],
+            widths,
+            ("BACKGROUND", (0, 0), (-1, -1), HEAD_FILL),
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        )
+        story: list[Flowable] = [_keep_with_next(header)]
+        for category in table.categories:
+            rows = []
+            for index, row in enumerate(table.rows_of(category)):
+                cells = list(zip(row.cells, [_inner(w) for w in widths[1:]], strict=True))
+                height = self.row_height(cells)
+                tip = f"{prefix}{category.label} {row.number}"
+                boxes = [self.box(s, f"{tip}: {s.label}", w, height) for s, w in cells]
+                rows.append([_p(category.label, ROW_LABEL) if index == 0 else "", *boxes])
+            if rows:
+                story.append(
+                    _unit(
+                        _table(
+                            rows,
+                            widths,
+                            ("SPAN", (0, 0), (0, len(rows) - 1)),
+                            ("BACKGROUND", (0, 0), (0, -1), HEAD_FILL),
+                        )
+                    )
+                )
+        return story
+
+    def row_table(self, table: RowTable, section: Section) -> list[Flowable]:
+        if len(table.columns) <= 4:
+            return self.narrow_rows(table)
+        return self.row_blocks(table)
+
+    def narrow_rows(self, table: RowTable) -> list[Flowable]:
+        """Few columns: a plain table, number on the left."""
+        widths = _spread([26.0] + [_column_width(c) for c in table.columns], CONTENT_WIDTH)
+        header = _table(
+            [[_p("Nr.", HEAD)] + [_p(c.label, HEAD) for c in table.columns]],
+            widths,
+            ("BACKGROUND", (0, 0), (-1, -1), HEAD_FILL),
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        )
+        story: list[Flowable] = [_keep_with_next(header)]
+        for number, row in enumerate(table.rows, 1):
+            cells = list(zip(row, [_inner(w) for w in widths[1:]], strict=True))
+            height = self.row_height(cells)
+            tip = f"{table.title} {number}" if table.title else str(number)
+            boxes = [self.box(s, f"{tip}: {s.label}", w, height) for s, w in cells]
+            story.append(
+                _table(
+                    [[_p(f"{number}.", ROW_LABEL), *boxes]],
+                    widths,
+                    ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                )
+            )
+        return story
+
+    def row_blocks(self, table: RowTable) -> list[Flowable]:
+        """Too many columns for a row (the agreement's plan): each row a block of labelled cells."""
+        story: list[Flowable] = []
+        for number, row in enumerate(table.rows, 1):
+            title = f"{table.title} {number}" if table.title else f"{number}."
+            parts = [
+                _table(
+                    [[_p(title, ROW_LABEL)]],
+                    [CONTENT_WIDTH],
+                    ("BACKGROUND", (0, 0), (-1, -1), HEAD_FILL),
+                )
+            ]
+            for line in _pack(row):
+                parts.append(self.labelled_cells(line, title))
+            story.append(_Whole(parts))
+            story.append(Spacer(1, 6))
+        return story
+
+    def labelled_cells(self, specs: Sequence[FieldSpec], tip: str) -> Table:
+        weights = [_weight(spec) for spec in specs]
+        widths = [CONTENT_WIDTH * w / sum(weights) for w in weights]
+        height = self.row_height((s, _inner(w)) for s, w in zip(specs, widths, strict=True))
+        cells = [
+            [_p(s.label, LABEL), self.box(s, f"{tip}: {s.label}", _inner(w), height)]
+            for s, w in zip(specs, widths, strict=True)
+        ]
+        return _table([cells], widths, ("VALIGN", (0, 0), (-1, -1), "BOTTOM"))
+
+    def grid(self, grid: Grid, section: Section) -> list[Flowable]:
+        """Seed 004 section 6: named rows × named columns."""
+        widths = _spread([92.0] + [_column_width(c) for c in grid.columns], CONTENT_WIDTH)
+        header = _table(
+            [[""] + [_p(c.label, HEAD) for c in grid.columns]],
+            widths,
+            ("BACKGROUND", (0, 0), (-1, -1), HEAD_FILL),
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        )
+        story: list[Flowable] = [_keep_with_next(header)]
+        for row in grid.rows:
+            cells = list(zip(row.cells, [_inner(w) for w in widths[1:]], strict=True))
+            height = self.row_height(cells)
+            boxes = [self.box(s, f"{row.label}: {s.label}", w, height) for s, w in cells]
+            story.append(
+                _table(
+                    [[_p(row.label, ROW_LABEL), *boxes]],
+                    widths,
+                    ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                )
+            )
+        return story
+
+    def questions(self, block: QuestionsBlock, section: Section) -> list[Flowable]:
+        """The conversation guide: questions under their theme, a box under each question."""
+        story: list[Flowable] = []
+        width = _inner(CONTENT_WIDTH)
+        for group in block.groups:
+            story.append(_keep_with_next(_p(group.theme.label, THEME)))
+            for question, spec in group.questions:
+                box = self.box(
+                    spec,
+                    f"{group.theme.label}: {question.text}",
+                    width,
+                    self.row_height([(spec, width)]),
+                )
+                # One cell holding question and box: a cell is never split across pages.
+                story.append(
+                    _table([[[_p(question.text, QUESTION), Spacer(1, 3), box]]], [CONTENT_WIDTH])
+                )
+        return story
+
+    def signatures(self, block: SignaturesBlock, section: Section) -> list[Flowable]:
+        """Per role: a date box, and a signature box with a line and the role's label under it."""
+        widths = [120.0, 24.0, CONTENT_WIDTH - 144.0]
+        story: list[Flowable] = []
+        for role in block.roles:
+            date = self.box(role.date, f"{role.label}: {role.date.label}", widths[0], SINGLE_HEIGHT)
+            signature = self.box(role.signature, role.label, widths[2], SIGNATURE_HEIGHT)
+            cell_date = [_p(role.date.label, LABEL), date]
+            cell_signature = [signature, Spacer(1, 2), _p(role.label, LABEL)]
+            story.append(
+                Table(
+                    [["", "", Spacer(1, 6)], [cell_date, "", cell_signature]],
+                    colWidths=widths,
+                    style=TableStyle(
+                        [
+                            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                            ("VALIGN", (0, 1), (0, 1), "TOP"),
+                        ]
+                    ),
+                    hAlign="LEFT",
+                )
+            )
+            story[-1] = _Whole([story[-1]])
+        return story
+
+
+def _weight(spec: FieldSpec) -> int:
+    """How much of a block line a labelled cell takes: 3 multi-line, 2 text, 1 date/status."""
+    return {"multiline": 3, "date": 1, "status": 1}.get(spec.type, 2)
+
+
+def _pack(specs: Sequence[FieldSpec], capacity: int = 6) -> list[list[FieldSpec]]:
+    """Labelled cells into lines of at most `capacity` weight, in order."""
+    lines: list[list[FieldSpec]] = [[]]
+    for spec in specs:
+        if lines[-1] and sum(map(_weight, lines[-1])) + _weight(spec) > capacity:
+            lines.append([])
+        lines[-1].append(spec)
+    return lines
+
+
+def _canvas_class(footer: str) -> type[Canvas]:
+    """A canvas that holds its pages back until the end, to write "Side 1 af N" in the footer."""
+
+    class FormCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        @property
+        def page_index(self) -> int:
+            return len(self._pages)
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, 1):
+                self.__dict__.update(state)
+                self._footer(number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _footer(self, number: int, total: int) -> None:
+            self.saveState()
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.5)
+            self.line(MARGIN, MARGIN - 8, PAGE_WIDTH - MARGIN, MARGIN - 8)
+            self.setFont("Helvetica", 8)
+            self.setFillColor(MUTED)
+            self.drawString(MARGIN, MARGIN - 19, footer)
+            self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 19, f"Side {number} af {total}")
+            self.restoreState()
+
+    return FormCanvas
+
+
+def _lay_out(
+    definition: FormDefinition, year: int, values: Mapping[str, str]
+) -> tuple[bytes, list[_Placed]]:
+    """The static pages (reportlab) and where every field box landed."""
+    story = _Story(definition, year, values)
+    buffer = io.BytesIO()
+    title = definition.title_for(year)
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 10,
+        title=title,
+        subject=definition.subtitle,
+        creator="formflow",
+        invariant=1,  # same input, same bytes: reference renders stay comparable
+    )
+    document.build(story.flowables(), canvasmaker=_canvas_class(title))
+    return buffer.getvalue(), story.placed
+
+
+# --- the AcroForm (pypdf) -------------------------------------------------------------------
+
+
+def render_pdf(definition: FormDefinition, year: int, values: Mapping[str, str]) -> bytes:
+    """The form as a fillable A4 PDF, blank or pre-filled with `values` (contract keys)."""
+    pages, placed = _lay_out(definition, year, values)
+    data = {
+        "form_kind": definition.kind,
+        "form_year": str(year),
+        "form_definition": definition.name,
+    }
+    return _with_fields(pages, placed, data, definition.title_for(year))
+
+
+def overflowing_fields(definition: FormDefinition, values: Mapping[str, str]) -> list[str]:
+    """Keys whose value cannot be shown whole in its box, even grown and at the smallest font.
+
+    The field still holds the whole value; this is for telling people to check the text.
+    """
+    story = _Story(definition, 2000, values)
+    story.flowables()
+    return [box.spec.key for box in story.boxes if box.value and not box.fit().complete]
+
+
+def _with_fields(
+    pdf: bytes, placed: Sequence[_Placed], data: Mapping[str, str], title: str
+) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        BooleanObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    # pypdf has no public way to add an indirect object; _add_object is what its own code uses.
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+                NameObject("/Name"): NameObject("/Helv"),
+            }
+        )
+    )
+    resources = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/Helv"): font})}
+    )
+    fields = ArrayObject()
+    for item in placed:
+        page = writer.pages[item.page]
+        widget = writer._add_object(_widget(item, page.indirect_reference, resources, writer))
+        _annotations(page).append(widget)
+        fields.append(widget)
+    first = writer.pages[0]
+    for key, value in data.items():
+        hidden = writer._add_object(_hidden_field(key, value, first.indirect_reference))
+        _annotations(first).append(hidden)
+        fields.append(hidden)
+    writer._root_object[NameObject("/AcroForm")] = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Fields"): fields,
+                NameObject("/DR"): resources,
+                NameObject("/DA"): TextStringObject("/Helv 0 Tf 0 g"),
+            }
+        )
+    )
+    writer._root_object[NameObject("/Lang")] = TextStringObject("da-DK")
+    writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
+        {NameObject("/DisplayDocTitle"): BooleanObject(True)}
+    )
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _annotations(page: Any) -> Any:
+    from pypdf.generic import ArrayObject, NameObject
+
+    if "/Annots" not in page:
+        page[NameObject("/Annots")] = ArrayObject()
+    return page["/Annots"]
+
+
+def _widget(item: _Placed, page_ref: Any, resources: Any, writer: Any) -> Any:
+    """A field merged with its one widget annotation, carrying our appearance stream."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    box = item.box
+    spec = box.spec
+    x0, y0, x1, y1 = item.rect
+    width, height = x1 - x0, y1 - y0
+    status = spec.type == "status"
+    stream = DecodedStreamObject()
+    stream.set_data(appearance(box.fit(), width, height, box.multiline, centered=status))
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(
+                [FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]
+            ),
+            NameObject("/Resources"): resources,
+        }
+    )
+    size = "0" if box.multiline else _num(box.font_size)
+    flags = _FF_MULTILINE if box.multiline else 0
+    field = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Ch" if status else "/Tx"),
+            NameObject("/T"): TextStringObject(spec.key),
+            NameObject("/TU"): TextStringObject(box.tooltip),
+            NameObject("/V"): TextStringObject(box.value),
+            NameObject("/Ff"): NumberObject(flags | (_FF_COMBO if status else 0)),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in item.rect]),
+            NameObject("/P"): page_ref,
+            NameObject("/F"): NumberObject(_F_PRINT),
+            NameObject("/DA"): TextStringObject(f"/Helv {size} Tf 0 g"),
+            NameObject("/Q"): NumberObject(1 if status else 0),
+            NameObject("/MK"): DictionaryObject(),
+            NameObject("/AP"): DictionaryObject(
+                {NameObject("/N"): writer._add_object(stream.flate_encode())}
+            ),
+        }
+    )
+    if status:
+        field[NameObject("/Opt")] = ArrayObject([TextStringObject(o) for o in STATUS_OPTIONS])
+    return field
+
+
+def _hidden_field(key: str, value: str, page_ref: Any) -> Any:
+    """form_kind / form_year / form_definition: data for readers, never shown or printed."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Tx"),
+            NameObject("/T"): TextStringObject(key),
+            NameObject("/TU"): TextStringObject(key),
+            NameObject("/V"): TextStringObject(value),
+            NameObject("/Ff"): NumberObject(_FF_READ_ONLY),
+            NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4),
+            NameObject("/P"): page_ref,
+            NameObject("/F"): NumberObject(_F_HIDDEN),
+            NameObject("/DA"): TextStringObject("/Helv 10 Tf 0 g"),
+        }
+    )
