@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from formflow.errors import UnreadableForm
-from formflow.inbox import notice_name, sanitize_name, unique_name
+from formflow.inbox import sanitize_name, unique_name
 
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -56,6 +56,7 @@ class Dropped:
     data: bytes
     sha256: str
     identity: Identity
+    changed_ns: int  # st_ctime: when it was written or moved into the inbox (not settable)
 
     @property
     def name(self) -> str:
@@ -106,7 +107,8 @@ def open_dropped(inbox: Path, path: Path, *, max_bytes: int) -> Dropped:
         raise UnreadableForm(
             "empty", "Filen er tom (0 byte). Gem skemaet igen, og læg det i indbakken.", "empty"
         )
-    return Dropped(path, relative, data, hashlib.sha256(data).hexdigest(), Identity.of(after))
+    sha256 = hashlib.sha256(data).hexdigest()
+    return Dropped(path, relative, data, sha256, Identity.of(after), after.st_ctime_ns)
 
 
 def same_file(path: Path, identity: Identity) -> bool:
@@ -138,9 +140,7 @@ def move_aside(source: Path, destination: Path) -> None:
     FIFO is never opened. Never overwrites: a taken destination raises FileExistsError.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
-    if os.path.lexists(destination) or os.path.lexists(
-        destination.with_name(notice_name(destination.name))
-    ):
+    if os.path.lexists(destination):
         raise FileExistsError(str(destination))
     os.rename(source, destination)
     _fsync_dir(destination.parent)
