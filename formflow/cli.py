@@ -339,6 +339,147 @@ def archive_reindex(ctx: Context) -> None:
     click.echo(f"indexed {count} form(s)")
 
 
+# --- check ----------------------------------------------------------------------------------
+
+
+@cli.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per file and line (the shape of CheckResult.to_json()).",
+)
+@pass_context
+def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Read filled MUS forms (PDF or DOCX) and report what was read and what is wrong.
+
+    Each file is read in a separate worker process with the time and memory limits of
+    [limits]. Exit status: 0 when every form is valid, 1 when a form has problems, 2 when a
+    file cannot be read as a form at all.
+    """
+    from formflow.errors import UnreadableForm
+    from formflow.read.isolate import check_files
+
+    settings = ctx.settings
+    results = check_files(list(files), settings)
+    if as_json:
+        for path, result in zip(files, results, strict=True):
+            data = (
+                _unreadable_json(path, result)
+                if isinstance(result, UnreadableForm)
+                else _check_json(result, settings)
+            )
+            click.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        _print_checks(files, results, settings)
+    if any(isinstance(r, UnreadableForm) for r in results):
+        ctx_exit = 2
+    elif any(not r.valid for r in results if not isinstance(r, UnreadableForm)):
+        ctx_exit = 1
+    else:
+        ctx_exit = 0
+    raise click.exceptions.Exit(ctx_exit)
+
+
+def _check_json(result: Any, settings: Settings) -> dict[str, Any]:
+    """CheckResult.to_json(), with status scores as integers (the JSON contract)."""
+    from formflow.errors import DefinitionError
+    from formflow.forms.library import load_definition
+
+    data: dict[str, Any] = result.to_json()
+    try:
+        definition = load_definition(result.extraction.definition or "", settings)
+    except DefinitionError:
+        return data
+    data["fields"] = {
+        key: int(value)
+        if definition.has(key) and definition.field(key).type == "status" and value.isdigit()
+        else value
+        for key, value in data["fields"].items()
+    }
+    return data
+
+
+def _unreadable_json(path: Path, error: Any) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "kind": None,
+        "year": None,
+        "reader": None,
+        "fields": {},
+        "signatures": {},
+        "problems": [
+            {"field": None, "severity": "error", "code": error.code, "message": error.message}
+        ],
+        "valid": False,
+    }
+
+
+def _print_checks(files: tuple[Path, ...], results: list[Any], settings: Settings) -> None:
+    """A table per file of the fields read (by label) and the problems found."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from formflow.errors import DefinitionError, UnreadableForm
+    from formflow.forms.library import load_definition
+    from formflow.read.normalize import field_title
+
+    console = Console(highlight=False)
+    for path, result in zip(files, results, strict=True):
+        console.print()
+        if isinstance(result, UnreadableForm):
+            console.print(Text.assemble((str(path), "bold"), ": ", ("cannot be read", "red")))
+            console.print(Text(f"  {result.message}"))
+            console.print(Text(f"  ({result.code}: {result.detail})", style="dim"))
+            continue
+        extraction = result.extraction
+        verdict = ("valid", "green") if result.valid else ("has problems", "red")
+        console.print(
+            Text.assemble(
+                (str(path), "bold"),
+                f": {extraction.kind} {extraction.year or '?'} "
+                f"(read as {extraction.reader}, definition {extraction.definition}) ",
+                verdict,
+            )
+        )
+        try:
+            definition = load_definition(extraction.definition or "", settings)
+        except DefinitionError:
+            definition = None
+        table = Table("Felt", "Nøgle", "Værdi", show_lines=False, expand=False)
+        filled = {k: v for k, v in extraction.fields.items() if v}
+        for key, value in filled.items():
+            label = field_title(definition, definition.field(key)) if definition else key
+            table.add_row(Text(label), Text(key, style="dim"), Text(value))
+        empty = len(extraction.fields) - len(filled)
+        table.caption = f"{len(filled)} udfyldte felter, {empty} tomme"
+        console.print(table)
+        if result.signatures:
+            signatures = Table("Underskrift", "Art", "Gyldig", "Underskriver")
+            for key, signature in result.signatures.items():
+                signatures.add_row(
+                    Text(key),
+                    Text(signature.kind),
+                    Text("ja" if signature.valid else "nej"),
+                    Text(signature.signer),
+                )
+            console.print(signatures)
+        if result.problems:
+            problems = Table("Felt", "Alvor", "Kode", "Besked")
+            for problem in result.problems:
+                problems.add_row(
+                    Text(problem.field or "-"),
+                    Text(
+                        problem.severity, style="red" if problem.severity == "error" else "yellow"
+                    ),
+                    Text(problem.code),
+                    Text(problem.message),
+                )
+            console.print(problems)
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -356,7 +497,10 @@ def _load_json_object(path: Path) -> dict[str, Any]:
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of `Exit(n)`.
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

@@ -1,0 +1,281 @@
+"""Reading filled MUS forms: any file in, one `Extraction` (contract keys -> values) out.
+
+`read_form(path, settings)` tells the file's type by its first bytes and hands it to a reader:
+- `acroform` (pypdf): PDFs with form fields, from any filler;
+- `layout` (pdfplumber, `formflow.read.layout`): PDFs whose fields are gone (flattened,
+  printed to PDF), found by their labels;
+- `docx` (zipfile + lxml): Word documents with content controls tagged by contract key, and
+  through `formflow.read.docx_labels` those whose controls are gone (rebuilt by hand).
+Every reader hands its raw text to `finish`, which identifies the form's definition and
+normalises the values (`normalize.py`), so a form reads the same whichever program filled it.
+
+Anything that is not a readable MUS form raises `UnreadableForm(code, Danish message, English
+detail)` with one of the codes in `MESSAGES`. Readers run third-party parsers on files anyone
+can drop: run them through `formflow.read.isolate` (a worker process with time and memory
+limits) wherever the file comes from outside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from formflow.config import Settings
+from formflow.errors import DefinitionError, FormflowError, UnreadableForm
+from formflow.forms.definition import FORM_KINDS, FormDefinition
+from formflow.model import Evidence, Extraction, Problem, ReaderName
+from formflow.read.normalize import normalize_values
+from formflow.read.sniff import HEAD_BYTES, sniff
+
+MB = 1024 * 1024
+
+# The Danish message for each way a file can fail to be a readable form. The employee reads
+# these (a rejected form goes back with a note), so they say what to do, not what broke.
+MESSAGES: dict[str, str] = {
+    "cannot_open": "Filen kunne ikke åbnes.",
+    "empty": "Filen er tom. Gem skemaet igen og send det på ny.",
+    "too_big": "Filen er for stor til at være et MUS-skema. Send skemaet uden indsatte billeder.",
+    "wrong_type": (
+        "Filen er hverken en PDF eller et Word-dokument (.docx). "
+        "Send MUS-skemaet som PDF eller .docx."
+    ),
+    "image": (
+        "Filen er et billede. Send det udfyldte MUS-skema som PDF eller Word-dokument (.docx); "
+        "billeder af skemaer kan ikke læses automatisk endnu."
+    ),
+    "old_word": (
+        "Filen er i det gamle Word-format (.doc) eller beskyttet med adgangskode. "
+        "Gem den som Word-dokument (.docx) uden adgangskode og send den igen."
+    ),
+    "truncated": (
+        "Filen er ikke hel; den er formentlig blevet afbrudt under kopiering eller upload. "
+        "Send den igen."
+    ),
+    "corrupt": "Filen er beskadiget og kan ikke læses. Gem skemaet igen og send det på ny.",
+    "encrypted": "Filen er beskyttet med en adgangskode. Send skemaet uden adgangskode.",
+    "zip_bomb": (
+        "Word-dokumentet pakker sig ud til en unormalt stor mængde data og bliver derfor ikke "
+        "åbnet. Gem skemaet igen og send det på ny."
+    ),
+    "unsafe_xml": (
+        "Word-dokumentet indeholder konstruktioner, som almindelige dokumenter ikke bruger, og "
+        "bliver af sikkerhedshensyn ikke åbnet. Gem skemaet igen i Word og send det på ny."
+    ),
+    "scanned": (
+        "Filen er et scannet billede uden tekst. Scannede skemaer kan ikke læses automatisk "
+        "endnu; udfyld skemaet på computeren, eller aflever det til din leder."
+    ),
+    "too_many_pages": "Filen har for mange sider til at være et MUS-skema.",
+    "not_a_form": (
+        "Filen er ikke et MUS-skema (et forberedelsesskema eller et udviklings- og "
+        "aftaleskema fra formflow)."
+    ),
+    "no_fields": (
+        "PDF-filen har ingen udfyldelige felter (den er udskrevet eller »fladet ud«), og "
+        "sådanne skemaer kan ikke læses endnu. Send skemaet, som du udfyldte det."
+    ),
+    "timeout": "Det tog for lang tid at læse filen. Gem skemaet igen og send det på ny.",
+    "too_much_memory": "Filen kræver for meget hukommelse at læse. Gem skemaet igen og send det.",
+    "crashed": "Filen fik læseprogrammet til at gå ned. Gem skemaet igen og send det på ny.",
+}
+
+DATA_FIELDS = ("form_kind", "form_year", "form_definition")
+
+
+def unreadable(code: str, detail: str = "") -> UnreadableForm:
+    """The UnreadableForm for `code`, with its Danish message."""
+    return UnreadableForm(code, MESSAGES[code], detail or code)
+
+
+def read_form(path: Path, settings: Settings) -> Extraction:
+    """Read one file as a MUS form (in this process; see `isolate` for untrusted files)."""
+    data = _load(path, settings)
+    file_type = sniff(data[:HEAD_BYTES])
+    try:
+        if file_type == "pdf":
+            from formflow.read.acroform import read_pdf
+
+            return read_pdf(data, str(path), settings)
+        if file_type in ("docx", "zip"):
+            from formflow.read.docx import read_docx
+
+            return read_docx(data, str(path), settings)
+    except (FormflowError, MemoryError, RecursionError):
+        # RecursionError: deeply nested objects; MemoryError: let isolation report it.
+        raise
+    except Exception as error:
+        # A parser choking on a malformed file (pypdf, lxml raise many types) is a corrupt
+        # file, not a bug of ours to show as a traceback.
+        raise unreadable("corrupt", f"{type(error).__name__}: {str(error)[:200]}") from error
+    if file_type == "doc":
+        raise unreadable("old_word", "OLE2 compound file (.doc or encrypted Office document)")
+    if file_type == "image":
+        raise unreadable("image", "an image file, not a PDF or DOCX")
+    raise unreadable("wrong_type", "neither PDF nor DOCX by its first bytes")
+
+
+def _load(path: Path, settings: Settings) -> bytes:
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise unreadable("cannot_open", "not a regular file")
+        if size == 0:
+            raise unreadable("empty", "0 bytes")
+        if size > settings.limits.max_file_mb * MB:
+            raise unreadable(
+                "too_big", f"{size / MB:.1f} MB > limits.max_file_mb={settings.limits.max_file_mb}"
+            )
+        return path.read_bytes()
+    except OSError as error:
+        raise unreadable("cannot_open", f"{type(error).__name__}: {error.strerror}") from error
+
+
+# --- identification -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Which form a file is: its kind, year and definition name, as far as the file says."""
+
+    kind: str | None = None
+    year: int | None = None
+    definition: str | None = None
+
+
+def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) -> Identity:
+    """Kind, year and definition from the data fields, else from the first title in `texts`.
+
+    `data` holds `form_kind`, `form_year`, `form_definition` if the file carries them (PDF
+    hidden fields, DOCX custom properties); `texts` are candidate title texts (the document
+    title, the first page's text), tried in order and only as far as needed.
+    """
+    kind = data.get("form_kind", "").strip()
+    year = _year(data.get("form_year", ""))
+    name = data.get("form_definition", "").strip() or None
+    identity = Identity(kind if kind in FORM_KINDS else None, year, name)
+    if identity.kind and identity.year:
+        return identity
+    for text in texts:
+        found = identify_title(text, settings)
+        if found.kind:
+            return Identity(
+                identity.kind or found.kind, identity.year or found.year, name or found.definition
+            )
+    return identity
+
+
+def identify_title(text: str, settings: Settings) -> Identity:
+    """`Forberedelsesskema til MUS 2027` anywhere in `text` -> preparation, 2027."""
+    for title, kind, name in _titles(settings):
+        pattern = r"\s+".join(map(re.escape, title.split())) + r"\s*((?:19|20|21)\d\d)\b"
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match:
+            return Identity(kind, int(match[1]), name)
+    return Identity()
+
+
+def _titles(settings: Settings) -> list[tuple[str, str, str]]:
+    from formflow.forms.library import available_definitions, load_definition
+
+    titles: list[tuple[str, str, str]] = []
+    for name in available_definitions(settings):
+        try:
+            definition = load_definition(name, settings)
+        except DefinitionError:
+            continue  # a broken own definition is reported by `formflow forms`, not here
+        titles.append((definition.title, definition.kind, name))
+    # The built-in definition wins for a title an organisation's copy shares; longer titles
+    # first so one title that contains another is not cut short.
+    titles.sort(key=lambda t: (-len(t[0]), t[2] != t[1], t[2]))
+    return titles
+
+
+def _year(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and 1900 < int(text) < 2200 else None
+
+
+def resolve_definition(
+    identity: Identity, keys: Iterable[str], settings: Settings
+) -> tuple[FormDefinition, Identity]:
+    """The definition to read against: the one the file names, else its kind's built-in one.
+
+    A file with contract keys but no kind (its data fields and title lost) is recognised by
+    keys only one form has. Raises `not_a_form` when nothing says which form this is.
+    """
+    from formflow.forms.library import load_definition
+
+    kind = identity.kind or _kind_from_keys(set(keys))
+    if kind is None:
+        raise unreadable("not_a_form", "no form_kind, no known title and no contract keys")
+    for name in (identity.definition, kind):
+        if not name:
+            continue
+        try:
+            definition = load_definition(name, settings)
+        except DefinitionError:
+            continue  # named after an own definition this installation does not have
+        if definition.kind == kind:
+            return definition, Identity(kind, identity.year, definition.name)
+    raise unreadable("not_a_form", f"no definition for kind {kind!r}")
+
+
+_ONLY_IN = {
+    "preparation": ("prev_goal_", "prev_plan_", "highlight_", "competence_", "q_"),
+    "agreement": ("plan_", "summary", "next_meeting_date", "signature_leader"),
+}
+
+
+def _kind_from_keys(keys: set[str]) -> str | None:
+    for kind, prefixes in _ONLY_IN.items():
+        if any(key.startswith(prefixes) for key in keys):
+            return kind
+    return None
+
+
+# --- finishing --------------------------------------------------------------------------------
+
+
+def finish(
+    *,
+    file: str,
+    reader: ReaderName,
+    identity: Identity,
+    definition: FormDefinition,
+    values: Mapping[str, str],
+    evidence: Evidence | None = None,
+    pages: int = 0,
+    problems: Iterable[Problem] = (),
+) -> Extraction:
+    """The Extraction of raw `values` read from `file`, normalised against `definition`."""
+    normalized = normalize_values(definition, values)
+    found: list[Problem] = list(problems)
+    if identity.year is None:
+        found.append(
+            Problem(
+                None,
+                "error",
+                "year_unknown",
+                "Skemaets år kunne ikke læses. Brug skemaet for det rigtige år fra din leder.",
+            )
+        )
+    return Extraction(
+        file=file,
+        reader=reader,
+        kind=definition.kind,
+        year=identity.year,
+        definition=definition.name,
+        fields=normalized.fields,
+        raw=normalized.raw,
+        evidence=evidence or Evidence(),
+        problems=(*found, *normalized.problems),
+        pages=pages,
+    )
+
+
+def contract_key(name: str) -> str:
+    """A field name as the contract key it carries: last component of `a.b.c`, no `[0]`."""
+    last = name.rsplit(".", 1)[-1]
+    return re.sub(r"\[\d+\]", "", last).strip()

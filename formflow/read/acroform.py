@@ -1,0 +1,224 @@
+"""The AcroForm reader: a PDF's form fields -> contract values (pypdf).
+
+Field values are read from each field's `/V`, never from its appearance: fillers differ in
+whether they draw appearances (pdftk with `need_appearances`, pypdf without regeneration,
+browsers), but all of them set `/V`. Field names may be nested (`form.page1.employee_name`) or
+carry XFA-style indexes (`employee_name[0]`): the contract key is the last component.
+
+A PDF without form fields is a flattened or printed copy: it goes to the layout reader
+(`formflow.read.layout`) when it has text, and is reported as scanned when it has only images.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+
+from formflow.config import Settings
+from formflow.model import Evidence, Extraction
+from formflow.read import (
+    DATA_FIELDS,
+    Identity,
+    contract_key,
+    finish,
+    identify,
+    resolve_definition,
+    unreadable,
+)
+
+MAX_FIELD_DEPTH = 32  # nesting of field kids; real forms use 1-3 levels
+MAX_FIELDS = 5000  # a MUS form has a few hundred fields
+_PUSHBUTTON = 1 << 16  # /Ff bit 17: a push button holds no value
+_TEXT_PAGES = 3  # pages looked at for a title or for any text at all
+
+
+def read_pdf(data: bytes, file: str, settings: Settings) -> Extraction:
+    """Read a PDF form from its bytes (`file` is only the name reported back)."""
+    reader = open_pdf(data, settings)
+    pages = len(reader.pages)
+    values = dict(_field_values(reader))
+    if not values:
+        return _without_fields(reader, data, file, settings)
+    data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
+    identity = identify(data_fields, _title_texts(reader), settings)
+    definition, identity = resolve_definition(identity, values, settings)
+    contract = {k: v for k, v in values.items() if definition.has(k)}
+    if not contract and not data_fields:
+        raise unreadable("not_a_form", "form fields, but none of the MUS contract")
+    return finish(
+        file=file,
+        reader="acroform",
+        identity=identity,
+        definition=definition,
+        values=contract,
+        evidence=_evidence(reader, data, settings),
+        pages=pages,
+    )
+
+
+def open_pdf(data: bytes, settings: Settings) -> PdfReader:
+    """A PdfReader on `data`, decrypted if only a permissions password is set; page count checked.
+
+    Raises `truncated`, `corrupt`, `encrypted` or `too_many_pages`.
+    """
+    # A PDF ends with %%EOF (readers allow a little junk after it); a file cut off on its way
+    # lost its end, and with it possibly the last revision and a signature.
+    if b"%%EOF" not in data[-1024:]:
+        raise unreadable("truncated", "no %%EOF marker at the end")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+    except PdfReadError as error:
+        raise unreadable("corrupt", f"pypdf: {str(error)[:200]}") from error
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except (PdfReadError, NotImplementedError) as error:
+            raise unreadable("encrypted", f"cannot decrypt: {str(error)[:200]}") from error
+        if opened == PasswordType.NOT_DECRYPTED:
+            raise unreadable("encrypted", "a user password is set")
+    pages = len(reader.pages)
+    if pages > settings.limits.max_pages:
+        raise unreadable("too_many_pages", f"{pages} pages > limits.max_pages")
+    return reader
+
+
+def _field_values(reader: PdfReader) -> Iterator[tuple[str, str]]:
+    """(contract key, value) for each terminal field with a value-bearing type."""
+    form = reader.root_object.get("/AcroForm")
+    form = form.get_object() if form is not None else None
+    fields = form.get("/Fields") if isinstance(form, DictionaryObject) else None
+    if not isinstance(fields, ArrayObject):
+        return
+    seen: dict[str, str] = {}
+    for name, value in _walk(fields, "", {}, 0, set()):
+        key = contract_key(name)
+        # A key found twice (a field on two pages): the first non-empty value counts.
+        if key and (key not in seen or (not seen[key] and value)):
+            seen[key] = value
+    yield from seen.items()
+
+
+def _walk(
+    kids: ArrayObject,
+    parent: str,
+    inherited: dict[str, Any],
+    depth: int,
+    visited: set[int],
+) -> Iterator[tuple[str, str]]:
+    if depth > MAX_FIELD_DEPTH:
+        return
+    for ref in kids:
+        if isinstance(ref, IndirectObject):
+            if ref.idnum in visited or len(visited) > MAX_FIELDS:
+                continue  # a cycle in a malformed file, or an absurd number of fields
+            visited.add(ref.idnum)
+        field = ref.get_object()
+        if not isinstance(field, DictionaryObject):
+            continue
+        part = str(field.get("/T", ""))
+        name = f"{parent}.{part}" if parent and part else part or parent
+        # /FT, /Ff and /V are inheritable: a kid without them takes its parent's.
+        here = {k: field[k] for k in ("/FT", "/Ff", "/V", "/Opt") if k in field}
+        attributes = {**inherited, **here}
+        children = field.get("/Kids")
+        if isinstance(children, ArrayObject) and any(
+            isinstance(c.get_object(), DictionaryObject) and "/T" in c.get_object()
+            for c in children
+        ):
+            yield from _walk(children, name, attributes, depth + 1, visited)
+            continue
+        value = _value(field, attributes)
+        if name and value is not None:
+            yield name, value
+
+
+def _value(field: DictionaryObject, attributes: dict[str, Any]) -> str | None:
+    """The field's value as text; None for fields that hold no value (buttons, signatures)."""
+    kind = attributes.get("/FT")
+    value = attributes.get("/V")
+    value = value.get_object() if value is not None else None
+    if kind == "/Tx":
+        return _text(value)
+    if kind == "/Ch":
+        if isinstance(value, ArrayObject):  # a multiple-choice list
+            return "\n".join(_text(v.get_object()) for v in value)
+        return _text(value)
+    if kind == "/Btn":
+        if int(attributes.get("/Ff", 0)) & _PUSHBUTTON:
+            return None
+        if not isinstance(value, NameObject) or value == "/Off":
+            return ""
+        state = str(value)[1:]
+        options = attributes.get("/Opt")
+        # With /Opt, on-states are indexes into the export values (PDF 1.7, 12.7.4.2.3).
+        if isinstance(options, ArrayObject) and state.isdigit() and int(state) < len(options):
+            return _text(options[int(state)].get_object())
+        return state
+    return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, StreamObject):  # rich text or long text stored as a stream
+        return value.get_data().decode("utf-8", "replace")
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _title_texts(reader: PdfReader) -> Iterator[str]:
+    """The document title, then the first page's text: where a form's title can be found."""
+    try:
+        title = reader.metadata.title if reader.metadata else None
+    except (PdfReadError, AttributeError, TypeError):
+        title = None
+    if title:
+        yield str(title)
+    if len(reader.pages):
+        yield reader.pages[0].extract_text() or ""
+
+
+def _without_fields(reader: PdfReader, data: bytes, file: str, settings: Settings) -> Extraction:
+    """A PDF with no form fields: flattened/printed (text) or scanned (images only)."""
+    pages = reader.pages[:_TEXT_PAGES]
+    if any((page.extract_text() or "").strip() for page in pages):
+        try:
+            # The layout reader is optional here: it lands separately (lazy, by name).
+            layout = importlib.import_module("formflow.read.layout")
+        except ModuleNotFoundError as error:
+            if error.name != "formflow.read.layout":
+                raise
+            raise unreadable("no_fields", "text but no form fields; no layout reader") from None
+        extraction: Extraction = layout.read_layout(data, file, settings)
+        return extraction
+    if any(_has_images(page) for page in pages):
+        raise unreadable("scanned", "image-only pages; OCR comes later")
+    raise unreadable("not_a_form", "no form fields, no text, no images")
+
+
+def _has_images(page: Any) -> bool:
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject):
+        return False
+    xobjects = resources.get("/XObject")
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if not isinstance(xobjects, DictionaryObject):
+        return False
+    return any(
+        xobject.get_object().get("/Subtype") in ("/Image", "/Form") for xobject in xobjects.values()
+    )
+
+
+def _evidence(reader: PdfReader, data: bytes, settings: Settings) -> Evidence:
+    return Evidence()
+
+
+__all__ = ["Identity", "open_pdf", "read_pdf"]

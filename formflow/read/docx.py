@@ -1,0 +1,293 @@
+"""The DOCX reader: content controls (or their bookmarks) -> contract values, zipfile + lxml.
+
+A DOCX is a zip of XML parts from outside, so it is opened defensively: the archive's declared
+unpacked sizes and compression ratios are checked before anything is unpacked (zip bombs), each
+part is read with a size cap, and XML is parsed without DTDs, entities, network or huge trees;
+a part that declares a DOCTYPE is refused outright (XXE, billion laughs).
+
+Values are found, in this order:
+1. content controls (`w:sdt`) whose `w:tag` is a contract key (formflow's DOCX, Word);
+2. bookmarks named by a contract key around the answer: formflow's renderer puts one around
+   every control because LibreOffice drops `w:tag` when it saves a DOCX but keeps bookmarks;
+3. when neither exists (a form rebuilt by hand from the seed), the label reader
+   `formflow.read.docx_labels.read_docx_labels(document, definition) -> (values, Evidence)`.
+Placeholder text (a control showing its placeholder, or the renderer's placeholder wording that
+LibreOffice keeps as plain text) reads as "". An image in a signature's control or table cell
+is evidence of a drawn signature.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from typing import Any
+
+from lxml import etree
+
+from formflow.config import Settings
+from formflow.errors import UnreadableForm
+from formflow.forms.definition import FormDefinition
+from formflow.model import Evidence, Extraction
+from formflow.read import DATA_FIELDS, MB, finish, identify, resolve_definition, unreadable
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = f"{{{W_NS}}}"
+_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+_DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
+_OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
+
+MAX_ENTRIES = 2000  # a DOCX has a few dozen parts
+MAX_RATIO = 100  # XML compresses 5-30x; a part packed tighter than this is a bomb
+RATIO_FLOOR = 1 * MB  # small parts may compress well without harm
+_DOCTYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")  # contract keys; Word's own bookmarks start with "_"
+_IMAGES = (f"{_W}drawing", f"{_W}pict", f"{_W}object")
+_PLACEHOLDER_STYLES = frozenset({"PlaceholderText", "Placeholder Text"})
+_TITLE_CHARS = 4000  # how much of the body to search for the form's title
+
+
+def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
+    """Read a DOCX form from its bytes (`file` is only the name reported back)."""
+    archive = open_docx(data, settings)
+    with archive:
+        main = _main_part(archive, settings)
+        document = parse_xml(_member(archive, main, settings), main)
+        properties = _custom_properties(archive, settings)
+        title = _core_title(archive, settings)
+    body = list(document.iter())
+    values, drawn = _controls(body)
+    texts = (t for t in (title, _leading_text(body)) if t)
+    identity = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
+    definition, identity = resolve_definition(identity, values, settings)
+    values = {k: v for k, v in values.items() if definition.has(k)}
+    if values:
+        evidence = Evidence(drawn=tuple(k for k in drawn if definition.has(k)))
+        reader = "docx"
+    else:
+        values, evidence = _by_labels(document, definition)
+        reader = "docx-layout"
+    return finish(
+        file=file,
+        reader=reader,  # type: ignore[arg-type]
+        identity=identity,
+        definition=definition,
+        values=values,
+        evidence=evidence,
+    )
+
+
+# --- the package ----------------------------------------------------------------------------
+
+
+def open_docx(data: bytes, settings: Settings) -> zipfile.ZipFile:
+    """The zip archive, after its declared sizes passed the zip-bomb checks."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        # The central directory sits at the end of a zip: without it the file was cut off.
+        code = "truncated" if data.startswith(b"PK\x03\x04") else "corrupt"
+        raise unreadable(code, f"zip: {error}") from error
+    infos = archive.infolist()
+    limit = settings.limits.docx_max_unpacked_mb * MB
+    total = sum(info.file_size for info in infos)
+    if len(infos) > MAX_ENTRIES or total > limit:
+        archive.close()
+        raise unreadable("zip_bomb", f"{len(infos)} entries, {total / MB:.0f} MB declared")
+    for info in infos:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            archive.close()
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise unreadable("zip_bomb", f"{info.filename} is compressed {ratio}x")
+    return archive
+
+
+def _main_part(archive: zipfile.ZipFile, settings: Settings) -> str:
+    """The main document part, through the package relationships as the standard says."""
+    names = set(archive.namelist())
+    if "_rels/.rels" in names:
+        relationships = parse_xml(_member(archive, "_rels/.rels", settings), "_rels/.rels")
+        for relationship in relationships:
+            if relationship.get("Type") == _OFFICE_DOCUMENT:
+                target = (relationship.get("Target") or "").lstrip("/")
+                if target in names:
+                    return target
+    if "word/document.xml" in names:
+        return "word/document.xml"
+    raise unreadable("wrong_type", "a zip archive without a Word document part")
+
+
+def _member(archive: zipfile.ZipFile, name: str, settings: Settings) -> bytes:
+    limit = int(settings.limits.docx_max_unpacked_mb * MB)
+    try:
+        with archive.open(name) as member:
+            data = member.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as error:
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
+        raise unreadable("corrupt", f"{name}: {type(error).__name__}: {error}") from error
+    if len(data) > limit:
+        raise unreadable("zip_bomb", f"{name} unpacks beyond its declared size")
+    return data
+
+
+def parse_xml(data: bytes, name: str) -> Any:
+    """Parse one XML part with a locked-down parser; a DOCTYPE or ENTITY is refused."""
+    if _DOCTYPE.search(data):
+        raise unreadable("unsafe_xml", f"{name} declares a DOCTYPE or ENTITY")
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise unreadable("corrupt", f"{name}: malformed XML: {str(error)[:200]}") from error
+    # Belt and braces: an encoding the byte scan cannot see (UTF-16) still shows up here.
+    if root is None or root.getroottree().docinfo.internalDTD is not None:
+        raise unreadable("unsafe_xml" if root is not None else "corrupt", f"{name}: DTD or empty")
+    return root
+
+
+def _custom_properties(archive: zipfile.ZipFile, settings: Settings) -> dict[str, str]:
+    name = next((n for n in archive.namelist() if n.lower() == "docprops/custom.xml"), None)
+    if name is None:
+        return {}
+    root = parse_xml(_member(archive, name, settings), name)
+    found: dict[str, str] = {}
+    for prop in root.iter(f"{_CUSTOM}property"):
+        key = prop.get("name")
+        if key and len(prop):
+            found[key] = "".join(prop[0].itertext()).strip()
+    return found
+
+
+def _core_title(archive: zipfile.ZipFile, settings: Settings) -> str:
+    name = next((n for n in archive.namelist() if n.lower() == "docprops/core.xml"), None)
+    if name is None:
+        return ""
+    title = parse_xml(_member(archive, name, settings), name).find(_DC_TITLE)
+    return (title.text or "") if title is not None else ""
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+def _controls(body: list[Any]) -> tuple[dict[str, str], list[str]]:
+    """Values by content-control tag, then by bookmark for keys no tag gave; drawn keys."""
+    values: dict[str, str] = {}
+    drawn: list[str] = []
+    for sdt in (e for e in body if e.tag == f"{_W}sdt"):
+        tag = sdt.find(f"{_W}sdtPr/{_W}tag")
+        key = (tag.get(f"{_W}val") or "").strip() if tag is not None else ""
+        content = sdt.find(f"{_W}sdtContent")
+        if not _KEY.match(key) or content is None:
+            continue
+        _found(values, drawn, key, text_of(content.iter()), _has_image(content.iter(), sdt))
+    position = {id(element): index for index, element in enumerate(body)}
+    ends = {
+        element.get(f"{_W}id"): index
+        for index, element in enumerate(body)
+        if element.tag == f"{_W}bookmarkEnd"
+    }
+    for start in (e for e in body if e.tag == f"{_W}bookmarkStart"):
+        key = start.get(f"{_W}name") or ""
+        end = ends.get(start.get(f"{_W}id"))
+        if not _KEY.match(key) or end is None or values.get(key):
+            continue
+        span = body[position[id(start)] : end]
+        _found(values, drawn, key, text_of(span), _has_image(span, start))
+    return values, drawn
+
+
+def _found(values: dict[str, str], drawn: list[str], key: str, text: str, image: bool) -> None:
+    # A key found twice (a hand-edited form): the first non-empty value counts.
+    if not values.get(key):
+        values[key] = text
+    if image and key not in drawn:
+        drawn.append(key)
+
+
+def text_of(elements: Iterable[Any]) -> str:
+    """The text of elements in document order: runs' text, tabs, breaks, paragraph ends."""
+    from formflow.forms.docx import PLACEHOLDERS
+
+    parts: list[str] = []
+    started = False
+    for element in elements:
+        tag = element.tag
+        if tag == f"{_W}p":
+            if started:
+                parts.append("\n")
+            started = True
+            continue
+        parent = element.getparent()
+        # w:t and w:tab count only inside a run (w:tab also names tab stops); deleted text is
+        # w:delText and field codes w:instrText, so neither is read.
+        if parent is None or parent.tag != f"{_W}r" or _is_placeholder(parent):
+            continue
+        started = True
+        if tag == f"{_W}t":
+            parts.append(element.text or "")
+        elif tag == f"{_W}tab":
+            parts.append("\t")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            parts.append("\n")
+        elif tag == f"{_W}noBreakHyphen":
+            parts.append("-")
+    text = "".join(parts)
+    # LibreOffice keeps an empty control's placeholder wording as ordinary text.
+    return "" if text.strip() in PLACEHOLDERS.values() else text
+
+
+def _is_placeholder(run: Any) -> bool:
+    style = run.find(f"{_W}rPr/{_W}rStyle")
+    if style is not None and style.get(f"{_W}val") in _PLACEHOLDER_STYLES:
+        return True
+    for ancestor in run.iterancestors(f"{_W}sdt"):
+        if ancestor.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None:
+            return True
+    return False
+
+
+def _has_image(elements: Iterable[Any], anchor: Any) -> bool:
+    """An image in the span, or in the table cell around `anchor` (the signature box)."""
+    if any(e.tag in _IMAGES for e in elements):
+        return True
+    cell = next(anchor.iterancestors(f"{_W}tc"), None)
+    return cell is not None and any(e.tag in _IMAGES for e in cell.iter())
+
+
+def _leading_text(body: list[Any]) -> str:
+    """The first few thousand characters of body text: where the form's title is."""
+    parts: list[str] = []
+    size = 0
+    for element in body:
+        if element.tag == f"{_W}p" and parts:
+            parts.append("\n")
+        elif element.tag == f"{_W}t" and element.text:
+            parts.append(element.text)
+            size += len(element.text)
+            if size > _TITLE_CHARS:
+                break
+    return "".join(parts)
+
+
+def _by_labels(document: Any, definition: FormDefinition) -> tuple[dict[str, str], Evidence]:
+    """A DOCX without controls or bookmarks: the label reader, when it is installed."""
+    try:
+        labels = importlib.import_module("formflow.read.docx_labels")
+    except ModuleNotFoundError as error:
+        if error.name != "formflow.read.docx_labels":
+            raise
+        raise UnreadableForm(
+            "no_fields",
+            "Word-dokumentet har ingen udfyldelige felter fra formflow (det er bygget om eller "
+            "gemt i et andet program), og sådanne skemaer kan ikke læses endnu. "
+            "Brug skemaet fra din leder.",
+            "no content controls or bookmarks by contract key; no label reader",
+        ) from None
+    values, evidence = labels.read_docx_labels(document, definition)
+    return dict(values), evidence

@@ -1,0 +1,100 @@
+"""Values as read -> values as filed: pure, driven by the form definition's field types.
+
+Every reader hands its raw text here, so a form reads the same whichever program filled it:
+- all text: Unicode NFC, CRLF/CR -> LF, runs of spaces collapsed, spaces trimmed at line ends,
+  the whole value stripped; line breaks and tabs are kept (people format their answers);
+- dates: Danish day-first dates -> ISO `YYYY-MM-DD`; the text as written is kept in `raw`;
+  a date that does not exist or is no date at all stays as written and becomes a Problem;
+- status scores: `3`, ` 3 `, `3 - Bedre end forventet` or the scale's own label -> `"3"`;
+  anything else is kept as written for validation to judge.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from formflow.forms.definition import FieldSpec, FormDefinition
+from formflow.model import Problem
+from formflow.read.dates import DateError, parse_date
+
+_SPACES = re.compile(r"[ \u00a0\u2007\u202f]+")  # NBSP and friends come from Word and PDFs
+_STATUS = re.compile(r"^([1-4])(?:\s*[-–—:.)]\s*(?:\D.*)?|\s+\D.*)?$", re.DOTALL)
+_ROLE_WORDS = {"leader": "lederens", "employee": "medarbejderens"}
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised values, the original text of values that changed meaningfully, problems."""
+
+    fields: dict[str, str]
+    raw: dict[str, str]
+    problems: tuple[Problem, ...]
+
+
+def normalize_values(definition: FormDefinition, values: Mapping[str, str]) -> Normalized:
+    """Normalise every value whose key the definition knows; other keys are dropped."""
+    fields: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    problems: list[Problem] = []
+    for key, value in values.items():
+        if not definition.has(key):
+            continue
+        spec = definition.field(key)
+        text = tidy_text(value)
+        if spec.type == "date" and text:
+            try:
+                iso = parse_date(text).isoformat()
+            except DateError as error:
+                problems.append(date_problem(definition, spec, error.code))
+            else:
+                if iso != text:
+                    raw[key] = value
+                text = iso
+        elif spec.type == "status":
+            text = normalize_status(text, definition)
+        fields[key] = text
+    return Normalized(fields, raw, tuple(problems))
+
+
+def tidy_text(value: str) -> str:
+    """NFC, LF line ends, single spaces, no trailing spaces per line, stripped; breaks kept."""
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).rstrip(" \t") for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def normalize_status(text: str, definition: FormDefinition) -> str:
+    """A 1-4 status as its digit; text that is not one is returned unchanged."""
+    stripped = text.strip()
+    match = _STATUS.match(stripped)
+    if match:
+        return match[1]
+    by_label = {label.casefold(): str(score) for score, label in definition.scale}
+    return by_label.get(stripped.casefold(), text)
+
+
+def date_problem(definition: FormDefinition, spec: FieldSpec, code: str) -> Problem:
+    """The Problem for a date field whose text is not a real date."""
+    title = field_title(definition, spec)
+    if code == "date_invalid":
+        message = f"Datoen i feltet »{title}« findes ikke i kalenderen. Ret datoen."
+    else:
+        message = (
+            f"Feltet »{title}« skal indeholde en dato, f.eks. 23.11.2026, "
+            "men teksten kunne ikke læses som en dato."
+        )
+    return Problem(spec.key, "error", code, message)
+
+
+def field_title(definition: FormDefinition, spec: FieldSpec) -> str:
+    """The field's label as a person finds it on the form, with its row when it has one."""
+    if spec.type == "date" and spec.key.startswith("signature_") and spec.row in _ROLE_WORDS:
+        return f"{spec.label} ved {_ROLE_WORDS[spec.row]} underskrift"
+    if spec.type == "signature" or not spec.row or spec.label.endswith(f" {spec.row}"):
+        return spec.label
+    if spec.row.isdigit():
+        return f"{spec.label}, række {spec.row}"
+    return f"{spec.label} ({spec.row})"
