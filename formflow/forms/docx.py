@@ -186,7 +186,7 @@ class _FormWriter:
 
     def goal_table(self, block: GoalTable) -> None:
         """Seed 004's goal table: the category on the left, merged over its rows."""
-        widths = [3.2, 2.6, 2.6] + ([1.8] if block.status else [])
+        widths = [3.1, 2.8, 2.8] + ([1.7] if block.status else [])
         widths.insert(1, TEXT_WIDTH_CM - sum(widths))
         table = self._table(widths)
         self._header_row(table, ["Område", *(column.label for column in block.columns)])
