@@ -120,7 +120,12 @@ class Index:
         `folders` maps each employee number to its personnel folder (relative path), so an
         employee whose folder holds no record yet is still listed.
         """
-        ordered = sorted(rows, key=lambda r: (r.employee, r.year, r.kind, r.version))
+        ordered = sorted(rows, key=_form_key)
+        try:
+            with self.connect() as db:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError:
+            self._remove()  # not a database at all: it is only a cache, start afresh
         with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -139,6 +144,10 @@ class Index:
                 db.execute("ROLLBACK")
                 raise
         return len(ordered)
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
     def add(self, row: FormRow, folder: str) -> None:
         """Add one newly filed form (and refresh its employee) in one transaction."""
@@ -240,6 +249,10 @@ def _insert_form(db: sqlite3.Connection, row: FormRow) -> None:
             for plan, when in row.followups
         ],
     )
+
+
+def _form_key(row: FormRow) -> tuple[str, int, str, int]:
+    return (row.employee, row.year, row.kind, row.version)
 
 
 def _refresh_employee(db: sqlite3.Connection, number: str, folder: str) -> None:

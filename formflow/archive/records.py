@@ -39,7 +39,7 @@ _FILE = re.compile(
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FOLLOWUP = re.compile(r"^plan_(\d+)_followup_date$")
-_NAME_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]+')
+_NAME_UNSAFE = frozenset('/\\:*?"<>|')
 MAX_NAME = 80
 
 
@@ -52,12 +52,13 @@ def folder_name(number: str, name: str) -> str:
     """`1042 Birthe Mølgaard`: the personnel folder, readable, safe on any file system.
 
     The name keeps every letter (æøå, é, ü) and its spaces; path separators, characters
-    Windows shares refuse and control characters become a space; at most 80 characters.
+    Windows shares refuse and anything unprintable (controls, zero-width, undecodable bytes)
+    become a space; at most 80 characters.
     """
     if not valid_number(number):
         raise ValueError(f"not a usable employee number: {number!r}")
     text = unicodedata.normalize("NFC", name)
-    text = _NAME_UNSAFE.sub(" ", text)
+    text = "".join(c if c.isprintable() and c not in _NAME_UNSAFE else " " for c in text)
     text = " ".join(text.split())[:MAX_NAME].strip(" .")
     return f"{number} {text or 'ukendt'}"
 
@@ -98,8 +99,13 @@ def text_only(name: str, limit: int = 255) -> str:
 
     Unprintable characters (controls, undecodable bytes as surrogates) are shown escaped.
     """
-    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in name)
+    shown = "".join(c if c.isprintable() else _escape(c) for c in name)
     return shown[:limit]
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def file_format(result: CheckResult, data: bytes) -> str:
