@@ -63,7 +63,7 @@ VALUES = {
     "employee_number": "1042",
     "employee_position": "Sygeplejerske",
     "leader_name": "Lone Leder",
-    "meeting_date": "23.11.2026",
+    "meeting_date": "02.11.2026",
     "goal_professional_1_text": "Kursus i sårpleje, afsluttet med certifikat",
     "goal_professional_1_start": "01.01.2027",
     "goal_professional_1_end": "30.06.2027",
@@ -74,8 +74,8 @@ VALUES = {
     "plan_1_activity": "Kursus på Ærø",
     "plan_1_followup_date": "01.03.2027",
     "summary": "Hjemmearbejde om fredagen.\tAftalt med afdelingen.",
-    "next_meeting_date": "22.11.2027",
-    "signature_leader_date": "25.11.2026",
+    "next_meeting_date": "01.11.2027",
+    "signature_leader_date": "04.11.2026",
 }
 
 
@@ -307,13 +307,13 @@ def main() -> None:
         "unsigned.pdf": filled,
         "leader-signed.pdf": leader,
         "both-signed.pdf": sign(
-            fill(leader, {"signature_employee_date": "27.11.2026"}, incremental=True),
+            fill(leader, {"signature_employee_date": "06.11.2026"}, incremental=True),
             "employee",
             "employee",
         ),
         "rewritten.pdf": rewrite_every_field(
             leader,
-            {"signature_employee": "Birthe Mølgaard", "signature_employee_date": "27.11.2026"},
+            {"signature_employee": "Birthe Mølgaard", "signature_employee_date": "06.11.2026"},
         ),
         "tampered.pdf": fill(
             leader, {"goal_professional_1_text": "Ingen kurser i år"}, incremental=True
