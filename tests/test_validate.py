@@ -441,3 +441,29 @@ def test_every_code_is_documented_and_used() -> None:
     source = Path(module.__file__).read_text(encoding="utf-8")
     rules = source[source.index("_ISO_DATE = ") :]
     assert {code for code in CODES if f'"{code}"' in rules} == set(CODES)
+
+
+@pytest.mark.parametrize(
+    ("meeting", "following", "late"),
+    [
+        pytest.param("2026-01-31", "2027-02-28", False, id="end_of_month_13_months"),
+        pytest.param("2026-01-31", "2027-03-01", True, id="a_day_beyond"),
+    ],
+)
+def test_next_meeting_window_counts_calendar_months(
+    meeting: str, following: str, late: bool
+) -> None:
+    fields = {
+        **AGREEMENT,
+        "meeting_date": meeting,
+        "next_meeting_date": following,
+        "signature_leader_date": meeting,
+        "signature_employee_date": meeting,
+        "goal_professional_1_start": "2026-02-01",
+        "goal_personal_2_start": "2026-02-01",
+        "plan_1_followup_date": "2026-03-01",
+    }
+    result = check(extraction("agreement", fields, year=2026), SETTINGS, today=TODAY)
+    assert codes(result.problems) == (
+        [("next_meeting_date", "next_meeting_too_late")] if late else []
+    )
