@@ -90,6 +90,7 @@ INTERNAL_ERROR = (
     "En teknisk fejl i formflow forhindrede behandlingen af skemaet. Skemaet er gemt her, "
     "og en person ser på det."
 )
+WORKER_LOST = frozenset({"crashed", "timeout"})
 HELD_CODES = {ARCHIVE_REFUSED: "archive_refused", INTERNAL_ERROR: "internal_error"}
 
 
@@ -282,6 +283,7 @@ class Ingestor:
         ledger: Ledger,
         staging: Path,
         clock: Callable[[], datetime] = datetime.now,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.settings = settings
         self.inbox = Path(settings.inbox)
@@ -292,6 +294,7 @@ class Ingestor:
         self.ledger = ledger
         self.staging = staging
         self.clock = clock
+        self.stopping = stopping
         self.max_bytes = int(settings.limits.max_file_mb * 1_000_000)
         self._archive_lock = threading.Lock()  # one archive writer: versions stay in order
         self._move_lock = threading.Lock()  # destination names are chosen one at a time
@@ -350,6 +353,10 @@ class Ingestor:
             result = self.validator(extraction, arrived)
             role = self.awaiting(result)
         except UnreadableForm as error:
+            if error.code in WORKER_LOST and self.stopping():
+                # The reader's worker died because the daemon is being stopped (systemd and
+                # Ctrl-C signal the whole process group), not because of the file.
+                return self._retry(name, dropped.sha256, error)
             rejected = Decision("rejected", problems=unreadable_problems(error))
             return self._return(dropped, name, rejected)
         except (OSError, FormflowError):

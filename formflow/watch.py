@@ -1,0 +1,485 @@
+"""`formflow watch`: the daemon that files every form dropped into the inbox, exactly once.
+
+The full scan is the source of truth: at start, every `watch.rescan_seconds` (native events)
+or every `--polling` interval (network shares, where events never arrive). File events from
+watchdog only make a scan come sooner. Files seen by a scan go into the stability tracker
+(`formflow.inbox`); between scans the tracked files are looked at again every tick, and a
+file that stayed unchanged for `watch.stability_seconds` and is structurally complete goes to
+a worker thread, which runs it through `formflow.ingest` (the parsing itself runs in the
+ReaderPool's worker processes).
+
+Operations:
+- one daemon per inbox: an fcntl lock on `<inbox>/.formflow.lock` (LockedError otherwise);
+- SIGTERM / SIGINT: no new file is started, the files being processed are finished, exit 0;
+- a vanished inbox (an unmounted share: ENOENT, EIO, ESTALE on the root) pauses with backoff
+  and is never taken as "all files deleted"; a file whose filing failed for the place's
+  sake (a full archive disk) is retried with backoff, staying in the inbox;
+- `--once` processes what is there, waiting out the stability window, and exits (for cron);
+- a file that stays stable but incomplete (a PDF without `%%EOF`) is given
+  INCOMPLETE_GRACE stability windows more, then read anyway so it goes back with a reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from types import FrameType
+from typing import Any
+
+from formflow.config import Settings
+from formflow.errors import LockedError
+from formflow.fsutil import make_private_dirs
+from formflow.inbox import StabilityTracker, is_candidate, is_walkable_dir, looks_complete
+from formflow.ingest import Ingestor, Ledger, Outcome
+
+log = logging.getLogger("formflow.watch")
+
+LOCK_NAME = ".formflow.lock"
+WORK_FOLDER = ".formflow"  # inside the archive, beside the archive's own work files
+INCOMPLETE_GRACE = 10  # stability windows a stable but incomplete file waits before reading
+MIN_INCOMPLETE_WAIT = 1.0
+MAX_BACKOFF = 60.0
+ONCE_MAX_ATTEMPTS = 4  # --once gives a file failing for the place's sake this many tries
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+class InboxUnavailable(Exception):
+    """The inbox root cannot be listed (unmounted share, stale NFS handle)."""
+
+
+@dataclass
+class Services:
+    """What the daemon runs on; `build_services` wires the real ones, tests inject fakes."""
+
+    ingestor: Ingestor
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass
+class _Backoff:
+    attempts: int = 0
+    until: float = 0.0
+
+
+@dataclass
+class Stats:
+    """Counts per outcome, for the summary line and `--once`'s exit code."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.action] = self.counts.get(outcome.action, 0) + 1
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "nothing"
+
+
+# --- the lock -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def inbox_lock(inbox: Path) -> Iterator[None]:
+    """Hold the inbox's lock while watching; a second daemon gets LockedError at once."""
+    fd = os.open(inbox / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise LockedError(f"another formflow watch is already watching {inbox}") from error
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock; a killed daemon's lock goes with it
+
+
+# --- scanning -------------------------------------------------------------------------------
+
+
+def scan(inbox: Path, own_folders: tuple[str, ...]) -> tuple[dict[str, os.stat_result], bool]:
+    """Every candidate under the inbox (departments included) with its lstat; and whether
+    the scan was complete (a subfolder that could not be listed makes it partial).
+
+    Links are never followed: a symlink is reported as itself (intake refuses it), a linked
+    folder is not entered. Raises InboxUnavailable when the root itself cannot be listed.
+    """
+    found: dict[str, os.stat_result] = {}
+    complete = True
+    try:
+        root_entries = list(os.scandir(inbox))
+    except OSError as error:
+        raise InboxUnavailable(errno.errorcode.get(error.errno or 0, str(error))) from error
+    stack: list[tuple[PurePath, list[os.DirEntry[str]]]] = [(PurePath(), root_entries)]
+    while stack:
+        relative, entries = stack.pop()
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if is_walkable_dir(entry.name, own_folders):
+                        stack.append((relative / entry.name, list(os.scandir(entry.path))))
+                    continue
+                if is_candidate(relative / entry.name, own_folders):
+                    found[entry.path] = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # gone since listed
+            except OSError as error:
+                log.warning("cannot look into %s: %s", relative / entry.name, _errno(error))
+                complete = False
+    return found, complete
+
+
+def is_complete(path: Path, max_bytes: int) -> bool:
+    """Structural completeness by the file's bytes; special files and links count as complete
+    (the intake refuses them; they must not be opened here)."""
+    try:
+        st = os.lstat(path)
+        if not os.path.isfile(path) or os.path.islink(path) or st.st_size > max_bytes:
+            return True
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return True  # the intake will say what is wrong
+    try:
+        head = os.pread(fd, 8, 0)
+        if head.startswith(b"PK"):
+            return looks_complete(head, os.pread(fd, st.st_size, 0), whole=True)
+        tail = os.pread(fd, 1024, max(st.st_size - 1024, 0))
+        return looks_complete(head, tail, whole=False)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+# --- the daemon -----------------------------------------------------------------------------
+
+
+class Watcher:
+    """Scans, tracks, hands stable files to worker threads, and stops cleanly."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        ingestor: Ingestor,
+        *,
+        polling: float | None = None,
+        once: bool = False,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.inbox = Path(settings.inbox)
+        self.ingestor = ingestor
+        self.polling = polling
+        self.once = once
+        self.stop = stop or threading.Event()
+        self.clock = clock
+        window = settings.watch.stability_seconds
+        self.tracker = StabilityTracker(window)
+        self.incomplete_wait = max(window * INCOMPLETE_GRACE, MIN_INCOMPLETE_WAIT)
+        self.own_folders = (settings.watch.rejected_folder, settings.watch.held_folder)
+        self.max_bytes = int(settings.limits.max_file_mb * 1_000_000)
+        self.stats = Stats()
+        self.gave_up: set[str] = set()
+        self._lock = threading.Lock()
+        self._in_flight: set[str] = set()
+        self._backoff: dict[str, _Backoff] = {}
+        self._incomplete_since: dict[str, float] = {}
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._wake = threading.Event()
+        self._scan_soon = True
+        self._unavailable: _Backoff | None = None
+
+    # -- public ----------------------------------------------------------------------------
+
+    def notify(self) -> None:
+        """Something changed in the inbox (a file event): scan at the next tick."""
+        self._scan_soon = True
+        self._wake.set()
+
+    def run(self) -> int:
+        """Watch until stopped (or, with `once`, until the inbox is done); the exit code."""
+        for folder in self.own_folders:
+            with contextlib.suppress(OSError):
+                (self.inbox / folder).mkdir(exist_ok=True)
+        workers = [
+            threading.Thread(target=self._work, name=f"formflow-worker-{n}", daemon=True)
+            for n in range(self.settings.watch.workers)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            self._loop()
+        finally:
+            self.stop.set()
+            for _ in workers:
+                self._queue.put(None)
+            for worker in workers:
+                worker.join()
+        log.info("stopped: %s", self.stats.summary())
+        if self.gave_up:
+            log.warning("%d file(s) left in the inbox after repeated failures", len(self.gave_up))
+            return 1
+        return 0
+
+    # -- the main loop ---------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        scan_every = self.polling or self.settings.watch.rescan_seconds
+        next_scan = self.clock()
+        tick = min(max(self.settings.watch.stability_seconds / 4, 0.05), 0.5)
+        while not self.stop.is_set():
+            now = self.clock()
+            if self._unavailable and now < self._unavailable.until:
+                self._sleep(self._unavailable.until - now)
+                continue
+            if self.once or self._scan_soon or now >= next_scan:
+                self._scan_soon = False
+                if not self._full_scan(now):
+                    continue
+                next_scan = now + scan_every
+            else:
+                self._look_again(now)
+            self._dispatch(self.clock())
+            if self.once and self._done():
+                return
+            self._sleep(tick)
+
+    def _full_scan(self, now: float) -> bool:
+        try:
+            found, complete = scan(self.inbox, self.own_folders)
+        except InboxUnavailable as error:
+            self._inbox_unavailable(now, str(error))
+            return False
+        if self._unavailable:
+            log.info("inbox available again")
+            self._unavailable = None
+        with self._lock:
+            for path, st in found.items():
+                self.tracker.observe(path, st.st_size, st.st_mtime_ns, now)
+            if complete:
+                for gone in self.tracker.forget_missing([*found, *self._in_flight]):
+                    self._backoff.pop(gone, None)
+                    self._incomplete_since.pop(gone, None)
+        return True
+
+    def _look_again(self, now: float) -> None:
+        """Between scans, only the tracked files are looked at (cheap on a share)."""
+        with self._lock:
+            tracked = [p for p in self.tracker.pending() if p not in self._in_flight]
+        for path in tracked:
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                with self._lock:
+                    self.tracker.forget(path)
+                continue
+            except OSError:
+                continue  # the share hiccups: the next full scan decides
+            with self._lock:
+                self.tracker.observe(path, st.st_size, st.st_mtime_ns, now)
+
+    def _dispatch(self, now: float) -> None:
+        with self._lock:
+            stable = [p for p in self.tracker.stable(now) if p not in self._in_flight]
+        for path in stable:
+            backoff = self._backoff.get(path)
+            if backoff and (now < backoff.until or path in self.gave_up):
+                continue
+            if not is_complete(Path(path), self.max_bytes):
+                since = self._incomplete_since.setdefault(path, now)
+                if now - since < self.incomplete_wait:
+                    continue
+                log.info("reading %s although it looks incomplete", Path(path).name)
+            self._incomplete_since.pop(path, None)
+            with self._lock:
+                self._in_flight.add(path)
+            self._queue.put(path)
+
+    def _done(self) -> bool:
+        with self._lock:
+            waiting = [p for p in self.tracker.pending() if p not in self.gave_up]
+            return not waiting and not self._in_flight
+
+    # -- the workers -----------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            path = self._queue.get()
+            if path is None:
+                return
+            if self.stop.is_set():  # stopping: files not yet started stay in the inbox
+                with self._lock:
+                    self._in_flight.discard(path)
+                continue
+            self._take(path)
+
+    def _take(self, path: str) -> None:
+        try:
+            outcome = self.ingestor.ingest(Path(path))
+        except Exception as error:
+            # Not the file's fault as far as we know (permissions, a bug): keep it, try later.
+            log.error("cannot take %s: %s", Path(path).name, _errno(error))
+            outcome = Outcome("retry", Path(path).name, detail=type(error).__name__)
+        self.stats.add(outcome)
+        with self._lock:
+            self._in_flight.discard(path)
+            if outcome.action == "retry":
+                self._retry_later(path)
+            else:
+                self.tracker.forget(path)
+                self._backoff.pop(path, None)
+        self._wake.set()
+
+    def _retry_later(self, path: str) -> None:
+        backoff = self._backoff.setdefault(path, _Backoff())
+        backoff.attempts += 1
+        backoff.until = self.clock() + min(2.0 ** (backoff.attempts - 1), MAX_BACKOFF)
+        if self.once and backoff.attempts >= ONCE_MAX_ATTEMPTS:
+            self.gave_up.add(path)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _inbox_unavailable(self, now: float, reason: str) -> None:
+        if self._unavailable is None:
+            self._unavailable = _Backoff()
+            log.warning("inbox %s unavailable (%s); waiting for it to come back", self.inbox,
+                        reason)  # fmt: skip
+        self._unavailable.attempts += 1
+        delay = min(2.0 ** (self._unavailable.attempts - 1), MAX_BACKOFF)
+        self._unavailable.until = now + delay
+        if self.once and self._unavailable.attempts >= ONCE_MAX_ATTEMPTS:
+            self.gave_up.add(str(self.inbox))
+            self.stop.set()
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.wait(timeout=max(seconds, 0.0))
+        self._wake.clear()
+
+
+# --- wiring ---------------------------------------------------------------------------------
+
+
+def build_services(settings: Settings, stop: threading.Event) -> Services:
+    """The real reader pool, validation and archive behind an Ingestor."""
+    from formflow import validate
+    from formflow.archive import Archive
+    from formflow.read.isolate import ReaderPool
+
+    archive = Archive.open(settings)
+    work = Path(settings.archive) / WORK_FOLDER
+    pool = ReaderPool(settings, workers=settings.watch.workers)
+    pool.start()
+    ingestor = Ingestor(
+        settings,
+        reader=pool.read,
+        validator=lambda extraction, arrived: validate.check(extraction, settings, arrived=arrived),
+        awaiting=validate.awaiting,
+        archive=archive,
+        ledger=Ledger(work / "ledger.sqlite"),
+        staging=work / "staging",
+        stopping=stop.is_set,
+    )
+
+    def close() -> None:
+        pool.close()
+        ingestor.ledger.close()
+
+    return Services(ingestor, close)
+
+
+def run_watch(
+    settings: Settings,
+    *,
+    polling: float | None = None,
+    once: bool = False,
+    stop: threading.Event | None = None,
+    services: Callable[[Settings, threading.Event], Services] = build_services,
+) -> int:
+    """Watch `settings.inbox` and file into `settings.archive`; returns the exit code."""
+    stop = stop or threading.Event()
+    inbox = Path(settings.inbox)
+    inbox.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(Path(settings.archive))
+    with inbox_lock(inbox), _signals(stop):
+        wired = services(settings, stop)
+        try:
+            recovered = wired.ingestor.recover()
+            if recovered:
+                log.info("finished %d interrupted ingest(s) after a restart", len(recovered))
+            watcher = Watcher(settings, wired.ingestor, polling=polling, once=once, stop=stop)
+            mode = "once" if once else f"polling every {polling:g}s" if polling else "file events"
+            log.info(
+                "watching %s (%s, full rescan every %gs, %d worker(s))",
+                inbox,
+                mode,
+                polling or settings.watch.rescan_seconds,
+                settings.watch.workers,
+            )
+            with _observer(inbox, watcher, polling is not None or once):
+                return watcher.run()
+        finally:
+            wired.close()
+
+
+@contextlib.contextmanager
+def _signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT finish the files in progress and exit (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log.info("%s: finishing the files in progress, then stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def _observer(inbox: Path, watcher: Watcher, disabled: bool) -> Iterator[None]:
+    """Native file events make scans come sooner; without them (a share) scans still run."""
+    if disabled:
+        yield
+        return
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.event_type not in ("opened", "closed_no_write"):
+                watcher.notify()
+
+    observer: Any = Observer()
+    try:
+        observer.schedule(Handler(), str(inbox), recursive=True)
+        observer.start()
+    except OSError as error:  # inotify watch limit, a file system without events
+        log.warning("no file events (%s); relying on scans", _errno(error))
+        yield
+        return
+    try:
+        yield
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+
+
+def _errno(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.errno is not None:
+        return errno.errorcode.get(error.errno, str(error.errno))
+    return type(error).__name__
