@@ -480,6 +480,56 @@ def _print_checks(files: tuple[Path, ...], results: list[Any], settings: Setting
             console.print(problems)
 
 
+# --- watch ----------------------------------------------------------------------------------
+
+
+@cli.command("watch")
+@click.option(
+    "--inbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder employees drop forms into (default: settings inbox, ./inbox).",
+)
+@click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The personnel folders (default: settings archive, ./archive).",
+)
+@click.option(
+    "--polling",
+    type=click.FloatRange(min=0.1),
+    is_flag=False,
+    flag_value=0.0,
+    default=None,
+    metavar="[SECONDS]",
+    help="Scan the inbox every SECONDS instead of using file events (network shares; "
+    "default interval: settings watch.poll_seconds).",
+)
+@click.option("--once", is_flag=True, help="Process what is in the inbox now, then exit.")
+@pass_context
+def watch_command(
+    ctx: Context, inbox: Path | None, archive: Path | None, polling: float | None, once: bool
+) -> None:
+    """File every form dropped into the inbox into its personnel folder, exactly once.
+
+    Forms with errors go back to the inbox's rejected folder with a Danish explanation; forms
+    whose employee is unclear wait in the held folder. Stop with SIGTERM or Ctrl-C: the files
+    in progress are finished first.
+    """
+    import logging
+
+    from formflow.watch import run_watch
+
+    settings = ctx.settings
+    if inbox:
+        settings = settings.replace(inbox=inbox)
+    if archive:
+        settings = settings.replace(archive=archive)
+    if polling == 0.0:
+        polling = settings.watch.poll_seconds
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    sys.exit(run_watch(settings, polling=polling, once=once))
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
