@@ -127,7 +127,7 @@ def _values(draw: st.DrawFn, kind: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_round_trip_keeps_danish_text(kind: str, data: st.DataObject) -> None:
     definition = load_definition(kind)

@@ -227,10 +227,10 @@ class _FormWriter:
             self._gap()
 
     def grid(self, block: Grid) -> None:
-        first = 2.8
+        first = 2.6
         each = (TEXT_WIDTH_CM - first) / len(block.columns)
         table = self._table([first] + [each] * len(block.columns))
-        self._header_row(table, ["", *(column.label for column in block.columns)])
+        self._header_row(table, ["", *(column.label for column in block.columns)], small=True)
         for grid_row in block.rows:
             row = self._row(table, lines=max(spec.lines for spec in grid_row.cells))
             _label_cell(row.cells[0], grid_row.label, bold=True)
@@ -296,11 +296,14 @@ class _FormWriter:
             row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
         return row
 
-    def _header_row(self, table: Any, labels: Iterable[str]) -> None:
+    def _header_row(self, table: Any, labels: Iterable[str], small: bool = False) -> None:
         row = self._row(table)
         _tr_flag(row, "tblHeader")  # repeated at the top of every page the table runs over
         for cell, label in zip(row.cells, labels, strict=True):
-            _label_cell(cell, label, bold=True)
+            _label_cell(cell, label, bold=not small)
+            if small:  # long column labels over narrow columns (section 6's grid)
+                for run in cell.paragraphs[0].runs:
+                    run.font.size = _pt(9)
 
     def _control_cell(self, cell: Any, spec: FieldSpec) -> None:
         """The answer's control in the cell, inside a bookmark named by the key as well.
