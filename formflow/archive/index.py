@@ -94,7 +94,9 @@ class Index:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            # a cache: after a power cut it may lag the records, which filing and reindex
+            # both repair, so it need not pay for an fsync per commit
+            db.execute("PRAGMA synchronous=NORMAL")
             for suffix in ("-wal", "-shm"):
                 side = self.path.with_name(self.path.name + suffix)
                 if side.exists():
@@ -197,6 +199,11 @@ class Index:
                 "SELECT number, name, folder, leader FROM employees ORDER BY number"
             ).fetchall()
         return [EmployeeRow(*row) for row in rows]
+
+    def folder_of(self, number: str) -> str | None:
+        with self.connect() as db:
+            row = db.execute("SELECT folder FROM employees WHERE number = ?", (number,)).fetchone()
+        return row[0] if row else None
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every table's rows, sorted: two indexes holding the same are equal dumps."""

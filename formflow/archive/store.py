@@ -582,10 +582,17 @@ class Archive:
             os.close(fd)
 
     def _people_folders(self) -> list[Path]:
-        return sorted(p for p in self.people.iterdir() if p.is_dir() and not p.is_symlink())
+        with os.scandir(self.people) as entries:  # d_type: no stat per folder
+            return sorted(self.people / e.name for e in entries if e.is_dir(follow_symlinks=False))
 
     def _find_folder(self, number: str) -> Path | None:
-        """The personnel folder of `number`: found by number, whatever name it shows."""
+        """The personnel folder of `number`: found by number, whatever name it shows.
+
+        The index knows it for every number it has seen; the folders are the truth for the
+        rest (an index that lags after a crash)."""
+        known = self.index.folder_of(number)
+        if known is not None and (self.root / known).is_dir():
+            return self.root / known
         for folder in self._people_folders():
             parsed = parse_folder_name(folder.name)
             if parsed and parsed[0] == number:
