@@ -424,7 +424,16 @@ class Archive:
         return count
 
     def verify(self) -> list[str]:
-        """Every inconsistency found, in English (empty when all is well); audited."""
+        """Every inconsistency found, in English (empty when all is well); audited.
+
+        Holds the write lock, so a filing in progress is never mistaken for an interrupted one.
+        """
+        with self._locked():
+            problems = self._inconsistencies()
+        self.audit("verified", problems=len(problems))
+        return problems
+
+    def _inconsistencies(self) -> list[str]:
         problems = list(self.audit_log.verify())
         entries = self._filed_entries()
         rows: list[FormRow] = []
@@ -460,9 +469,7 @@ class Archive:
                 row = row_from_record(record, self._relative(year_dir))
                 rows.append(row)
                 problems += self._verify_record(row, path, entries)
-        problems += self._verify_index(rows)
-        self.audit("verified", forms=len(rows), problems=len(problems))
-        return problems
+        return problems + self._verify_index(rows)
 
     def _verify_record(
         self, row: FormRow, path: Path, entries: dict[tuple[str, int, str, int], dict[str, Any]]
