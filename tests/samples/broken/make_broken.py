@@ -75,11 +75,8 @@ def page_png(pdf: bytes, dpi: int = 50) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "form.pdf"
         source.write_bytes(pdf)
-        subprocess.run(
-            ["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", "1", "-l", "1", "-singlefile"]
-            + [str(source), str(Path(tmp) / "page")],  # noqa: RUF005  (options, then files)
-            check=True,
-        )
+        options = ["-r", str(dpi), "-gray", "-png", "-f", "1", "-l", "1", "-singlefile"]
+        subprocess.run(["pdftoppm", *options, str(source), str(Path(tmp) / "page")], check=True)
         return (Path(tmp) / "page.png").read_bytes()
 
 
