@@ -8,6 +8,7 @@ reads the appearance streams of the widgets, as pdftoppm draws them), and pdftk 
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from formflow.forms.pdf import (
     overflowing_fields,
     render_pdf,
     shown_text,
+    visible_lines,
     wrap_lines,
 )
 
@@ -346,6 +348,30 @@ def test_overflowing_fields_names_what_cannot_be_shown_whole() -> None:
     assert overflowing_fields(definition, values) == ["employee_name", "relations"]
     fields = _fields(render_pdf(definition, 2027, values))
     assert fields["relations"]["/V"] == LONG_ANSWER * 30, "the value is never cut"
+
+
+def test_text_that_does_not_fit_ends_in_an_ellipsis() -> None:
+    fit = fit_text("ord " * 400, 200, 40, multiline=True)
+    lines = visible_lines(fit, 200, 40, multiline=True)
+    assert not fit.complete and lines[-1].endswith("…") and len(lines) < len(fit.lines)
+    single = fit_text("x" * 100, 100, 18, multiline=False)
+    assert visible_lines(single, 100, 18, multiline=False)[0].endswith("…")
+    whole = fit_text("en\nto", 100, 40, multiline=True)
+    assert visible_lines(whole, 100, 40, multiline=True) == ["en", "to"]
+
+
+def test_committed_reference_renders_match_their_values() -> None:
+    """tests/samples/render/ (made by make_renders.py) still carries the contract keys."""
+    folder = Path(__file__).parent / "samples" / "render"
+    for pdf in sorted(folder.glob("*.pdf")):
+        kind, year = pdf.stem.split("-")[:2]
+        fields = _fields(pdf.read_bytes())
+        assert set(fields) == set(_definition(kind).keys) | set(DATA_KEYS), pdf.name
+        assert (fields["form_kind"]["/V"], fields["form_year"]["/V"]) == (kind, year)
+        expected = pdf.with_suffix(".json")
+        if expected.exists():
+            values = json.loads(expected.read_text(encoding="utf-8"))
+            assert {k: fields[k]["/V"] for k in values} == values, pdf.name
 
 
 def test_organisation_categories_and_rows() -> None:

@@ -238,17 +238,32 @@ def appearance(
     if multiline:
         top = height - TEXT_PAD - size * 0.78  # first baseline: the ascender below the top
         ops += [f"{_num(TEXT_PAD)} {_num(top)} Td", f"{_num(size * LEADING)} TL"]
-        for index, line in enumerate(fit.lines):
+        for index, line in enumerate(visible_lines(fit, width, height, multiline)):
             prefix = b"T* " if index else b""
             body.append(prefix + pdf_string(line) + b" Tj")
     else:
-        line = fit.lines[0]
+        line = visible_lines(fit, width, height, multiline)[0]
         x = (width - _width(line, size)) / 2 if centered else TEXT_PAD
         baseline = (height - size * 0.72) / 2  # Helvetica's cap height centred in the box
         ops.append(f"{_num(max(x, TEXT_PAD))} {_num(baseline)} Td")
         body.append(pdf_string(line) + b" Tj")
     head = "\n".join(ops).encode("ascii")
     return head + b"\n" + b"\n".join(body) + b"\nET\nQ\nEMC\n"
+
+
+def visible_lines(fit: Fit, width: float, height: float, multiline: bool) -> list[str]:
+    """The lines the box can show; text that does not fit ends in "…", so a print shows that
+    there is more (the field value holds all of it)."""
+    inner = width - 2 * TEXT_PAD
+    room = max(1, int((height - 2 * TEXT_PAD) / (fit.size * LEADING) + 0.01)) if multiline else 1
+    lines = list(fit.lines[:room])
+    if fit.complete:
+        return lines
+    last = lines[-1].rstrip()
+    while last and _width(last + "…", fit.size) > inner:
+        last = last[:-1].rstrip()
+    lines[-1] = last + "…"
+    return lines
 
 
 # --- the layout (reportlab) -----------------------------------------------------------------
@@ -360,30 +375,36 @@ class _Whole(Flowable):
     """Flowables drawn as one piece: never split across pages.
 
     Unlike platypus' KeepTogether it may end a keep-with-next group, so a heading still keeps
-    with a whole row group that follows it.
+    with a whole row group that follows it. A row of a table that continues at the top of a new
+    page repeats the table's column header (`head`) above it.
     """
 
-    def __init__(self, parts: Sequence[Flowable]) -> None:
+    def __init__(self, parts: Sequence[Flowable], head: Flowable | None = None) -> None:
         super().__init__()
         self.parts = list(parts)
+        self.head = head
+        self._shown: list[Flowable] = []
         self._sizes: list[tuple[float, float]] = []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self._sizes = [p.wrapOn(self.canv, avail_width, avail_height) for p in self.parts]
+        # platypus sets _frame before it wraps a flowable for a place in that frame.
+        at_top = getattr(getattr(self, "_frame", None), "_atTop", False)
+        self._shown = [self.head, *self.parts] if self.head and at_top else self.parts
+        self._sizes = [p.wrapOn(self.canv, avail_width, avail_height) for p in self._shown]
         self.width = max((w for w, _ in self._sizes), default=0.0)
         self.height = sum(h for _, h in self._sizes)
         return self.width, self.height
 
     def draw(self) -> None:
         top = self.height
-        for part, (_, height) in zip(self.parts, self._sizes, strict=True):
+        for part, (_, height) in zip(self._shown, self._sizes, strict=True):
             top -= height
             part.drawOn(self.canv, 0, top)
 
 
-def _unit(table: Table) -> Flowable:
+def _unit(table: Table, head: Flowable | None = None) -> Flowable:
     """A table that must stay whole on one page (a row group, a labelled block)."""
-    return _Whole([table]) if len(table._cellvalues) > 1 else table
+    return _Whole([table], head) if head or len(table._cellvalues) > 1 else table
 
 
 def _keep_with_next(flowable: Flowable) -> Flowable:
@@ -607,7 +628,8 @@ class _Story:
                             widths,
                             ("SPAN", (0, 0), (0, len(rows) - 1)),
                             ("BACKGROUND", (0, 0), (0, -1), HEAD_FILL),
-                        )
+                        ),
+                        header,
                     )
                 )
         return story
@@ -633,10 +655,13 @@ class _Story:
             tip = f"{table.title} {number}" if table.title else str(number)
             boxes = [self.box(s, f"{tip}: {s.label}", w, height) for s, w in cells]
             story.append(
-                _table(
-                    [[_p(f"{number}.", ROW_LABEL), *boxes]],
-                    widths,
-                    ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                _unit(
+                    _table(
+                        [[_p(f"{number}.", ROW_LABEL), *boxes]],
+                        widths,
+                        ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                    ),
+                    header,
                 )
             )
         return story
@@ -684,10 +709,13 @@ class _Story:
             height = self.row_height(cells)
             boxes = [self.box(s, f"{row.label}: {s.label}", w, height) for s, w in cells]
             story.append(
-                _table(
-                    [[_p(row.label, ROW_LABEL), *boxes]],
-                    widths,
-                    ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                _unit(
+                    _table(
+                        [[_p(row.label, ROW_LABEL), *boxes]],
+                        widths,
+                        ("BACKGROUND", (0, 0), (0, 0), HEAD_FILL),
+                    ),
+                    header,
                 )
             )
         return story
