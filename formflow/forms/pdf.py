@@ -438,8 +438,12 @@ def _spread(widths: Sequence[float | None], total: float) -> list[float]:
     return [rest if w is None else w for w in widths]
 
 
+# Fixed table column widths by field type; multi-line columns share the rest of the width.
+_COLUMN_WIDTHS: dict[str, float] = {"date": 66.0, "status": 54.0, "text": 76.0, "signature": 120.0}
+
+
 def _column_width(column: Column) -> float | None:
-    return {"date": 66.0, "status": 54.0}.get(column.type, 76.0 if column.type == "text" else None)
+    return _COLUMN_WIDTHS.get(column.type)
 
 
 class _Story:
@@ -862,7 +866,7 @@ def overflowing_fields(definition: FormDefinition, values: Mapping[str, str]) ->
 
     The field still holds the whole value; this is for telling people to check the text.
     """
-    story = _Story(definition, 2000, values)
+    story = _Story(definition, 2000, values)  # the year only changes the title's text
     story.flowables()
     return [box.spec.key for box in story.boxes if box.value and not box.fit().complete]
 
