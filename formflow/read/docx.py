@@ -10,7 +10,7 @@ Values are found, in this order:
 2. bookmarks named by a contract key around the answer: formflow's renderer puts one around
    every control because LibreOffice drops `w:tag` when it saves a DOCX but keeps bookmarks;
 3. when neither exists (a form rebuilt by hand from the seed), the label reader
-   `formflow.read.docx_labels.read_docx_labels(document, definition) -> (values, Evidence)`.
+   `formflow.read.docx_labels.read_docx_labels(document, properties, settings, file)`.
 Placeholder text (a control showing its placeholder, or the renderer's placeholder wording that
 LibreOffice keeps as plain text) reads as "". An image in a signature's control or table cell
 is evidence of a drawn signature.
@@ -29,9 +29,16 @@ from lxml import etree
 
 from formflow.config import Settings
 from formflow.errors import UnreadableForm
-from formflow.forms.definition import FormDefinition
 from formflow.model import Evidence, Extraction
-from formflow.read import DATA_FIELDS, MB, finish, identify, resolve_definition, unreadable
+from formflow.read import (
+    DATA_FIELDS,
+    MB,
+    Identity,
+    finish,
+    identify,
+    resolve_definition,
+    unreadable,
+)
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W_NS}}}"
@@ -61,23 +68,25 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
         title = _core_title(archive, settings)
     body = list(document.iter())
     values, drawn = _controls(body)
-    texts = (t for t in (title, _leading_text(body)) if t)
+    texts = [t for t in (title, _leading_text(body)) if t]
     identity = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
-    definition, identity = resolve_definition(identity, values, settings)
-    values = {k: v for k, v in values.items() if definition.has(k)}
+    contract: dict[str, str] = {}
     if values:
-        evidence = Evidence(drawn=tuple(k for k in drawn if definition.has(k)))
-        reader = "docx"
-    else:
-        values, evidence = _by_labels(document, definition)
-        reader = "docx-layout"
+        try:
+            definition, identity = resolve_definition(identity, values, settings)
+        except UnreadableForm:
+            pass  # tags of some other template: perhaps the labels still say which form
+        else:
+            contract = {k: v for k, v in values.items() if definition.has(k)}
+    if not contract:
+        return _by_labels(document, properties, identity, file, settings)
     return finish(
         file=file,
-        reader=reader,  # type: ignore[arg-type]
+        reader="docx",
         identity=identity,
         definition=definition,
-        values=values,
-        evidence=evidence,
+        values=contract,
+        evidence=Evidence(drawn=tuple(k for k in drawn if definition.has(k))),
     )
 
 
@@ -275,13 +284,25 @@ def _leading_text(body: list[Any]) -> str:
     return "".join(parts)
 
 
-def _by_labels(document: Any, definition: FormDefinition) -> tuple[dict[str, str], Evidence]:
-    """A DOCX without controls or bookmarks: the label reader, when it is installed."""
+def _by_labels(
+    document: Any,
+    properties: dict[str, str],
+    identity: Identity,
+    file: str,
+    settings: Settings,
+) -> Extraction:
+    """A DOCX without controls or bookmarks by key: the label reader, when it is installed.
+
+    Its interface: `read_docx_labels(document_root, custom_properties, settings, file)`
+    returns the Extraction (reader "docx-layout") or raises UnreadableForm.
+    """
     try:
         labels = importlib.import_module("formflow.read.docx_labels")
     except ModuleNotFoundError as error:
         if error.name != "formflow.read.docx_labels":
             raise
+        if identity.kind is None:
+            raise unreadable("not_a_form", "no controls, no MUS title") from None
         raise UnreadableForm(
             "no_fields",
             "Word-dokumentet har ingen udfyldelige felter fra formflow (det er bygget om eller "
@@ -289,5 +310,5 @@ def _by_labels(document: Any, definition: FormDefinition) -> tuple[dict[str, str
             "Brug skemaet fra din leder.",
             "no content controls or bookmarks by contract key; no label reader",
         ) from None
-    values, evidence = labels.read_docx_labels(document, definition)
-    return dict(values), evidence
+    extraction: Extraction = labels.read_docx_labels(document, properties, settings, file)
+    return extraction
