@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from formflow.forms.definition import (
     Column,
@@ -58,6 +59,12 @@ class Table:
 
 
 Block = Para | Table
+
+# The grey placeholder texts of formflow's DOCX ("Skriv her", "dd.mm.åååå", ...): an export to
+# PDF prints them, and they are no answer.
+PLACEHOLDERS = frozenset(
+    {"Skriv her", "dd.mm.åååå", "1-4", "Skriv dit navn eller indsæt din underskrift"}
+)
 
 # Other words people use for a label when they rebuild a form (normalised forms, see `norm`).
 ALIASES: dict[str, str] = {
@@ -132,6 +139,8 @@ class _Found:
 
     def put(self, key: str, value: str) -> None:
         value = value.strip("\n")
+        if value.strip() in PLACEHOLDERS:
+            value = ""  # formflow's placeholder, kept as text by LibreOffice: no answer
         if key in self.ambiguous:
             return
         if key in self.values and _squash(self.values[key]) != _squash(value):
@@ -233,7 +242,8 @@ class _Walker:
             self.pending = _only(labels[key], self.blocks_here())
             return
         if self.is_static(key):
-            self.close_pending()
+            if self.pending_lines:  # printed text after an answer ends it; before, it is skipped
+                self.close_pending()
             return
         if ":" in text and self.label_and_value(text, labels):
             return
@@ -318,7 +328,9 @@ class _Walker:
     # --- tables
 
     def table(self, table: Table) -> None:
-        rows = [row for row in table.rows if any(cell for cell in row)]
+        rows = [
+            row for row in table.rows if any(cell for cell in row) and not self.caption_row(row)
+        ]
         if not rows:
             return
         if self.pending is not None and len(rows) == 1 and _cells(rows[0]) == 1:
@@ -337,6 +349,10 @@ class _Walker:
         self.matrix = None
         self.label_table(rows)
 
+    def caption_row(self, row: tuple[str | None, ...]) -> bool:
+        cells = [c for c in row if c]
+        return len(cells) == 1 and self.caption(cells[0])
+
     def close_pending_after_table(self) -> None:
         self.pending = None
         self.pending_lines = []
@@ -349,8 +365,9 @@ class _Walker:
                 if not isinstance(block, GoalTable | RowTable | Grid):
                     continue
                 columns = _column_map(row, block.columns)
-                # Two columns matched (one for a one-column plan): a header, not a stray label.
-                needed = min(2, len(block.columns))
+                # Most columns matched (at least two; one for a one-column plan): a header row,
+                # not a few labels stacked over their answers.
+                needed = max(min(2, len(block.columns)), (len(block.columns) + 1) // 2)
                 if len(columns) >= needed and (best is None or len(columns) > best[0]):
                     best = (len(columns), _Matrix(block, columns, index, self.definition))
         if best is None:
@@ -400,14 +417,39 @@ class _Walker:
                     continue
                 spec = spec_of(cell)
                 if spec is not None:
-                    rest = [(i, c) for i, c in enumerate(row) if i > position and c is not None]
-                    if rest and not is_label(rest[0][1]):
-                        self.found.put(spec.key, rest[0][1] or "")
-                        consumed.add(rest[0][0])
+                    self.label_cell(spec, rows, index, position, consumed, is_label)
                     continue
                 stacked = self.stacked(cell, labels, roles)
                 if stacked is not None:
                     self.found.put(*stacked)
+
+    def label_cell(
+        self,
+        spec: FieldSpec,
+        rows: list[tuple[str | None, ...]],
+        index: int,
+        position: int,
+        consumed: set[int],
+        is_label: Any,
+    ) -> None:
+        """The answer of a label cell: to its right, else under or over it in its column
+        (an empty cell to the right counts only when neither has an answer)."""
+        row = rows[index]
+        rest = [(i, c) for i, c in enumerate(row) if i > position and c is not None]
+        right = rest[0] if rest and not is_label(rest[0][1]) else None
+        if right is not None and right[1]:
+            self.found.put(spec.key, right[1] or "")
+            consumed.add(right[0])
+            return
+        for other in (index + 1, index - 1):
+            if 0 <= other < len(rows) and len(rows[other]) == len(row):
+                value = rows[other][position]
+                if value and not is_label(value) and not any(is_label(c) for c in rows[other]):
+                    self.found.put(spec.key, value)
+                    return
+        if right is not None:
+            self.found.put(spec.key, "")
+            consumed.add(right[0])
 
     def stacked(
         self, cell: str, labels: dict[str, list[FieldSpec]], roles: set[str]
@@ -564,8 +606,9 @@ class _Matrix:
             if keys is None:
                 continue
             for index, column in self.columns.items():
-                if index < len(row) and row[index] is not None:
-                    found.put(f"{keys}_{column.key}", row[index] or "")
+                cell = row[index] if index < len(row) else None
+                if cell is not None and not _column_map((cell,), tuple(self.columns.values())):
+                    found.put(f"{keys}_{column.key}", cell)
 
     def row_keys(self, row: tuple[str | None, ...]) -> str | None:
         """The key prefix of a body row (`goal_sales_2`), or None when it cannot be placed."""

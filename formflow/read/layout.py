@@ -178,6 +178,16 @@ def _wrapped(line: Sequence[Word], following: Sequence[Word], limit: float) -> b
     return line[-1].x1 + space + (first.x1 - first.x0) > limit
 
 
+def _broken_word(line: Sequence[Word], limit: float) -> bool:
+    """A lone word filling its line: a word too long for the box, cut by the filler."""
+    word = line[-1]
+    return len(line) == 1 and len(word.text) > 4 and word.x1 > limit - 2 * _char_width(word)
+
+
+def _char_width(word: Word) -> float:
+    return (word.x1 - word.x0) / max(1, len(word.text))
+
+
 def cell_text(words: Sequence[Word], left: float, right: float) -> str:
     """A cell's words as typed: soft wraps joined with a space, line breaks kept."""
     lines = lines_of(words)
@@ -191,7 +201,10 @@ def cell_text(words: Sequence[Word], left: float, right: float) -> str:
 def _reflow(lines: Sequence[Sequence[Word]], limit: float) -> str:
     parts = [_line_text(lines[0])]
     for previous, line in itertools.pairwise(lines):
-        parts.append(" " if _wrapped(previous, line, limit) else "\n")
+        if _broken_word(previous, limit):
+            parts.append("")
+        else:
+            parts.append(" " if _wrapped(previous, line, limit) else "\n")
         parts.append(_line_text(line))
     return "".join(parts)
 
@@ -246,14 +259,50 @@ def free_blocks(
                 groups[-1].append(line)
                 continue
         groups.append([line])
+    groups = _caption_lines(groups)
     blocks: list[tuple[float, Block]] = []
     for group in groups:
         top = group[0][0].top
-        if len(segments(group[0])) > 1:
+        if any(len(segments(line)) > 1 for line in group):
             blocks.append((top, _segment_table(group)))
         else:
             blocks.append((top, Para(_reflow(group, limit))))
     return blocks
+
+
+def _caption_lines(groups: list[list[list[Word]]]) -> list[list[list[Word]]]:
+    """Short lines right above or below side-by-side lines, starting where one of their parts
+    starts, join them: the labels over and under a signature line (`Dato` over the date)."""
+    merged: list[list[list[Word]]] = []
+    for group in groups:
+        side_by_side = any(len(segments(line)) > 1 for line in group)
+        if side_by_side and merged and _caption_of(merged[-1], group, above=True):
+            group = [*merged.pop(), *group]
+        elif (
+            merged
+            and len(group) == 1
+            and any(len(segments(line)) > 1 for line in merged[-1])
+            and _caption_of(group, merged[-1], above=False)
+        ):
+            merged[-1] = [*merged[-1], *group]
+            continue
+        merged.append(group)
+    return merged
+
+
+def _caption_of(caption: list[list[Word]], table: list[list[Word]], above: bool) -> bool:
+    if len(caption) != 1 or len(segments(caption[0])) != 1:
+        return False
+    line = caption[0]
+    if len(line) > 5 or line[0].text[:1].isdigit():
+        return False  # a label is a few words; a numbered heading is no caption
+    near = table[0] if above else table[-1]
+    height = line[0].bottom - line[0].top
+    gap = near[0].top - line[0].bottom if above else line[0].top - near[0].bottom
+    starts = [part[0].x0 for row in table for part in segments(row)]
+    # A label sits close over its box; under a signature box it may be a box's height away.
+    reach = height * (2.5 if above else 5.0)
+    return 0 <= gap < reach and any(abs(line[0].x0 - x) <= 15 for x in starts)
 
 
 def _segment_table(lines: Sequence[Sequence[Word]]) -> Table:

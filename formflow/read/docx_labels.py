@@ -1,0 +1,155 @@
+"""Reading a DOCX whose content controls are gone, by its labels (reader "docx-layout").
+
+A form re-saved by an editor that drops content controls, or rebuilt by hand in Word from the
+seed form's layout, still has the contract's labels: label tables (`Navn | Birthe`, or a row
+of labels over a row of answers), paragraphs (`Navn: Birthe`), numbered headings and the goal
+tables with the category in the first column. The body is turned into the `Para`/`Table`
+sequence of `formflow.read.labels` (merged cells kept as None, so columns stay aligned) and
+read there, like a flattened PDF.
+
+The caller (`formflow.read.docx`) has checked the package's sizes and parsed
+`word/document.xml` with a locked-down parser; `document_root` does the same for callers that
+hold only the bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from formflow.config import Settings
+from formflow.model import Extraction
+from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = f"{{{W_NS}}}"
+
+
+def read_docx_labels(
+    root: Any, custom_props: Mapping[str, str], settings: Settings, file: str
+) -> Extraction:
+    """The answers of a DOCX without content controls, found by their labels."""
+    from formflow.read import Identity, finish, identify, resolve_definition
+
+    blocks = body_blocks(root)
+    texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
+    identity = identify(custom_props, texts, settings)
+    if identity.kind is None:
+        for text in texts:  # seed 004's spelling: "Forberedelseskema til Medarbejder..."
+            kind, year = title_kind(text)
+            if kind:
+                identity = Identity(kind, identity.year or year, identity.definition)
+                break
+    definition, identity = resolve_definition(identity, (), settings)
+    return finish(
+        file=file,
+        reader="docx-layout",
+        identity=identity,
+        definition=definition,
+        values=read_blocks(definition, blocks),
+    )
+
+
+def document_root(data: bytes, settings: Settings) -> Any:
+    """`word/document.xml` of DOCX bytes, size-checked and parsed without entities or DTD."""
+    from lxml import etree
+
+    from formflow.read import unreadable
+
+    limit = settings.limits.docx_max_unpacked_mb * 1024 * 1024
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > limit:
+                raise unreadable("zip_bomb", "declared unpacked size over the limit")
+            xml = archive.read("word/document.xml")
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise unreadable("corrupt", f"{type(error).__name__}: {error}") from error
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        return etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as error:
+        raise unreadable("corrupt", f"malformed XML: {error}") from error
+
+
+def body_blocks(root: Any) -> list[Block]:
+    """The document body as paragraphs and tables in order (block-level controls opened)."""
+    body = root.find(f"{_W}body")
+    return list(_blocks(body if body is not None else root))
+
+
+def _blocks(parent: Any) -> Iterator[Block]:
+    for child in parent:
+        if child.tag == f"{_W}p":
+            text = paragraph_text(child)
+            if text.strip():
+                yield Para(text)
+        elif child.tag == f"{_W}tbl":
+            yield Table(_table_rows(child))
+        elif child.tag == f"{_W}sdt":
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from _blocks(content)
+
+
+def _table_rows(table: Any) -> tuple[tuple[str | None, ...], ...]:
+    """Rows of cell texts on the table grid: a spanned or vertically merged cell is None."""
+    rows = []
+    for row in table.iterchildren(f"{_W}tr"):
+        cells: list[str | None] = []
+        for cell in _row_cells(row):
+            properties = cell.find(f"{_W}tcPr")
+            span = _int(properties, "gridSpan", 1)
+            merge = properties.find(f"{_W}vMerge") if properties is not None else None
+            continued = merge is not None and merge.get(f"{_W}val", "continue") == "continue"
+            cells.append(None if continued else _cell_text(cell))
+            cells.extend([None] * (span - 1))
+        rows.append(tuple(cells))
+    return tuple(rows)
+
+
+def _row_cells(row: Any) -> Iterator[Any]:
+    for child in row:
+        if child.tag == f"{_W}tc":
+            yield child
+        elif child.tag == f"{_W}sdt":  # a control around a whole cell
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from content.iterchildren(f"{_W}tc")
+
+
+def _int(properties: Any, name: str, default: int) -> int:
+    if properties is None:
+        return default
+    element = properties.find(f"{_W}{name}")
+    try:
+        return max(1, int(element.get(f"{_W}val"))) if element is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell's paragraphs joined by line breaks (a nested table's text included)."""
+    lines = [paragraph_text(p) for p in cell.iter(f"{_W}p")]
+    return "\n".join(lines).strip("\n")
+
+
+def paragraph_text(paragraph: Any) -> str:
+    """A paragraph's text: runs, tabs and line breaks; deleted text and field codes left out."""
+    parts: list[str] = []
+    for element in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}p"):
+        if element is not paragraph and element.tag == f"{_W}p":
+            continue  # a nested paragraph (text box) is its own text
+        parent = element.getparent()
+        if parent is None or parent.tag != f"{_W}r":
+            continue  # a w:tab in the paragraph's tab stops is not text
+        if element.tag == f"{_W}t":
+            parts.append(element.text or "")
+        elif element.tag == f"{_W}tab":
+            parts.append("\t")
+        else:
+            parts.append("\n")
+    return "".join(parts)
