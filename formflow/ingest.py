@@ -337,6 +337,10 @@ class Ingestor:
                 outcomes.append(self._recover_returned(entry, source, name))
         for leftover in self.staging.iterdir():
             leftover.unlink(missing_ok=True)  # copies for reading only; the originals remain
+        for folder in (self.settings.watch.rejected_folder, self.settings.watch.held_folder):
+            # an explanation whose writing was interrupted (fsutil's temp names: ours alone)
+            for leftover in (self.inbox / folder).rglob(".tmp-*.part"):
+                leftover.unlink(missing_ok=True)
         return outcomes
 
     # -- stages ----------------------------------------------------------------------------

@@ -1,0 +1,347 @@
+"""The daemon: scans and events, stability, once/polling modes, the lock, signals, backoff.
+
+Most tests run the real Watcher and Ingestor over a real folder with small fakes for reader,
+validator and archive (from test_ingest), so they are quick; the SIGTERM and burst tests run
+`formflow watch` itself, with the real readers and archive.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_ingest import FakeArchive, fake_awaiting, fake_validator, form_bytes
+
+from formflow.config import Settings
+from formflow.errors import LockedError, UnreadableForm
+from formflow.ingest import Ingestor, Ledger
+from formflow.model import Extraction
+from formflow.watch import Services, Watcher, inbox_lock, is_complete, run_watch, scan
+
+SAMPLES = Path(__file__).parent / "samples" / "watch"
+
+
+def revision_reader(path: Path) -> Extraction:
+    """Reads the JSON of a stand-in form's first revision (what a half-copied file shows)."""
+    data = path.read_bytes()
+    if not data.startswith(b"%PDF"):
+        raise UnreadableForm("wrong_type", "Filen er hverken en PDF eller et Word-dokument.")
+    if b"\n%%EOF" not in data:
+        raise UnreadableForm("truncated", "Filen er ikke hel.")
+    payload = json.loads(data[9 : data.index(b"\n%%EOF")])
+    fields = {"employee_number": payload["number"], "employee_name": payload["name"]}
+    return Extraction(str(path), "acroform", payload["kind"], 2026, payload["kind"], fields)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    base = Settings()
+    return base.replace(
+        inbox=tmp_path / "inbox",
+        archive=tmp_path / "archive",
+        watch=type(base.watch)(stability_seconds=0.3, poll_seconds=0.2, rescan_seconds=0.5),
+    )
+
+
+@pytest.fixture
+def archive() -> FakeArchive:
+    return FakeArchive()
+
+
+def fake_services(
+    archive: FakeArchive, reader: Callable[[Path], Extraction] = revision_reader
+) -> Callable[[Settings, threading.Event], Services]:
+    def build(settings: Settings, stop: threading.Event) -> Services:
+        work = settings.archive / ".formflow"
+        ingestor = Ingestor(
+            settings,
+            reader=reader,
+            validator=fake_validator,
+            awaiting=fake_awaiting,
+            archive=archive,
+            ledger=Ledger(work / "ledger.sqlite"),
+            staging=work / "staging",
+            stopping=stop.is_set,
+        )
+        return Services(ingestor, ingestor.ledger.close)
+
+    return build
+
+
+def drop(settings: Settings, name: str, data: bytes) -> Path:
+    path = settings.inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def left_in_inbox(settings: Settings) -> list[str]:
+    return sorted(
+        str(p.relative_to(settings.inbox))
+        for p in settings.inbox.rglob("*")
+        if not p.is_dir() and p.name != ".formflow.lock"
+    )
+
+
+@pytest.fixture
+def daemon(settings: Settings, archive: FakeArchive) -> Iterator[Callable[..., threading.Event]]:
+    """Start run_watch in a thread; stopped (and checked to stop) at the end of the test."""
+    running: list[tuple[threading.Thread, threading.Event, list[int]]] = []
+
+    def start(**options: Any) -> threading.Event:
+        stop = threading.Event()
+        codes: list[int] = []
+        thread = threading.Thread(
+            target=lambda: codes.append(
+                run_watch(settings, stop=stop, services=fake_services(archive), **options)
+            ),
+            daemon=True,
+        )
+        thread.start()
+        running.append((thread, stop, codes))
+        return stop
+
+    yield start
+    for thread, stop, codes in running:
+        stop.set()
+        thread.join(timeout=10)
+        assert not thread.is_alive() and codes == [0]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_once_processes_every_candidate_and_leaves_the_rest(
+    settings: Settings, archive: FakeArchive
+) -> None:
+    drop(settings, "a.pdf", form_bytes(number="1"))
+    drop(settings, "salg/b.pdf", form_bytes(number="2"))
+    drop(settings, "salg/nord/c.pdf", form_bytes(number="3"))
+    drop(settings, "d.pdf", b"not a form at all")
+    ignored = ["~$aftale.docx", ".~lock.aftale.docx#", "e.pdf.part", ".skjult.pdf",
+               "Thumbs.db", "afvist/gammel.pdf", "salg/til-afklaring/x.pdf"]  # fmt: skip
+    for name in ignored:
+        drop(settings, name, form_bytes(number="9"))
+    code = run_watch(settings, once=True, services=fake_services(archive))
+    assert code == 0
+    assert sorted(s[1][-60:].count(b"number") for s in archive.filed.values()) == [1, 1, 1]
+    assert left_in_inbox(settings) == sorted([*ignored, "afvist/d.pdf", "afvist/d.pdf.txt"])
+
+
+def test_once_with_nothing_to_do_creates_the_folders(settings: Settings) -> None:
+    assert run_watch(settings, once=True, services=fake_services(FakeArchive())) == 0
+    assert (settings.inbox / "afvist").is_dir() and (settings.inbox / "til-afklaring").is_dir()
+    assert oct(settings.archive.stat().st_mode & 0o777) == "0o700"
+
+
+@pytest.mark.slow
+def test_a_slow_writer_is_not_taken_early(settings: Settings, archive: FakeArchive) -> None:
+    """Written over 4 s in pieces, each ending in %%EOF (like incremental saves): only the
+    stability window (1 s here; a pause between pieces is 0.4 s) tells it is still written."""
+    settings = settings.replace(watch=type(settings.watch)(stability_seconds=1.0))
+    first = form_bytes(number="7")
+    pieces = [first] + [b"%% revision %d\n%%%%EOF\n" % n for n in range(10)]
+    whole = b"".join(pieces)
+    path = settings.inbox / "langsom.pdf"
+    settings.inbox.mkdir()
+
+    def write_slowly() -> None:
+        with open(path, "wb") as handle:
+            for piece in pieces:
+                handle.write(piece)
+                handle.flush()
+                time.sleep(0.4)
+
+    writer = threading.Thread(target=write_slowly)
+    writer.start()
+    time.sleep(0.1)
+    code = run_watch(settings, once=True, services=fake_services(archive))
+    writer.join()
+    assert code == 0
+    assert list(archive.filed) == [hashlib.sha256(whole).hexdigest()]
+
+
+def test_an_incomplete_file_goes_back_after_its_grace(
+    settings: Settings, archive: FakeArchive
+) -> None:
+    drop(settings, "halv.pdf", b'%PDF-1.7\n{"kind": ')
+    started = time.monotonic()
+    assert run_watch(settings, once=True, services=fake_services(archive)) == 0
+    assert time.monotonic() - started >= settings.watch.stability_seconds * 10
+    assert left_in_inbox(settings) == ["afvist/halv.pdf", "afvist/halv.pdf.txt"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"polling": 0.2}, id="polling"),
+        pytest.param({}, id="file_events"),
+    ],
+)
+def test_files_dropped_while_running_are_filed(
+    settings: Settings, archive: FakeArchive, options: dict[str, Any]
+) -> None:
+    if not options:  # events only: the periodic rescan must not be what finds the file
+        settings = settings.replace(watch=type(settings.watch)(stability_seconds=0.3,
+                                                               rescan_seconds=3600))  # fmt: skip
+    stop = threading.Event()
+    codes: list[int] = []
+    thread = threading.Thread(
+        target=lambda: codes.append(
+            run_watch(settings, stop=stop, services=fake_services(archive), **options)
+        )
+    )
+    thread.start()
+    try:
+        wait_for(lambda: (settings.inbox / LOCK).exists())
+        time.sleep(0.3)
+        for number in range(5):
+            drop(settings, f"salg/skema {number}.pdf", form_bytes(number=str(number)))
+        wait_for(lambda: len(archive.filed) == 5)
+        wait_for(lambda: left_in_inbox(settings) == [])
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert codes == [0]
+
+
+LOCK = ".formflow.lock"
+
+
+def test_one_daemon_per_inbox(settings: Settings, daemon: Callable[..., threading.Event]) -> None:
+    daemon(polling=0.2)
+    wait_for(lambda: (settings.inbox / LOCK).exists())
+    time.sleep(0.2)
+    with pytest.raises(LockedError):
+        run_watch(settings, once=True, services=fake_services(FakeArchive()))
+
+
+def test_the_lock_is_released_on_exit(settings: Settings) -> None:
+    settings.inbox.mkdir()
+    with inbox_lock(settings.inbox):
+        pass
+    with inbox_lock(settings.inbox):
+        pass
+
+
+def test_a_vanished_inbox_is_not_taken_as_deleted_files(
+    settings: Settings, archive: FakeArchive
+) -> None:
+    drop(settings, "skema.pdf", form_bytes())
+    ingestor = fake_services(archive)(settings, threading.Event()).ingestor
+    clock = [100.0]
+    watcher = Watcher(settings, ingestor, polling=0.2, clock=lambda: clock[0])
+    assert watcher._full_scan(clock[0])
+    assert len(watcher.tracker) == 1
+    hidden = settings.inbox.with_name("unmounted")
+    settings.inbox.rename(hidden)  # the share goes away
+    assert not watcher._full_scan(clock[0] + 1)
+    assert len(watcher.tracker) == 1  # still tracked, not forgotten
+    hidden.rename(settings.inbox)
+    assert watcher._full_scan(clock[0] + 2)
+    clock[0] += 10
+    watcher._dispatch(clock[0])
+    assert watcher._queue.qsize() == 1
+
+
+def test_a_full_archive_disk_is_retried_with_backoff(
+    settings: Settings, archive: FakeArchive, caplog: pytest.LogCaptureFixture
+) -> None:
+    archive.failures = [OSError(errno.ENOSPC, "No space left on device")] * 2
+    drop(settings, "skema.pdf", form_bytes())
+    with caplog.at_level("WARNING", logger="formflow.watch"):
+        assert run_watch(settings, once=True, services=fake_services(archive)) == 0
+    assert len(archive.filed) == 1 and left_in_inbox(settings) == []
+    assert caplog.text.count("ENOSPC") == 2
+
+
+def test_once_gives_up_on_a_disk_that_stays_full(
+    settings: Settings, archive: FakeArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("formflow.watch.MAX_BACKOFF", 0.1)
+    archive.failures = [OSError(errno.ENOSPC, "No space left on device")] * 100
+    path = drop(settings, "skema.pdf", form_bytes())
+    assert run_watch(settings, once=True, services=fake_services(archive)) == 1
+    assert path.exists() and archive.filed == {}  # kept, not lost
+
+
+def test_scan_skips_own_and_linked_folders(settings: Settings, tmp_path: Path) -> None:
+    drop(settings, "a.pdf", b"x")
+    drop(settings, "afvist/b.pdf", b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "c.pdf").write_bytes(b"x")
+    (settings.inbox / "link").symlink_to(outside, target_is_directory=True)
+    found, complete = scan(settings.inbox, ("afvist", "til-afklaring"))
+    assert complete
+    # the linked folder is reported as itself (the intake refuses it), never entered
+    assert sorted(Path(p).name for p in found) == ["a.pdf", "link"]
+
+
+def test_is_complete_never_opens_a_fifo(settings: Settings) -> None:
+    settings.inbox.mkdir()
+    fifo = settings.inbox / "skema.pdf"
+    os.mkfifo(fifo)
+    assert is_complete(fifo, 1_000_000)  # judged by the intake, never opened here
+    drop(settings, "cut.pdf", b"%PDF-1.7 ...")
+    assert not is_complete(settings.inbox / "cut.pdf", 1_000_000)
+
+
+# --- the real daemon ------------------------------------------------------------------------
+
+
+def formflow_cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from formflow.cli import main; main()", *args]
+
+
+def write_config(folder: Path, **watch: float) -> None:
+    lines = ["[watch]"] + [f"{k} = {v}" for k, v in watch.items()]
+    (folder / "formflow.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_sigterm_finishes_the_current_file_and_exits(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from samples.watch.make_watch_samples import sample, vary_pdf
+
+    write_config(tmp_path, stability_seconds=0.2, rescan_seconds=1)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    base = sample("preparation.pdf")
+    forms = {f"skema {n}.pdf": vary_pdf(base, str(3000 + n), f"Medarbejder {n}") for n in range(30)}
+    for name, data in forms.items():
+        (inbox / name).write_bytes(data)
+    log = tmp_path / "watch.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            formflow_cli("watch", "--polling", "0.2"), cwd=tmp_path, stdout=out, stderr=out
+        )
+        try:
+            wait_for(lambda: b"filed skema" in log.read_bytes(), timeout=60)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    text = log.read_text(encoding="utf-8")
+    assert "SIGTERM: finishing the files in progress" in text
+    archived = {p.read_bytes() for p in (tmp_path / "archive" / "personale").rglob("*.pdf")}
+    still = {p.read_bytes() for p in inbox.glob("*.pdf")}
+    assert archived | still == set(forms.values())  # none lost
+    assert not archived & still  # none in two places
+    assert archived  # and it did file some before stopping
