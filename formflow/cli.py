@@ -448,7 +448,9 @@ def _print_checks(files: tuple[Path, ...], results: list[Any], settings: Setting
             definition = load_definition(extraction.definition or "", settings)
         except DefinitionError:
             definition = None
-        table = Table("Felt", "Nøgle", "Værdi", show_lines=False, expand=False)
+        table = Table("Felt")
+        table.add_column("Nøgle", overflow="fold")  # keys are never cut short
+        table.add_column("Værdi")
         filled = {k: v for k, v in extraction.fields.items() if v}
         for key, value in filled.items():
             label = field_title(definition, definition.field(key)) if definition else key
@@ -528,6 +530,65 @@ def watch_command(
         polling = settings.watch.poll_seconds
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     sys.exit(run_watch(settings, polling=polling, once=once))
+
+
+# --- the round: status, carry-over, demo ----------------------------------------------------
+
+
+@cli.command("status")
+@click.option(
+    "--year", type=click.IntRange(2000, 2100), help="MUS year (default: the current year)."
+)
+@click.option("--leader", help="Only the employees of this leader.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows and totals as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV line per employee.")
+@pass_context
+def status_command(
+    ctx: Context, year: int | None, leader: str | None, as_json: bool, as_csv: bool
+) -> None:
+    """Where the MUS round stands: one row per employee, and the totals.
+
+    Preparation form received on time, late or missing; meeting date; agreement signed,
+    awaiting whose signature, or missing; follow-up dates due within 14 days or overdue; next
+    meeting. With a roster (setting `roster`), employees who sent nothing are listed too.
+    """
+    from datetime import date
+
+    from formflow.archive import Archive
+    from formflow.rounds import round_of
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    today = date.today()
+    settings = ctx.settings
+    status = round_of(
+        Archive.open(settings),
+        year or today.year,
+        today=today,
+        deadline_days=settings.validation.preparation_deadline_days,
+        leader=leader,
+    )
+    if as_json:
+        click.echo(json.dumps(status.to_json(), ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(status.to_csv(), nl=False)
+    else:
+        _print_status(status)
+
+
+def _print_status(status: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from formflow.rounds import TABLE_HEADINGS, table_cells, totals_line
+
+    console = Console(highlight=False)
+    table = Table(*TABLE_HEADINGS, title=f"MUS {status.year}")
+    for row in status.rows:
+        table.add_row(*(Text(cell) for cell in table_cells(row)))
+    console.print(table)
+    console.print(Text(totals_line(status)))
 
 
 # --- helpers --------------------------------------------------------------------------------
