@@ -81,7 +81,9 @@ PREPARATION = {
     "highlight_1": "Budgetarbejdet sammen med salgsafdelingen",
     "highlight_2": "Den nye rejseafregning",
     "highlight_3": "Fredagsbaren – jeg står for den nu",
-    "activity_comments": "Samarbejdet med »lønnen« kan blive bedre; vi mangler en fast ugentlig aftale.",
+    "activity_comments": (
+        "Samarbejdet med »lønnen« kan blive bedre; vi mangler en fast ugentlig aftale."
+    ),
     "goal_professional_1_text": "Blive superbruger i økonomisystemet",
     "goal_professional_1_start": "q2",
     "goal_professional_1_end": "iso",
@@ -100,7 +102,7 @@ PREPARATION = {
     "competence_long_method": "Kursus og et mindre projekt",
     "competence_long_when": "2027",
     "work_environment": "Støj fra printeren ved mit bord. Den kunne flyttes ud på gangen.",
-    "relations": "Godt samarbejde med kollegerne; mere sparring med lederen ønskes.",
+    "relations": "Godt samarbejde med kollegerne; mere “sparring” med lederen ønskes.",
     "other_topics": "Mulighed for hjemmearbejde om fredagen?",
     "q_results": "Årsregnskabet blev færdigt to uger før tid.",
     "q_went_well": "Budgettet gik godt. Udfordrende: systemskiftet i foråret.",
