@@ -20,6 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
+    IndirectObject,
     NameObject,
     NumberObject,
     TextStringObject,
@@ -182,19 +183,23 @@ def test_owner_password_only_is_read() -> None:
 # --- forms made by other programs ---------------------------------------------------------------
 
 
-def hand_built(fields: list[DictionaryObject], title: str = "") -> bytes:
-    """A one-page PDF with the given field dictionaries (kids already linked) in /AcroForm."""
+def hand_built(fields: list[DictionaryObject]) -> bytes:
+    """A one-page PDF with the given field trees (kids nested as dictionaries) in /AcroForm."""
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    references = [writer._add_object(field) for field in fields]
-    for field, reference in zip(fields, references, strict=True):
-        for kid in field.get("/Kids", []):
-            kid.get_object()[NameObject("/Parent")] = reference
+
+    def register(node: DictionaryObject) -> IndirectObject:
+        reference = writer._add_object(node)
+        kids = node.get("/Kids")
+        if kids is not None:
+            node[NameObject("/Kids")] = ArrayObject(register(kid) for kid in kids)
+            for kid in node["/Kids"]:
+                kid.get_object()[NameObject("/Parent")] = reference
+        return reference
+
     writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
-        {NameObject("/Fields"): ArrayObject(references)}
+        {NameObject("/Fields"): ArrayObject(register(f) for f in fields)}
     )
-    if title:
-        writer.add_metadata({"/Title": title})
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -328,3 +333,17 @@ def test_text_without_fields_goes_to_the_layout_reader_or_says_so() -> None:
         extraction = read_pdf(buffer.getvalue(), "x.pdf", SETTINGS)
         assert extraction.reader == "layout"
         assert extraction.kind == "agreement"
+
+
+@pytest.mark.parametrize(
+    ("sample", "drawn", "signers"),
+    [
+        pytest.param("both-signed.pdf", (), ["Lone Leder", "Birthe Å. Mølgaard"], id="digital"),
+        pytest.param("drawn-image.pdf", ("signature_leader",), [], id="drawn_image"),
+        pytest.param("unsigned.pdf", (), [], id="unsigned"),
+    ],
+)
+def test_signature_evidence(sample: str, drawn: tuple[str, ...], signers: list[str]) -> None:
+    extraction = read_form(Path(__file__).parent / "samples" / "signed" / sample, SETTINGS)
+    assert extraction.evidence.drawn == drawn
+    assert sorted(s.signer for s in extraction.evidence.digital) == sorted(signers)

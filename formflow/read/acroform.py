@@ -21,16 +21,16 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from formflow.config import Settings
-from formflow.model import Evidence, Extraction
+from formflow.model import Extraction
 from formflow.read import (
     DATA_FIELDS,
-    Identity,
     contract_key,
     finish,
     identify,
     resolve_definition,
     unreadable,
 )
+from formflow.read.signatures import pdf_evidence
 
 MAX_FIELD_DEPTH = 32  # nesting of field kids; real forms use 1-3 levels
 MAX_FIELDS = 5000  # a MUS form has a few hundred fields
@@ -57,7 +57,7 @@ def read_pdf(data: bytes, file: str, settings: Settings) -> Extraction:
         identity=identity,
         definition=definition,
         values=contract,
-        evidence=_evidence(reader, data, settings),
+        evidence=pdf_evidence(reader, data, settings),
         pages=pages,
     )
 
@@ -215,10 +215,3 @@ def _has_images(page: Any) -> bool:
     return any(
         xobject.get_object().get("/Subtype") in ("/Image", "/Form") for xobject in xobjects.values()
     )
-
-
-def _evidence(reader: PdfReader, data: bytes, settings: Settings) -> Evidence:
-    return Evidence()
-
-
-__all__ = ["Identity", "open_pdf", "read_pdf"]
