@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from formflow.archive.records import FormRow, SignatureSummary, latest_first_key
 from formflow.fsutil import PRIVATE_FILE
@@ -78,6 +78,23 @@ class EmployeeRow:
     name: str
     folder: str
     leader: str
+
+
+class RoundForm(NamedTuple):
+    """One filed form version as `formflow status` sees it (see `Index.round_forms`); a
+    named tuple, because a round builds tens of thousands of them at once."""
+
+    employee: str
+    employee_name: str
+    leader_name: str
+    year: int
+    kind: str
+    version: int
+    state: str
+    meeting_date: str | None
+    next_meeting_date: str | None
+    arrived: str | None
+    followups: tuple[str, ...] = ()  # the plan's follow-up dates (ISO), in plan order
 
 
 class Index:
@@ -192,6 +209,26 @@ class Index:
             if key not in best or latest_first_key(row) > latest_first_key(best[key]):
                 best[key] = row
         return [best[k] for k in sorted(best)]
+
+    def round_forms(self, year: int) -> list[RoundForm]:
+        """Every version of every form of `year`, and of the agreements of the year before,
+        as the lean rows `formflow status` needs (follow-ups only on `year`'s agreements):
+        one query, no JSON decoding, so a round of 10 000 employees reads in a blink."""
+        with self.connect() as db:
+            rows = db.execute(
+                "SELECT employee, employee_name, leader_name, year, kind, version, state, "
+                "meeting_date, next_meeting_date, arrived, "
+                # follow-ups count only on this year's agreements: look up no others
+                "CASE WHEN year = ? AND kind = 'agreement' THEN "
+                "(SELECT group_concat(date, ' ') FROM (SELECT date FROM followups u "
+                "WHERE u.employee = f.employee AND u.year = f.year AND u.kind = f.kind "
+                "AND u.version = f.version ORDER BY plan)) END "
+                "FROM forms f WHERE year = ? OR (year = ? AND kind = 'agreement')",
+                (year, year, year - 1),
+            ).fetchall()
+        return [
+            RoundForm._make((*row[:10], tuple(row[10].split()) if row[10] else ())) for row in rows
+        ]
 
     def employees(self) -> list[EmployeeRow]:
         with self.connect() as db:
