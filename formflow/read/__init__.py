@@ -72,10 +72,6 @@ MESSAGES: dict[str, str] = {
         "Filen er ikke et MUS-skema (et forberedelsesskema eller et udviklings- og "
         "aftaleskema fra formflow)."
     ),
-    "no_fields": (
-        "PDF-filen har ingen udfyldelige felter (den er udskrevet eller »fladet ud«), og "
-        "sådanne skemaer kan ikke læses endnu. Send skemaet, som du udfyldte det."
-    ),
     "timeout": "Det tog for lang tid at læse filen. Gem skemaet igen og send det på ny.",
     "too_much_memory": "Filen kræver for meget hukommelse at læse. Gem skemaet igen og send det.",
     "crashed": "Filen fik læseprogrammet til at gå ned. Gem skemaet igen og send det på ny.",
@@ -102,12 +98,11 @@ def read_form(path: Path, settings: Settings) -> Extraction:
             from formflow.read.docx import read_docx
 
             return read_docx(data, str(path), settings)
-    except (FormflowError, MemoryError, RecursionError):
-        # RecursionError: deeply nested objects; MemoryError: let isolation report it.
-        raise
+    except (FormflowError, MemoryError):
+        raise  # MemoryError: the isolating worker reports it as too_much_memory
     except Exception as error:
-        # A parser choking on a malformed file (pypdf, lxml raise many types) is a corrupt
-        # file, not a bug of ours to show as a traceback.
+        # A parser choking on a malformed file (pypdf, lxml raise many types, RecursionError
+        # on deeply nested objects) is a corrupt file, not a bug to show as a traceback.
         raise unreadable("corrupt", f"{type(error).__name__}: {str(error)[:200]}") from error
     if file_type == "doc":
         raise unreadable("old_word", "OLE2 compound file (.doc or encrypted Office document)")

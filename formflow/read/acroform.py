@@ -6,12 +6,12 @@ browsers), but all of them set `/V`. Field names may be nested (`form.page1.empl
 carry XFA-style indexes (`employee_name[0]`): the contract key is the last component.
 
 A PDF without form fields is a flattened or printed copy: it goes to the layout reader
-(`formflow.read.layout`) when it has text, and is reported as scanned when it has only images.
+(`formflow.read.layout.read_layout(data, file, settings)`) when it has text, and is reported
+as scanned when it has only images.
 """
 
 from __future__ import annotations
 
-import importlib
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -189,29 +189,33 @@ def _without_fields(reader: PdfReader, data: bytes, file: str, settings: Setting
     """A PDF with no form fields: flattened/printed (text) or scanned (images only)."""
     pages = reader.pages[:_TEXT_PAGES]
     if any((page.extract_text() or "").strip() for page in pages):
-        try:
-            # The layout reader is optional here: it lands separately (lazy, by name).
-            layout = importlib.import_module("formflow.read.layout")
-        except ModuleNotFoundError as error:
-            if error.name != "formflow.read.layout":
-                raise
-            raise unreadable("no_fields", "text but no form fields; no layout reader") from None
-        extraction: Extraction = layout.read_layout(data, file, settings)
-        return extraction
+        from formflow.read.layout import read_layout
+
+        return read_layout(data, file, settings)
     if any(_has_images(page) for page in pages):
         raise unreadable("scanned", "image-only pages; OCR comes later")
     raise unreadable("not_a_form", "no form fields, no text, no images")
 
 
 def _has_images(page: Any) -> bool:
-    resources = page.get("/Resources")
+    return _images_in(page.get("/Resources"), depth=0)
+
+
+def _images_in(resources: Any, depth: int) -> bool:
+    """An image XObject in `resources`, or in a form XObject drawn from them (scanners nest)."""
     resources = resources.get_object() if resources is not None else None
-    if not isinstance(resources, DictionaryObject):
+    if depth > 4 or not isinstance(resources, DictionaryObject):
         return False
     xobjects = resources.get("/XObject")
     xobjects = xobjects.get_object() if xobjects is not None else None
     if not isinstance(xobjects, DictionaryObject):
         return False
-    return any(
-        xobject.get_object().get("/Subtype") in ("/Image", "/Form") for xobject in xobjects.values()
-    )
+    for reference in xobjects.values():
+        xobject = reference.get_object()
+        if not isinstance(xobject, DictionaryObject):
+            continue
+        if xobject.get("/Subtype") == "/Image":
+            return True
+        if xobject.get("/Subtype") == "/Form" and _images_in(xobject.get("/Resources"), depth + 1):
+            return True
+    return False

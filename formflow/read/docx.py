@@ -18,7 +18,6 @@ is evidence of a drawn signature.
 
 from __future__ import annotations
 
-import importlib
 import io
 import re
 import zipfile
@@ -33,7 +32,6 @@ from formflow.model import Evidence, Extraction
 from formflow.read import (
     DATA_FIELDS,
     MB,
-    Identity,
     finish,
     identify,
     resolve_definition,
@@ -79,7 +77,7 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
         else:
             contract = {k: v for k, v in values.items() if definition.has(k)}
     if not contract:
-        return _by_labels(document, properties, identity, file, settings)
+        return _by_labels(document, properties, file, settings)
     return finish(
         file=file,
         reader="docx",
@@ -285,30 +283,9 @@ def _leading_text(body: list[Any]) -> str:
 
 
 def _by_labels(
-    document: Any,
-    properties: dict[str, str],
-    identity: Identity,
-    file: str,
-    settings: Settings,
+    document: Any, properties: dict[str, str], file: str, settings: Settings
 ) -> Extraction:
-    """A DOCX without controls or bookmarks by key: the label reader, when it is installed.
+    """A DOCX without controls or bookmarks by key: read by its labels (reader "docx-layout")."""
+    from formflow.read.docx_labels import read_docx_labels
 
-    Its interface: `read_docx_labels(document_root, custom_properties, settings, file)`
-    returns the Extraction (reader "docx-layout") or raises UnreadableForm.
-    """
-    try:
-        labels = importlib.import_module("formflow.read.docx_labels")
-    except ModuleNotFoundError as error:
-        if error.name != "formflow.read.docx_labels":
-            raise
-        if identity.kind is None:
-            raise unreadable("not_a_form", "no controls, no MUS title") from None
-        raise UnreadableForm(
-            "no_fields",
-            "Word-dokumentet har ingen udfyldelige felter fra formflow (det er bygget om eller "
-            "gemt i et andet program), og sådanne skemaer kan ikke læses endnu. "
-            "Brug skemaet fra din leder.",
-            "no content controls or bookmarks by contract key; no label reader",
-        ) from None
-    extraction: Extraction = labels.read_docx_labels(document, properties, settings, file)
-    return extraction
+    return read_docx_labels(document, properties, settings, file)
