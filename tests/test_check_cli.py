@@ -3,6 +3,7 @@ unreadable forms give exit status 0, 1 and 2; the JSON has the CheckResult shape
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from formflow.errors import UnreadableForm
 from formflow.forms.library import load_definition
 from formflow.forms.render import render_bytes
 from formflow.read import MESSAGES, read_form
+from formflow.read.sniff import sniff
 
 BROKEN = Path(__file__).parent / "samples" / "broken"
 BROKEN_CODES = [
@@ -183,3 +185,38 @@ def test_real_command_never_shows_a_traceback() -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_file_over_the_size_limit_is_too_big(forms: dict[str, Path]) -> None:
+    settings = Settings()
+    small = settings.replace(limits=dataclasses.replace(settings.limits, max_file_mb=0.001))
+    with pytest.raises(UnreadableForm) as caught:
+        read_form(forms["valid.pdf"], small)
+    assert caught.value.code == "too_big"
+
+
+def test_a_folder_cannot_be_opened(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableForm) as caught:
+        read_form(tmp_path, Settings())
+    assert caught.value.code == "cannot_open"
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        pytest.param(b"%PDF-1.7\n", "pdf", id="pdf"),
+        pytest.param(b"\r\nX-Mailer: junk\r\n%PDF-1.4", "pdf", id="pdf_after_junk"),
+        pytest.param(b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "docx", id="docx"),
+        pytest.param(b"PK\x03\x04\x14\x00mimetypeapplication/vnd.oasis", "zip", id="odt"),
+        pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "doc", id="ole2"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00", "image", id="png"),
+        pytest.param(b"\xff\xd8\xff\xe0\x00\x10JFIF", "image", id="jpeg"),
+        pytest.param(b"II*\x00\x08\x00", "image", id="tiff"),
+        pytest.param(b"\x00\x00\x00\x18ftypheic\x00", "image", id="heic"),
+        pytest.param(b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image", id="webp"),
+        pytest.param(b"Navn: Birthe", "unknown", id="text"),
+        pytest.param(b"", "unknown", id="nothing"),
+    ],
+)
+def test_sniff_by_magic_bytes(head: bytes, kind: str) -> None:
+    assert sniff(head) == kind

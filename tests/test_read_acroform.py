@@ -16,6 +16,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -35,6 +37,7 @@ from formflow.forms.library import load_definition
 from formflow.forms.render import render_bytes
 from formflow.read import read_form
 from formflow.read.acroform import read_pdf
+from formflow.read.normalize import tidy_text
 
 SETTINGS = Settings()
 BROKEN = Path(__file__).parent / "samples" / "broken"
@@ -339,3 +342,17 @@ def test_signature_evidence(sample: str, drawn: tuple[str, ...], signers: list[s
     extraction = read_form(Path(__file__).parent / "samples" / "signed" / sample, SETTINGS)
     assert extraction.evidence.drawn == drawn
     assert sorted(s.signer for s in extraction.evidence.digital) == sorted(signers)
+
+
+_DANISH_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcæøåABCÆØÅ 0123456789.,-–“”'\n\t!?")), max_size=60
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(employee_name=_DANISH_TEXT, summary=_DANISH_TEXT, plan_when=_DANISH_TEXT)
+def test_render_fill_read_round_trip(employee_name: str, summary: str, plan_when: str) -> None:
+    values = {"employee_name": employee_name, "summary": summary, "plan_1_when": plan_when}
+    data = render_bytes(load_definition("agreement"), 2026, values, "pdf")
+    fields = read_pdf(data, "x.pdf", SETTINGS).fields
+    assert {k: fields[k] for k in values} == {k: tidy_text(v) for k, v in values.items()}
