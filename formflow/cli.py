@@ -591,6 +591,121 @@ def _print_status(status: Any) -> None:
     console.print(Text(totals_line(status)))
 
 
+@cli.command("carry-over")
+@click.option(
+    "--from-year",
+    type=click.IntRange(2000, 2100),
+    required=True,
+    help="MUS year of the signed agreements.",
+)
+@click.option(
+    "--to-year",
+    type=click.IntRange(2000, 2100),
+    help="Year of the new preparation forms (default: the year after --from-year).",
+)
+@click.option(
+    "--employee", "employees", multiple=True, help="Only this employee number (repeatable)."
+)
+@click.option("--leader", help="Only the employees of this leader.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "docx", "both"]),
+    default="pdf",
+    show_default=True,
+    help="File format(s) to make.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the forms, one subfolder per leader (default: ./carry-over-<to-year>).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be made; write nothing.")
+@click.option("--force", is_flag=True, help="Make forms again even if they were made before.")
+@pass_context
+def carry_over_command(
+    ctx: Context,
+    from_year: int,
+    to_year: int | None,
+    employees: tuple[str, ...],
+    leader: str | None,
+    fmt: str,
+    out: Path | None,
+    dry_run: bool,
+    force: bool,
+) -> None:
+    """Make next year's preparation forms from this year's signed agreements.
+
+    Every employee whose latest agreement for --from-year is signed gets a preparation form
+    with last year's goals, dates and development plan filled in, in
+    <out>/<leader>/<number> <name>/, and the same form is kept in their personnel folder.
+    Running it again makes nothing new unless --force.
+    """
+    from formflow.carryover_run import Options, run_carry_over
+
+    to_year = to_year or from_year + 1
+    options = Options(
+        from_year=from_year,
+        to_year=to_year,
+        out=out or Path(f"carry-over-{to_year}"),
+        formats=("pdf", "docx") if fmt == "both" else (fmt,),
+        employees=tuple(e.strip() for e in employees),
+        leader=leader,
+        dry_run=dry_run,
+        force=force,
+    )
+    report = run_carry_over(ctx.settings, options, progress=_progress_bar("Making forms"))
+    _print_carry_over(report)
+
+
+def _progress_bar(title: str) -> Any:
+    """A callback (done, total) drawing a rich progress bar on stderr while work goes on."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            if total == 0:
+                return
+            state["bar"] = Progress(console=Console(stderr=True), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task(title, total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state.pop("bar").stop()
+
+    return update
+
+
+def _print_carry_over(report: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    title = f"Carry-over {report.from_year} -> {report.to_year}"
+    table = Table("Employee", "Leader", "Result", "Details", title=title)
+    for line in report.lines:
+        details = [line.reason] if line.reason else []
+        details += [str(path) for path in line.files]
+        details += [f"overflow: {item}" for item in line.overflow]
+        style = {"skipped": "yellow", "made": "green", "would_make": "cyan"}.get(line.result, "")
+        table.add_row(
+            Text(f"{line.number} {line.name}"),
+            Text(line.leader or "-"),
+            Text(line.result.replace("_", " "), style=style),
+            Text("\n".join(details)),
+        )
+    console.print(table)
+    console.print(
+        f"made {report.count('made')}, would make {report.count('would_make')}, "
+        f"already made {report.count('already_made')}, skipped {report.count('skipped')}, "
+        f"with overflow {report.overflowing}; forms in {report.out}"
+    )
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
