@@ -1,0 +1,1 @@
+"""Benchmarks: how close to the floor formflow runs (issue 7). Run `python bench/run.py`."""
