@@ -706,6 +706,22 @@ def _print_carry_over(report: Any) -> None:
     )
 
 
+@cli.command("demo")
+@click.argument(
+    "folder", required=False, type=click.Path(file_okay=False, path_type=Path), default="mus-demo"
+)
+@click.option("--force", is_flag=True, help="Use FOLDER even if it is not empty.")
+def demo_command(folder: Path, force: bool) -> None:
+    """Make a small MUS workspace in FOLDER (default ./mus-demo) and run a round on it.
+
+    Four sample forms filled by other programs go through `watch --once`, then `status` and
+    `carry-over` run on the result; what happened is told with the paths to look at.
+    """
+    from formflow.demo import run_demo
+
+    run_demo(folder, force=force, say=click.echo)
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 

@@ -1,0 +1,241 @@
+"""`formflow demo`: a small MUS workspace, run through the whole round, explained as it goes.
+
+It makes a folder with a settings file, a roster of five employees and an inbox holding four
+forms filled by other programs than formflow's renderer (the blank PDF filled with pypdf as a
+PDF viewer would, the blank DOCX edited with python-docx as Word would): a signed agreement,
+one awaiting the employee's signature, one with an impossible date, and a preparation form.
+Then it runs `watch --once`, `status` and `carry-over` on it and says what happened, with the
+paths to look at. Only formflow's own dependencies are needed (no pdftk, no LibreOffice).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from formflow.config import Settings, load_settings
+from formflow.errors import FormflowError
+from formflow.forms.library import load_definition
+from formflow.forms.render import render_bytes
+from formflow.fsutil import make_private_dirs, write_bytes
+
+DEFAULT_FOLDER = Path("mus-demo")
+LEADER = "Lise Løvgren"
+ROSTER = (
+    ("1001", "Anna Ærø", LEADER),
+    ("1002", "Bent Bødker", LEADER),
+    ("1003", "Carla Østergaard", LEADER),
+    ("1004", "Dennis Åberg", LEADER),
+    ("1005", "Eva Holm", LEADER),
+)
+SETTINGS_TEXT = """\
+# formflow settings for the demo workspace (see `formflow settings --defaults`)
+inbox = "inbox"
+archive = "arkiv"
+roster = "employees.csv"
+
+[watch]
+stability_seconds = 0.5
+"""
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo's round did, for the summary and the tests."""
+
+    folder: Path
+    year: int
+    filed: dict[str, str]  # employee number -> archive state
+    rejected: tuple[str, ...]  # file names returned to the inbox's rejected folder
+    held: tuple[str, ...]
+    made: tuple[Path, ...]  # carry-over forms
+
+
+def fill_pdf(blank: bytes, values: Mapping[str, str]) -> bytes:
+    """Fill AcroForm fields as a PDF viewer does: values set, appearances left to the viewer."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank)))
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, dict(values), auto_regenerate=False)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def fill_docx(blank: bytes, values: Mapping[str, str]) -> bytes:
+    """Type answers into the DOCX's content controls as Word does (python-docx, by tag)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    document = Document(io.BytesIO(blank))
+    for sdt in document.element.body.iter(qn("w:sdt")):
+        tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
+        key = tag.get(qn("w:val")) if tag is not None else None
+        if not isinstance(key, str) or key not in values:
+            continue
+        properties = sdt.find(qn("w:sdtPr"))
+        for flag in properties.findall(qn("w:showingPlcHdr")):
+            properties.remove(flag)
+        content = sdt.find(qn("w:sdtContent"))
+        runs = list(content.iter(qn("w:r")))
+        first = runs[0]
+        for run in runs[1:]:
+            run.getparent().remove(run)
+        for child in list(first):
+            if child.tag != qn("w:t"):
+                first.remove(child)  # the placeholder's grey style
+        text = first.find(qn("w:t"))
+        text.text = values[key]
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _danish(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def sample_forms(today: date) -> tuple[int, dict[str, bytes]]:
+    """The MUS year and the four forms dropped into the demo's inbox, by file name."""
+    meeting = today - timedelta(days=20)
+    year = meeting.year
+    agreement = load_definition("agreement")
+    preparation = load_definition("preparation")
+
+    def agreed(number: str, name: str) -> dict[str, str]:
+        return {
+            "employee_number": number,
+            "employee_name": name,
+            "employee_position": "Konsulent",
+            "leader_name": LEADER,
+            "meeting_date": _danish(meeting),
+            "goal_professional_1_text": "Tage certificering i projektledelse",
+            "goal_professional_1_start": _danish(meeting + timedelta(days=10)),
+            "goal_professional_1_end": _danish(meeting + timedelta(days=200)),
+            "goal_sales_1_text": "Være med på tre kundemøder i Århus",
+            "plan_1_competence": "Projektledelse: lede et lille projekt alene",
+            "plan_1_followup_date": _danish(today + timedelta(days=10)),
+            "plan_1_followup_who": LEADER,
+            "next_meeting_date": _danish(meeting + timedelta(days=360)),
+            "signature_leader": LEADER,
+            "signature_leader_date": _danish(meeting + timedelta(days=2)),
+        }
+
+    signed = agreed("1001", "Anna Ærø") | {
+        "signature_employee": "Anna Ærø",
+        "signature_employee_date": _danish(meeting + timedelta(days=3)),
+    }
+    awaiting = agreed("1002", "Bent Bødker")
+    impossible = agreed("1003", "Carla Østergaard") | {
+        "goal_professional_1_end": f"30.02.{year}",
+        "signature_employee": "Carla Østergaard",
+        "signature_employee_date": _danish(meeting + timedelta(days=3)),
+    }
+    prepared = {
+        "employee_number": "1004",
+        "employee_name": "Dennis Åberg",
+        "leader_name": LEADER,
+        "meeting_date": _danish(today + timedelta(days=14)),
+        "highlight_1": "Kundeprojektet i Aalborg",
+        "work_environment": "Mere ro i kontorlandskabet om formiddagen.",
+        "signature_employee": "Dennis Åberg",
+        "signature_employee_date": _danish(today),
+    }
+    prep_year = (today + timedelta(days=14)).year
+    blank_pdf = render_bytes(agreement, year, {}, "pdf")
+    blank_docx = render_bytes(agreement, year, {}, "docx")
+    return year, {
+        "aftaleskema-anna.pdf": fill_pdf(blank_pdf, signed),
+        "aftaleskema-bent.docx": fill_docx(blank_docx, awaiting),
+        "aftaleskema-carla.pdf": fill_pdf(blank_pdf, impossible),
+        "forberedelse-dennis.pdf": fill_pdf(
+            render_bytes(preparation, prep_year, {}, "pdf"), prepared
+        ),
+    }
+
+
+def create_workspace(folder: Path, *, force: bool, today: date) -> tuple[Settings, int]:
+    """The demo folder with settings, roster and a filled inbox; never overwrites a file."""
+    if folder.exists() and not folder.is_dir():
+        raise FormflowError(f"{folder} exists and is not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise FormflowError(f"{folder} is not empty; choose another folder or use --force")
+    make_private_dirs(folder / "inbox")
+    year, forms = sample_forms(today)
+    roster = "number,name,leader\n" + "".join(f"{n},{name},{lead}\n" for n, name, lead in ROSTER)
+    files = {"formflow.toml": SETTINGS_TEXT, "employees.csv": roster}
+    for name, text in files.items():
+        if not (folder / name).exists():
+            write_bytes(folder / name, text.encode("utf-8"), mode=0o644)
+    for name, data in forms.items():
+        target = folder / "inbox" / name
+        if not target.exists():
+            write_bytes(target, data, mode=0o644)
+    return load_settings(folder / "formflow.toml"), year
+
+
+def run_demo(folder: Path, *, force: bool = False, say: Say = print) -> DemoResult:
+    """Make the workspace, run the round on it, and tell what happened (see the module doc)."""
+    from formflow.archive import Archive
+    from formflow.carryover_run import Options, run_carry_over
+    from formflow.rounds import round_of, table_cells, totals_line
+    from formflow.watch import run_watch
+
+    today = date.today()
+    settings, year = create_workspace(folder, force=force, today=today)
+    say(f"Made a MUS workspace in {folder}/ for five employees of {LEADER} (employees.csv).")
+    say("Four forms were filled by other programs (pypdf, python-docx) and dropped in inbox/.")
+    say("")
+    say("1. formflow watch --once: reading and filing the inbox ...")
+    run_watch(settings, once=True)
+    archive = Archive.open(settings)
+    filed = {r.employee: r.state for r in archive.forms(latest_only=False)}
+    rejected_dir = settings.inbox / settings.watch.rejected_folder
+    held_dir = settings.inbox / settings.watch.held_folder
+    rejected = _names(rejected_dir)
+    held = _names(held_dir)
+    for number, state in sorted(filed.items()):
+        say(f"   filed for {number} as {state.replace('_', ' ')}")
+    for name in rejected:
+        say(f"   rejected {name}: the reason, in Danish, is in {rejected_dir}/{name}.txt")
+    for name in held:
+        say(f"   held {name} for a person to decide: see {held_dir}/")
+    say(f"   Personnel folders: {settings.archive}/personale/")
+    say("")
+    say(f"2. formflow status --year {year}: where the round stands")
+    status = round_of(
+        archive, year, today=today, deadline_days=settings.validation.preparation_deadline_days
+    )
+    for row in status.rows:
+        number, name, _, preparation, _, agreement, followups, _ = table_cells(row)
+        say(f"   {number} {name}: forberedelse {preparation}; aftale {agreement}; "
+            f"opfølgning {followups}")  # fmt: skip
+    say(f"   {totals_line(status)}")
+    say("")
+    say(f"3. formflow carry-over --from-year {year}: next year's preparation forms")
+    out = folder / f"carry-over-{year + 1}"
+    report = run_carry_over(settings, Options(from_year=year, to_year=year + 1, out=out), workers=1)
+    made: list[Path] = []
+    for line in report.lines:
+        if line.result == "made":
+            made += line.files
+            say(f"   made for {line.number} {line.name}: {line.files[0]}")
+        else:
+            say(f"   {line.number} {line.name}: {line.result.replace('_', ' ')}"
+                f"{': ' + line.reason if line.reason else ''}")  # fmt: skip
+    say("")
+    say(f"Try next: cd {folder} && formflow status --year {year}, "
+        "formflow archive show 1001, formflow check inbox/afvist/*.pdf")  # fmt: skip
+    return DemoResult(folder, year, filed, rejected, held, tuple(made))
+
+
+def _names(folder: Path) -> tuple[str, ...]:
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix != ".txt"))
