@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,9 +36,15 @@ def test_demo_files_rejects_and_carries_over(tmp_path: Path) -> None:
 
 def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["demo", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "is not empty" in result.output
+    done = subprocess.run(
+        [sys.executable, "-m", "formflow", "demo", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "is not empty; choose another folder or use --force" in done.stderr
+    assert "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
 
 
