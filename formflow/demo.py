@@ -32,9 +32,10 @@ ROSTER = (
     ("1005", "Eva Holm", LEADER),
 )
 SETTINGS_TEXT = """\
-# formflow settings for the demo workspace (see `formflow settings --defaults`)
+# formflow settings for the demo workspace (see `formflow settings --defaults`).
+# inbox, archive and roster are the built-in defaults, written out to show where things are.
 inbox = "inbox"
-archive = "arkiv"
+archive = "archive"
 roster = "employees.csv"
 
 [watch]
