@@ -345,3 +345,38 @@ def test_sigterm_finishes_the_current_file_and_exits(tmp_path: Path) -> None:
     assert archived | still == set(forms.values())  # none lost
     assert not archived & still  # none in two places
     assert archived  # and it did file some before stopping
+
+
+@pytest.mark.slow
+def test_a_burst_of_1000_forms_is_all_filed(tmp_path: Path) -> None:
+    """1000 DOCX forms written at once into a running daemon (file events, two departments)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from samples.watch.make_watch_samples import sample, vary_docx
+
+    write_config(tmp_path, stability_seconds=0.5, rescan_seconds=5)
+    inbox = tmp_path / "inbox"
+    for department in ("salg", "lager"):
+        (inbox / department).mkdir(parents=True)
+    base = sample("preparation.docx")
+    log = tmp_path / "watch.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(formflow_cli("watch"), cwd=tmp_path, stdout=out, stderr=out)
+        try:
+            wait_for(lambda: b"watching" in log.read_bytes(), timeout=60)
+            hashes = set()
+            for n in range(1000):
+                data = vary_docx(base, str(7000 + n), f"Medarbejder {n}")
+                hashes.add(hashlib.sha256(data).hexdigest())
+                department = ("salg", "lager")[n % 2]
+                (inbox / department / f"forberedelse {n:04}.docx").write_bytes(data)
+            records = tmp_path / "archive" / "personale"
+            wait_for(lambda: len(list(records.rglob("*.json"))) == 1000, timeout=240)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    filed = {json.loads(p.read_text("utf-8"))["sha256"] for p in records.rglob("*.json")}
+    assert filed == hashes
+    assert [p for p in inbox.rglob("*.docx")] == []
+    assert "filed 1000" in log.read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ and name of these with pypdf (`vary_pdf` in the tests) to get many distinct form
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -75,6 +76,22 @@ def vary_pdf(data: bytes, number: str, name: str, **values: str) -> bytes:
         writer.update_page_form_field_values(page, changes, auto_regenerate=False)
     out = io.BytesIO()
     writer.write(out)
+    return out.getvalue()
+
+
+def vary_docx(data: bytes, number: str, name: str) -> bytes:
+    """The DOCX sample `data` as filled by employee `number` `name`: the text of its content
+    controls replaced in the XML (much faster than python-docx, for bursts of forms)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "word/document.xml":
+                content = content.replace(
+                    f">{HEADER['employee_number']}<".encode(), f">{number}<".encode()
+                ).replace(HEADER["employee_name"].encode(), name.encode())
+            target.writestr(item, content)
     return out.getvalue()
 
 
