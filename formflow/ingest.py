@@ -535,7 +535,14 @@ class Ingestor:
             folder.mkdir(parents=True, exist_ok=True)
             destination = choose_destination(folder, source.name)
             entry = self.ledger.begin(sha256, source, identity, action, str(destination), text)
-            self._put_back(entry, source, destination)
+            try:
+                self._put_back(entry, source, destination)
+            except OSError:
+                if same_file(source, identity):  # nothing moved: the retry starts afresh
+                    with contextlib.suppress(OSError):
+                        destination.with_name(notice_name(destination.name)).unlink()
+                    self.ledger.finish(entry)
+                raise
         self.ledger.finish(entry)
         with self._archive_lock:
             self.archive.audit(action, sha256=sha256 or None, codes=",".join(codes))

@@ -330,8 +330,8 @@ class Watcher:
             # Not the file's fault as far as we know (permissions, a bug): keep it, try later.
             log.error("cannot take %s: %s", Path(path).name, _errno(error))
             outcome = Outcome("retry", Path(path).name, detail=type(error).__name__)
-        self.stats.add(outcome)
         with self._lock:
+            self.stats.add(outcome)
             self._in_flight.discard(path)
             if outcome.action == "retry":
                 self._retry_later(path)

@@ -403,3 +403,20 @@ def test_ledger_survives_reopening(tmp_path: Path) -> None:
     assert again.pending() == [entry]
     again.finish(entry)
     assert Ledger(path).pending() == []
+
+
+def test_a_failed_return_leaves_no_half_and_is_retried(
+    settings: Settings, archive: FakeArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingestor = make_ingestor(settings, archive)
+    path = drop(settings, "skema.pdf", b"not a form")
+
+    def share_gone(source: Path, destination: Path) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr("formflow.ingest.move_aside", share_gone)
+    assert ingestor.ingest(path).action == "retry"
+    assert inbox_files(settings) == ["skema.pdf"] and ingestor.ledger.pending() == []
+    monkeypatch.undo()
+    assert ingestor.ingest(path).action == "rejected"
+    assert inbox_files(settings) == ["afvist/skema.pdf", "afvist/skema.pdf.txt"]
