@@ -448,28 +448,28 @@ def _print_checks(files: tuple[Path, ...], results: list[Any], settings: Setting
             definition = load_definition(extraction.definition or "", settings)
         except DefinitionError:
             definition = None
-        table = Table("Felt")
-        table.add_column("Nøgle", overflow="fold")  # keys are never cut short
-        table.add_column("Værdi")
+        table = Table("Field")
+        table.add_column("Key", overflow="fold")  # keys are never cut short
+        table.add_column("Value")
         filled = {k: v for k, v in extraction.fields.items() if v}
         for key, value in filled.items():
             label = field_title(definition, definition.field(key)) if definition else key
             table.add_row(Text(label), Text(key, style="dim"), Text(value))
         empty = len(extraction.fields) - len(filled)
-        table.caption = f"{len(filled)} udfyldte felter, {empty} tomme"
+        table.caption = f"{len(filled)} fields filled, {empty} empty"
         console.print(table)
         if result.signatures:
-            signatures = Table("Underskrift", "Art", "Gyldig", "Underskriver")
+            signatures = Table("Signature", "Kind", "Valid", "Signer")
             for key, signature in result.signatures.items():
                 signatures.add_row(
                     Text(key),
                     Text(signature.kind),
-                    Text("ja" if signature.valid else "nej"),
+                    Text("yes" if signature.valid else "no"),
                     Text(signature.signer),
                 )
             console.print(signatures)
         if result.problems:
-            problems = Table("Felt", "Alvor", "Kode", "Besked")
+            problems = Table("Field", "Severity", "Code", "Message (to the employee)")
             for problem in result.problems:
                 problems.add_row(
                     Text(problem.field or "-"),
