@@ -491,6 +491,7 @@ class Ingestor:
             action,
             text,
             codes,
+            employee=result.extraction.employee_number if result else None,
         )
 
     def _refuse(self, path: Path, name: str, refusal: UnreadableForm) -> Outcome:
@@ -522,6 +523,7 @@ class Ingestor:
         action: Literal["rejected", "held"],
         text: str,
         codes: tuple[str, ...],
+        employee: str | None = None,
     ) -> Outcome:
         folder_name = (
             self.settings.watch.rejected_folder
@@ -545,7 +547,10 @@ class Ingestor:
                 raise
         self.ledger.finish(entry)
         with self._archive_lock:
-            self.archive.audit(action, sha256=sha256 or None, codes=",".join(codes))
+            # The employee number (when the form named one) lets a GDPR export find this entry.
+            self.archive.audit(
+                action, sha256=sha256 or None, codes=",".join(codes), employee=employee or None
+            )
         log.info(
             "%s %s sha256=%s codes=%s -> %s",
             action,
