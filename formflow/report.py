@@ -1,0 +1,184 @@
+"""What the CLI shows: tables, JSON objects and progress bars for check, status and carry-over.
+
+Presentation only: every function takes results the library already computed. rich is imported
+inside the functions, so importing this module costs nothing at `formflow --help`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from formflow.config import Settings
+
+if TYPE_CHECKING:
+    from formflow.carryover_run import Report
+    from formflow.errors import UnreadableForm
+    from formflow.model import CheckResult
+    from formflow.rounds import RoundStatus
+
+
+def check_json(result: CheckResult, settings: Settings) -> dict[str, Any]:
+    """CheckResult.to_json(), with status scores as integers (the JSON contract)."""
+    from formflow.errors import DefinitionError
+    from formflow.forms.library import load_definition
+
+    data: dict[str, Any] = result.to_json()
+    try:
+        definition = load_definition(result.extraction.definition or "", settings)
+    except DefinitionError:
+        return data
+    data["fields"] = {
+        key: int(value)
+        if definition.has(key) and definition.field(key).type == "status" and value.isdigit()
+        else value
+        for key, value in data["fields"].items()
+    }
+    return data
+
+
+def unreadable_json(path: Path, error: UnreadableForm) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "kind": None,
+        "year": None,
+        "reader": None,
+        "fields": {},
+        "signatures": {},
+        "problems": [
+            {"field": None, "severity": "error", "code": error.code, "message": error.message}
+        ],
+        "valid": False,
+    }
+
+
+def print_checks(
+    files: Sequence[Path], results: Sequence[CheckResult | UnreadableForm], settings: Settings
+) -> None:
+    """A table per file of the fields read (by label) and the problems found."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from formflow.errors import DefinitionError, UnreadableForm
+    from formflow.forms.library import load_definition
+    from formflow.read.normalize import field_title
+
+    console = Console(highlight=False)
+    for path, result in zip(files, results, strict=True):
+        console.print()
+        if isinstance(result, UnreadableForm):
+            console.print(Text.assemble((str(path), "bold"), ": ", ("cannot be read", "red")))
+            console.print(Text(f"  {result.message}"))
+            console.print(Text(f"  ({result.code}: {result.detail})", style="dim"))
+            continue
+        extraction = result.extraction
+        verdict = ("valid", "green") if result.valid else ("has problems", "red")
+        console.print(
+            Text.assemble(
+                (str(path), "bold"),
+                f": {extraction.kind} {extraction.year or '?'} "
+                f"(read as {extraction.reader}, definition {extraction.definition}) ",
+                verdict,
+            )
+        )
+        try:
+            definition = load_definition(extraction.definition or "", settings)
+        except DefinitionError:
+            definition = None
+        table = Table("Field")
+        table.add_column("Key", overflow="fold")  # keys are never cut short
+        table.add_column("Value")
+        filled = {k: v for k, v in extraction.fields.items() if v}
+        for key, value in filled.items():
+            label = field_title(definition, definition.field(key)) if definition else key
+            table.add_row(Text(label), Text(key, style="dim"), Text(value))
+        empty = len(extraction.fields) - len(filled)
+        table.caption = f"{len(filled)} fields filled, {empty} empty"
+        console.print(table)
+        if result.signatures:
+            signatures = Table("Signature", "Kind", "Valid", "Signer")
+            for key, signature in result.signatures.items():
+                signatures.add_row(
+                    Text(key),
+                    Text(signature.kind),
+                    Text("yes" if signature.valid else "no"),
+                    Text(signature.signer),
+                )
+            console.print(signatures)
+        if result.problems:
+            problems = Table("Field", "Severity", "Code", "Message (to the employee)")
+            for problem in result.problems:
+                problems.add_row(
+                    Text(problem.field or "-"),
+                    Text(
+                        problem.severity, style="red" if problem.severity == "error" else "yellow"
+                    ),
+                    Text(problem.code),
+                    Text(problem.message),
+                )
+            console.print(problems)
+
+
+def print_status(status: RoundStatus) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from formflow.rounds import TABLE_HEADINGS, table_cells, totals_line
+
+    console = Console(highlight=False)
+    table = Table(*TABLE_HEADINGS, title=f"MUS {status.year}")
+    for row in status.rows:
+        table.add_row(*(Text(cell) for cell in table_cells(row)))
+    console.print(table)
+    console.print(Text(totals_line(status)))
+
+
+def progress_bar(title: str) -> Callable[[int, int], None]:
+    """A callback (done, total) drawing a rich progress bar on stderr while work goes on."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            if total == 0:
+                return
+            state["bar"] = Progress(console=Console(stderr=True), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task(title, total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state.pop("bar").stop()
+
+    return update
+
+
+def print_carry_over(report: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    title = f"Carry-over {report.from_year} -> {report.to_year}"
+    table = Table("Employee", "Leader", "Result", "Details", title=title)
+    for line in report.lines:
+        details = [line.reason] if line.reason else []
+        details += [str(path) for path in line.files]
+        details += [f"overflow: {item}" for item in line.overflow]
+        style = {"skipped": "yellow", "made": "green", "would_make": "cyan"}.get(line.result, "")
+        table.add_row(
+            Text(f"{line.number} {line.name}"),
+            Text(line.leader or "-"),
+            Text(line.result.replace("_", " "), style=style),
+            Text("\n".join(details)),
+        )
+    console.print(table)
+    console.print(
+        f"made {report.count('made')}, would make {report.count('would_make')}, "
+        f"already made {report.count('already_made')}, skipped {report.count('skipped')}, "
+        f"with overflow {report.overflowing}; forms in {report.out}"
+    )
