@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -253,7 +252,7 @@ def test_generated_form_never_counts_as_received() -> None:
 
 
 @pytest.mark.slow
-def test_status_over_ten_thousand_employees_and_five_years_is_fast(tmp_path: Path) -> None:
+def test_status_over_ten_thousand_employees_and_five_years(tmp_path: Path) -> None:
     rows = []
     for n in range(10_000):
         number = str(10_000 + n)
@@ -286,13 +285,8 @@ def test_status_over_ten_thousand_employees_and_five_years_is_fast(tmp_path: Pat
         def employees(self) -> list[object]:
             return list(index.employees())
 
-    best = timedelta.max
-    for _ in range(3):
-        start = time.perf_counter()
-        status = round_of(View(), 2026, today=TODAY, deadline_days=7)
-        best = min(best, timedelta(seconds=time.perf_counter() - start))
+    # Speed is measured by bench/run.py (target: under 0.3 s), not asserted here: a timed
+    # test only measures how busy the CI machine is.
+    status = round_of(View(), 2026, today=TODAY, deadline_days=7)
     assert status.totals["employees"] == 10_000
     assert status.totals["agreement_signed"] == 10_000
-    # about 0.12 s on an idle 2-core machine (target: well under 0.3 s); the bound leaves
-    # room for a CI machine busy with other tests
-    assert best < timedelta(seconds=0.5), best
