@@ -30,10 +30,7 @@ FIXES: dict[str, str] = {
 
 def labels_of(definition: FormDefinition) -> dict[str, str]:
     """Contract key -> the label a person sees, with its row: `Startdato (Faglig udvikling)`."""
-    return {
-        spec.key: f"{spec.label} ({spec.row})" if spec.row else spec.label
-        for spec in definition.fields
-    }
+    return {spec.key: spec.title for spec in definition.fields}
 
 
 def rejection_notice(

@@ -63,7 +63,6 @@ def print_checks(
 
     from formflow.errors import DefinitionError, UnreadableForm
     from formflow.forms.library import load_definition
-    from formflow.read.normalize import field_title
 
     console = Console(highlight=False)
     for path, result in zip(files, results, strict=True):
@@ -92,7 +91,7 @@ def print_checks(
         table.add_column("Value")
         filled = {k: v for k, v in extraction.fields.items() if v}
         for key, value in filled.items():
-            label = field_title(definition, definition.field(key)) if definition else key
+            label = definition.field(key).title if definition else key
             table.add_row(Text(label), Text(key, style="dim"), Text(value))
         empty = len(extraction.fields) - len(filled)
         table.caption = f"{len(filled)} fields filled, {empty} empty"

@@ -30,6 +30,7 @@ GOAL_COLUMNS: tuple[tuple[str, str, FieldType], ...] = (
     ("end", "Slutdato", "date"),
 )
 STATUS_COLUMN: tuple[str, str, FieldType] = ("status", "Status (1-4)", "status")
+_ROLE_WORDS = {"leader": "lederens", "employee": "medarbejderens"}  # signature rows are roles
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _CATEGORY_KEY = re.compile(r"^[a-z]+$")
 
@@ -53,6 +54,20 @@ class FieldSpec:
     @property
     def multiline(self) -> bool:
         return self.type == "multiline"
+
+    @property
+    def title(self) -> str:
+        """The label as a person finds it on the form, with its row: `Startdato (Faglig udvikling)`.
+
+        This is how messages to employees name a field.
+        """
+        if self.type == "date" and self.key.startswith("signature_") and self.row in _ROLE_WORDS:
+            return f"{self.label} ved {_ROLE_WORDS[self.row]} underskrift"
+        if self.type == "signature" or not self.row or self.label.endswith(f" {self.row}"):
+            return self.label
+        if self.row.isdigit():
+            return f"{self.label}, række {self.row}"
+        return f"{self.label} ({self.row})"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from formflow.read.dates import DateError, parse_date
 
 _SPACES = re.compile(r"[ \u00a0\u2007\u202f]+")  # NBSP and friends come from Word and PDFs
 _STATUS = re.compile(r"^([1-4])(?:\s*[-–—:.)]\s*(?:\D.*)?|\s+\D.*)?$", re.DOTALL)
-_ROLE_WORDS = {"leader": "lederens", "employee": "medarbejderens"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def normalize_status(text: str, definition: FormDefinition) -> str:
 
 def date_problem(definition: FormDefinition, spec: FieldSpec, code: str) -> Problem:
     """The Problem for a date field whose text is not a real date."""
-    title = field_title(definition, spec)
+    title = spec.title
     if code == "date_invalid":
         message = f"Datoen i feltet »{title}« findes ikke i kalenderen. Ret datoen."
     else:
@@ -87,14 +86,3 @@ def date_problem(definition: FormDefinition, spec: FieldSpec, code: str) -> Prob
             "men teksten kunne ikke læses som en dato."
         )
     return Problem(spec.key, "error", code, message)
-
-
-def field_title(definition: FormDefinition, spec: FieldSpec) -> str:
-    """The field's label as a person finds it on the form, with its row when it has one."""
-    if spec.type == "date" and spec.key.startswith("signature_") and spec.row in _ROLE_WORDS:
-        return f"{spec.label} ved {_ROLE_WORDS[spec.row]} underskrift"
-    if spec.type == "signature" or not spec.row or spec.label.endswith(f" {spec.row}"):
-        return spec.label
-    if spec.row.isdigit():
-        return f"{spec.label}, række {spec.row}"
-    return f"{spec.label} ({spec.row})"
