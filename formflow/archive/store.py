@@ -339,7 +339,8 @@ class Archive:
                 row = row_from_record(record, self._relative(year_dir))
                 self._audit_filed(row, encoded)
                 self._index_add(row)
-                log.info(
+                # debug: the daemon logs the outcome of each file once, at info
+                log.debug(
                     "filed %s %s v%d for employee %s as %s (sha256 %s)",
                     kind, year, version, employee, state, sha256[:12],
                 )  # fmt: skip
