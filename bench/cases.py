@@ -8,6 +8,7 @@ start-up; the daemon and the CLI are measured as subprocesses, as a user meets t
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -19,12 +20,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench import floors, inputs
 from bench.timing import Row, Stats, interleaved, run_command
 
 FORMFLOW = shutil.which("formflow") or "formflow"
+
+
+def _checkout_env() -> dict[str, str]:
+    """The environment for formflow subprocesses: the checkout measured in this process comes
+    first on the path, whatever checkout the editable install happens to point at."""
+    import formflow
+
+    root = str(Path(formflow.__file__).resolve().parent.parent)
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+ENV = _checkout_env()
 
 
 @dataclass
@@ -308,7 +322,7 @@ def _watch_once(config: Path, strace_to: Path | None = None) -> float:
     argv = [FORMFLOW, "--config", str(config), "watch", "--once"]
     if strace_to is not None:
         argv = ["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o", str(strace_to), *argv]
-    return run_command(argv, stderr=subprocess.DEVNULL)
+    return run_command(argv, stderr=subprocess.DEVNULL, env=ENV)
 
 
 def _count(folder: Path, pattern: str) -> int:
@@ -435,6 +449,7 @@ def daemon(config: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        env=ENV,
     )
     assert process.stderr is not None
     try:
@@ -547,7 +562,7 @@ def cli_help(ws: Workspace) -> list[Row]:
     (floor, ours), _ = interleaved(
         ws.sizes.cli_runs,
         lambda i: run_command([sys.executable, "-c", "import click"]),
-        lambda i: run_command([FORMFLOW, "--help"]),
+        lambda i: run_command([FORMFLOW, "--help"], env=ENV),
     )
     note = 'floor = `python -c "import click"`'
     return [_ratio_row("`formflow --help`", ours, floor, 1.5, note=note)]
@@ -598,8 +613,8 @@ def status(ws: Workspace) -> list[Row]:
     (floor, table, as_json), _ = interleaved(
         max(3, ws.sizes.cli_runs // 3),
         lambda i: run_command([sys.executable, "-c", "import click"]),
-        lambda i: run_command(base),
-        lambda i: run_command([*base, "--json"]),
+        lambda i: run_command(base, env=ENV),
+        lambda i: run_command([*base, "--json"], env=ENV),
     )
     what = f"`formflow status` over {employees} employees × {years} years"
     return [
@@ -651,7 +666,8 @@ def carry_over(ws: Workspace, archive_from: Path | None) -> list[Row]:
     )
     count = ws.sizes.carry_over
     has_command = (
-        subprocess.run([FORMFLOW, "carry-over", "--help"], capture_output=True).returncode == 0
+        subprocess.run([FORMFLOW, "carry-over", "--help"], capture_output=True, env=ENV).returncode
+        == 0
     )
     if not has_command or archive_from is None:
         return [
@@ -671,7 +687,7 @@ def carry_over(ws: Workspace, archive_from: Path | None) -> list[Row]:
     out = ws.root / "carry-over" / "out"
     argv = [FORMFLOW, "--config", str(config), "carry-over", "--from-year", str(ws.year)]
     argv += ["--format", "both", "--out", str(out)]
-    wall = run_command(argv, stderr=subprocess.DEVNULL)
+    wall = run_command(argv, stderr=subprocess.DEVNULL, env=ENV)
     made = _count(out, "*.pdf") + _count(out, "*.docx")
     if not made:
         raise RuntimeError("carry-over made no forms")
@@ -691,3 +707,125 @@ def carry_over(ws: Workspace, archive_from: Path | None) -> list[Row]:
             extra={"ratio": ratio},
         )
     ]
+
+
+# --- where the time of one ingest goes ----------------------------------------------------------
+
+
+class _Timed:
+    """A proxy recording the seconds each named method call takes (stage timing without
+    touching formflow's code: the Ingestor gets the proxy instead of the real object)."""
+
+    def __init__(self, target: Any, prefix: str, log: dict[str, list[float]]) -> None:
+        self._target, self._prefix, self._log = target, prefix, log
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return attribute(*args, **kwargs)
+            finally:
+                key = f"{self._prefix}.{name}"
+                self._log.setdefault(key, []).append(time.perf_counter() - start)
+
+        return call
+
+
+def _timed_fn(fn: Callable[..., Any], key: str, log: dict[str, list[float]]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            log.setdefault(key, []).append(time.perf_counter() - start)
+
+    return call
+
+
+def stages(ws: Workspace) -> list[Row]:
+    """One ingest split into its stages (AcroForm PDF and DOCX), medians per form."""
+    return [_stages_of(ws, "AcroForm PDF", ws.filled), _stages_of(ws, "DOCX", ws.docx)]
+
+
+def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
+    from formflow import validate
+    from formflow.archive import Archive
+    from formflow.ingest import Ingestor, Ledger
+    from formflow.read import read_form
+
+    settings, _ = settings_for(ws, f"stages-{kind.split()[0].lower()}")
+    spent: dict[str, list[float]] = {}
+    work = Path(settings.archive) / ".formflow"
+    ledger = Ledger(work / "ledger.sqlite")
+    ingestor = Ingestor(
+        settings,
+        reader=_timed_fn(lambda path: read_form(path, settings), "read", spent),
+        validator=_timed_fn(
+            lambda e, arrived: validate.check(e, settings, arrived=arrived), "validate", spent
+        ),
+        awaiting=validate.awaiting,
+        archive=_Timed(Archive.open(settings), "archive", spent),
+        ledger=cast(Ledger, _Timed(ledger, "ledger", spent)),
+        staging=work / "staging",
+    )
+    staged = _stage(files, Path(settings.inbox))
+    totals = []
+    try:
+        for i, path in enumerate(staged):
+            start = time.perf_counter()
+            ingestor.ingest(path)
+            if i:
+                totals.append(time.perf_counter() - start)
+            else:
+                spent.clear()  # the first one warms up imports and caches
+    finally:
+        ledger.close()
+    total = Stats(tuple(totals)).median
+    parts = {key: Stats(tuple(v)).median * len(v) / len(totals) for key, v in spent.items()}
+    parts["rest (intake read + hash, staged copy, removal, logs)"] = total - sum(parts.values())
+    shown = ", ".join(
+        f"{key} {seconds * 1000:.1f} ms ({seconds / total:.0%})"
+        for key, seconds in sorted(parts.items(), key=lambda kv: -kv[1])
+    )
+    detail = _read_detail(files[0], settings) if kind == "AcroForm PDF" else ""
+    return Row(
+        f"stages of one {kind} ingest",
+        f"{total * 1000:.1f} ms",
+        "–",
+        "–",
+        "–",
+        None,
+        note=shown + (f"; inside read: {detail}" if detail else ""),
+    )
+
+
+def _read_detail(path: Path, settings: Any) -> str:
+    """The AcroForm reader's own steps on one file (pypdf open, field walk, evidence)."""
+    try:
+        from formflow.read import acroform, signatures
+    except ImportError:
+        return ""
+    data = path.read_bytes()
+    steps: dict[str, list[float]] = {"pypdf open": [], "field walk": [], "signature evidence": []}
+    for _ in range(6):
+        start = time.perf_counter()
+        reader = acroform.open_pdf(data, settings)
+        opened = time.perf_counter()
+        dict(acroform._field_values(reader))
+        walked = time.perf_counter()
+        signatures.pdf_evidence(reader, data, settings)  # as read_pdf does: the same reader
+        done = time.perf_counter()
+        steps["pypdf open"].append(opened - start)
+        steps["field walk"].append(walked - opened)
+        steps["signature evidence"].append(done - walked)
+    pike = [time.perf_counter()]
+    for _ in range(6):
+        floors.pikepdf_fields(data)
+        pike.append(time.perf_counter())
+    fastest = min(b - a for a, b in itertools.pairwise(pike))
+    shown = ", ".join(f"{k} {min(v) * 1000:.1f} ms" for k, v in steps.items())
+    return f"{shown} (pikepdf reads the same fields in {fastest * 1000:.1f} ms)"
