@@ -371,8 +371,9 @@ def backlog(ws: Workspace) -> list[Row]:
     ]
 
 
-def _fsyncs_per_form(ws: Workspace, count: int = 20) -> float:
+def _fsyncs_per_form(ws: Workspace) -> float:
     """fsync + fdatasync calls per filed form, counted by strace over a small backlog."""
+    count = min(20, ws.sizes.backlog)
     if not shutil.which("strace"):
         return 0.0
     settings, config = settings_for(ws, "fsync-count", workers=1, stability_seconds=0.2)
@@ -452,6 +453,7 @@ def daemon(config: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
         env=ENV,
     )
     assert process.stderr is not None
+    drain: threading.Thread | None = None
     try:
         ready = time.perf_counter() + 60
         while time.perf_counter() < ready:
@@ -461,7 +463,8 @@ def daemon(config: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
             if " watching " in line:
                 break
         # Keep draining the log so the daemon never blocks on a full pipe.
-        threading.Thread(target=process.stderr.read, daemon=True).start()
+        drain = threading.Thread(target=process.stderr.read, daemon=True)
+        drain.start()
         yield process
     finally:
         if process.poll() is None:
@@ -471,6 +474,9 @@ def daemon(config: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if drain is not None:
+            drain.join(timeout=10)  # the log's end: the daemon and its workers are gone
+        process.stderr.close()
 
 
 def memory(ws: Workspace) -> list[Row]:
@@ -621,7 +627,7 @@ def status(ws: Workspace) -> list[Row]:
         Row(
             what,
             table.show("s"),
-            floor.show("s"),
+            floor.show("ms"),
             f"{table.median / floor.median:.1f}× import click",
             "< 0.3 s",
             table.median < 0.3,

@@ -1,0 +1,89 @@
+"""A tiny run of the benchmark harness (bench/): every case runs and fills its row.
+
+No timing is asserted (the machine is shared); what is asserted is that the harness works:
+its inputs are real forms formflow files, each case measures, the table is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import cases
+from bench.run import CASES, main, run
+
+TINY = cases.Sizes(
+    per_file=2,
+    backlog=4,
+    memory=(3, 6),
+    memory_seconds=1.5,
+    drops=1,
+    polled_drops=1,
+    cli_runs=1,
+    carry_over=4,
+    status_employees=20,
+    status_years=2,
+)
+IN_PROCESS = ("acroform", "flattened", "docx", "stages", "help", "status")
+DAEMON = tuple(c for c in CASES if c not in IN_PROCESS)
+needs_tools = pytest.mark.skipif(
+    shutil.which("qpdf") is None and shutil.which("pdftk") is None,
+    reason="flattening needs qpdf or pdftk",
+)
+
+
+def _by_case(rows: list[cases.Row]) -> dict[str, cases.Row]:
+    return {row.what: row for row in rows}
+
+
+@needs_tools
+def test_in_process_cases_fill_their_rows(tmp_path: Path) -> None:
+    rows = _by_case(run(TINY, IN_PROCESS, root=tmp_path, log=lambda _: None))
+    acroform = rows["ingest one AcroForm PDF (read, validate, archive, index)"]
+    assert "outcomes: filed 2" in acroform.note  # the generated forms are valid and filed
+    assert acroform.extra["ratio"] > 0 and acroform.met is not None
+    assert "outcomes: filed 2" in rows["ingest one DOCX"].note
+    assert "outcomes:" in rows["ingest one flattened PDF"].note
+    assert "read" in rows["stages of one AcroForm PDF ingest"].note
+    assert rows["`formflow --help`"].met is not None
+    assert "80 forms in the index" in rows["`formflow status` over 20 employees × 2 years"].note
+    assert not list(tmp_path.iterdir())  # the temp workspace is gone
+
+
+@needs_tools
+@pytest.mark.slow
+def test_daemon_cases_fill_their_rows(tmp_path: Path) -> None:
+    rows = _by_case(run(TINY, DAEMON, root=tmp_path, log=lambda _: None))
+    backlog = rows["backlog of 4 forms, 2 workers vs 1"]
+    assert backlog.extra["speedup"] > 0
+    assert rows["peak memory, 6 files waiting"].met is not None
+    assert "1 records filed" in rows["drop → filed, native events"].note
+    assert "1 records filed" in rows["drop → filed, polling every 5 s"].note
+    carry = rows["carry-over of 4 employees, PDF + DOCX, 2 cores"]
+    assert carry.met is not None, carry.note  # the command ran and made forms
+
+
+def test_bulk_forms_are_distinct_and_read_as_their_employee(tmp_path: Path) -> None:
+    from formflow.config import Settings
+    from formflow.read import read_form
+
+    ws = cases.prepare(tmp_path, dataclasses.replace(TINY, per_file=0), log=lambda _: None)
+    for n in (0, 7):
+        path = tmp_path / f"bulk-{n}.pdf"
+        path.write_bytes(cases.bulk_form(ws, n))
+        extraction = read_form(path, Settings())
+        assert extraction.employee_number == str(20000 + n)
+        assert extraction.employee_name.endswith(str(20000 + n))
+    assert cases.bulk_form(ws, 0) != cases.bulk_form(ws, 7)
+
+
+def test_main_writes_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "results.md"
+    assert main(["--quick", "--n", "2", "--only", "docx", "--out", str(out)]) == 0
+    table = out.read_text(encoding="utf-8")
+    assert table.startswith("formflow benchmark,")
+    assert "| ingest one DOCX |" in table and "≤ 2×" in table
+    assert table in capsys.readouterr().out
