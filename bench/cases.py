@@ -551,7 +551,8 @@ def latency(ws: Workspace, polling: bool) -> list[Row]:
             f"drop → filed, {mode}",
             stats.show("s"),
             f"stability window {window:g} s" + (f" + poll {poll:g} s" if polling else ""),
-            f"{stats.median - (window + (poll if polling else 0)):+.2f} s",
+            f"{stats.median - (window + (poll if polling else 0)):+.2f} s vs "
+            + ("window + poll" if polling else "window"),
             f"median ≤ {limit:g} s",
             stats.median <= limit,
             note=f"{drops} drops (atomic rename into the inbox), {filed} records filed; time "

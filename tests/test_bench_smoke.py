@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+
+# bench/ is a folder of scripts beside the package, not installed: import it from the checkout
+# (plain `pytest` puts only tests/ on the path; `python -m pytest` also the working folder).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import cases
 from bench.run import CASES, main, run
