@@ -356,3 +356,40 @@ def test_render_fill_read_round_trip(employee_name: str, summary: str, plan_when
     data = render_bytes(load_definition("agreement"), 2026, values, "pdf")
     fields = read_pdf(data, "x.pdf", SETTINGS).fields
     assert {k: fields[k] for k in values} == {k: tidy_text(v) for k, v in values.items()}
+
+
+def test_answers_of_an_own_definition_not_installed_here_are_kept_and_flagged(
+    tmp_path: Path,
+) -> None:
+    """A form made from an organisation's own definition, read where it is not installed."""
+    import tomllib
+
+    from formflow.config import Settings
+    from formflow.forms.builder import build_preparation
+    from formflow.forms.definition import Category
+    from formflow.forms.library import builtin_forms_dir, load_definition, question_bank
+    from formflow.forms.render import render_bytes
+    from formflow.read import read_form
+
+    base = tomllib.loads((builtin_forms_dir() / "preparation.toml").read_text(encoding="utf-8"))
+    own = tmp_path / "preparation-klinik.toml"
+    own.write_text(
+        build_preparation(
+            base, question_bank(), ["last_agreements", "wellbeing_tasks", "competence_fit"],
+            "klinik", [Category("clinical", "Klinisk udvikling")],
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    blank = render_bytes(load_definition(str(own)), 2027, {}, "pdf")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank)))
+    values = {"employee_number": "1042", "prev_goal_clinical_1_text": "Færre aflysninger"}
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    path = tmp_path / "filled.pdf"
+    writer.write(path)
+
+    extraction = read_form(path, Settings())  # forms.directory not set: built-in definition
+    assert extraction.definition == "preparation"
+    assert extraction.fields["employee_number"] == "1042"
+    assert extraction.raw["prev_goal_clinical_1_text"] == "Færre aflysninger"
+    assert [p.code for p in extraction.problems if p.severity == "warning"] == ["fields_unknown"]

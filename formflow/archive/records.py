@@ -156,6 +156,9 @@ def build_record(
         "filed": filed.isoformat(),
         "reader": result.extraction.reader if result else "formflow",
         "result": result.to_json() if result else None,
+        # the text as written wherever the record's value differs from it (a Danish date
+        # stored as ISO, an answer in a field the definition did not know)
+        "as_written": dict(result.extraction.raw) if result else {},
     }
 
 

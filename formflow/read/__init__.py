@@ -217,6 +217,17 @@ def resolve_definition(
     raise unreadable("not_a_form", f"no definition for kind {kind!r}")
 
 
+def answers(
+    values: Mapping[str, str], definition: FormDefinition, named: str | None
+) -> dict[str, str]:
+    """The values to read against `definition`: its own keys, and, when the file was made
+    from another definition (`named`, e.g. an organisation's own form not installed here),
+    every other answer too, so `finish` keeps and flags them instead of dropping them."""
+    if named and named != definition.name:
+        return {k: v for k, v in values.items() if k not in DATA_FIELDS}
+    return {k: v for k, v in values.items() if definition.has(k)}
+
+
 _ONLY_IN = {
     "preparation": ("prev_goal_", "prev_plan_", "highlight_", "competence_", "q_"),
     "agreement": ("plan_", "summary", "next_meeting_date", "signature_leader"),
@@ -247,6 +258,24 @@ def finish(
     """The Extraction of raw `values` read from `file`, normalised against `definition`."""
     normalized = normalize_values(definition, values)
     found: list[Problem] = list(problems)
+    # Answers in fields this definition does not know (a form made from an organisation's own
+    # definition that is not installed here) are kept as written and flagged, never dropped.
+    unknown = {
+        key: value
+        for key, value in values.items()
+        if value.strip() and key not in DATA_FIELDS and not definition.has(key)
+    }
+    if unknown:
+        found.append(
+            Problem(
+                None,
+                "warning",
+                "fields_unknown",
+                f"{len(unknown)} udfyldte felter kendes ikke af skemaet »{definition.name}«; "
+                "de er gemt, som de blev skrevet. Kontakt HR, hvis skemaet er lavet efter "
+                "jeres egen skabelon.",
+            )
+        )
     if identity.year is None:
         found.append(
             Problem(
@@ -263,7 +292,7 @@ def finish(
         year=identity.year,
         definition=definition.name,
         fields=normalized.fields,
-        raw=normalized.raw,
+        raw={**unknown, **normalized.raw},
         evidence=evidence or Evidence(),
         problems=(*found, *normalized.problems),
         pages=pages,

@@ -24,6 +24,7 @@ from formflow.config import Settings
 from formflow.model import Extraction
 from formflow.read import (
     DATA_FIELDS,
+    answers,
     contract_key,
     finish,
     identify,
@@ -46,9 +47,9 @@ def read_pdf(data: bytes, file: str, settings: Settings) -> Extraction:
     if not values:
         return _without_fields(reader, data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
-    identity = identify(data_fields, _title_texts(reader), settings)
-    definition, identity = resolve_definition(identity, values, settings)
-    contract = {k: v for k, v in values.items() if definition.has(k)}
+    named = identify(data_fields, _title_texts(reader), settings)
+    definition, identity = resolve_definition(named, values, settings)
+    contract = answers(values, definition, named.definition)
     if not contract and not data_fields:
         raise unreadable("not_a_form", "form fields, but none of the MUS contract")
     return finish(

@@ -32,6 +32,7 @@ from formflow.model import Evidence, Extraction
 from formflow.read import (
     DATA_FIELDS,
     MB,
+    answers,
     finish,
     identify,
     resolve_definition,
@@ -67,15 +68,15 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
     body = list(document.iter())
     values, drawn = _controls(body)
     texts = [t for t in (title, _leading_text(body)) if t]
-    identity = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
+    named = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
     contract: dict[str, str] = {}
     if values:
         try:
-            definition, identity = resolve_definition(identity, values, settings)
+            definition, identity = resolve_definition(named, values, settings)
         except UnreadableForm:
             pass  # tags of some other template: perhaps the labels still say which form
         else:
-            contract = {k: v for k, v in values.items() if definition.has(k)}
+            contract = answers(values, definition, named.definition)
     if not contract:
         return _by_labels(document, properties, file, settings)
     return finish(
