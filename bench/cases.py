@@ -543,6 +543,15 @@ def latency(ws: Workspace, polling: bool) -> list[Row]:
             samples.append(time.perf_counter() - start)
             time.sleep(0.2)
     filed = _count(Path(settings.archive), "*.json")
+    returned = {
+        folder: _count(inbox / folder, "drop-*.pdf")
+        for folder in (settings.watch.rejected_folder, settings.watch.held_folder)
+    }
+    for folder, count in returned.items():
+        if count:
+            notice = next((inbox / folder).rglob("*.txt"), None)
+            text = notice.read_text(encoding="utf-8")[:300] if notice else ""
+            ws.log(f"{name}: {count} drop(s) went to {folder}/: {text!r}")
     stats = Stats(tuple(samples))
     limit = poll + window + 0.5 if polling else window + 0.3
     mode = f"polling every {poll:g} s" if polling else "native events"
@@ -555,9 +564,15 @@ def latency(ws: Workspace, polling: bool) -> list[Row]:
             + ("window + poll" if polling else "window"),
             f"median ≤ {limit:g} s",
             stats.median <= limit,
-            note=f"{drops} drops (atomic rename into the inbox), {filed} records filed; time "
+            note=f"{drops} drops (atomic rename into the inbox), {filed} records filed, "
+            f"{sum(returned.values())} returned; time "
             "until the original left the inbox (after its archive copy was durable)"
-            + ("; drops spread over the poll cycle" if polling else ""),
+            + ("; drops spread over the poll cycle" if polling else "")
+            + (
+                f"; {missing} drop(s) neither filed nor returned when the daemon stopped"
+                if (missing := drops - filed - sum(returned.values())) > 0
+                else ""
+            ),
         )
     ]
 

@@ -65,8 +65,8 @@ def test_daemon_cases_fill_their_rows(tmp_path: Path) -> None:
     backlog = rows["backlog of 4 forms, 2 workers vs 1"]
     assert backlog.extra["speedup"] > 0
     assert rows["peak memory, 6 files waiting"].met is not None
-    assert "1 records filed" in rows["drop → filed, native events"].note
-    assert "1 records filed" in rows["drop → filed, polling every 5 s"].note
+    assert "1 records filed, 0 returned" in rows["drop → filed, native events"].note
+    assert "1 records filed, 0 returned" in rows["drop → filed, polling every 5 s"].note
     carry = rows["carry-over of 4 employees, PDF + DOCX, 2 cores"]
     assert carry.met is not None, carry.note  # the command ran and made forms
 
