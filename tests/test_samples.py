@@ -109,3 +109,14 @@ def test_expected_values_cover_every_field_of_both_forms() -> None:
     for kind in ("preparation", "agreement"):
         _, values = expected(f"{kind}-x")
         assert set(values) == set(load_definition(kind).keys)
+
+
+@pytest.mark.parametrize(("name", "reader"), EXACT + BY_LABELS)
+def test_every_sample_passes_validation(name: str, reader: str) -> None:
+    """What the daemon does with them: a form filled in any of these ways is accepted. (A
+    flattened agreement once lost the employee's signature date, the last field on the form,
+    and was rejected for it.)"""
+    from formflow.validate import check
+
+    result = check(read(name), Settings())
+    assert [p.code for p in result.problems if p.severity == "error"] == []

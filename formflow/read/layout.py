@@ -281,7 +281,9 @@ def _caption_lines(groups: list[list[list[Word]]]) -> list[list[list[Word]]]:
         elif (
             merged
             and len(group) == 1
-            and any(len(segments(line)) > 1 for line in merged[-1])
+            # only right under the side-by-side line itself: a caption under a caption is the
+            # next signature's label (`Dato` over the employee's date), not this one's
+            and len(segments(merged[-1][-1])) > 1
             and _caption_of(group, merged[-1], above=False)
         ):
             merged[-1] = [*merged[-1], *group]
