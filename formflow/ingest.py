@@ -433,7 +433,8 @@ class Ingestor:
         """Read a private copy: the reader never opens the dropped name (it could be swapped)."""
         suffix = _suffix(dropped.data[:8])
         staged = self.staging / f"{dropped.sha256}-{threading.get_ident()}{suffix}"
-        write_bytes(staged, dropped.data)
+        staged.unlink(missing_ok=True)  # a leftover of an interrupted read of the same bytes
+        _write_private(staged, dropped.data)
         try:
             extraction = self.reader(staged)
         finally:
@@ -625,6 +626,23 @@ class Ingestor:
         reason = _errno_name(error)
         log.warning("retry %s sha256=%s: %s (kept in the inbox)", name, sha256[:12] or "-", reason)
         return Outcome("retry", name, sha256, detail=reason)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A private copy that lives only while it is read: no fsync (a crash loses nothing, the
+    original is still in the inbox and `recover` clears the staging folder), but never
+    through a name someone else made (O_EXCL, O_NOFOLLOW) and readable by us alone."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
 
 
 def _suffix(head: bytes) -> str:

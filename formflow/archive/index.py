@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,17 +99,48 @@ class RoundForm(NamedTuple):
 
 
 class Index:
-    """Connections to the index file; each call opens its own (safe across threads)."""
+    """The index file, through one connection per thread (safe across threads).
+
+    Opening SQLite costs more than most queries (~0.3 ms, several per filing), so each thread
+    keeps its connection. It is reopened when the file is replaced or removed underneath it
+    (a cache may be deleted by hand or rebuilt from scratch) and after a fork. Commits go to
+    the WAL file, so the main file changes (size, mtime) only at a checkpoint, when reopening
+    costs little, or when something other than SQLite wrote it: then a cached connection could
+    trust pages that are no longer there.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._local = threading.local()
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        fresh = not self.path.exists()
-        if fresh:  # created 0600 before SQLite touches it: the index names employees
+        yield self._connection()
+
+    def close(self) -> None:
+        """Close this thread's connection (others close with their threads)."""
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None:
+            held[0].close()
+
+    def _connection(self) -> sqlite3.Connection:
+        held: tuple[sqlite3.Connection, tuple[int, ...]] | None = getattr(
+            self._local, "held", None
+        )
+        try:
+            st = os.stat(self.path)
+            key = _identity(st)
+        except FileNotFoundError:
+            key = None
+        if held is not None and key is not None and held[1] == key:
+            return held[0]
+        self.close()
+        if key is None:  # created 0600 before SQLite touches it: the index names employees
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            st = os.stat(self.path)
+            key = _identity(st)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             # a cache: after a power cut it may lag the records, which filing and reindex
@@ -118,9 +150,11 @@ class Index:
                 side = self.path.with_name(self.path.name + suffix)
                 if side.exists():
                     os.chmod(side, PRIVATE_FILE)
-            yield db
-        finally:
+        except BaseException:
             db.close()
+            raise
+        self._local.held = (db, key)
+        return db
 
     def is_current(self) -> bool:
         """Whether the index exists with this schema (else it must be rebuilt)."""
@@ -162,9 +196,11 @@ class Index:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            _checkpoint(db)
         return len(ordered)
 
     def _remove(self) -> None:
+        self.close()
         for suffix in ("", "-wal", "-shm"):
             self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
@@ -179,6 +215,7 @@ class Index:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            _checkpoint(db)
 
     def find_by_hash(self, sha256: str) -> FormRow | None:
         with self.connect() as db:
@@ -248,6 +285,18 @@ class Index:
             return {
                 table: sorted(db.execute(f"SELECT * FROM {table}").fetchall()) for table in TABLES
             }
+
+
+def _checkpoint(db: sqlite3.Connection) -> None:
+    """Copy what was just committed into the main file, as closing the last connection did
+    when each query had its own: the file alone stays a whole index (copied, inspected or
+    replaced by hand) while the daemon keeps its connection open."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """Which file, as seen by this process: a connection is never reused across a fork."""
+    return (os.getpid(), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 _COLUMNS = (

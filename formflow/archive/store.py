@@ -601,9 +601,19 @@ class Archive:
         known = self.index.folder_of(number)
         if known is not None and (self.root / known).is_dir():
             return self.root / known
-        for folder in self._people_folders():
-            parsed = parse_folder_name(folder.name)
+        # Listing is cheap, parsing every name is not (two lookups per filing of a new
+        # employee, over thousands of folders): only names that can be this number's are
+        # parsed. A head that is not ASCII could still normalise to it, so it is parsed too.
+        candidates = []
+        for name in os.listdir(self.people):
+            head = name.split(" ", 1)[0]
+            if head.isascii() and head != number:
+                continue
+            parsed = parse_folder_name(name)
             if parsed and parsed[0] == number:
+                candidates.append(self.people / name)
+        for folder in sorted(candidates):
+            if folder.is_dir() and not folder.is_symlink():
                 return folder
         return None
 
