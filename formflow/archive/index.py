@@ -125,9 +125,7 @@ class Index:
             held[0].close()
 
     def _connection(self) -> sqlite3.Connection:
-        held: tuple[sqlite3.Connection, tuple[int, ...]] | None = getattr(
-            self._local, "held", None
-        )
+        held: tuple[sqlite3.Connection, tuple[int, ...]] | None = getattr(self._local, "held", None)
         try:
             st = os.stat(self.path)
             key = _identity(st)
