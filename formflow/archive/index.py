@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from formflow.archive.records import FormRow, SignatureSummary, latest_first_key
 from formflow.fsutil import PRIVATE_FILE
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: forms_year covers the round query (an older index is rebuilt)
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE employees (
@@ -56,7 +56,11 @@ CREATE TABLE forms (
     PRIMARY KEY (employee, year, kind, version)
 );
 CREATE INDEX forms_sha256 ON forms (sha256);
-CREATE INDEX forms_year ON forms (year, kind);
+-- holds every column `round_forms` reads, so `formflow status` never visits the wide rows
+CREATE INDEX forms_year ON forms (
+    year, kind, employee, version, state, employee_name, leader_name,
+    meeting_date, next_meeting_date, arrived
+);
 CREATE TABLE followups (
     employee TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -248,7 +252,8 @@ class Index:
     def round_forms(self, year: int) -> list[RoundForm]:
         """Every version of every form of `year`, and of the agreements of the year before,
         as the lean rows `formflow status` needs (follow-ups only on `year`'s agreements):
-        one query, no JSON decoding, so a round of 10 000 employees reads in a blink."""
+        one query answered from the index `forms_year` alone, no JSON decoding, so a round of
+        10 000 employees reads in a blink."""
         with self.connect() as db:
             rows = db.execute(
                 "SELECT employee, employee_name, leader_name, year, kind, version, state, "
@@ -261,9 +266,8 @@ class Index:
                 "FROM forms f WHERE year = ? OR (year = ? AND kind = 'agreement')",
                 (year, year, year - 1),
             ).fetchall()
-        return [
-            RoundForm._make((*row[:10], tuple(row[10].split()) if row[10] else ())) for row in rows
-        ]
+        make = RoundForm._make
+        return [make((*row[:10], tuple(row[10].split()) if row[10] else ())) for row in rows]
 
     def employees(self) -> list[EmployeeRow]:
         with self.connect() as db:
