@@ -8,6 +8,7 @@ filing and one rebuilt from the files are identical.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -128,6 +129,15 @@ class Index:
         if held is not None:
             held[0].close()
 
+    def _checkpointed(self, db: sqlite3.Connection) -> None:
+        """Checkpoint our commit; the main file changed by our own hand, so keep trusting the
+        connection (its new size and mtime are what we compare with from now on)."""
+        _checkpoint(db)
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] is db:
+            with contextlib.suppress(FileNotFoundError):
+                self._local.held = (db, _identity(os.stat(self.path)))
+
     def _connection(self) -> sqlite3.Connection:
         held: tuple[sqlite3.Connection, tuple[int, ...]] | None = getattr(self._local, "held", None)
         try:
@@ -198,7 +208,7 @@ class Index:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            _checkpoint(db)
+            self._checkpointed(db)
         return len(ordered)
 
     def _remove(self) -> None:
@@ -217,7 +227,7 @@ class Index:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            _checkpoint(db)
+            self._checkpointed(db)
 
     def find_by_hash(self, sha256: str) -> FormRow | None:
         with self.connect() as db:

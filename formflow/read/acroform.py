@@ -40,7 +40,21 @@ _TEXT_PAGES = 3  # pages looked at for a title or for any text at all
 
 
 def read_pdf(data: bytes, file: str, settings: Settings) -> Extraction:
-    """Read a PDF form from its bytes (`file` is only the name reported back)."""
+    """Read a PDF form from its bytes (`file` is only the name reported back).
+
+    An ordinary filled form is read by the pikepdf fast path (`formflow.read.pdf_fast`, the
+    same reading, several times faster); anything it is not sure of is read here with pypdf.
+    """
+    from formflow.read.pdf_fast import Unusual, read_pdf_fast
+
+    try:
+        return read_pdf_fast(data, file, settings)
+    except Unusual:
+        return read_pdf_pypdf(data, file, settings)
+
+
+def read_pdf_pypdf(data: bytes, file: str, settings: Settings) -> Extraction:
+    """The reference reading with pypdf (and pyHanko for digital signatures)."""
     reader = open_pdf(data, settings)
     pages = len(reader.pages)
     values = dict(_field_values(reader))

@@ -49,7 +49,8 @@ def _read_form(path: Path, settings: Settings) -> Extraction:
 def _worker_main(conn: Connection, settings: Settings, work: Work) -> None:
     """A worker: import the readers, cap memory, then read paths until told to stop."""
     import formflow.read.acroform
-    import formflow.read.docx  # noqa: F401  (imported once here, not per file)
+    import formflow.read.docx
+    import formflow.read.pdf_fast  # noqa: F401  (imported once here, not per file)
 
     limit = settings.limits.parse_memory_mb * MB
     conn.send(("ready", _address_space()))
