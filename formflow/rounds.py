@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 PREPARATION_STATES = ("on_time", "late", "received", "missing")
@@ -75,6 +76,15 @@ class Person:
     number: str
     name: str
     leader: str = ""
+
+
+class Known(Protocol):
+    """What the round reads of a known person: a `Person`, a roster entry, a folder's row."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def leader(self) -> str: ...
 
 
 class StatusRow(NamedTuple):
@@ -137,8 +147,8 @@ def round_status(
     *,
     today: date,
     deadline_days: int,
-    roster: Mapping[str, Person] | None = None,
-    archive_people: Mapping[str, Person] | None = None,
+    roster: Mapping[str, Known] | None = None,
+    archive_people: Mapping[str, Known] | None = None,
     leader: str | None = None,
 ) -> RoundStatus:
     """Where every employee of the round of `year` stands as of `today`.
@@ -149,17 +159,12 @@ def round_status(
     """
     latest = latest_forms(forms)
     numbers = _members(year, latest, roster)
+    known = {**(archive_people or {}), **(roster or {})}  # the roster's word first
+    day, soon = today.isoformat(), (today + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
+    days = _Days(timedelta(days=deadline_days))
     rows = []
     for number in numbers:
-        row = _row(
-            number,
-            year,
-            latest,
-            today=today.isoformat(),
-            soon=(today + timedelta(days=DUE_WITHIN_DAYS)).isoformat(),
-            deadline_days=deadline_days,
-            known=(roster or {}).get(number) or (archive_people or {}).get(number),
-        )
+        row = _row(number, year, latest, today=day, soon=soon, days=days, known=known.get(number))
         if leader is None or same_text(row.leader, leader):
             rows.append(row)
     rows.sort(key=lambda r: _number_order(r.number))
@@ -184,20 +189,13 @@ def round_of(
     leader: str | None = None,
 ) -> RoundStatus:
     """`round_status` over an archive's index (one query per table, no record files read)."""
-    entries = archive.roster()
-    roster = (
-        None
-        if entries is None
-        else {n: Person(e.number, e.name, e.leader) for n, e in entries.items()}
-    )
-    people = {e.number: Person(e.number, e.name, e.leader) for e in archive.employees()}
     return round_status(
         year,
         archive.index.round_forms(year),
         today=today,
         deadline_days=deadline_days,
-        roster=roster,
-        archive_people=people,
+        roster=archive.roster(),  # roster entries and folder rows have a name and a leader
+        archive_people={e.number: e for e in archive.employees()},
         leader=leader,
     )
 
@@ -253,7 +251,7 @@ def _sent(form: FormFacts | None) -> FormFacts | None:
 def _members(
     year: int,
     latest: Mapping[tuple[str, int, str], FormFacts],
-    roster: Mapping[str, Person] | None,
+    roster: Mapping[str, Known] | None,
 ) -> list[str]:
     members = set(roster or ())
     for (number, form_year, kind), form in latest.items():
@@ -264,6 +262,25 @@ def _members(
     return sorted(members)
 
 
+class _Days(dict[str, tuple[str, str] | None]):
+    """A meeting date (ISO text) -> (the date, the preparation deadline), both ISO; None when
+    it is no date. A round meets the same few hundred dates again and again: parse each once."""
+
+    def __init__(self, deadline: timedelta) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def __missing__(self, value: str) -> tuple[str, str] | None:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            found = None
+        else:
+            found = (day.isoformat(), (day - self.deadline).isoformat())
+        self[value] = found
+        return found
+
+
 def _row(
     number: str,
     year: int,
@@ -271,37 +288,54 @@ def _row(
     *,
     today: str,
     soon: str,
-    deadline_days: int,
-    known: Person | None,
+    days: _Days,
+    known: Known | None,
 ) -> StatusRow:
     """One employee's row. Dates stay ISO strings, compared as strings (ISO sorts by date):
-    a round of 10 000 employees parses one date per row, not ten."""
+    a round of 10 000 employees parses a few hundred dates, not ten per row."""
     handed_out = latest.get((number, year, "preparation"))  # perhaps only generated
     preparation = _sent(handed_out)
     agreement = _sent(latest.get((number, year, "agreement")))
     last = _sent(latest.get((number, year - 1, "agreement")))
-    forms = [f for f in (agreement, preparation, handed_out, last) if f is not None]
-    meeting = _first_date(
+    meeting = None  # the first of these that is a date
+    for candidate in (
         agreement.meeting_date if agreement else None,
         preparation.meeting_date if preparation else None,
         handed_out.meeting_date if handed_out else None,
         _in_year(last.next_meeting_date, year) if last else None,
-    )
-    deadline = (meeting - timedelta(days=deadline_days)).isoformat() if meeting else None
+    ):
+        if candidate and (meeting := days[candidate]):
+            break
+    meeting_day, deadline = meeting or (None, None)
     arrived = _arrived_day(preparation)
-    followups = sorted(agreement.followups) if agreement else []
+    # the name: the roster's or the folder's first, then the forms'; the leader: the forms'
+    # first (the newest word), then the roster's or the folder's
+    name = _first_text(known.name) if known else ""
+    leader = ""
+    for form in (agreement, preparation, handed_out, last):
+        if form is not None:
+            name = name or _first_text(form.employee_name)
+            leader = leader or _first_text(form.leader_name)
+    if known and not leader:
+        leader = _first_text(known.leader)
+    due: tuple[str, ...] = ()
+    overdue: tuple[str, ...] = ()
+    if agreement and agreement.followups:
+        followups = sorted(agreement.followups)
+        due = tuple(d for d in followups if today <= d <= soon)
+        overdue = tuple(d for d in followups if d < today)
     return StatusRow(
-        number=number,
-        name=_first_text(known.name if known else "", *(f.employee_name for f in forms)),
-        leader=_first_text(*(f.leader_name for f in forms), known.leader if known else ""),
-        preparation=_preparation_state(preparation, arrived, deadline),
-        preparation_arrived=arrived,
-        preparation_deadline=deadline,
-        meeting_date=meeting.isoformat() if meeting else None,
-        agreement=_agreement_state(agreement),
-        followups_due=tuple(d for d in followups if today <= d <= soon),
-        followups_overdue=tuple(d for d in followups if d < today),
-        next_meeting_date=agreement.next_meeting_date if agreement else None,
+        number,
+        name,
+        leader,
+        _preparation_state(preparation, arrived, deadline),
+        arrived,
+        deadline,
+        meeting_day,
+        _agreement_state(agreement),
+        due,
+        overdue,
+        agreement.next_meeting_date if agreement else None,
     )
 
 
@@ -329,23 +363,16 @@ def _arrived_day(form: FormFacts | None) -> str | None:
         return None
 
 
-def _first_date(*values: str | None) -> date | None:
-    for value in values:
-        if value:
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                continue
-    return None
-
-
 def _in_year(value: str | None, year: int) -> str | None:
     """Last year's "next meeting" as this year's meeting date, if it falls in this year."""
     return value if value and value[:4] == str(year) else None
 
 
 def _first_text(*values: str) -> str:
-    return next((v.strip() for v in values if v and v.strip()), "")
+    for value in values:
+        if value and (text := value.strip()):
+            return text
+    return ""
 
 
 def _number_order(number: str) -> tuple[int, int, str]:
@@ -378,6 +405,7 @@ TABLE_HEADINGS = (
 )
 
 
+@lru_cache(maxsize=4096)  # a round's table shows the same few hundred dates again and again
 def danish_date(value: str | None) -> str:
     """`2026-11-23` as `23.11.2026`; "-" for no date."""
     if not value:
