@@ -33,7 +33,8 @@ from formflow.read.pdf_fast import Unusual, read_pdf_fast
 SAMPLES = Path(__file__).parent / "samples"
 SETTINGS = Settings()
 ALL_PDFS = sorted(SAMPLES.rglob("*.pdf"))
-# Filled forms without digital signatures: the fast path must read these itself.
+# Filled forms without digital signatures, and forms whose fields are gone: the fast path
+# must read these itself.
 ORDINARY = [
     "agreement-pdftk.pdf",
     "agreement-pdftk-need-appearances.pdf",
@@ -44,6 +45,11 @@ ORDINARY = [
     "signed/logo-only.pdf",
     "signed/unsigned.pdf",
     "watch/agreement.pdf",
+    # flattened and printed: the layout reader, without pypdf's text probe first
+    "agreement-pdftk-flattened.pdf",
+    "agreement-qpdf-flattened.pdf",
+    "agreement-gs-printed.pdf",
+    "preparation-libreoffice.pdf",
 ]
 
 

@@ -7,7 +7,8 @@ limits) and what `formflow.read.signatures.drawn_signatures` finds (the same con
 and gives up with `Unusual` wherever the two libraries could disagree: a file qpdf had to
 repair, an encrypted or over-long one, a page count qpdf and the file's own tree disagree on,
 a value of a type other than text, name or integer, any digital signature field (pyHanko
-reads those), a form without fields, a title that must be read from the page. The caller then
+reads those), a title that must be read from the page, a form without fields that the layout
+reader cannot read (the reference tells scanned from not-a-form). The caller then
 reads the file the pypdf way, so every unusual file gets exactly the old treatment.
 
 Strings are decoded by pypdf's own `create_string_object` from qpdf's raw bytes, so text comes
@@ -25,6 +26,7 @@ import pikepdf
 from pypdf.generic import ByteStringObject, create_string_object
 
 from formflow.config import Settings
+from formflow.errors import UnreadableForm
 from formflow.model import Evidence, Extraction
 from formflow.read import (
     DATA_FIELDS,
@@ -84,7 +86,7 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     fields = _fields(pdf)
     values = dict(_field_values(fields))
     if not values:
-        raise Unusual("no form fields: flattened or printed")
+        return _without_fields(data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     named = identify(data_fields, _title_texts(), settings)
     definition, identity = resolve_definition(named, values, settings)
@@ -108,6 +110,22 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
         evidence=Evidence(drawn=drawn, digital=()),
         pages=pages,
     )
+
+
+def _without_fields(data: bytes, file: str, settings: Settings) -> Extraction:
+    """A flattened or printed form, read by its labels.
+
+    The reference first asks pypdf whether the first pages hold any text (~15 ms), only to
+    choose between the layout reader and `scanned`; pdfplumber then parses the same pages
+    again. Here the layout reader goes first: a form it reads has text. When it cannot read
+    the file, the reference decides (scanned, not a form, or the layout reader's own verdict).
+    """
+    from formflow.read.layout import read_layout
+
+    try:
+        return read_layout(data, file, settings)
+    except UnreadableForm as error:
+        raise Unusual(f"layout: {error.code}") from error
 
 
 def _page_count(pdf: pikepdf.Pdf) -> int:
