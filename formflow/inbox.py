@@ -32,14 +32,20 @@ PDF_TAIL = 1024
 MAX_NAME_BYTES = 200  # well below the 255 bytes most file systems allow, room for a suffix
 
 
+_IGNORED_FOLDED = frozenset(n.casefold() for n in IGNORED_NAMES)
+# The patterns as one expression (what fnmatch does pattern by pattern): a scan asks this of
+# every file in the inbox, every few seconds.
+_IGNORED_RE = re.compile(
+    "|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in IGNORED_PATTERNS)
+)
+
+
 def is_ignored_name(name: str) -> bool:
     """True for lock, temp, hidden and system files (by name alone, case-insensitively)."""
     if not name or name.startswith("."):
         return True
     folded = name.casefold()
-    if folded in {n.casefold() for n in IGNORED_NAMES}:
-        return True
-    return any(fnmatch.fnmatch(folded, pattern.casefold()) for pattern in IGNORED_PATTERNS)
+    return folded in _IGNORED_FOLDED or _IGNORED_RE.match(folded) is not None
 
 
 def is_candidate(relative: PurePath, own_folders: Iterable[str]) -> bool:

@@ -234,25 +234,41 @@ class Watcher:
     # -- the main loop ---------------------------------------------------------------------
 
     def _loop(self) -> None:
+        """Look at the inbox once per tick: a full scan when one is due (the interval, or a
+        file event), else only the tracked files; then hand out the stable ones.
+
+        A worker finishing a file wakes the loop only to see whether `--once` is done: the
+        looking waits for the next tick, so a backlog of thousands costs one look per tick,
+        not one per filed form (our own removals and moves raise no file events either).
+        `--once` scans at the start, at the rescan interval and once more before it exits
+        (a file dropped meanwhile is taken too).
+        """
         scan_every = self.polling or self.settings.watch.rescan_seconds
         next_scan = self.clock()
+        next_look = next_scan
         tick = min(max(self.settings.watch.stability_seconds / 4, 0.05), 0.5)
         while not self.stop.is_set():
             now = self.clock()
             if self._unavailable and now < self._unavailable.until:
                 self._sleep(self._unavailable.until - now)
                 continue
-            if self.once or self._scan_soon or now >= next_scan:
-                self._scan_soon = False
-                if not self._full_scan(now):
-                    continue
-                next_scan = now + scan_every
-            else:
-                self._look_again(now)
-            self._dispatch(self.clock())
+            if now >= next_look or self._scan_soon:  # a file event: scan at once
+                if self._scan_soon or now >= next_scan:
+                    self._scan_soon = False
+                    if not self._full_scan(now):
+                        continue
+                    next_scan = now + scan_every
+                else:
+                    self._look_again(now)
+                self._dispatch(self.clock())
+                next_look = now + tick
             if self.once and self._done():
-                return
-            self._sleep(tick)
+                if not self._full_scan(self.clock()):
+                    continue
+                if self._done():
+                    return
+                next_look = self.clock()  # new files: look at them from now on
+            self._sleep(next_look - self.clock())
 
     def _full_scan(self, now: float) -> bool:
         try:
@@ -307,6 +323,8 @@ class Watcher:
 
     def _done(self) -> bool:
         with self._lock:
+            if self._in_flight:
+                return False
             waiting = [p for p in self.tracker.pending() if p not in self.gave_up]
             return not waiting and not self._in_flight
 
@@ -461,7 +479,7 @@ def _observer(inbox: Path, watcher: Watcher, disabled: bool) -> Iterator[None]:
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
-            if event.event_type not in ("opened", "closed_no_write"):
+            if _may_bring_a_file(event, inbox, watcher.own_folders):
                 watcher.notify()
 
     observer: Any = Observer()
@@ -477,6 +495,29 @@ def _observer(inbox: Path, watcher: Watcher, disabled: bool) -> Iterator[None]:
     finally:
         observer.stop()
         observer.join(timeout=5)
+
+
+def _may_bring_a_file(event: Any, inbox: Path, own_folders: tuple[str, ...]) -> bool:
+    """Whether a file event can mean a new or changed file to take (then scan soon).
+
+    Not: reads, a removal (the next look notices a tracked file is gone), a folder's own
+    change (its entries' events come too), and anything that ends in the rejected or held
+    folders (our own moves and explanations: with a backlog, each filing would otherwise
+    cost a full scan).
+    """
+    kind = event.event_type
+    if kind in ("opened", "closed_no_write", "deleted"):
+        return False
+    if event.is_directory and kind == "modified":
+        return False
+    target = event.dest_path if kind == "moved" else event.src_path
+    target = os.fsdecode(target)
+    try:
+        relative = PurePath(target).relative_to(inbox)
+    except ValueError:
+        return True
+    own = {folder.casefold() for folder in own_folders}
+    return not any(part.casefold() in own for part in relative.parts[:-1])
 
 
 def _errno(error: BaseException) -> str:
