@@ -136,7 +136,7 @@ def run_carry_over(
     target = load_definition(TARGET_FORM, settings)
     jobs, lines = _plan(archive, options, source, target)
     if options.dry_run:
-        lines += [_would_make(job, target) for job in jobs]
+        lines += [_would_make(job, target, options.to_year) for job in jobs]
     else:
         lines += _make(archive, settings, options, jobs, progress, workers)
         archive.audit(
@@ -260,12 +260,12 @@ def _copy_back(copies: Mapping[str, Path], folder: Path, stem: str) -> None:
 # --- making the forms --------------------------------------------------------------------------
 
 
-def _would_make(job: Job, target: FormDefinition) -> Line:
+def _would_make(job: Job, target: FormDefinition, year: int) -> Line:
     from formflow.forms.pdf import overflowing_fields
 
     overflow = job.overflow
     if "pdf" in job.formats:
-        overflow += tuple(_too_long(key) for key in overflowing_fields(target, job.values))
+        overflow += tuple(_too_long(key) for key in overflowing_fields(target, job.values, year))
     files = tuple(job.folder / f"{job.stem}.{f}" for f in job.formats)
     return Line(job.number, job.name, job.leader, "would_make", "", files, overflow)
 
@@ -339,7 +339,7 @@ def render_job(settings: Settings, year: int, job: Job) -> tuple[dict[str, bytes
         _DEFINITIONS[key] = load_definition(TARGET_FORM, settings)
     target = _DEFINITIONS[key]
     rendered = {fmt: render_bytes(target, year, job.values, fmt) for fmt in job.formats}
-    too_long = overflowing_fields(target, job.values) if "pdf" in job.formats else []
+    too_long = overflowing_fields(target, job.values, year) if "pdf" in job.formats else []
     return rendered, too_long
 
 

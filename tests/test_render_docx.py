@@ -315,3 +315,32 @@ def _rewrite_document(data: bytes, change: object) -> bytes:
 def _as_text(values: dict[str, str]) -> str:
     """Values one per line, escaped, for comparison with a committed expectation."""
     return "".join(f"{key}={value!r}\n" for key, value in sorted(values.items()))
+
+
+def _parts(data: bytes) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_form_filled_into_its_blank_is_the_full_render(kind: str) -> None:
+    from formflow.forms import docx as form_docx
+
+    definition = load_definition(kind)
+    for values in ({}, _filled(definition), {"employee_name": "Å\x01\r\nØ"}):
+        full, _ = form_docx._render_in_full(definition, 2027, values)
+        assert _parts(render_docx(definition, 2027, values)) == _parts(full)
+
+
+def test_a_blank_that_does_not_serialize_back_means_full_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from formflow.forms import docx as form_docx
+
+    definition = load_definition("preparation")
+    values = _filled(definition)
+    expected = _parts(form_docx._render_in_full(definition, 2027, values)[0])
+    monkeypatch.setattr(form_docx, "_BLANKS", {})
+    monkeypatch.setattr(form_docx, "_serialized", lambda root: b"<other/>")
+    assert form_docx._blank(definition, 2027) is None
+    assert _parts(render_docx(definition, 2027, values)) == expected

@@ -388,3 +388,73 @@ def test_organisation_categories_and_rows() -> None:
     fields = _fields(render_pdf(definition, 2027, {"goal_clinical_3_end": "01.02.2027"}))
     assert fields["goal_clinical_3_end"]["/V"] == "01.02.2027"
     assert "plan_1_competence" in fields and "plan_2_competence" not in fields
+
+
+# --- written layouts: a form is its layout with the values put in -----------------------------
+
+
+def _kept(values: Mapping[str, str]) -> dict[str, str]:
+    """`values` without the header's name: the same layout, other bytes."""
+    return {k: v for k, v in values.items() if k != "employee_name"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        pytest.param("preparation", {}, id="blank"),
+        pytest.param(
+            "preparation",
+            {"employee_name": "Søren Ærø", "meeting_date": "01.02.2027"},
+            id="short-values",
+        ),
+        pytest.param("preparation", PREFILLED, id="grown-goal"),
+        pytest.param("preparation", {"other_activities": LONG_ANSWER * 30}, id="overflow"),
+        pytest.param(
+            "preparation",
+            {"prev_goal_personal_1_status": "3", "relations": "\x01€😀"},
+            id="status-and-odd-characters",
+        ),
+        pytest.param("agreement", {**PREFILLED, "plan_1_activity": LONG_ANSWER}, id="agreement"),
+    ],
+)
+def test_a_form_filled_into_its_written_layout_is_the_full_render(
+    kind: str, values: dict[str, str]
+) -> None:
+    from formflow.forms import pdf
+
+    definition = _definition(kind)
+    values = {k: v for k, v in values.items() if definition.has(k)}
+    assert render_pdf(definition, 2027, values) == pdf._render_in_full(definition, 2027, values)
+    # a second form of the same heights comes from the same written layout, as it would in full
+    layouts = len(pdf._layouts(definition, 2027).made)
+    other = _kept(values)
+    assert render_pdf(definition, 2027, other) == pdf._render_in_full(definition, 2027, other)
+    assert len(pdf._layouts(definition, 2027).made) == layouts
+
+
+def test_forms_of_the_same_box_heights_share_one_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from formflow.forms import pdf
+
+    monkeypatch.setattr(pdf, "_FORMS", {})  # no layouts from other tests
+    definition = load_definition("preparation")
+    short = {"employee_name": "Anne"}
+    grown = {"goal_professional_1_text": LONG_ANSWER}
+    for values in (short, grown, {"employee_name": "Bo", **grown}, {}):
+        render_pdf(definition, 2026, values)
+    assert len(pdf._layouts(definition, 2026).made) == 2  # blank, and one goal grown
+    assert overflowing_fields(definition, {"other_activities": LONG_ANSWER * 30}, 2026) == [
+        "other_activities"
+    ]
+
+
+def test_a_pypdf_that_writes_differently_means_full_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from formflow.forms import pdf
+
+    definition = load_definition("preparation")
+    expected = pdf._render_in_full(definition, 2027, PREFILLED)
+    monkeypatch.setattr(pdf, "_FORMS", {})
+    monkeypatch.setattr(pdf, "_assemble", lambda head, objects, trailer: b"%PDF-other")
+    assert not pdf._layouts(definition, 2027).usable
+    assert render_pdf(definition, 2027, PREFILLED) == expected

@@ -22,6 +22,7 @@ to it. A form filled in LibreOffice and saved as DOCX is read by key all the sam
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -87,7 +88,23 @@ _PLACEHOLDER_TEXTS = frozenset(PLACEHOLDERS.values())
 
 
 def render_docx(definition: FormDefinition, year: int, values: Mapping[str, str]) -> bytes:
-    """The form as DOCX bytes, blank or pre-filled with `values` (contract keys -> strings)."""
+    """The form as DOCX bytes, blank or pre-filled with `values` (contract keys -> strings).
+
+    python-docx builds the blank form once per definition and year (~0.1 s: a whole document
+    from its template); each form is that blank with its values' content controls put in the
+    place of the empty ones. Values change nothing else, so every part comes out as a full
+    render would write it.
+    """
+    blank = _blank(definition, year)
+    if blank is None:
+        return _render_in_full(definition, year, values)[0]
+    return blank.fill(values)
+
+
+def _render_in_full(
+    definition: FormDefinition, year: int, values: Mapping[str, str]
+) -> tuple[bytes, list[tuple[int, FieldSpec]]]:
+    """The DOCX built by python-docx, and the (id, field) of each content control in it."""
     from docx import Document
 
     document = Document()
@@ -103,7 +120,75 @@ def render_docx(definition: FormDefinition, year: int, values: Mapping[str, str]
     )
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), form.controls
+
+
+class _Blank:
+    """A blank DOCX form taken apart: its zip members and its parsed main part, with the
+    content control of every field, to be filled with one employee's values at a time."""
+
+    MAIN = "word/document.xml"
+
+    def __init__(self, docx: bytes, controls: Sequence[tuple[int, FieldSpec]]) -> None:
+        with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+            self.members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+        self.main = dict(self.members)[self.MAIN]
+        self.root = etree.fromstring(self.main)  # formflow's own blank: no need to lock down
+        by_id = {str(control_id): spec for control_id, spec in controls}
+        self.controls = [
+            (index, by_id[sdt.find(f"{_W}sdtPr/{_W}id").get(f"{_W}val")])
+            for index, sdt in enumerate(self.root.iter(f"{_W}sdt"))
+        ]
+
+    def reproduces(self) -> bool:
+        """Whether the parsed main part serializes as python-docx wrote it."""
+        return _serialized(self.root) == self.main and len(self.controls) > 0
+
+    def fill(self, values: Mapping[str, str]) -> bytes:
+        filled = {
+            index: (spec, value)
+            for index, spec in self.controls
+            if (value := clean_value(values.get(spec.key, "") or ""))
+        }
+        main = self.main
+        if filled:
+            root = copy.deepcopy(self.root)
+            for index, sdt in enumerate(list(root.iter(f"{_W}sdt"))):
+                if index in filled:
+                    spec, value = filled[index]
+                    control_id = int(sdt.find(f"{_W}sdtPr/{_W}id").get(f"{_W}val"))
+                    sdt.getparent().replace(sdt, content_control(spec, value, control_id))
+            main = _serialized(root)
+        out = io.BytesIO()
+        # as python-docx writes a package: every member deflated, in the same order
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in self.members:
+                archive.writestr(name, main if name == self.MAIN else data)
+        return out.getvalue()
+
+
+def _serialized(root: Any) -> bytes:
+    """A part's XML as python-docx serializes it."""
+    return bytes(etree.tostring(root, encoding="UTF-8", standalone=True))
+
+
+_BLANKS: dict[tuple[int, int], tuple[FormDefinition, _Blank | None]] = {}
+_MAX_BLANKS = 8  # definitions x years kept per process
+
+
+def _blank(definition: FormDefinition, year: int) -> _Blank | None:
+    """The blank form of `definition` and `year`, made on first use; None (fill by a full
+    render) if its main part does not serialize back to the same bytes."""
+    key = (id(definition), year)
+    cached = _BLANKS.get(key)
+    if cached is not None and cached[0] is definition:  # the same object, not a reused id
+        return cached[1]
+    made = _Blank(*_render_in_full(definition, year, {}))
+    blank = made if made.reproduces() else None
+    if len(_BLANKS) >= _MAX_BLANKS:
+        _BLANKS.pop(next(iter(_BLANKS)))
+    _BLANKS[key] = (definition, blank)
+    return blank
 
 
 def clean_value(value: str) -> str:
@@ -118,6 +203,7 @@ class _FormWriter:
         self.document = document
         self.values = values
         self.next_id = 1001
+        self.controls: list[tuple[int, FieldSpec]] = []  # (id, field) of each control made
 
     # --- parts of the form
 
@@ -315,6 +401,7 @@ class _FormWriter:
         value = clean_value(self.values.get(spec.key, "") or "")
         control_id = self.next_id
         self.next_id += 1
+        self.controls.append((control_id, spec))
         marked = len(spec.key) <= MAX_BOOKMARK_NAME
         if marked:
             start = _sub(paragraph, "w:bookmarkStart")

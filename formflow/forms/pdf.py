@@ -305,7 +305,11 @@ class _FieldBox(Flowable):
         return SIGNATURE_SIZE if self.spec.type == "signature" else FIELD_SIZE
 
     def fit(self) -> Fit:
-        return fit_text(self.value, self.width, self.height, self.multiline, self.font_size)
+        return self.fit_of(self.value)
+
+    def fit_of(self, value: str) -> Fit:
+        """How `value` is drawn in this box (the blank form's boxes are filled this way)."""
+        return fit_text(value, self.width, self.height, self.multiline, self.font_size)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.width, self.height
@@ -851,29 +855,226 @@ def _lay_out(
 
 
 def render_pdf(definition: FormDefinition, year: int, values: Mapping[str, str]) -> bytes:
-    """The form as a fillable A4 PDF, blank or pre-filled with `values` (contract keys)."""
-    pages, placed = _lay_out(definition, year, values)
-    data = {
-        "form_kind": definition.kind,
-        "form_year": str(year),
-        "form_definition": definition.name,
-    }
-    return _with_fields(pages, placed, data, definition.title_for(year))
+    """The form as a fillable A4 PDF, blank or pre-filled with `values` (contract keys).
+
+    Values only change the layout through the heights of grown boxes, so a layout is laid out
+    and written once per definition, year and box heights, without values (`_Layouts`); each
+    form is that layout with its values and appearances put into its fields: the same bytes a
+    full render gives, at a fraction of the cost.
+    """
+    template = _layouts(definition, year).template_for(values)
+    if template is None:
+        return _render_in_full(definition, year, values)
+    return template.fill(values)
 
 
-def overflowing_fields(definition: FormDefinition, values: Mapping[str, str]) -> list[str]:
+def overflowing_fields(
+    definition: FormDefinition, values: Mapping[str, str], year: int = 2000
+) -> list[str]:
     """Keys whose value cannot be shown whole in its box, even grown and at the smallest font.
 
     The field still holds the whole value; this is for telling people to check the text.
+    (`year` only changes the title's text: pass the form's year to reuse its layout.)
     """
-    story = _Story(definition, 2000, values)  # the year only changes the title's text
-    story.flowables()
-    return [box.spec.key for box in story.boxes if box.value and not box.fit().complete]
+    template = _layouts(definition, year).template_for(values)
+    if template is not None:
+        boxes = [(slot.item.box, values.get(slot.key, "")) for slot in template.slots]
+    else:
+        story = _Story(definition, year, values)
+        story.flowables()
+        boxes = [(box, box.value) for box in story.boxes]
+    return [box.spec.key for box, value in boxes if value and not box.fit_of(value).complete]
 
 
-def _with_fields(
-    pdf: bytes, placed: Sequence[_Placed], data: Mapping[str, str], title: str
-) -> bytes:
+def _render_in_full(definition: FormDefinition, year: int, values: Mapping[str, str]) -> bytes:
+    pages, placed = _lay_out(definition, year, values)
+    writer, _, _ = _form_writer(pages, placed, definition, year)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --- layouts written once, filled field by field -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where one field of a written layout lives: its box and the numbers of its PDF objects."""
+
+    item: _Placed
+    widget: int  # the field (merged with its widget annotation)
+    stream: int  # its normal appearance
+    page: int  # the page it is on
+
+    @property
+    def key(self) -> str:
+        return self.item.box.spec.key
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A laid-out form with every field empty, as pypdf wrote it, object by object.
+
+    Filling it puts each value's field and appearance stream in place of the empty ones and
+    writes the file the way pypdf does (header, objects, cross-reference table, trailer).
+    `_template` checks that the empty form's objects come back as the very bytes pypdf wrote,
+    so a pypdf that writes differently turns this off rather than making a different file.
+    """
+
+    head: bytes  # "%PDF-1.x" and the binary comment
+    objects: tuple[bytes | None, ...]  # object n is objects[n - 1]; None for a free number
+    trailer: bytes  # the trailer dictionary
+    slots: tuple[_Slot, ...]
+    resources: Any  # /DR: the appearance streams' resources
+
+    def fill(self, values: Mapping[str, str]) -> bytes:
+        from pypdf.generic import IndirectObject
+
+        objects = list(self.objects)
+        for slot in self.slots:
+            value = values.get(slot.key, "")
+            if not value:
+                continue  # the empty field as it is
+            stream = _appearance_stream(slot.item, value, self.resources)
+            page = IndirectObject(slot.page, 0, None)
+            drawn = IndirectObject(slot.stream, 0, None)
+            objects[slot.stream - 1] = _written(stream)
+            objects[slot.widget - 1] = _written(_field(slot.item, value, page, drawn))
+        return _assemble(self.head, objects, self.trailer)
+
+
+def _template(definition: FormDefinition, year: int, values: Mapping[str, str]) -> _Template | None:
+    """The layout `values` need, written with every field empty; None if pypdf's output cannot
+    be reproduced object by object."""
+    pages, placed = _lay_out(definition, year, values)
+    writer, resources, slots = _form_writer(pages, placed, definition, year, empty=True)
+    out = io.BytesIO()
+    writer.write(out)
+    pdf = out.getvalue()
+    first = pdf.find(b"1 0 obj\n")
+    trailer_at = pdf.rfind(b"trailer\n")
+    if first < 0 or trailer_at < 0:
+        return None
+    template = _Template(
+        head=pdf[:first],
+        objects=tuple(None if obj is None else _written(obj) for obj in writer._objects),
+        trailer=pdf[trailer_at + len(b"trailer\n") : pdf.rfind(b"\nstartxref")],
+        slots=tuple(slots),
+        resources=resources,
+    )
+    if _assemble(template.head, template.objects, template.trailer) != pdf:
+        return None
+    return template
+
+
+_MAX_LAYOUTS = 32  # per definition and year (a written layout is ~150 kB)
+_MAX_FORMS = 8  # definitions x years kept per process
+
+
+class _Layouts:
+    """The written layouts of one definition and year, by the heights of their boxes.
+
+    The blank layout gives each box's width, base and blank height. A value makes its box's row
+    as tall as `grown_height` says, so two forms whose boxes need the same heights (most often:
+    none grows beyond its blank row) share one layout.
+    """
+
+    def __init__(self, definition: FormDefinition, year: int) -> None:
+        self.definition = definition
+        self.year = year
+        blank = _template(definition, year, {})
+        boxes = [] if blank is None else [slot.item.box for slot in blank.slots]
+        self.sizes = tuple(
+            (b.spec.key, b.width, _base_height(b.spec), b.height, b.multiline) for b in boxes
+        )
+        self.made: dict[tuple[float, ...], _Template | None] = {}
+        if blank is not None:
+            self.made[self.heights({})] = blank
+        self.usable = blank is not None
+
+    def heights(self, values: Mapping[str, str]) -> tuple[float, ...]:
+        """Each box's height with `values`, at least its blank height: the same tuple, the
+        same rows, the same layout."""
+        return tuple(
+            max(grown_height(values.get(key, ""), width, base, multiline), height)
+            for key, width, base, height, multiline in self.sizes
+        )
+
+    def template_for(self, values: Mapping[str, str]) -> _Template | None:
+        if not self.usable:
+            return None
+        heights = self.heights(values)
+        if heights in self.made:
+            template = self.made.pop(heights)  # and back in as the most recently used
+        else:
+            template = _template(self.definition, self.year, values)
+            if len(self.made) >= _MAX_LAYOUTS:
+                self.made.pop(next(iter(self.made)))
+        self.made[heights] = template
+        return template
+
+
+_FORMS: dict[tuple[int, int], _Layouts] = {}
+
+
+def _layouts(definition: FormDefinition, year: int) -> _Layouts:
+    key = (id(definition), year)
+    found = _FORMS.get(key)
+    if found is None or found.definition is not definition:  # not an id used again
+        if len(_FORMS) >= _MAX_FORMS:
+            _FORMS.pop(next(iter(_FORMS)))
+        found = _FORMS[key] = _Layouts(definition, year)
+    return found
+
+
+def _written(obj: Any) -> bytes:
+    """One PDF object as pypdf writes it between "n 0 obj" and "endobj"."""
+    out = io.BytesIO()
+    obj.write_to_stream(out)
+    return out.getvalue()
+
+
+def _assemble(head: bytes, objects: Sequence[bytes | None], trailer: bytes) -> bytes:
+    """A whole PDF file from its objects, laid out exactly as pypdf's PdfWriter.write does."""
+    parts = [head]
+    at = len(head)
+    offsets: list[int] = []
+    free: list[int] = []
+    for number, data in enumerate(objects, start=1):
+        if data is None:
+            offsets.append(-1)
+            free.append(number)
+            continue
+        offsets.append(at)
+        part = b"%d 0 obj\n%b\nendobj\n" % (number, data)
+        parts.append(part)
+        at += len(part)
+    free.append(0)
+    xref = [b"xref\n0 %d\n%010d 65535 f \n" % (len(objects) + 1, free[0])]
+    next_free = 1
+    for offset in offsets:
+        if offset > 0:
+            xref.append(b"%010d 00000 n \n" % offset)
+        else:
+            xref.append(b"%010d 00001 f \n" % free[next_free])
+            next_free += 1
+    parts += xref
+    parts.append(b"trailer\n%b\nstartxref\n%d\n%%%%EOF\n" % (trailer, at))
+    return b"".join(parts)
+
+
+# --- the AcroForm (pypdf) -------------------------------------------------------------------
+
+
+def _form_writer(
+    pdf: bytes,
+    placed: Sequence[_Placed],
+    definition: FormDefinition,
+    year: int,
+    empty: bool = False,
+) -> tuple[Any, Any, list[_Slot]]:
+    """The laid-out pages with a field on every placed box, holding its value (none if
+    `empty`): the pypdf writer, the /DR resources, and where each field's objects are."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
         ArrayObject,
@@ -900,12 +1101,23 @@ def _with_fields(
         {NameObject("/Font"): DictionaryObject({NameObject("/Helv"): font})}
     )
     fields = ArrayObject()
+    slots: list[_Slot] = []
     for item in placed:
         page = writer.pages[item.page]
-        widget = writer._add_object(_widget(item, page.indirect_reference, resources, writer))
+        page_ref = page.indirect_reference
+        assert page_ref is not None  # a writer's pages are indirect objects
+        value = "" if empty else item.box.value
+        drawn = writer._add_object(_appearance_stream(item, value, resources))
+        widget = writer._add_object(_field(item, value, page_ref, drawn))
         _annotations(page).append(widget)
         fields.append(widget)
+        slots.append(_Slot(item, widget.idnum, drawn.idnum, page_ref.idnum))
     first = writer.pages[0]
+    data = {
+        "form_kind": definition.kind,
+        "form_year": str(year),
+        "form_definition": definition.name,
+    }
     for key, value in data.items():
         hidden = writer._add_object(_hidden_field(key, value, first.indirect_reference))
         _annotations(first).append(hidden)
@@ -923,10 +1135,8 @@ def _with_fields(
     writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
         {NameObject("/DisplayDocTitle"): BooleanObject(True)}
     )
-    writer.add_metadata({"/Title": title})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    writer.add_metadata({"/Title": definition.title_for(year)})
+    return writer, resources, slots
 
 
 def _annotations(page: Any) -> Any:
@@ -937,25 +1147,16 @@ def _annotations(page: Any) -> Any:
     return page["/Annots"]
 
 
-def _widget(item: _Placed, page_ref: Any, resources: Any, writer: Any) -> Any:
-    """A field merged with its one widget annotation, carrying our appearance stream."""
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        NumberObject,
-        TextStringObject,
-    )
+def _appearance_stream(item: _Placed, value: str, resources: Any) -> Any:
+    """The field's normal appearance showing `value`: our wrapped WinAnsi text, compressed."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
 
     box = item.box
-    spec = box.spec
     x0, y0, x1, y1 = item.rect
     width, height = x1 - x0, y1 - y0
-    status = spec.type == "status"
+    status = box.spec.type == "status"
     stream = DecodedStreamObject()
-    stream.set_data(appearance(box.fit(), width, height, box.multiline, centered=status))
+    stream.set_data(appearance(box.fit_of(value), width, height, box.multiline, centered=status))
     stream.update(
         {
             NameObject("/Type"): NameObject("/XObject"),
@@ -966,6 +1167,23 @@ def _widget(item: _Placed, page_ref: Any, resources: Any, writer: Any) -> Any:
             NameObject("/Resources"): resources,
         }
     )
+    return stream.flate_encode()
+
+
+def _field(item: _Placed, value: str, page_ref: Any, appearance_ref: Any) -> Any:
+    """A field merged with its one widget annotation, holding `value`, drawn by our stream."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    box = item.box
+    spec = box.spec
+    status = spec.type == "status"
     size = "0" if box.multiline else _num(box.font_size)
     flags = _FF_MULTILINE if box.multiline else 0
     field = DictionaryObject(
@@ -975,7 +1193,7 @@ def _widget(item: _Placed, page_ref: Any, resources: Any, writer: Any) -> Any:
             NameObject("/FT"): NameObject("/Ch" if status else "/Tx"),
             NameObject("/T"): TextStringObject(spec.key),
             NameObject("/TU"): TextStringObject(box.tooltip),
-            NameObject("/V"): TextStringObject(box.value),
+            NameObject("/V"): TextStringObject(value),
             NameObject("/Ff"): NumberObject(flags | (_FF_COMBO if status else 0)),
             NameObject("/Rect"): ArrayObject([FloatObject(v) for v in item.rect]),
             NameObject("/P"): page_ref,
@@ -983,9 +1201,7 @@ def _widget(item: _Placed, page_ref: Any, resources: Any, writer: Any) -> Any:
             NameObject("/DA"): TextStringObject(f"/Helv {size} Tf 0 g"),
             NameObject("/Q"): NumberObject(1 if status else 0),
             NameObject("/MK"): DictionaryObject(),
-            NameObject("/AP"): DictionaryObject(
-                {NameObject("/N"): writer._add_object(stream.flate_encode())}
-            ),
+            NameObject("/AP"): DictionaryObject({NameObject("/N"): appearance_ref}),
         }
     )
     if status:
