@@ -158,7 +158,7 @@ def round_status(
     leaders, used where the forms name no leader; `leader` keeps only that leader's people.
     """
     latest = latest_forms(forms)
-    numbers = _members(year, latest, roster)
+    numbers = sorted(_members(year, latest, roster), key=_number_order)
     known = {**(archive_people or {}), **(roster or {})}  # the roster's word first
     day, soon = today.isoformat(), (today + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
     days = _Days(timedelta(days=deadline_days))
@@ -167,7 +167,6 @@ def round_status(
         row = _row(number, year, latest, today=day, soon=soon, days=days, known=known.get(number))
         if leader is None or same_text(row.leader, leader):
             rows.append(row)
-    rows.sort(key=lambda r: _number_order(r.number))
     return RoundStatus(year, today, tuple(rows), totals(rows))
 
 
@@ -252,14 +251,14 @@ def _members(
     year: int,
     latest: Mapping[tuple[str, int, str], FormFacts],
     roster: Mapping[str, Known] | None,
-) -> list[str]:
+) -> set[str]:
     members = set(roster or ())
     for (number, form_year, kind), form in latest.items():
         if form.state == "generated":
             continue  # a carry-over form only says formflow expected the employee
         if form_year == year or (roster is None and kind == "agreement"):
             members.add(number)
-    return sorted(members)
+    return members
 
 
 class _Days(dict[str, tuple[str, str] | None]):
