@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import threading
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -174,20 +175,22 @@ def _serialized(root: Any) -> bytes:
 
 _BLANKS: dict[tuple[int, int], tuple[FormDefinition, _Blank | None]] = {}
 _MAX_BLANKS = 8  # definitions x years kept per process
+_BLANKS_LOCK = threading.Lock()
 
 
 def _blank(definition: FormDefinition, year: int) -> _Blank | None:
     """The blank form of `definition` and `year`, made on first use; None (fill by a full
     render) if its main part does not serialize back to the same bytes."""
     key = (id(definition), year)
-    cached = _BLANKS.get(key)
-    if cached is not None and cached[0] is definition:  # the same object, not a reused id
-        return cached[1]
-    made = _Blank(*_render_in_full(definition, year, {}))
-    blank = made if made.reproduces() else None
-    if len(_BLANKS) >= _MAX_BLANKS:
-        _BLANKS.pop(next(iter(_BLANKS)))
-    _BLANKS[key] = (definition, blank)
+    with _BLANKS_LOCK:  # the cache is per process; a thread may render too
+        cached = _BLANKS.get(key)
+        if cached is not None and cached[0] is definition:  # the same object, not a reused id
+            return cached[1]
+        made = _Blank(*_render_in_full(definition, year, {}))
+        blank = made if made.reproduces() else None
+        if len(_BLANKS) >= _MAX_BLANKS:
+            _BLANKS.pop(next(iter(_BLANKS)))
+        _BLANKS[key] = (definition, blank)
     return blank
 
 
