@@ -95,7 +95,9 @@ HELD_CODES = {ARCHIVE_REFUSED: "archive_refused", INTERNAL_ERROR: "internal_erro
 
 
 class ArchiveLike(Protocol):
-    """What the ingest needs of `formflow.archive.Archive`."""
+    """What the ingest needs of `formflow.archive.Archive`: callable from several threads at
+    once (the archive serialises its writers with its own file lock, so two workers read,
+    check and fsync side by side and only the filing itself takes turns)."""
 
     def find_by_hash(self, sha256: str) -> Any: ...
 
@@ -235,8 +237,16 @@ class Ledger:
         return Entry(entry_id, sha256, str(source), identity, action, destination, notice)
 
     def finish(self, entry: Entry) -> None:
+        """Forget a finished entry. Not synced on its own: it becomes durable with the next
+        `begin` (same WAL). A finish lost in a power cut is redone by `Ingestor.recover`,
+        which finds the work done (the bytes archived, the original gone or moved) and only
+        finishes the entry again."""
         with self._lock:
-            self._db.execute("DELETE FROM pending WHERE id = ?", (entry.id,))
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._db.execute("DELETE FROM pending WHERE id = ?", (entry.id,))
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     def pending(self) -> list[Entry]:
         with self._lock:
@@ -296,7 +306,6 @@ class Ingestor:
         self.clock = clock
         self.stopping = stopping
         self.max_bytes = int(settings.limits.max_file_mb * 1_000_000)
-        self._archive_lock = threading.Lock()  # one archive writer: versions stay in order
         self._move_lock = threading.Lock()  # destination names are chosen one at a time
         self._hash_locks: dict[str, threading.Lock] = {}
         self._hash_guard = threading.Lock()
@@ -347,8 +356,7 @@ class Ingestor:
 
     def _take(self, dropped: Dropped, name: str) -> Outcome:
         ours = self.ledger.filing_of(dropped.sha256, dropped.path, dropped.identity)
-        with self._archive_lock:
-            known = self.archive.find_by_hash(dropped.sha256)
+        known = self.archive.find_by_hash(dropped.sha256)
         if known is not None:
             return self._finish_filed(dropped, name, ours, known)
         arrived = datetime.fromtimestamp(dropped.changed_ns / 1e9).replace(microsecond=0)
@@ -374,23 +382,21 @@ class Ingestor:
             return self._return(dropped, name, Decision("held", reason=INTERNAL_ERROR))
         provisional = decide(result, role, None)
         if provisional.action == "filed":
-            with self._archive_lock:
-                reason = self.archive.check_identity(
-                    result.extraction.employee_number, result.extraction.employee_name
-                )
+            reason = self.archive.check_identity(
+                result.extraction.employee_number, result.extraction.employee_name
+            )
             provisional = decide(result, role, reason)
         if provisional.action != "filed":
             return self._return(dropped, name, provisional, result)
         entry = ours or self.ledger.begin(dropped.sha256, dropped.path, dropped.identity, "filed")
         try:
-            with self._archive_lock:
-                self.archive.file(
-                    dropped.data,
-                    result,
-                    state=provisional.state,
-                    arrived=arrived,
-                    source_name=str(dropped.relative),
-                )
+            self.archive.file(
+                dropped.data,
+                result,
+                state=provisional.state,
+                arrived=arrived,
+                source_name=str(dropped.relative),
+            )
         except ArchiveError as error:
             if is_transient(error):
                 raise
@@ -403,13 +409,12 @@ class Ingestor:
         self.ledger.finish(entry)
         number = result.extraction.employee_number
         if provisional.state.startswith("awaiting_"):
-            with self._archive_lock:
-                self.archive.audit(
-                    provisional.state,
-                    sha256=dropped.sha256,
-                    employee=number,
-                    state=provisional.state,
-                )
+            self.archive.audit(
+                provisional.state,
+                sha256=dropped.sha256,
+                employee=number,
+                state=provisional.state,
+            )
             log.info(
                 "filed %s sha256=%s employee=%s state=%s (awaiting the %s's signature)",
                 name,
@@ -449,8 +454,7 @@ class Ingestor:
             self.ledger.finish(ours)
             log.info("filed %s sha256=%s (finished after a restart)", name, dropped.sha256[:12])
             return Outcome("filed", name, dropped.sha256, _state_of(known))
-        with self._archive_lock:
-            self.archive.audit("duplicate", sha256=dropped.sha256, source=name)
+        self.archive.audit("duplicate", sha256=dropped.sha256, source=name)
         log.info(
             "duplicate %s sha256=%s: already archived, copy removed from the inbox",
             name,
@@ -547,11 +551,10 @@ class Ingestor:
                     self.ledger.finish(entry)
                 raise
         self.ledger.finish(entry)
-        with self._archive_lock:
-            # The employee number (when the form named one) lets a GDPR export find this entry.
-            self.archive.audit(
-                action, sha256=sha256 or None, codes=",".join(codes), employee=employee or None
-            )
+        # The employee number (when the form named one) lets a GDPR export find this entry.
+        self.archive.audit(
+            action, sha256=sha256 or None, codes=",".join(codes), employee=employee or None
+        )
         log.info(
             "%s %s sha256=%s codes=%s -> %s",
             action,
@@ -575,8 +578,7 @@ class Ingestor:
     # -- recovery --------------------------------------------------------------------------
 
     def _recover_filed(self, entry: Entry, source: Path, name: str) -> Outcome:
-        with self._archive_lock:
-            known = self.archive.find_by_hash(entry.sha256)
+        known = self.archive.find_by_hash(entry.sha256)
         if known is None:
             # Decided but not yet archived: the original is still in the inbox (it leaves only
             # after archiving), so the next scan takes it again from the start.

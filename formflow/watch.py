@@ -50,6 +50,11 @@ INCOMPLETE_GRACE = 10  # stability windows a stable but incomplete file waits be
 MIN_INCOMPLETE_WAIT = 1.0
 MAX_BACKOFF = 60.0
 ONCE_MAX_ATTEMPTS = 4  # --once gives a file failing for the place's sake this many tries
+# Threads per reader process: a filing spends most of its time waiting for fsync (about ten
+# per form), so while one thread waits on the disk another reads, checks or waits on its own
+# fsyncs. At most `watch.workers` forms are parsed at once all the same: each read waits for a
+# free reader process (`ReaderPool.read`).
+THREADS_PER_WORKER = 2
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -213,7 +218,7 @@ class Watcher:
                 (self.inbox / folder).mkdir(exist_ok=True)
         workers = [
             threading.Thread(target=self._work, name=f"formflow-worker-{n}", daemon=True)
-            for n in range(self.settings.watch.workers)
+            for n in range(self.settings.watch.workers * THREADS_PER_WORKER)
         ]
         for worker in workers:
             worker.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -614,3 +615,52 @@ def test_index_file_is_only_a_cache(archive: Archive) -> None:
     Index(archive.index.path).path.write_bytes(b"not a database")
     assert not archive.index.is_current()
     assert len(Archive(archive.root, archive.settings).forms(latest_only=False)) == 5
+
+
+# --- filings side by side -------------------------------------------------------------------
+
+
+def test_filings_in_several_threads_get_distinct_versions_and_a_consistent_index(
+    archive: Archive,
+) -> None:
+    """The write lock covers names and versions only; originals are staged before it and
+    index rows added after it, so threads overlap there and must still agree."""
+    forms = [(pdf(f"form {n}"), result(number=str(1000 + n % 3))) for n in range(12)]
+    filed: list[FiledForm] = []
+    errors: list[BaseException] = []
+
+    def work(chunk: list[tuple[bytes, CheckResult]]) -> None:
+        try:
+            for data, res in chunk:
+                filed.append(file(archive, data, res))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(forms[n::3],)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    versions = sorted((f.employee, f.version) for f in filed)
+    assert versions == sorted((str(1000 + e), v) for e in range(3) for v in range(1, 5))
+    assert len(archive.forms(latest_only=False)) == 12
+    assert archive.verify() == []
+    assert list((archive.work / "incoming").iterdir()) == []
+
+
+def test_originals_staged_by_an_interrupted_filing_are_cleared_when_no_one_files(
+    archive: Archive,
+) -> None:
+    incoming = archive.work / "incoming"
+    incoming.mkdir(exist_ok=True)
+    (incoming / ".tmp-left.part").write_bytes(pdf("left by a crash"))
+    fd = os.open(archive.work / "filing.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # a filing in progress elsewhere: its copy must stay
+        Archive(archive.root, archive.settings)
+        assert [p.name for p in incoming.iterdir()] == [".tmp-left.part"]
+    finally:
+        os.close(fd)
+    Archive(archive.root, archive.settings)
+    assert list(incoming.iterdir()) == []

@@ -14,16 +14,24 @@ then the audit entry, then the index row; each file durably and atomically and n
 existing one. A crash between two steps is completed by the next filing of the same bytes or
 by `reindex`. Writers (filing, reindex) take an exclusive lock on `.formflow/archive.lock`,
 so several daemon threads or processes may file at once.
+
+A filing holds that lock only while it decides names and versions and writes the record and
+the audit entry: its original's bytes are written and fsynced beforehand (under
+`.formflow/incoming/`, then hard-linked into the year folder), and its index row is added
+afterwards. Throughout, it holds `.formflow/filing.lock` shared; whatever must see no
+filing half-way (reindex, verify, an index rebuild) takes that one exclusively first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,12 +64,14 @@ from formflow.archive.records import (
 )
 from formflow.config import Settings
 from formflow.errors import ArchiveError, SettingsError
-from formflow.fsutil import make_private_dirs, write_bytes
+from formflow.fsutil import fsync_dir, make_private_dirs, write_bytes
 from formflow.model import CheckResult
 
 log = logging.getLogger(__name__)
 
 WORK_FOLDER = ".formflow"
+INCOMING_FOLDER = "incoming"  # originals written ahead of the write lock (see `_stage`)
+FILING_LOCK = "filing.lock"
 INTERRUPTED_FOLDER = "afbrudte-arkiveringer"
 TEMP_PREFIX = ".tmp-"
 README_NAME = "LÆSMIG.txt"
@@ -147,6 +157,7 @@ class Archive:
         if not self.index.is_current():
             with self._locked():
                 self._rebuild_index()
+        self._clear_incoming(wait=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Archive:
@@ -299,54 +310,87 @@ class Archive:
             raise ValueError(f"state {state!r} is not valid for a {kind!r} form")
         sha256 = hashlib.sha256(data).hexdigest()
         try:
-            with self._locked():
-                known = self.find_by_hash(sha256)
-                if known is not None:
-                    return known
-                folder = self._find_folder(employee) or self.people / folder_name(employee, name)
-                year_dir = folder / str(year)
-                make_private_dirs(year_dir)
-                # the index may lag the files after a crash: the year folder is the truth
-                found = self._recover_in(year_dir, sha256)
-                if found is not None:
-                    return found
-                contents = _scan_year(year_dir, kind)
-                version = next(
-                    (v for v, p in contents.strays.items() if _sha256_file(p) == sha256),
-                    max([*contents.records, *contents.originals, 0]) + 1,
-                )
-                stem = file_stem(kind, year, version)
-                original = year_dir / f"{stem}.{fmt}"
-                if version not in contents.originals:
-                    write_bytes(original, data, replace=False)
-                record = build_record(
-                    result,
-                    employee=employee,
-                    name=name,
-                    kind=kind,
-                    year=year,
-                    version=version,
-                    state=state,
-                    fmt=fmt,
-                    sha256=sha256,
-                    size=len(data),
-                    source_name=source_name,
-                    arrived=arrived,
-                    filed=self.clock(),
-                )
-                encoded = encode_record(record)
-                write_bytes(year_dir / f"{stem}.json", encoded, replace=False)
-                row = row_from_record(record, self._relative(year_dir))
-                self._audit_filed(row, encoded)
-                self._index_add(row)
-                # debug: the daemon logs the outcome of each file once, at info
-                log.debug(
-                    "filed %s %s v%d for employee %s as %s (sha256 %s)",
-                    kind, year, version, employee, state, sha256[:12],
-                )  # fmt: skip
-                return self._filed_from_row(row, duplicate=False)
+            with self._filing():
+                staged = self._stage(data)
+                try:
+                    row = self._file_locked(
+                        data, staged, result, sha256, employee, name, kind, year, state, fmt,
+                        arrived, source_name,
+                    )  # fmt: skip
+                finally:
+                    staged.unlink(missing_ok=True)
+                if isinstance(row, FiledForm):
+                    return row
+                rebuild = not self._index_add_after(row)
+            if rebuild:  # the index disagreed with the files: the files win
+                with self._locked():
+                    self._rebuild_index()
+            return self._filed_from_row(row, duplicate=False)
         except OSError as error:
             raise ArchiveError(f"cannot write to the archive: {error}") from error
+
+    def _file_locked(
+        self,
+        data: bytes,
+        staged: Path,
+        result: CheckResult | None,
+        sha256: str,
+        employee: str,
+        name: str,
+        kind: str,
+        year: int,
+        state: str,
+        fmt: str,
+        arrived: datetime | None,
+        source_name: str,
+    ) -> FiledForm | FormRow:
+        """The steps under the write lock: the known filing of these bytes (a FiledForm), or
+        the row of the new one, whose original, record and audit entry are durable."""
+        with self._writing():
+            known = self.find_by_hash(sha256)
+            if known is not None:
+                return known
+            folder = self._find_folder(employee) or self.people / folder_name(employee, name)
+            year_dir = folder / str(year)
+            make_private_dirs(year_dir)
+            # the index may lag the files after a crash: the year folder is the truth
+            found = self._recover_in(year_dir, sha256)
+            if found is not None:
+                return found
+            contents = _scan_year(year_dir, kind)
+            version = next(
+                (v for v, p in contents.strays.items() if _sha256_file(p) == sha256),
+                max([*contents.records, *contents.originals, 0]) + 1,
+            )
+            stem = file_stem(kind, year, version)
+            original = year_dir / f"{stem}.{fmt}"
+            if version not in contents.originals:
+                _link_new(staged, original, data)
+            record = build_record(
+                result,
+                employee=employee,
+                name=name,
+                kind=kind,
+                year=year,
+                version=version,
+                state=state,
+                fmt=fmt,
+                sha256=sha256,
+                size=len(data),
+                source_name=source_name,
+                arrived=arrived,
+                filed=self.clock(),
+            )
+            encoded = encode_record(record)
+            write_bytes(year_dir / f"{stem}.json", encoded, replace=False)
+            row = row_from_record(record, self._relative(year_dir))
+            self._audit_filed(row, encoded)
+            # debug: the daemon logs the outcome of each file once, at info
+            log.debug(
+                "filed %s %s v%d for employee %s as %s (sha256 %s)",
+                kind, year, version, employee, state, sha256[:12],
+            )  # fmt: skip
+            return row
 
     def _recover_in(self, year_dir: Path, sha256: str) -> FiledForm | None:
         """A record for these bytes that the index missed (a crash after its write): index
@@ -409,6 +453,7 @@ class Archive:
         """
         try:
             with self._locked():
+                self._remove_incoming()
                 moved = self._clear_interrupted()
                 count, rows = self._rebuild_index()
                 entries = self._filed_entries()
@@ -546,6 +591,20 @@ class Archive:
         count = self.index.rebuild(unique.values(), folders)
         return count, list(unique.values())
 
+    def _index_add_after(self, row: FormRow) -> bool:
+        """Index a new filing after the write lock is released; False when the index must be
+        rebuilt. The row may be there already: a filing of the same bytes in another process
+        found the record first (`_recover_in`) and indexed it."""
+        folder = row.original.rsplit("/", 2)[0]
+        try:
+            self.index.add(row, folder)
+        except sqlite3.IntegrityError:
+            there = self.index.forms(
+                employee=row.employee, year=row.year, kind=row.kind, latest_only=False
+            )
+            return row in there
+        return True
+
     def _index_add(self, row: FormRow) -> None:
         folder = row.original.rsplit("/", 2)[0]
         try:
@@ -582,12 +641,58 @@ class Archive:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        fd = os.open(self.work / "archive.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        """No filing anywhere, and none half-way (reindex, verify, rebuilding the index)."""
+        with _flock(self.work / FILING_LOCK, fcntl.LOCK_EX), self._writing():
             yield
-        finally:
-            os.close(fd)
+
+    @contextmanager
+    def _filing(self) -> Iterator[None]:
+        """One filing in progress (shared: filings go side by side outside `_writing`)."""
+        with _flock(self.work / FILING_LOCK, fcntl.LOCK_SH):
+            yield
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The write lock: names, versions, records and the audit entry, one filing at a time."""
+        with _flock(self.work / "archive.lock", fcntl.LOCK_EX):
+            yield
+
+    def _stage(self, data: bytes) -> Path:
+        """The original's bytes written and fsynced before the write lock is taken (under
+        `_filing`, so no cleanup removes them meanwhile); linked into place under it."""
+        incoming = self.work / INCOMING_FOLDER
+        make_private_dirs(incoming)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=incoming)
+        staged = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        return staged
+
+    def _clear_incoming(self, *, wait: bool) -> None:
+        """Remove staged originals a crash left behind (their filing never finished; the inbox
+        still holds the form). Only when no filing is in progress: without `wait`, skipped
+        if one is."""
+        if not (self.work / INCOMING_FOLDER).is_dir():
+            return
+        flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
+        try:
+            with _flock(self.work / FILING_LOCK, flags):
+                self._remove_incoming()
+        except BlockingIOError:
+            return  # someone is filing: the next start clears them
+
+    def _remove_incoming(self) -> None:
+        """(With no filing in progress.) Staged originals whose filing never finished."""
+        incoming = self.work / INCOMING_FOLDER
+        if incoming.is_dir():
+            for leftover in incoming.iterdir():
+                leftover.unlink(missing_ok=True)
 
     def _people_folders(self) -> list[Path]:
         with os.scandir(self.people) as entries:  # d_type: no stat per folder
@@ -633,6 +738,29 @@ class Archive:
             record=self.root / row.record,
             duplicate=duplicate,
         )
+
+
+@contextmanager
+def _flock(path: Path, operation: int) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, operation)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _link_new(staged: Path, target: Path, data: bytes) -> None:
+    """The fsynced staged copy under its final name (never over an existing file), durable
+    once its folder is fsynced; written in place the usual way where links cannot go."""
+    try:
+        os.link(staged, target)  # FileExistsError if `target` exists: no overwrite
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        write_bytes(target, data, replace=False)
+        return
+    fsync_dir(target.parent)
 
 
 def _row_key(row: FormRow) -> tuple[str, int, str, int]:
