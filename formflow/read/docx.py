@@ -65,9 +65,8 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
         document = parse_xml(_member(archive, main, settings), main)
         properties = _custom_properties(archive, settings)
         title = _core_title(archive, settings)
-    body = list(document.iter())
-    values, drawn = _controls(body)
-    texts = [t for t in (title, _leading_text(body)) if t]
+    values, drawn = _controls(document)
+    texts = [t for t in (title, _leading_text(document)) if t]
     named = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
     contract: dict[str, str] = {}
     if values:
@@ -183,29 +182,39 @@ def _core_title(archive: zipfile.ZipFile, settings: Settings) -> str:
 # --- the document ---------------------------------------------------------------------------
 
 
-def _controls(body: list[Any]) -> tuple[dict[str, str], list[str]]:
-    """Values by content-control tag, then by bookmark for keys no tag gave; drawn keys."""
+def _controls(document: Any) -> tuple[dict[str, str], list[str]]:
+    """Values by content-control tag, then by bookmark for keys no tag gave; drawn keys.
+
+    lxml finds the controls and bookmarks by tag (in document order, as a walk over every
+    element would); the positions of all elements are needed only for a bookmark's span.
+    """
     values: dict[str, str] = {}
     drawn: list[str] = []
-    for sdt in (e for e in body if e.tag == f"{_W}sdt"):
+    for sdt in document.iter(f"{_W}sdt"):
         tag = sdt.find(f"{_W}sdtPr/{_W}tag")
         key = (tag.get(f"{_W}val") or "").strip() if tag is not None else ""
         content = sdt.find(f"{_W}sdtContent")
         if not _KEY.match(key) or content is None:
             continue
         _found(values, drawn, key, text_of(content.iter()), _has_image(content.iter(), sdt))
-    position = {id(element): index for index, element in enumerate(body)}
-    ends = {
-        element.get(f"{_W}id"): index
-        for index, element in enumerate(body)
-        if element.tag == f"{_W}bookmarkEnd"
-    }
-    for start in (e for e in body if e.tag == f"{_W}bookmarkStart"):
+    body: list[Any] = []
+    position: dict[Any, int] = {}
+    ends: dict[str | None, int] = {}
+    for start in document.iter(f"{_W}bookmarkStart"):
         key = start.get(f"{_W}name") or ""
-        end = ends.get(start.get(f"{_W}id"))
-        if not _KEY.match(key) or end is None or values.get(key):
+        if not _KEY.match(key) or values.get(key):
             continue
-        span = body[position[id(start)] : end]
+        if not body:  # the first bookmark that may give a value: index the document once
+            body = list(document.iter())
+            for index, element in enumerate(body):
+                if element.tag == f"{_W}bookmarkStart":
+                    position[element] = index
+                elif element.tag == f"{_W}bookmarkEnd":
+                    ends[element.get(f"{_W}id")] = index
+        end = ends.get(start.get(f"{_W}id"))
+        if end is None:
+            continue
+        span = body[position[start] : end]
         _found(values, drawn, key, text_of(span), _has_image(span, start))
     return values, drawn
 
@@ -224,6 +233,7 @@ def text_of(elements: Iterable[Any]) -> str:
 
     parts: list[str] = []
     started = False
+    placeholder: dict[Any, bool] = {}  # per run: asked once, not once per child of the run
     for element in elements:
         tag = element.tag
         if tag == f"{_W}p":
@@ -234,7 +244,12 @@ def text_of(elements: Iterable[Any]) -> str:
         parent = element.getparent()
         # w:t and w:tab count only inside a run (w:tab also names tab stops); deleted text is
         # w:delText and field codes w:instrText, so neither is read.
-        if parent is None or parent.tag != f"{_W}r" or _is_placeholder(parent):
+        if parent is None or parent.tag != f"{_W}r":
+            continue
+        hidden = placeholder.get(parent)
+        if hidden is None:
+            hidden = placeholder[parent] = _is_placeholder(parent)
+        if hidden:
             continue
         started = True
         if tag == f"{_W}t":
@@ -268,11 +283,11 @@ def _has_image(elements: Iterable[Any], anchor: Any) -> bool:
     return cell is not None and any(e.tag in _IMAGES for e in cell.iter())
 
 
-def _leading_text(body: list[Any]) -> str:
+def _leading_text(document: Any) -> str:
     """The first few thousand characters of body text: where the form's title is."""
     parts: list[str] = []
     size = 0
-    for element in body:
+    for element in document.iter(f"{_W}p", f"{_W}t"):
         if element.tag == f"{_W}p" and parts:
             parts.append("\n")
         elif element.tag == f"{_W}t" and element.text:
