@@ -320,14 +320,15 @@ class Crash(Exception):
 
 
 def crash_on_record(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = store_module.write_bytes
+    """The power goes just before the record gets its name (the original has its own)."""
+    real = store_module._link_new
 
-    def write_bytes(path: Path, data: bytes, **kw: bool) -> None:
-        if path.suffix == ".json":
+    def link_new(staged: Path, target: Path, data: bytes) -> None:
+        if target.suffix == ".json":
             raise Crash
-        real(path, data, **kw)
+        real(staged, target, data)
 
-    monkeypatch.setattr(store_module, "write_bytes", write_bytes)
+    monkeypatch.setattr(store_module, "_link_new", link_new)
 
 
 def test_a_crash_between_original_and_record_is_completed_by_the_next_filing(

@@ -16,9 +16,10 @@ by `reindex`. Writers (filing, reindex) take an exclusive lock on `.formflow/arc
 so several daemon threads or processes may file at once.
 
 A filing holds that lock only while it decides names and versions and writes the record and
-the audit entry: its original's bytes are written and fsynced beforehand (under
-`.formflow/incoming/`, then hard-linked into the year folder), and its index row is added
-afterwards. Throughout, it holds `.formflow/filing.lock` shared; whatever must see no
+the audit entry: its original's bytes are written and fsynced beforehand, and its index row
+is added afterwards. Originals and records are written under `.formflow/incoming/` and
+hard-linked into the year folder (then the folder is fsynced), so a crash never leaves a
+temporary file among the personnel files; the next open clears `incoming`. Throughout, it holds `.formflow/filing.lock` shared; whatever must see no
 filing half-way (reindex, verify, an index rebuild) takes that one exclusively first.
 """
 
@@ -382,7 +383,13 @@ class Archive:
                 filed=self.clock(),
             )
             encoded = encode_record(record)
-            write_bytes(year_dir / f"{stem}.json", encoded, replace=False)
+            # staged beside the original's copy, not in the year folder: a crash leaves no
+            # temporary file among the personnel files (the next open clears `incoming`)
+            staged_record = self._stage(encoded)
+            try:
+                _link_new(staged_record, year_dir / f"{stem}.json", encoded)
+            finally:
+                staged_record.unlink(missing_ok=True)
             row = row_from_record(record, self._relative(year_dir))
             self._audit_filed(row, encoded)
             # debug: the daemon logs the outcome of each file once, at info
@@ -658,8 +665,10 @@ class Archive:
             yield
 
     def _stage(self, data: bytes) -> Path:
-        """The original's bytes written and fsynced before the write lock is taken (under
-        `_filing`, so no cleanup removes them meanwhile); linked into place under it."""
+        """`data` in a new fsynced file under `.formflow/incoming/`, to be linked into place.
+
+        The original's bytes are staged before the write lock is taken, the record's under
+        it; both under `_filing`, so no cleanup removes them meanwhile."""
         incoming = self.work / INCOMING_FOLDER
         make_private_dirs(incoming)
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=incoming)
