@@ -22,12 +22,21 @@ from typing import Any
 
 import pytest
 from test_ingest import FakeArchive, fake_awaiting, fake_validator, form_bytes
+from watchdog import events
 
 from formflow.config import Settings
 from formflow.errors import LockedError, UnreadableForm
 from formflow.ingest import Ingestor, Ledger
 from formflow.model import Extraction
-from formflow.watch import Services, Watcher, inbox_lock, is_complete, run_watch, scan
+from formflow.watch import (
+    Services,
+    Watcher,
+    _may_bring_a_file,
+    inbox_lock,
+    is_complete,
+    run_watch,
+    scan,
+)
 
 SAMPLES = Path(__file__).parent / "samples" / "watch"
 
@@ -380,3 +389,32 @@ def test_a_burst_of_1000_forms_is_all_filed(tmp_path: Path) -> None:
     assert filed == hashes
     assert [p for p in inbox.rglob("*.docx")] == []
     assert "filed 1000" in log.read_text(encoding="utf-8")
+
+
+# --- which file events call for a scan --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("event", "scan"),
+    [
+        pytest.param(events.FileCreatedEvent("/in/a.pdf"), True, id="created"),
+        pytest.param(events.FileClosedEvent("/in/salg/a.pdf"), True, id="written-in-department"),
+        pytest.param(events.FileMovedEvent("/in/.a.part", "/in/a.pdf"), True, id="renamed-in"),
+        pytest.param(events.FileMovedEvent("/elsewhere/a.pdf", "/in/a.pdf"), True, id="moved-in"),
+        pytest.param(events.DirCreatedEvent("/in/salg"), True, id="new-department"),
+        pytest.param(events.FileDeletedEvent("/in/a.pdf"), False, id="removed"),
+        pytest.param(events.FileOpenedEvent("/in/a.pdf"), False, id="opened"),
+        pytest.param(events.DirModifiedEvent("/in"), False, id="folder-changed"),
+        pytest.param(
+            events.FileMovedEvent("/in/a.pdf", "/in/afvist/a.pdf"), False, id="our-rejection"
+        ),
+        pytest.param(
+            events.FileCreatedEvent("/in/til-afklaring/salg/a.pdf.txt"), False, id="our-notice"
+        ),
+    ],
+)
+def test_only_events_that_may_bring_a_file_call_for_a_scan(
+    event: events.FileSystemEvent, scan: bool
+) -> None:
+    """With a backlog, each filing removes or moves a file: those must not each cost a scan."""
+    assert _may_bring_a_file(event, Path("/in"), ("afvist", "til-afklaring")) is scan
