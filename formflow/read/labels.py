@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from formflow.forms.definition import (
@@ -95,6 +96,7 @@ def norm(text: str) -> str:
     return ALIASES.get(text, text)
 
 
+@lru_cache(maxsize=8192)  # pure; the same labels and cell texts are compared over and over
 def compact(text: str) -> str:
     """`norm` without spaces: a label hyphenated across lines (`kompetenceud vikling`) matches."""
     return norm(text).replace(" ", "").replace("-", "")
