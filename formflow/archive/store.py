@@ -20,7 +20,8 @@ the audit entry: its original's bytes are written and fsynced beforehand, and it
 is added afterwards. Originals and records are written under `.formflow/incoming/` and
 hard-linked into the year folder (then the folder is fsynced), so a crash never leaves a
 temporary file among the personnel files; the next open clears `incoming`. Throughout,
-it holds `.formflow/filing.lock` shared; whatever must see no filing half-way (reindex, verify, an index rebuild) takes that one exclusively first.
+it holds `.formflow/filing.lock` shared; whatever must see no filing half-way (reindex,
+verify, an index rebuild) takes that one exclusively first.
 """
 
 from __future__ import annotations
