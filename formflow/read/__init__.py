@@ -18,7 +18,7 @@ limits) wherever the file comes from outside.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -297,6 +297,17 @@ def finish(
         problems=(*found, *normalized.problems),
         pages=pages,
     )
+
+
+def first_values(named: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """Field (name, value) pairs as contract keys; a key found twice (a field on two pages):
+    the first non-empty value counts."""
+    seen: dict[str, str] = {}
+    for name, value in named:
+        key = contract_key(name)
+        if key and (key not in seen or (not seen[key] and value)):
+            seen[key] = value
+    yield from seen.items()
 
 
 def contract_key(name: str) -> str:

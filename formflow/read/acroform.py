@@ -25,8 +25,8 @@ from formflow.model import Extraction
 from formflow.read import (
     DATA_FIELDS,
     answers,
-    contract_key,
     finish,
+    first_values,
     identify,
     resolve_definition,
     unreadable,
@@ -110,13 +110,7 @@ def _field_values(reader: PdfReader) -> Iterator[tuple[str, str]]:
     fields = form.get("/Fields") if isinstance(form, DictionaryObject) else None
     if not isinstance(fields, ArrayObject):
         return
-    seen: dict[str, str] = {}
-    for name, value in _walk(fields, "", {}, 0, set()):
-        key = contract_key(name)
-        # A key found twice (a field on two pages): the first non-empty value counts.
-        if key and (key not in seen or (not seen[key] and value)):
-            seen[key] = value
-    yield from seen.items()
+    yield from first_values(_walk(fields, "", {}, 0, set()))
 
 
 def _walk(

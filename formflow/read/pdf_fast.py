@@ -33,6 +33,7 @@ from formflow.read import (
     answers,
     contract_key,
     finish,
+    first_values,
     identify,
     resolve_definition,
     unreadable,
@@ -161,12 +162,7 @@ def _fields(pdf: pikepdf.Pdf) -> pikepdf.Array | None:
 def _field_values(fields: pikepdf.Array | None) -> Iterator[tuple[str, str]]:
     if fields is None:
         return
-    seen: dict[str, str] = {}
-    for name, value in _walk(fields, "", {}, 0, set()):
-        key = contract_key(name)
-        if key and (key not in seen or (not seen[key] and value)):
-            seen[key] = value
-    yield from seen.items()
+    yield from first_values(_walk(fields, "", {}, 0, set()))
 
 
 def _walk(
