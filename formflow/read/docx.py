@@ -21,7 +21,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -66,7 +67,7 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
         properties = _custom_properties(archive, settings)
         title = _core_title(archive, settings)
     values, drawn = _controls(document)
-    texts = [t for t in (title, _leading_text(document)) if t]
+    texts = _title_texts(title, document)
     named = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
     contract: dict[str, str] = {}
     if values:
@@ -181,42 +182,109 @@ def _core_title(archive: zipfile.ZipFile, settings: Settings) -> str:
 
 # --- the document ---------------------------------------------------------------------------
 
+# Tag names built once: the loops below compare every element's tag with them.
+_P = f"{_W}p"
+_R = f"{_W}r"
+_T = f"{_W}t"
+_TAB = f"{_W}tab"
+_BREAKS = (f"{_W}br", f"{_W}cr")
+_NO_BREAK_HYPHEN = f"{_W}noBreakHyphen"
+_SDT = f"{_W}sdt"
+_SDT_PR = f"{_W}sdtPr"
+_SDT_CONTENT = f"{_W}sdtContent"
+_TC = f"{_W}tc"
+_BOOKMARK_START = f"{_W}bookmarkStart"
+_BOOKMARK_END = f"{_W}bookmarkEnd"
+_VAL = f"{_W}val"
+_ID = f"{_W}id"
+_NAME = f"{_W}name"
+# How far a bookmark's span is walked before the whole body is indexed instead: formflow's
+# bookmarks hold one control (about a dozen elements), and the index bounds an odd file's cost.
+_SPAN_WALK = 256
+
 
 def _controls(document: Any) -> tuple[dict[str, str], list[str]]:
     """Values by content-control tag, then by bookmark for keys no tag gave; drawn keys.
 
     lxml finds the controls and bookmarks by tag (in document order, as a walk over every
-    element would); the positions of all elements are needed only for a bookmark's span.
+    element would); a bookmark's span is walked from its start, short as it usually is.
     """
     values: dict[str, str] = {}
     drawn: list[str] = []
-    for sdt in document.iter(f"{_W}sdt"):
-        tag = sdt.find(f"{_W}sdtPr/{_W}tag")
-        key = (tag.get(f"{_W}val") or "").strip() if tag is not None else ""
-        content = sdt.find(f"{_W}sdtContent")
+    for sdt in document.iter(_SDT):
+        tag = _grandchild(sdt, _SDT_PR, f"{_W}tag")
+        key = (tag.get(_VAL) or "").strip() if tag is not None else ""
+        content = next(sdt.iterchildren(_SDT_CONTENT), None)
         if not _KEY.match(key) or content is None:
             continue
-        _found(values, drawn, key, text_of(content.iter()), _has_image(content.iter(), sdt))
-    body: list[Any] = []
-    position: dict[Any, int] = {}
-    ends: dict[str | None, int] = {}
-    for start in document.iter(f"{_W}bookmarkStart"):
-        key = start.get(f"{_W}name") or ""
+        image = next(content.iter(*_IMAGES), None) is not None or _cell_has_image(sdt)
+        _found(values, drawn, key, text_of(content.iter()), image)
+    spans = _Spans(document)
+    for start in document.iter(_BOOKMARK_START):
+        key = start.get(_NAME) or ""
         if not _KEY.match(key) or values.get(key):
             continue
-        if not body:  # the first bookmark that may give a value: index the document once
-            body = list(document.iter())
-            for index, element in enumerate(body):
-                if element.tag == f"{_W}bookmarkStart":
-                    position[element] = index
-                elif element.tag == f"{_W}bookmarkEnd":
-                    ends[element.get(f"{_W}id")] = index
-        end = ends.get(start.get(f"{_W}id"))
-        if end is None:
-            continue
-        span = body[position[start] : end]
-        _found(values, drawn, key, text_of(span), _has_image(span, start))
+        span = spans.between(start)
+        if span is not None:
+            image = any(e.tag in _IMAGES for e in span) or _cell_has_image(start)
+            _found(values, drawn, key, text_of(span), image)
     return values, drawn
+
+
+class _Spans:
+    """The elements between a bookmark's start and its end, in document order.
+
+    The end is the last `w:bookmarkEnd` with the start's id; an end before its start spans
+    nothing. Short spans are walked from the start; a long one (or many: a hand-made file) is
+    cut from an index of the whole body, made once.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self._document = document
+        self._ends: dict[str | None, Any] | None = None
+        self._body: list[Any] = []
+        self._position: dict[Any, int] = {}
+
+    def between(self, start: Any) -> list[Any] | None:
+        """The span from `start` up to its end (excluded); None when it has no end."""
+        if self._ends is None:
+            self._ends = {end.get(_ID): end for end in self._document.iter(_BOOKMARK_END)}
+        end = self._ends.get(start.get(_ID))
+        if end is None:
+            return None
+        span: list[Any] = []
+        for element in _following(start, self._document):
+            if element is end:
+                return span
+            span.append(element)
+            if len(span) > _SPAN_WALK:
+                return self._cut(start, end)
+        return []  # the end came before the start
+
+    def _cut(self, start: Any, end: Any) -> list[Any]:
+        if not self._body:
+            self._body = list(self._document.iter())
+            self._position = {element: index for index, element in enumerate(self._body)}
+        return self._body[self._position[start] : self._position[end]]
+
+
+def _following(start: Any, root: Any) -> Iterator[Any]:
+    """`start`, its descendants and everything after it in `root`, in document order."""
+    yield from start.iter()
+    node = start
+    while node is not root and node is not None:
+        for sibling in node.itersiblings():
+            yield from sibling.iter()
+        node = node.getparent()
+
+
+def _grandchild(element: Any, child: str, tag: str) -> Any:
+    """`element.find("child/tag")` by lxml's tag filters (ElementPath is slower)."""
+    for middle in element.iterchildren(child):
+        found = next(middle.iterchildren(tag), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _found(values: dict[str, str], drawn: list[str], key: str, text: str, image: bool) -> None:
@@ -229,14 +297,12 @@ def _found(values: dict[str, str], drawn: list[str], key: str, text: str, image:
 
 def text_of(elements: Iterable[Any]) -> str:
     """The text of elements in document order: runs' text, tabs, breaks, paragraph ends."""
-    from formflow.forms.docx import PLACEHOLDERS
-
     parts: list[str] = []
     started = False
     placeholder: dict[Any, bool] = {}  # per run: asked once, not once per child of the run
     for element in elements:
         tag = element.tag
-        if tag == f"{_W}p":
+        if tag == _P:
             if started:
                 parts.append("\n")
             started = True
@@ -244,7 +310,7 @@ def text_of(elements: Iterable[Any]) -> str:
         parent = element.getparent()
         # w:t and w:tab count only inside a run (w:tab also names tab stops); deleted text is
         # w:delText and field codes w:instrText, so neither is read.
-        if parent is None or parent.tag != f"{_W}r":
+        if parent is None or parent.tag != _R:
             continue
         hidden = placeholder.get(parent)
         if hidden is None:
@@ -252,45 +318,64 @@ def text_of(elements: Iterable[Any]) -> str:
         if hidden:
             continue
         started = True
-        if tag == f"{_W}t":
+        if tag == _T:
             parts.append(element.text or "")
-        elif tag == f"{_W}tab":
+        elif tag == _TAB:
             parts.append("\t")
-        elif tag in (f"{_W}br", f"{_W}cr"):
+        elif tag in _BREAKS:
             parts.append("\n")
-        elif tag == f"{_W}noBreakHyphen":
+        elif tag == _NO_BREAK_HYPHEN:
             parts.append("-")
     text = "".join(parts)
     # LibreOffice keeps an empty control's placeholder wording as ordinary text.
-    return "" if text.strip() in PLACEHOLDERS.values() else text
+    return "" if text.strip() in _placeholder_texts() else text
+
+
+@cache
+def _placeholder_texts() -> frozenset[str]:
+    """The renderer's placeholder wordings (imported late: the renderer is a heavy import)."""
+    from formflow.forms.docx import PLACEHOLDERS
+
+    return frozenset(PLACEHOLDERS.values())
 
 
 def _is_placeholder(run: Any) -> bool:
-    style = run.find(f"{_W}rPr/{_W}rStyle")
-    if style is not None and style.get(f"{_W}val") in _PLACEHOLDER_STYLES:
+    style = _grandchild(run, f"{_W}rPr", f"{_W}rStyle")
+    if style is not None and style.get(_VAL) in _PLACEHOLDER_STYLES:
         return True
-    for ancestor in run.iterancestors(f"{_W}sdt"):
-        if ancestor.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None:
-            return True
-    return False
+    return any(
+        _grandchild(ancestor, _SDT_PR, f"{_W}showingPlcHdr") is not None
+        for ancestor in run.iterancestors(_SDT)
+    )
 
 
-def _has_image(elements: Iterable[Any], anchor: Any) -> bool:
-    """An image in the span, or in the table cell around `anchor` (the signature box)."""
-    if any(e.tag in _IMAGES for e in elements):
-        return True
-    cell = next(anchor.iterancestors(f"{_W}tc"), None)
-    return cell is not None and any(e.tag in _IMAGES for e in cell.iter())
+def _cell_has_image(anchor: Any) -> bool:
+    """An image in the table cell around `anchor` (the signature box)."""
+    cell = next(anchor.iterancestors(_TC), None)
+    return cell is not None and next(cell.iter(*_IMAGES), None) is not None
+
+
+def _title_texts(title: str, document: Any) -> Iterator[str]:
+    """Where the form's title may be: the document title, then the leading body text.
+
+    A generator, so a file whose custom properties say its kind and year (every form formflow
+    renders) is not searched for its title at all.
+    """
+    if title:
+        yield title
+    leading = _leading_text(document)
+    if leading:
+        yield leading
 
 
 def _leading_text(document: Any) -> str:
     """The first few thousand characters of body text: where the form's title is."""
     parts: list[str] = []
     size = 0
-    for element in document.iter(f"{_W}p", f"{_W}t"):
-        if element.tag == f"{_W}p" and parts:
+    for element in document.iter(_P, _T):
+        if element.tag == _P and parts:
             parts.append("\n")
-        elif element.tag == f"{_W}t" and element.text:
+        elif element.tag == _T and element.text:
             parts.append(element.text)
             size += len(element.text)
             if size > _TITLE_CHARS:
