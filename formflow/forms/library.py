@@ -24,8 +24,12 @@ from formflow.forms.definition import (
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
+@lru_cache(maxsize=1)
 def builtin_forms_dir() -> Path:
-    """The built-in `forms/` folder: beside the package in a checkout, inside it in a wheel."""
+    """The built-in `forms/` folder: beside the package in a checkout, inside it in a wheel.
+
+    Looked up once: the package does not move while it runs (a missing folder raises, and an
+    exception is not cached)."""
     for candidate in (_PACKAGE.parent / "forms", _PACKAGE / "_forms"):
         if (candidate / "common.toml").is_file():
             return candidate
@@ -76,9 +80,28 @@ def available_definitions(settings: Settings | None = None) -> list[str]:
 
 
 def load_definition(name: str, settings: Settings | None = None) -> FormDefinition:
-    """The expanded definition `name` ("preparation", "agreement" or an organisation's own)."""
+    """The expanded definition `name` ("preparation", "agreement" or an organisation's own).
+
+    Parsed once per version of its file: the cache is keyed by the files' stamps, so an
+    organisation's definition edited while the daemon runs is read again.
+    """
     settings = settings or Settings()
-    return _load(definition_path(name, settings), overrides_from(settings))
+    path = definition_path(name, settings)
+    common = builtin_forms_dir() / "common.toml"
+    return _load(path, _stamp(path), _stamp(common), overrides_from(settings))
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    """What tells one version of a file from the next: (mtime_ns, size, inode).
+
+    An editor's save and an atomic replace both change one of these; a missing file has no
+    stamp, and `_read` reports it.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, -1, 0)
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def definition_for(
@@ -102,7 +125,13 @@ def definition_for(
 
 
 @lru_cache(maxsize=32)
-def _load(path: Path, overrides: Overrides) -> FormDefinition:
+def _load(
+    path: Path,
+    stamp: tuple[int, int, int],
+    common_stamp: tuple[int, int, int],
+    overrides: Overrides,
+) -> FormDefinition:
+    """The parsed definition at `path`; the stamps only key the cache (see `_stamp`)."""
     common = _read(builtin_forms_dir() / "common.toml")
     try:
         return parse_definition(_read(path), common, question_bank(), path.stem, overrides)
