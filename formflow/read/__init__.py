@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from formflow.config import Settings
@@ -164,11 +165,17 @@ def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) 
 def identify_title(text: str, settings: Settings) -> Identity:
     """`Forberedelsesskema til MUS 2027` anywhere in `text` -> preparation, 2027."""
     for title, kind, name in _titles(settings):
-        pattern = r"\s+".join(map(re.escape, title.split())) + r"\s*((?:19|20|21)\d\d)\b"
-        match = re.search(pattern, text, re.IGNORECASE)
+        match = _title_pattern(title).search(text)
         if match:
             return Identity(kind, int(match[1]), name)
     return Identity()
+
+
+@lru_cache(maxsize=64)
+def _title_pattern(title: str) -> re.Pattern[str]:
+    """A title followed by a year, any spacing and case: compiled once per title."""
+    pattern = r"\s+".join(map(re.escape, title.split())) + r"\s*((?:19|20|21)\d\d)\b"
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _titles(settings: Settings) -> list[tuple[str, str, str]]:
@@ -263,7 +270,7 @@ def finish(
     unknown = {
         key: value
         for key, value in values.items()
-        if value.strip() and key not in DATA_FIELDS and not definition.has(key)
+        if not definition.has(key) and key not in DATA_FIELDS and value.strip()
     }
     if unknown:
         found.append(
