@@ -63,6 +63,10 @@ _PREFIX = re.compile(
     r"^(?:(?:" + "|".join(_WEEKDAYS) + r")\b[\s,]*)?(?:(?:d\.|den)\s*)?",
 )
 
+# Dashes people paste from Word (en dash, non-breaking hyphen, minus) are plain hyphens here.
+_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
+_WHITESPACE = re.compile(r"\s+")
+
 
 def parse_date(text: str) -> date:
     """The date in `text`, or `InvalidDate` / `UnreadableDate`."""
@@ -89,9 +93,8 @@ def to_iso(text: str) -> str:
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text).casefold()
-    # Dashes people paste from Word (en dash, non-breaking hyphen, minus) are plain hyphens here.
-    text = re.sub("[\u2010\u2011\u2012\u2013\u2014\u2212]", "-", text)
-    return re.sub(r"\s+", " ", text).strip().rstrip(".,")
+    text = _DASHES.sub("-", text)
+    return _WHITESPACE.sub(" ", text).strip().rstrip(".,")
 
 
 def _year(digits: str) -> int:

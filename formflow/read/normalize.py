@@ -15,12 +15,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from formflow.forms.definition import FieldSpec, FormDefinition
 from formflow.model import Problem
 from formflow.read.dates import DateError, parse_date
 
 _SPACES = re.compile(r"[ \u00a0\u2007\u202f]+")  # NBSP and friends come from Word and PDFs
+# What `tidy_text` changes besides the ends: without any of it a value only needs strip().
+_UNTIDY = re.compile(r"[\r\u00a0\u2007\u202f]| {2}|[ \t]\n")
 _STATUS = re.compile(r"^([1-4])(?:\s*[-–—:.)]\s*(?:\D.*)?|\s+\D.*)?$", re.DOTALL)
 
 
@@ -60,7 +63,10 @@ def normalize_values(definition: FormDefinition, values: Mapping[str, str]) -> N
 
 def tidy_text(value: str) -> str:
     """NFC, LF line ends, single spaces, no trailing spaces per line, stripped; breaks kept."""
-    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", value)
+    if not _UNTIDY.search(text):
+        return text.strip()  # most answers: one line, or lines already tidy
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).rstrip(" \t") for line in text.split("\n")]
     return "\n".join(lines).strip()
 
@@ -71,8 +77,15 @@ def normalize_status(text: str, definition: FormDefinition) -> str:
     match = _STATUS.match(stripped)
     if match:
         return match[1]
-    by_label = {label.casefold(): str(score) for score, label in definition.scale}
-    return by_label.get(stripped.casefold(), text)
+    return _scores_by_label(definition.scale).get(stripped.casefold(), text)
+
+
+@lru_cache(maxsize=16)
+def _scores_by_label(scale: tuple[tuple[int, str], ...]) -> dict[str, str]:
+    """The scale's labels, casefolded, to their scores (a scale is a few hashable pairs).
+
+    Callers only read the dict."""
+    return {label.casefold(): str(score) for score, label in scale}
 
 
 def date_problem(definition: FormDefinition, spec: FieldSpec, code: str) -> Problem:
