@@ -28,8 +28,8 @@ def make_private_dirs(path: Path) -> None:
     for folder in reversed(missing):
         folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is masked by the umask
-    if missing:
-        fsync_dir(missing[-1].parent)
+    for folder in missing:  # each new folder's name lives in its parent: make them durable
+        fsync_dir(folder.parent)
 
 
 def fsync_dir(path: Path) -> None:

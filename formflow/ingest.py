@@ -188,7 +188,8 @@ class Entry:
 
 
 class Ledger:
-    """Decided-but-unfinished ingests, in SQLite (WAL, synchronous=FULL: durable on commit)."""
+    """Decided-but-unfinished ingests, in SQLite (WAL, synchronous=FULL: durable on commit,
+    except where `begin(durable=False)` and `finish` say why a lost write does no harm)."""
 
     def __init__(self, path: Path) -> None:
         make_private_dirs(path.parent)
@@ -214,8 +215,12 @@ class Ledger:
         action: str,
         destination: str = "",
         notice: str = "",
+        *,
+        durable: bool = True,
     ) -> Entry:
-        with self._lock:
+        """Write the decision before acting on it; `durable=False` skips the fsync where
+        losing the entry is harmless (a filing: see `Ingestor._take`)."""
+        with self._lock, self._synchronous("FULL" if durable else "NORMAL"):
             cursor = self._db.execute(
                 "INSERT INTO pending (sha256, source, dev, ino, size, mtime_ns, action, "
                 "destination, notice, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -238,14 +243,21 @@ class Ledger:
 
     def finish(self, entry: Entry) -> None:
         """Forget a finished entry. Not synced on its own: it becomes durable with the next
-        `begin` (same WAL). A finish lost in a power cut is redone by `Ingestor.recover`,
-        which finds the work done (the bytes archived, the original gone or moved) and only
-        finishes the entry again."""
-        with self._lock:
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            try:
-                self._db.execute("DELETE FROM pending WHERE id = ?", (entry.id,))
-            finally:
+        durable `begin` or checkpoint (same WAL). A finish lost in a power cut is redone by
+        `Ingestor.recover`, which finds the work done (the bytes archived, the original gone
+        or moved) and only finishes the entry again."""
+        with self._lock, self._synchronous("NORMAL"):
+            self._db.execute("DELETE FROM pending WHERE id = ?", (entry.id,))
+
+    @contextlib.contextmanager
+    def _synchronous(self, level: str) -> Iterator[None]:
+        """SQLite's sync level for one statement; FULL (durable on commit) otherwise."""
+        if level != "FULL":
+            self._db.execute(f"PRAGMA synchronous={level}")
+        try:
+            yield
+        finally:
+            if level != "FULL":
                 self._db.execute("PRAGMA synchronous=FULL")
 
     def pending(self) -> list[Entry]:
@@ -388,7 +400,12 @@ class Ingestor:
             provisional = decide(result, role, reason)
         if provisional.action != "filed":
             return self._return(dropped, name, provisional, result)
-        entry = ours or self.ledger.begin(dropped.sha256, dropped.path, dropped.identity, "filed")
+        # Not synced: should a power cut lose this entry, the original is still in the inbox
+        # (it leaves only after archiving) and is taken again, or, archived already, found by
+        # its hash and removed as a duplicate of itself. Either way nothing is lost.
+        entry = ours or self.ledger.begin(
+            dropped.sha256, dropped.path, dropped.identity, "filed", durable=False
+        )
         try:
             self.archive.file(
                 dropped.data,

@@ -150,11 +150,14 @@ def move_aside(source: Path, destination: Path) -> None:
 
 def remove_original(path: Path, identity: Identity) -> bool:
     """Unlink a dropped file once its bytes are durably archived; only if it is still the same
-    file. Returns False when it already left (a crash after the unlink) or was replaced."""
+    file. Returns False when it already left (a crash after the unlink) or was replaced.
+
+    The inbox folder is not fsynced after the unlink: a removal lost in a power cut brings back
+    a file whose bytes are archived, which the next scan finds by its hash and removes again
+    (an ingest is idempotent), so durability here would cost an fsync per form for nothing."""
     if not same_file(path, identity):
         return False
     os.unlink(path)
-    _fsync_dir(path.parent)
     return True
 
 

@@ -323,12 +323,57 @@ def crash_on_record(monkeypatch: pytest.MonkeyPatch) -> None:
     """The power goes just before the record gets its name (the original has its own)."""
     real = store_module._link_new
 
-    def link_new(staged: Path, target: Path, data: bytes) -> None:
+    def link_new(staged: Path, target: Path, data: bytes, **options: bool) -> None:
         if target.suffix == ".json":
             raise Crash
-        real(staged, target, data)
+        real(staged, target, data, **options)
 
     monkeypatch.setattr(store_module, "_link_new", link_new)
+
+
+def crash_keeping_only_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both names are made, then the power goes before their folder's fsync, and the disk
+    kept the record's name but not the original's (POSIX allows it)."""
+    real = store_module._link_new
+
+    def link_new(staged: Path, target: Path, data: bytes, **options: bool) -> None:
+        if target.suffix == ".json":
+            real(staged, target, data, **options)
+
+    monkeypatch.setattr(store_module, "_link_new", link_new)
+    monkeypatch.setattr(store_module, "fsync_dir", _raise_crash)
+
+
+def test_a_record_whose_original_was_lost_is_set_aside_by_the_next_filing(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        crash_keeping_only_the_record(patch)
+        with pytest.raises(Crash):
+            file(archive, pdf("interrupted"))
+    year = archive.root / "personale" / "1042 Birthe Mølgaard" / "2026"
+    assert [p.name for p in year.iterdir()] == ["aftaleskema-2026-v1.json"]
+    filed = file(archive, pdf("interrupted"))  # the inbox still has it: filed for real
+    assert filed.version == 1 and not filed.duplicate
+    assert filed.original.read_bytes() == pdf("interrupted")
+    [aside] = (archive.work / "afbrudte-arkiveringer").iterdir()
+    assert aside.name.endswith("aftaleskema-2026-v1.json")
+    assert archive.verify() == []
+
+
+def test_reindex_sets_aside_a_record_without_its_original(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file(archive, pdf("kept"))
+    with monkeypatch.context() as patch:
+        crash_keeping_only_the_record(patch)
+        with pytest.raises(Crash):
+            file(archive, pdf("interrupted"))
+    assert archive.reindex() == 1  # the half filing is not indexed, so never a "duplicate"
+    assert archive.find_by_hash(hashlib.sha256(pdf("interrupted")).hexdigest()) is None
+    assert len(list((archive.work / "afbrudte-arkiveringer").iterdir())) == 1
+    assert archive.verify() == []
+    assert file(archive, pdf("interrupted")).version == 2
 
 
 def test_a_crash_between_original_and_record_is_completed_by_the_next_filing(

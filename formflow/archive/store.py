@@ -9,11 +9,12 @@ archive/
   .formflow/                           the write lock; originals of interrupted filings
 ```
 
-Filing writes the original first, then its record (the record's presence means "filed"),
-then the audit entry, then the index row; each file durably and atomically and never over an
-existing one. A crash between two steps is completed by the next filing of the same bytes or
-by `reindex`. Writers (filing, reindex) take an exclusive lock on `.formflow/archive.lock`,
-so several daemon threads or processes may file at once.
+Filing writes the original and its record (a record beside its original means "filed"),
+made durable together by one fsync of their folder, then the audit entry, then the index
+row; each file atomically and never over an existing one. A crash between two steps is
+completed by the next filing of the same bytes or by `reindex`. Writers (filing, reindex)
+take an exclusive lock on `.formflow/archive.lock`, so several daemon threads or processes
+may file at once.
 
 A filing holds that lock only while it decides names and versions and writes the record and
 the audit entry: its original's bytes are written and fsynced beforehand, and its index row
@@ -367,7 +368,7 @@ class Archive:
             stem = file_stem(kind, year, version)
             original = year_dir / f"{stem}.{fmt}"
             if version not in contents.originals:
-                _link_new(staged, original, data)
+                _link_new(staged, original, data, sync=False)
             record = build_record(
                 result,
                 employee=employee,
@@ -388,9 +389,13 @@ class Archive:
             # temporary file among the personnel files (the next open clears `incoming`)
             staged_record = self._stage(encoded)
             try:
-                _link_new(staged_record, year_dir / f"{stem}.json", encoded)
+                _link_new(staged_record, year_dir / f"{stem}.json", encoded, sync=False)
             finally:
                 staged_record.unlink(missing_ok=True)
+            # One fsync makes both names durable before the audit entry says "filed". A crash
+            # before it may keep the record without its original: `_recover_in` and `reindex`
+            # set such a record aside (the inbox still holds the form, which is filed again).
+            fsync_dir(year_dir)
             row = row_from_record(record, self._relative(year_dir))
             self._audit_filed(row, encoded)
             # debug: the daemon logs the outcome of each file once, at info
@@ -408,6 +413,11 @@ class Archive:
             if record is None or record["sha256"] != sha256:
                 continue
             row = row_from_record(record, self._relative(year_dir))
+            original = self.root / row.original
+            if not original.is_file() or _sha256_file(original) != sha256:
+                # a crash kept the record but not its original: that filing never finished
+                self._set_aside(path, year_dir.parent)
+                continue
             if not self._has_filed_entry(row):
                 self._audit_filed(row, path.read_bytes(), recovered=True)
             self._index_add(row)
@@ -454,8 +464,9 @@ class Archive:
     def reindex(self) -> int:
         """Rebuild the index from the records; complete or clear interrupted filings.
 
-        Originals without a record are moved to `.formflow/afbrudte-arkiveringer/` (their
-        filing never finished, so the inbox still holds them and will file them again);
+        Originals without a record, and records without an original, are moved to
+        `.formflow/afbrudte-arkiveringer/` (their filing never finished, so the inbox still
+        holds them and will file them again);
         leftover temporary files of interrupted writes are removed; records whose audit entry
         was lost get one marked `recovered`. Returns the number of forms indexed.
         """
@@ -559,7 +570,12 @@ class Archive:
                     path.unlink()  # a partial write, never under a final name
                     continue
                 name = parse_file_name(path.name)
-                if name and name.ext != "json" and not path.with_suffix(".json").exists():
+                if name is None or not path.exists():
+                    continue
+                if name.ext == "json" and not _has_original(path):
+                    self._set_aside(path, folder)  # its filing never finished: no original
+                    moved += 1
+                elif name.ext != "json" and not path.with_suffix(".json").exists():
                     self._set_aside(path, folder)
                     moved += 1
         return moved
@@ -575,7 +591,7 @@ class Archive:
             counter += 1
             target = target_dir / f"{counter}-{base}"
         os.rename(path, target)
-        log.warning("set aside the original of an interrupted filing: %s", target.name)
+        log.warning("set aside a file of an interrupted filing: %s", target.name)
 
     def _rebuild_index(self) -> tuple[int, list[FormRow]]:
         rows: list[FormRow] = []
@@ -760,9 +776,10 @@ def _flock(path: Path, operation: int) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _link_new(staged: Path, target: Path, data: bytes) -> None:
+def _link_new(staged: Path, target: Path, data: bytes, *, sync: bool = True) -> None:
     """The fsynced staged copy under its final name (never over an existing file), durable
-    once its folder is fsynced; written in place the usual way where links cannot go."""
+    once its folder is fsynced (here, or by the caller with `sync=False`); written in place
+    the usual way where links cannot go."""
     try:
         os.link(staged, target)  # FileExistsError if `target` exists: no overwrite
     except OSError as error:
@@ -770,7 +787,13 @@ def _link_new(staged: Path, target: Path, data: bytes) -> None:
             raise
         write_bytes(target, data, replace=False)
         return
-    fsync_dir(target.parent)
+    if sync:
+        fsync_dir(target.parent)
+
+
+def _has_original(record: Path) -> bool:
+    """Whether a record's original lies beside it (same stem, the form's own extension)."""
+    return any(p.suffix != ".json" for p in record.parent.glob(f"{record.stem}.*"))
 
 
 def _row_key(row: FormRow) -> tuple[str, int, str, int]:
