@@ -291,6 +291,16 @@ class Index:
             row = db.execute("SELECT folder FROM employees WHERE number = ?", (number,)).fetchone()
         return row[0] if row else None
 
+    def names_of(self, number: str) -> list[str]:
+        """Every name the employee's filed forms carry (for the identity check)."""
+        with self.connect() as db:
+            rows = db.execute(
+                "SELECT DISTINCT employee_name FROM forms WHERE employee = ? "
+                "ORDER BY employee_name",
+                (number,),
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every table's rows, sorted: two indexes holding the same are equal dumps."""
         with self.connect() as db:

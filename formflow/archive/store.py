@@ -236,15 +236,16 @@ class Archive:
     def check_identity(self, number: str, name: str) -> str | None:
         """A Danish reason to hold a form for (number, name), or None to file it."""
         number = number.strip()
+        roster = self.roster()
         known: list[str] | None = None
-        if valid_number(number):
+        if roster is None and valid_number(number):  # a roster decides alone
             folder = self._find_folder(number)
             if folder is not None:
                 parsed = parse_folder_name(folder.name)
                 known = [parsed[1]] if parsed else []
-                known += [r.employee_name for r in self.forms(employee=number, latest_only=False)]
+                known += self.index.names_of(number)
         return identity_reason(
-            number, name, roster=self.roster(), known_names=known, same_person=self.same_person
+            number, name, roster=roster, known_names=known, same_person=self.same_person
         )
 
     # --- filing ---------------------------------------------------------------------------
@@ -409,6 +410,9 @@ class Archive:
         """A record for these bytes that the index missed (a crash after its write): index
         it, audit it if that step was lost too, and return it."""
         for path in sorted(year_dir.glob("*.json")):
+            # (a record names its original's sha256 in plain text: most are never decoded)
+            if sha256.encode() not in _read_bytes(path):
+                continue
             record = _read_record(path)
             if record is None or record["sha256"] != sha256:
                 continue
@@ -811,6 +815,13 @@ def _sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def _read_record(path: Path) -> dict[str, Any] | None:
