@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -198,6 +198,10 @@ _BOOKMARK_END = f"{_W}bookmarkEnd"
 _VAL = f"{_W}val"
 _ID = f"{_W}id"
 _NAME = f"{_W}name"
+_TAG = f"{_W}tag"
+_RPR = f"{_W}rPr"
+_RSTYLE = f"{_W}rStyle"
+_FLAG = f"{_W}showingPlcHdr"  # a control that shows its placeholder
 # How far a bookmark's span is walked before the whole body is indexed instead: formflow's
 # bookmarks hold one control (about a dozen elements), and the index bounds an odd file's cost.
 _SPAN_WALK = 256
@@ -206,29 +210,93 @@ _SPAN_WALK = 256
 def _controls(document: Any) -> tuple[dict[str, str], list[str]]:
     """Values by content-control tag, then by bookmark for keys no tag gave; drawn keys.
 
-    lxml finds the controls and bookmarks by tag (in document order, as a walk over every
-    element would); a bookmark's span is walked from its start, short as it usually is.
+    What is needed of the document is found in one walk (`_Marks`); a bookmark's span is
+    walked from its start, short as it usually is. A document without any image (most forms
+    before they are signed) is not searched for one per control.
     """
     values: dict[str, str] = {}
     drawn: list[str] = []
-    for sdt in document.iter(_SDT):
-        tag = _grandchild(sdt, _SDT_PR, f"{_W}tag")
+    marks = _Marks(document)
+    for sdt in marks.controls:
+        tag = marks.tags.get(sdt)
         key = (tag.get(_VAL) or "").strip() if tag is not None else ""
-        content = next(sdt.iterchildren(_SDT_CONTENT), None)
+        content = marks.contents.get(sdt)
         if not _KEY.match(key) or content is None:
             continue
-        image = next(content.iter(*_IMAGES), None) is not None or _cell_has_image(sdt)
-        _found(values, drawn, key, text_of(content.iter()), image)
-    spans = _Spans(document)
-    for start in document.iter(_BOOKMARK_START):
+        image = marks.images and (
+            next(content.iter(*_IMAGES), None) is not None or _cell_has_image(sdt)
+        )
+        _found(values, drawn, key, text_of(content.iter(), marks.hidden), image)
+    spans = _Spans(document, marks.ends)
+    for start in marks.starts:
         key = start.get(_NAME) or ""
         if not _KEY.match(key) or values.get(key):
             continue
         span = spans.between(start)
         if span is not None:
-            image = any(e.tag in _IMAGES for e in span) or _cell_has_image(start)
-            _found(values, drawn, key, text_of(span), image)
+            image = marks.images and (any(e.tag in _IMAGES for e in span) or _cell_has_image(start))
+            _found(values, drawn, key, text_of(span, marks.hidden), image)
     return values, drawn
+
+
+class _Marks:
+    """The controls, bookmarks, placeholder runs and images of a document, in one walk.
+
+    lxml's tag filter finds the elements in document order, so `tags` and `contents` hold what
+    `sdt.find("w:sdtPr/w:tag")` and `sdt.find("w:sdtContent")` would (the first one), and
+    `ends` the last `w:bookmarkEnd` of each id. The element sets and dicts keep lxml handing
+    out the same objects for these elements while they live.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self.controls: list[Any] = []
+        self.tags: dict[Any, Any] = {}  # control -> its w:tag
+        self.contents: dict[Any, Any] = {}  # control -> its w:sdtContent
+        self.starts: list[Any] = []
+        self.ends: dict[str | None, Any] = {}
+        self.hidden: set[Any] = set()  # runs that show placeholder text
+        self.images = False
+        flags = []
+        wanted = (_SDT, _TAG, _SDT_CONTENT, _BOOKMARK_START, _BOOKMARK_END, _RSTYLE, _FLAG)
+        for element in document.iter(*wanted, *_IMAGES):
+            tag = element.tag
+            if tag == _SDT:
+                self.controls.append(element)
+            elif tag == _TAG:
+                properties = element.getparent()
+                if properties is not None and properties.tag == _SDT_PR:
+                    self._first(self.tags, properties.getparent(), element)
+            elif tag == _SDT_CONTENT:
+                self._first(self.contents, element.getparent(), element)
+            elif tag == _BOOKMARK_START:
+                self.starts.append(element)
+            elif tag == _BOOKMARK_END:
+                self.ends[element.get(_ID)] = element
+            elif tag == _RSTYLE:
+                self._placeholder_style(element)
+            elif tag == _FLAG:
+                flags.append(element)
+            else:
+                self.images = True
+        for flag in flags:  # after the walk: a set update inside it would walk the control
+            properties = flag.getparent()
+            sdt = properties.getparent() if properties is not None else None
+            if sdt is not None and properties.tag == _SDT_PR and sdt.tag == _SDT:
+                self.hidden.update(sdt.iter(_R))
+
+    @staticmethod
+    def _first(found: dict[Any, Any], control: Any, element: Any) -> None:
+        if control is not None and control.tag == _SDT and control not in found:
+            found[control] = element
+
+    def _placeholder_style(self, style: Any) -> None:
+        """A run whose (first) run style is a placeholder style shows placeholder text."""
+        if style.get(_VAL) not in _PLACEHOLDER_STYLES:
+            return
+        properties = style.getparent()
+        run = properties.getparent() if properties is not None else None
+        if run is not None and run.tag == _R and _grandchild(run, _RPR, _RSTYLE) is style:
+            self.hidden.add(run)
 
 
 class _Spans:
@@ -239,16 +307,14 @@ class _Spans:
     cut from an index of the whole body, made once.
     """
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, document: Any, ends: dict[str | None, Any]) -> None:
         self._document = document
-        self._ends: dict[str | None, Any] | None = None
+        self._ends = ends  # the last w:bookmarkEnd of each id
         self._body: list[Any] = []
         self._position: dict[Any, int] = {}
 
     def between(self, start: Any) -> list[Any] | None:
         """The span from `start` up to its end (excluded); None when it has no end."""
-        if self._ends is None:
-            self._ends = {end.get(_ID): end for end in self._document.iter(_BOOKMARK_END)}
         end = self._ends.get(start.get(_ID))
         if end is None:
             return None
@@ -295,11 +361,13 @@ def _found(values: dict[str, str], drawn: list[str], key: str, text: str, image:
         drawn.append(key)
 
 
-def text_of(elements: Iterable[Any]) -> str:
-    """The text of elements in document order: runs' text, tabs, breaks, paragraph ends."""
+def text_of(elements: Iterable[Any], hidden: Container[Any]) -> str:
+    """The text of elements in document order: runs' text, tabs, breaks, paragraph ends.
+
+    Runs in `hidden` (see `_Marks`) show placeholder text and read as nothing.
+    """
     parts: list[str] = []
     started = False
-    placeholder: dict[Any, bool] = {}  # per run: asked once, not once per child of the run
     for element in elements:
         tag = element.tag
         if tag == _P:
@@ -310,12 +378,7 @@ def text_of(elements: Iterable[Any]) -> str:
         parent = element.getparent()
         # w:t and w:tab count only inside a run (w:tab also names tab stops); deleted text is
         # w:delText and field codes w:instrText, so neither is read.
-        if parent is None or parent.tag != _R:
-            continue
-        hidden = placeholder.get(parent)
-        if hidden is None:
-            hidden = placeholder[parent] = _is_placeholder(parent)
-        if hidden:
+        if parent is None or parent.tag != _R or parent in hidden:
             continue
         started = True
         if tag == _T:
@@ -337,16 +400,6 @@ def _placeholder_texts() -> frozenset[str]:
     from formflow.forms.docx import PLACEHOLDERS
 
     return frozenset(PLACEHOLDERS.values())
-
-
-def _is_placeholder(run: Any) -> bool:
-    style = _grandchild(run, f"{_W}rPr", f"{_W}rStyle")
-    if style is not None and style.get(_VAL) in _PLACEHOLDER_STYLES:
-        return True
-    return any(
-        _grandchild(ancestor, _SDT_PR, f"{_W}showingPlcHdr") is not None
-        for ancestor in run.iterancestors(_SDT)
-    )
 
 
 def _cell_has_image(anchor: Any) -> bool:
