@@ -67,10 +67,10 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
         properties = _custom_properties(archive, settings)
         title = _core_title(archive, settings)
     values, drawn = _controls(document)
-    texts = _title_texts(title, document)
-    named = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
     contract: dict[str, str] = {}
-    if values:
+    if values:  # else the labels tell the form (`read_docx_labels` identifies it itself)
+        texts = _title_texts(title, document)
+        named = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
         try:
             definition, identity = resolve_definition(named, values, settings)
         except UnreadableForm:

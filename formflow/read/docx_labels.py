@@ -25,6 +25,21 @@ from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W_NS}}}"
+# Tag names built once: every cell and paragraph of the body is compared with them.
+_P = f"{_W}p"
+_R = f"{_W}r"
+_T = f"{_W}t"
+_TAB = f"{_W}tab"
+_TEXT_TAGS = (_T, _TAB, f"{_W}br", f"{_W}cr", _P)
+_TBL = f"{_W}tbl"
+_TR = f"{_W}tr"
+_TC = f"{_W}tc"
+_TC_PR = f"{_W}tcPr"
+_GRID_SPAN = f"{_W}gridSpan"
+_V_MERGE = f"{_W}vMerge"
+_SDT = f"{_W}sdt"
+_SDT_CONTENT = f"{_W}sdtContent"
+_VAL = f"{_W}val"
 
 
 def read_docx_labels(
@@ -77,20 +92,26 @@ def document_root(data: bytes, settings: Settings) -> Any:
 
 def body_blocks(root: Any) -> list[Block]:
     """The document body as paragraphs and tables in order (block-level controls opened)."""
-    body = root.find(f"{_W}body")
+    body = _first_child(root, f"{_W}body")
     return list(_blocks(body if body is not None else root))
+
+
+def _first_child(element: Any, tag: str) -> Any:
+    """`element.find(tag)` by lxml's tag filter (ElementPath is slower)."""
+    return next(element.iterchildren(tag), None)
 
 
 def _blocks(parent: Any) -> Iterator[Block]:
     for child in parent:
-        if child.tag == f"{_W}p":
+        tag = child.tag
+        if tag == _P:
             text = paragraph_text(child)
             if text.strip():
                 yield Para(text)
-        elif child.tag == f"{_W}tbl":
+        elif tag == _TBL:
             yield Table(_table_rows(child))
-        elif child.tag == f"{_W}sdt":
-            content = child.find(f"{_W}sdtContent")
+        elif tag == _SDT:
+            content = _first_child(child, _SDT_CONTENT)
             if content is not None:
                 yield from _blocks(content)
 
@@ -98,13 +119,13 @@ def _blocks(parent: Any) -> Iterator[Block]:
 def _table_rows(table: Any) -> tuple[tuple[str | None, ...], ...]:
     """Rows of cell texts on the table grid: a spanned or vertically merged cell is None."""
     rows = []
-    for row in table.iterchildren(f"{_W}tr"):
+    for row in table.iterchildren(_TR):
         cells: list[str | None] = []
         for cell in _row_cells(row):
-            properties = cell.find(f"{_W}tcPr")
-            span = _int(properties, "gridSpan", 1)
-            merge = properties.find(f"{_W}vMerge") if properties is not None else None
-            continued = merge is not None and merge.get(f"{_W}val", "continue") == "continue"
+            properties = _first_child(cell, _TC_PR)
+            span = _int(properties, _GRID_SPAN, 1)
+            merge = _first_child(properties, _V_MERGE) if properties is not None else None
+            continued = merge is not None and merge.get(_VAL, "continue") == "continue"
             cells.append(None if continued else _cell_text(cell))
             cells.extend([None] * (span - 1))
         rows.append(tuple(cells))
@@ -113,42 +134,44 @@ def _table_rows(table: Any) -> tuple[tuple[str | None, ...], ...]:
 
 def _row_cells(row: Any) -> Iterator[Any]:
     for child in row:
-        if child.tag == f"{_W}tc":
+        tag = child.tag
+        if tag == _TC:
             yield child
-        elif child.tag == f"{_W}sdt":  # a control around a whole cell
-            content = child.find(f"{_W}sdtContent")
+        elif tag == _SDT:  # a control around a whole cell
+            content = _first_child(child, _SDT_CONTENT)
             if content is not None:
-                yield from content.iterchildren(f"{_W}tc")
+                yield from content.iterchildren(_TC)
 
 
-def _int(properties: Any, name: str, default: int) -> int:
+def _int(properties: Any, tag: str, default: int) -> int:
     if properties is None:
         return default
-    element = properties.find(f"{_W}{name}")
+    element = _first_child(properties, tag)
     try:
-        return max(1, int(element.get(f"{_W}val"))) if element is not None else default
+        return max(1, int(element.get(_VAL))) if element is not None else default
     except (TypeError, ValueError):
         return default
 
 
 def _cell_text(cell: Any) -> str:
     """A cell's paragraphs joined by line breaks (a nested table's text included)."""
-    lines = [paragraph_text(p) for p in cell.iter(f"{_W}p")]
+    lines = [paragraph_text(p) for p in cell.iter(_P)]
     return "\n".join(lines).strip("\n")
 
 
 def paragraph_text(paragraph: Any) -> str:
     """A paragraph's text: runs, tabs and line breaks; deleted text and field codes left out."""
     parts: list[str] = []
-    for element in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}p"):
-        if element is not paragraph and element.tag == f"{_W}p":
+    for element in paragraph.iter(*_TEXT_TAGS):
+        tag = element.tag
+        if tag == _P and element is not paragraph:
             continue  # a nested paragraph (text box) is its own text
         parent = element.getparent()
-        if parent is None or parent.tag != f"{_W}r":
+        if parent is None or parent.tag != _R:
             continue  # a w:tab in the paragraph's tab stops is not text
-        if element.tag == f"{_W}t":
+        if tag == _T:
             parts.append(element.text or "")
-        elif element.tag == f"{_W}tab":
+        elif tag == _TAB:
             parts.append("\t")
         else:
             parts.append("\n")
