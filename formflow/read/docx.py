@@ -276,9 +276,9 @@ class _Marks:
                 self._placeholder_style(element)
             elif tag == _FLAG:
                 flags.append(element)
-            else:
+            else:  # w:drawing, w:pict or w:object
                 self.images = True
-        for flag in flags:  # after the walk: a set update inside it would walk the control
+        for flag in flags:  # every run inside a control flagged as showing its placeholder
             properties = flag.getparent()
             sdt = properties.getparent() if properties is not None else None
             if sdt is not None and properties.tag == _SDT_PR and sdt.tag == _SDT:
