@@ -325,6 +325,37 @@ def _watch_once(config: Path, strace_to: Path | None = None) -> float:
     return run_command(argv, stderr=subprocess.DEVNULL, env=ENV)
 
 
+def _watch_once_cpu(config: Path) -> tuple[float, float]:
+    """Wall time of `watch --once` and the CPU seconds its whole process tree used (sampled
+    from /proc every 0.1 s: the reader workers are no children the caller can wait for)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [FORMFLOW, "--config", str(config), "watch", "--once"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+    )
+    seen: dict[int, float] = {}
+    while process.poll() is None:
+        for pid in _tree(process.pid):
+            seen[pid] = max(seen.get(pid, 0.0), _cpu_seconds(pid))
+        time.sleep(0.1)
+    wall = time.perf_counter() - start
+    if process.returncode:
+        raise RuntimeError(f"formflow watch --once failed ({process.returncode})")
+    return wall, sum(seen.values())
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (all its threads), from /proc/<pid>/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _count(folder: Path, pattern: str) -> int:
     return sum(1 for _ in folder.rglob(pattern)) if folder.exists() else 0
 
@@ -334,17 +365,22 @@ def backlog(ws: Workspace) -> list[Row]:
     fsync rate with the fsyncs one filing costs, to see whether the disk is the limit."""
     count = ws.sizes.backlog
     walls: dict[int, float] = {}
+    cores: dict[int, float] = {}
     for workers in (1, 2):
         settings, config = settings_for(
             ws, f"backlog-{workers}", workers=workers, stability_seconds=0.5
         )
         _fill_inbox(ws, Path(settings.inbox), count)
-        walls[workers] = _watch_once(config)
+        walls[workers], cpu = _watch_once_cpu(config)
+        cores[workers] = cpu / walls[workers]
         filed = _count(Path(settings.archive), "udviklings*.pdf") or _count(
             Path(settings.archive), "*.json"
         )
         left = _count(Path(settings.inbox), "mus-*.pdf")
-        ws.log(f"backlog {count} with {workers} worker(s): {walls[workers]:.1f} s, left {left}")
+        ws.log(
+            f"backlog {count} with {workers} worker(s): {walls[workers]:.1f} s, "
+            f"{cores[workers]:.2f} cores busy, left {left}"
+        )
         if left:
             raise RuntimeError(f"{left} forms left in the inbox after watch --once")
         _ = filed
@@ -365,8 +401,16 @@ def backlog(ws: Workspace) -> list[Row]:
             note="`formflow watch --once`, stability 0.5 s, includes start-up; "
             f"{per_form * 1000:.0f} ms/form with 2 workers; disk: {rate:.0f} durable writes/s "
             "(2 threads), "
-            f"{fsyncs:.1f} fsyncs per filed form (strace) → fsync bound ≈ {bound:.0f} forms/s",
-            extra={"speedup": speedup, "walls": walls, "fsync_rate": rate, "fsyncs": fsyncs},
+            f"{fsyncs:.1f} fsyncs per filed form (strace) → fsync bound ≈ {bound:.0f} forms/s; "
+            f"CPU busy (daemon + readers, of {os.cpu_count()}): {cores[1]:.2f} cores with 1 "
+            f"worker, {cores[2]:.2f} with 2",
+            extra={
+                "speedup": speedup,
+                "walls": walls,
+                "cores": cores,
+                "fsync_rate": rate,
+                "fsyncs": fsyncs,
+            },
         )
     ]
 
