@@ -256,22 +256,33 @@ class _Marks:
         self.ends: dict[str | None, Any] = {}
         self.hidden: set[Any] = set()  # runs that show placeholder text
         self.images = False
+        controls, tags, contents, starts, ends = (
+            self.controls,
+            self.tags,
+            self.contents,
+            self.starts,
+            self.ends,
+        )  # locals: this loop runs for a few hundred elements per form
         flags = []
         wanted = (_SDT, _TAG, _SDT_CONTENT, _BOOKMARK_START, _BOOKMARK_END, _RSTYLE, _FLAG)
         for element in document.iter(*wanted, *_IMAGES):
             tag = element.tag
             if tag == _SDT:
-                self.controls.append(element)
+                controls.append(element)
             elif tag == _TAG:
                 properties = element.getparent()
                 if properties is not None and properties.tag == _SDT_PR:
-                    self._first(self.tags, properties.getparent(), element)
+                    control = properties.getparent()
+                    if control is not None and control.tag == _SDT and control not in tags:
+                        tags[control] = element
             elif tag == _SDT_CONTENT:
-                self._first(self.contents, element.getparent(), element)
+                control = element.getparent()
+                if control is not None and control.tag == _SDT and control not in contents:
+                    contents[control] = element
             elif tag == _BOOKMARK_START:
-                self.starts.append(element)
+                starts.append(element)
             elif tag == _BOOKMARK_END:
-                self.ends[element.get(_ID)] = element
+                ends[element.get(_ID)] = element
             elif tag == _RSTYLE:
                 self._placeholder_style(element)
             elif tag == _FLAG:
@@ -283,11 +294,6 @@ class _Marks:
             sdt = properties.getparent() if properties is not None else None
             if sdt is not None and properties.tag == _SDT_PR and sdt.tag == _SDT:
                 self.hidden.update(sdt.iter(_R))
-
-    @staticmethod
-    def _first(found: dict[Any, Any], control: Any, element: Any) -> None:
-        if control is not None and control.tag == _SDT and control not in found:
-            found[control] = element
 
     def _placeholder_style(self, style: Any) -> None:
         """A run whose (first) run style is a placeholder style shows placeholder text."""
