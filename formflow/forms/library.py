@@ -29,7 +29,8 @@ def builtin_forms_dir() -> Path:
     """The built-in `forms/` folder: beside the package in a checkout, inside it in a wheel.
 
     Looked up once: the package does not move while it runs (a missing folder raises, and an
-    exception is not cached)."""
+    exception is not cached).
+    """
     for candidate in (_PACKAGE.parent / "forms", _PACKAGE / "_forms"):
         if (candidate / "common.toml").is_file():
             return candidate

@@ -84,7 +84,8 @@ def normalize_status(text: str, definition: FormDefinition) -> str:
 def _scores_by_label(scale: tuple[tuple[int, str], ...]) -> dict[str, str]:
     """The scale's labels, casefolded, to their scores (a scale is a few hashable pairs).
 
-    Callers only read the dict."""
+    Shared between calls, so callers only read it.
+    """
     return {label.casefold(): str(score) for score, label in scale}
 
 
