@@ -7,8 +7,11 @@ answers, and the ordinary filled forms must not be declined (else the fast path 
 from __future__ import annotations
 
 import io
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
+import pikepdf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -147,3 +150,106 @@ def test_declines_a_file_without_its_end() -> None:
     data = (SAMPLES / "agreement-pdftk.pdf").read_bytes()[:-2000]
     with pytest.raises(Unusual):
         read_pdf_fast(data, "x.pdf", SETTINGS)
+
+
+# --- one walk: signature boxes found as the reference finds them on the pages -----------------
+
+DRAWN_PATHS = SAMPLES / "signed/drawn-paths.pdf"  # ink in signature_employee's box
+
+
+def edited(path: Path, edit: Callable[[pikepdf.Pdf], None]) -> bytes:
+    """`path` changed by `edit` and saved by qpdf (which the fast path reads without repair)."""
+    with pikepdf.open(path) as pdf:
+        edit(pdf)
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():  # a widget outside /Fields is what one test wants
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def signature_widget(pdf: pikepdf.Pdf, key: str) -> pikepdf.Dictionary:
+    fields = pdf.Root["/AcroForm"]["/Fields"]
+    return next(f for f in fields if str(f.get("/T", "")) == key)
+
+
+def without_page_links(pdf: pikepdf.Pdf) -> None:
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            if "/P" in annotation:
+                del annotation["/P"]
+
+
+def widget_as_kid(pdf: pikepdf.Pdf) -> None:
+    """signature_employee split into a field and a separate widget kid without /T."""
+    merged = signature_widget(pdf, "signature_employee")
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(T=merged.T, FT=merged.FT, V=merged.V, Ff=merged.get("/Ff", 0))
+    )
+    for key in ("/T", "/FT", "/V", "/Ff"):
+        if key in merged:
+            del merged[key]
+    merged.Parent = field
+    field.Kids = pikepdf.Array([merged])
+    fields = pdf.Root["/AcroForm"]["/Fields"]
+    fields.append(field)
+    fields.remove(merged)
+
+
+def widget_outside_fields(pdf: pikepdf.Pdf) -> None:
+    """signature_employee's widget stays on its page but is gone from /Fields."""
+    pdf.Root["/AcroForm"]["/Fields"].remove(signature_widget(pdf, "signature_employee"))
+
+
+def inline_image_in_leader_box(pdf: pikepdf.Pdf) -> None:
+    x0, y0, x1, y1 = (float(v) for v in signature_widget(pdf, "signature_leader").Rect)
+    image = b"BI /W 1 /H 1 /BPC 8 /CS /G ID \x80 EI"
+    drawing = f"q {x1 - x0:.2f} 0 0 {y1 - y0:.2f} {x0:.2f} {y0:.2f} cm ".encode() + image + b" Q"
+    page = pdf.pages[2]
+    page.contents_add(pdf.make_stream(drawing), prepend=False)
+
+
+@pytest.mark.parametrize(
+    ("edit", "drawn"),
+    [
+        pytest.param(without_page_links, ("signature_employee",), id="widgets-without-P"),
+        pytest.param(widget_as_kid, ("signature_employee",), id="signature-widget-a-kid"),
+        pytest.param(widget_outside_fields, ("signature_employee",), id="widget-not-in-fields"),
+        pytest.param(
+            inline_image_in_leader_box,
+            ("signature_employee", "signature_leader"),
+            id="inline-image-in-box",
+        ),
+    ],
+)
+def test_signature_boxes_as_the_reference_finds_them(
+    edit: Callable[[pikepdf.Pdf], None], drawn: tuple[str, ...]
+) -> None:
+    data = edited(DRAWN_PATHS, edit)
+    reference = read_pdf_pypdf(data, "x.pdf", SETTINGS)
+    assert reference.evidence.drawn == drawn
+    assert read_pdf_fast(data, "x.pdf", SETTINGS) == reference
+
+
+def shared_field(pdf: pikepdf.Pdf) -> None:
+    fields = pdf.Root["/AcroForm"]["/Fields"]
+    fields.append(fields[0])
+
+
+def signature_on_a_widget_kid(pdf: pikepdf.Pdf) -> None:
+    widget_as_kid(pdf)
+    signature_widget(pdf, "signature_employee").Kids[0].FT = pikepdf.Name.Sig
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(shared_field, id="a-field-listed-twice"),
+        pytest.param(signature_on_a_widget_kid, id="sig-on-a-widget-kid"),
+    ],
+)
+def test_declines_field_trees_the_reference_must_walk(edit: Callable[[pikepdf.Pdf], None]) -> None:
+    data = edited(DRAWN_PATHS, edit)
+    with pytest.raises(Unusual):
+        read_pdf_fast(data, "x.pdf", SETTINGS)
+    assert read_pdf(data, "x.pdf", SETTINGS) == read_pdf_pypdf(data, "x.pdf", SETTINGS)

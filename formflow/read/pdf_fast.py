@@ -1,7 +1,10 @@
 """The fast path of the AcroForm reader: the same reading as `acroform`, on pikepdf (qpdf).
 
 pypdf parses every object it is asked for in Python; a MUS agreement's field walk and the
-search of its signature boxes for drawn ink took ~8 ms there, ~1.5 ms here. This module reads
+search of its signature boxes for drawn ink took ~8 ms there. Here each pikepdf call crosses
+pybind11, so the calls are what is counted: one walk over the field tree gives the values,
+the signature-field check and each field's name by object (for the pages' widgets), and a
+page's content is parsed for the drawing operators only. This module reads
 exactly what `formflow.read.acroform` reads (each field's `/V`, the same inheritance, the same
 limits) and what `formflow.read.signatures.drawn_signatures` finds (the same content walk),
 and gives up with `Unusual` wherever the two libraries could disagree: a file qpdf had to
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +60,7 @@ from formflow.read.signatures import (
 MAX_FIELD_DEPTH = 32  # as in acroform
 MAX_FIELDS = 5000
 _PUSHBUTTON = 1 << 16
+_INHERITABLE = ("/FT", "/Ff", "/V", "/Opt")
 
 
 class Unusual(Exception):
@@ -84,8 +89,8 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     pages = _page_count(pdf)
     if pages > settings.limits.max_pages:
         raise Unusual("too many pages: the reference reports it")
-    fields = _fields(pdf)
-    values = dict(_field_values(fields))
+    tree = _field_tree(_fields(pdf))
+    values = dict(first_values(tree.values))
     if not values:
         return _without_fields(data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
@@ -94,10 +99,10 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     contract = answers(values, definition, named.definition)
     if not contract and not data_fields:
         raise unreadable("not_a_form", "form fields, but none of the MUS contract")
-    if _has_signature_fields(fields):
+    if tree.signature_fields:
         raise Unusual("digital signature fields: pyHanko reads them")
     try:
-        drawn = drawn_signatures(pdf)
+        drawn = drawn_signatures(pdf, tree.titles)
     except Unusual:
         raise
     except Exception as error:  # the reference logs and tolerates what it cannot parse
@@ -159,49 +164,103 @@ def _fields(pdf: pikepdf.Pdf) -> pikepdf.Array | None:
     return fields if isinstance(fields, pikepdf.Array) else None
 
 
-def _field_values(fields: pikepdf.Array | None) -> Iterator[tuple[str, str]]:
-    if fields is None:
-        return
-    yield from first_values(_walk(fields, "", {}, 0, set()))
+@dataclass
+class _FieldTree:
+    """What one walk over the field tree finds: the values as `acroform._walk` yields them,
+    whether the reference would meet a digital signature there, and each titled field's
+    contract key by object (a page's widgets are mostly these same objects)."""
+
+    values: list[tuple[str, str]] = field(default_factory=list)
+    # a /Sig field or a dictionary /V anywhere (or a /FT that is a string: pypdf compares a
+    # string with a name's text, the reference must decide)
+    signature_fields: bool = False
+    titles: dict[tuple[int, int], str] = field(default_factory=dict)
+    visited: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _field_tree(fields: pikepdf.Array | None) -> _FieldTree:
+    """One walk for the values, the signature fields and the titles (each pikepdf call crosses
+    pybind11, so every field's keys are read once and only present keys are fetched).
+
+    The reference's walk skips an object met twice or past MAX_FIELDS objects, and stops at
+    MAX_FIELD_DEPTH, each in its own order; a tree that comes near any of these is declined,
+    so within them every walk order sees the same objects.
+    """
+    tree = _FieldTree()
+    if fields is not None:
+        _walk(tree, _entries(tree, fields, 0), "", {}, 0)
+    return tree
+
+
+_Entry = tuple[pikepdf.Dictionary, set[str], tuple[int, int]]
+
+
+def _entries(tree: _FieldTree, kids: pikepdf.Array, depth: int) -> list[_Entry]:
+    """The dictionaries among `kids` with their keys, each object counted once."""
+    if depth > MAX_FIELD_DEPTH and len(kids):
+        raise Unusual("a field tree deeper than MAX_FIELD_DEPTH: the reference bounds it")
+    entries = []
+    for kid in kids:
+        objgen = kid.objgen  # (0, 0) for a direct object
+        if objgen != (0, 0):
+            if objgen in tree.visited or len(tree.visited) > MAX_FIELDS:
+                raise Unusual("a field met twice, or too many: the reference bounds the walk")
+            tree.visited.add(objgen)
+        if isinstance(kid, pikepdf.Stream):
+            raise Unusual("a field that is a stream")
+        if isinstance(kid, pikepdf.Dictionary):
+            entries.append((kid, kid.keys(), objgen))
+    return entries
 
 
 def _walk(
-    kids: pikepdf.Array,
+    tree: _FieldTree,
+    entries: list[_Entry],
     parent: str,
     inherited: dict[str, Any],
     depth: int,
-    visited: set[int],
-) -> Iterator[tuple[str, str]]:
-    if depth > MAX_FIELD_DEPTH:
-        return
-    for field in kids:
-        if field.is_indirect:
-            number = field.objgen[0]
-            if number in visited or len(visited) > MAX_FIELDS:
-                continue
-            visited.add(number)
-        if isinstance(field, pikepdf.Stream):
-            raise Unusual("a field that is a stream")
-        if not isinstance(field, pikepdf.Dictionary):
-            continue
-        title = field.get("/T")
-        part = "" if title is None else _string(title)
+) -> None:
+    for node, keys, objgen in entries:
+        part = _string(node["/T"]) if "/T" in keys else ""
+        if part and objgen != (0, 0):
+            tree.titles[objgen] = contract_key(part)
         name = f"{parent}.{part}" if parent and part else part or parent
-        here = {k: field[k] for k in ("/FT", "/Ff", "/V", "/Opt") if k in field}
-        attributes = {**inherited, **here}
-        children = field.get("/Kids")
-        if isinstance(children, pikepdf.Array) and any(_is_field(c) for c in children):
-            yield from _walk(children, name, attributes, depth + 1, visited)
+        # /FT, /Ff, /V and /Opt are inheritable: a kid without them takes its parent's
+        here = {k: node[k] for k in _INHERITABLE if k in keys}
+        _note_signature(tree, here)
+        attributes = {**inherited, **here} if inherited else here
+        kids = _kids(tree, node, keys, depth)
+        if kids and any("/T" in kid_keys for _, kid_keys, _ in kids):
+            _walk(tree, kids, name, attributes, depth + 1)
             continue
+        _widgets(tree, kids, depth + 1)  # no field among them: widgets of this field
         value = _value(attributes)
         if name and value is not None:
-            yield name, value
+            tree.values.append((name, value))
 
 
-def _is_field(kid: Any) -> bool:
-    if isinstance(kid, pikepdf.Stream):
-        raise Unusual("a kid that is a stream")
-    return isinstance(kid, pikepdf.Dictionary) and "/T" in kid
+def _widgets(tree: _FieldTree, entries: list[_Entry], depth: int) -> None:
+    """Kids that are no fields (widgets): the reference's signature check still sees them."""
+    for node, keys, _ in entries:
+        _note_signature(tree, {k: node[k] for k in ("/FT", "/V") if k in keys})
+        _widgets(tree, _kids(tree, node, keys, depth), depth + 1)
+
+
+def _kids(tree: _FieldTree, node: pikepdf.Dictionary, keys: set[str], depth: int) -> list[_Entry]:
+    if "/Kids" not in keys:
+        return []
+    kids = node["/Kids"]
+    return _entries(tree, kids, depth + 1) if isinstance(kids, pikepdf.Array) else []
+
+
+def _note_signature(tree: _FieldTree, here: dict[str, Any]) -> None:
+    """The reference's signature check on one object: its own /FT and /V (not inherited)."""
+    kind = here.get("/FT")
+    tree.signature_fields = tree.signature_fields or (
+        isinstance(kind, pikepdf.String)
+        or (isinstance(kind, pikepdf.Name) and str(kind) == "/Sig")
+        or isinstance(here.get("/V"), pikepdf.Dictionary)  # a signature value, another /FT
+    )
 
 
 def _value(attributes: dict[str, Any]) -> str | None:
@@ -267,47 +326,30 @@ def _name(value: pikepdf.Name) -> str:
     return text
 
 
-def _has_signature_fields(fields: pikepdf.Array | None) -> bool:
-    """Any /Sig field at all, signed or not (bounded as the walk is)."""
-    if fields is None:
-        return False
-    stack: list[tuple[Any, int]] = [(f, 0) for f in fields]
-    seen: set[int] = set()
-    while stack:
-        field, depth = stack.pop()
-        if field.is_indirect:
-            if field.objgen[0] in seen or len(seen) > MAX_FIELDS:
-                continue
-            seen.add(field.objgen[0])
-        if not isinstance(field, pikepdf.Dictionary) or depth > MAX_FIELD_DEPTH:
-            continue
-        if _named(field.get("/FT")) == "/Sig":
-            return True
-        value = field.get("/V")
-        if isinstance(value, pikepdf.Dictionary):  # a signature value under another type
-            return True
-        kids = field.get("/Kids")
-        if isinstance(kids, pikepdf.Array):
-            stack.extend((kid, depth + 1) for kid in kids)
-    return False
-
-
 # --- drawn signatures (as signatures.drawn_signatures) --------------------------------------
 
 
-def drawn_signatures(pdf: pikepdf.Pdf) -> tuple[str, ...]:
+def drawn_signatures(
+    pdf: pikepdf.Pdf, titles: dict[tuple[int, int], str] | None = None
+) -> tuple[str, ...]:
+    """As `signatures.drawn_signatures`: every page's /Annots decides which signature boxes
+    it holds (a widget's /P is optional and a widget need not be in /Fields, so the field
+    tree alone cannot say). `titles` (object -> contract key, from the field walk) spares
+    the name lookup for widgets that are titled fields themselves."""
     drawn: set[str] = set()
+    titles = titles or {}
     for page in pdf.pages:
         obj = page.obj
-        boxes = list(_signature_boxes(obj))
+        annotations = list(_annotations(obj))
+        boxes = list(_signature_boxes(annotations, titles))
         if not boxes:
             continue
-        annotations = list(_mark_annotations(obj))
+        marked = list(_mark_annotations(annotations))
         marks: tuple[list[Box], list[tuple[float, float]]] | None = None
         for key, box in boxes:
             if key in drawn:
                 continue
-            if any(_overlaps(mark, box) for mark in annotations):
+            if any(_overlaps(mark, box) for mark in marked):
                 drawn.add(key)
                 continue
             if marks is None:
@@ -320,7 +362,9 @@ def drawn_signatures(pdf: pikepdf.Pdf) -> tuple[str, ...]:
 
 
 def _annotations(page: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
-    annotations = page.get("/Annots")
+    if "/Annots" not in page:
+        return
+    annotations = page["/Annots"]
     if not isinstance(annotations, pikepdf.Array):
         return
     for annotation in annotations:
@@ -330,15 +374,25 @@ def _annotations(page: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
             yield annotation
 
 
-def _signature_boxes(page: pikepdf.Dictionary) -> Iterator[tuple[str, Box]]:
-    for annotation in _annotations(page):
-        if _named(annotation.get("/Subtype")) != "/Widget":
+def _signature_boxes(
+    annotations: list[pikepdf.Dictionary], titles: dict[tuple[int, int], str]
+) -> Iterator[tuple[str, Box]]:
+    for annotation in annotations:
+        name = titles.get(annotation.objgen)
+        if name is not None:
+            # a titled field: its name first, as only a signature key's widget is a box
+            # (whatever its /Subtype, any other annotation is none)
+            if not SIGNATURE_KEY.match(name) or _named(annotation.get("/Subtype")) != "/Widget":
+                continue
+        elif _named(annotation.get("/Subtype")) == "/Widget":
+            name = _field_name(annotation)
+            if not SIGNATURE_KEY.match(name):
+                continue
+        else:
             continue
-        name = _field_name(annotation)
-        if SIGNATURE_KEY.match(name):
-            box = _rect(annotation.get("/Rect"))
-            if box is not None:
-                yield name, box
+        box = _rect(annotation.get("/Rect"))
+        if box is not None:
+            yield name, box
 
 
 def _field_name(widget: pikepdf.Dictionary) -> str:
@@ -355,8 +409,8 @@ def _field_name(widget: pikepdf.Dictionary) -> str:
     return ""
 
 
-def _mark_annotations(page: pikepdf.Dictionary) -> Iterator[Box]:
-    for annotation in _annotations(page):
+def _mark_annotations(annotations: list[pikepdf.Dictionary]) -> Iterator[Box]:
+    for annotation in annotations:
         if _named(annotation.get("/Subtype")) in ("/Ink", "/Stamp"):
             box = _rect(annotation.get("/Rect"))
             if box is not None:
@@ -392,34 +446,72 @@ def _named(value: Any) -> str | None:
     return str(value) if isinstance(value, pikepdf.Name) else None
 
 
+# The operators the content walk acts on: qpdf drops the others (text, colours, `re`, `m`)
+# before they become Python objects. Inline images are not among them: pikepdf's filter
+# cannot keep them whole (its "INLINE IMAGE" is no operator there), see `_most_operations`.
+_DRAWING = "q Q cm l c v y Do"
+
+
+_UNBOUNDED = _MAX_OPERATIONS + 1
+
+
+@dataclass
+class _Content:
+    """One page's content walk: what it collects, and its bound on hostile content."""
+
+    operators: str  # "" for every operation
+    images: list[Box] = field(default_factory=list)
+    segments: list[tuple[float, float]] = field(default_factory=list)
+    budget: int = _MAX_OPERATIONS  # the reference's: every operation counts, not only ours
+    most: int = 0  # how many operations the streams walked could hold at most
+
+
 def _page_marks(page: pikepdf.Page) -> tuple[list[Box], list[tuple[float, float]]]:
-    images: list[Box] = []
-    segments: list[tuple[float, float]] = []
+    """Images and path points on the page, as `signatures._page_marks` finds them.
+
+    The walk first asks qpdf for the drawing operators only. That cannot change what is
+    found unless the budget (which counts every operation) ran out, or a stream holds an
+    inline image; an operation takes at least two bytes, so when the streams walked hold too
+    few bytes for the budget and no "BI", neither happened. Otherwise the page is walked
+    again with every operation, as the reference walks it.
+    """
     if "/Contents" not in page.obj:
-        return images, segments
-    budget = [_MAX_OPERATIONS]
-    _walk_content(page, page.obj.get("/Resources"), _IDENTITY, images, segments, 0, budget)
-    return images, segments
+        return [], []
+    resources = page.obj.get("/Resources")
+    content = _Content(_DRAWING)
+    content.most = _most_operations(page.obj["/Contents"])
+    _walk_content(content, page, resources, _IDENTITY, 0)
+    if content.most > _MAX_OPERATIONS:  # rare: long or hostile content
+        content = _Content("")
+        _walk_content(content, page, resources, _IDENTITY, 0)
+    return content.images, content.segments
 
 
-def _walk_content(
-    source: Any,
-    resources: Any,
-    ctm: Matrix,
-    images: list[Box],
-    segments: list[tuple[float, float]],
-    depth: int,
-    budget: list[int],
-) -> None:
+def _most_operations(contents: Any) -> int:
+    """An upper bound on the operations in a content stream (or a page's array of them);
+    more than the budget where the operator filter could lose something (inline images)."""
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+    most = 0
+    for stream in streams:
+        if not isinstance(stream, pikepdf.Stream):
+            return _UNBOUNDED  # not for the filter to find out
+        data = stream.read_bytes()
+        if b"BI" in data:  # perhaps an inline image
+            return _UNBOUNDED
+        most += (len(data) + 2) // 2 + 1  # + the separator qpdf puts between streams
+    return most
+
+
+def _walk_content(content: _Content, source: Any, resources: Any, ctm: Matrix, depth: int) -> None:
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
     stack: list[Matrix] = []
-    for instruction in pikepdf.parse_content_stream(source):
-        budget[0] -= 1
-        if budget[0] < 0:
+    for instruction in pikepdf.parse_content_stream(source, content.operators):
+        content.budget -= 1
+        if content.budget < 0:
             return
         operator = str(instruction.operator)
         if operator == "INLINE IMAGE":
-            images.append(_unit_square(ctm))
+            content.images.append(_unit_square(ctm))
             continue
         operands = instruction.operands
         if operator == "q":
@@ -429,9 +521,9 @@ def _walk_content(
         elif operator == "cm" and len(operands) == 6:
             ctm = _multiply(_matrix(operands), ctm)
         elif operator == "l" and len(operands) == 2:
-            segments.append(_apply(ctm, _float(operands[0]), _float(operands[1])))
+            content.segments.append(_apply(ctm, _float(operands[0]), _float(operands[1])))
         elif operator in ("c", "v", "y") and len(operands) >= 4:
-            segments.append(_apply(ctm, _float(operands[-2]), _float(operands[-1])))
+            content.segments.append(_apply(ctm, _float(operands[-2]), _float(operands[-1])))
         elif operator == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
             name = operands[0]
             if not isinstance(name, pikepdf.Name):
@@ -441,17 +533,16 @@ def _walk_content(
                 continue
             subtype = _named(xobject.get("/Subtype"))
             if subtype == "/Image":
-                images.append(_unit_square(ctm))
+                content.images.append(_unit_square(ctm))
             elif subtype == "/Form" and depth < _MAX_XOBJECT_DEPTH:
                 matrix = _matrix(xobject.get("/Matrix", _IDENTITY))
+                content.most += _most_operations(xobject)
                 _walk_content(
+                    content,
                     xobject,
                     xobject.get("/Resources", resources),
                     _multiply(matrix, ctm),
-                    images,
-                    segments,
                     depth + 1,
-                    budget,
                 )
 
 
