@@ -130,3 +130,42 @@ def test_read_isolated(form: Path) -> None:
 def test_pool_must_be_started(form: Path) -> None:
     with pytest.raises(RuntimeError):
         ReaderPool(limited()).read(form)
+
+
+def slow_read(path: Path, settings: Settings) -> Extraction:
+    time.sleep(1.0)
+    return read_form(path, settings)
+
+
+def test_a_worker_whose_daemon_died_mid_read_exits_without_a_traceback(form: Path) -> None:
+    """kill -9 of the daemon leaves its readers without a pipe: they end quietly."""
+    import subprocess
+    import sys
+
+    script = (
+        "import multiprocessing, sys, time\n"
+        "from pathlib import Path\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from test_isolate import slow_read\n"
+        "from formflow.config import Settings\n"
+        "from formflow.read.isolate import _worker_main\n"
+        "if __name__ == '__main__':\n"
+        "    ctx = multiprocessing.get_context('spawn')\n"
+        "    parent, child = ctx.Pipe()\n"
+        "    worker = ctx.Process(target=_worker_main, args=(child, Settings(), slow_read))\n"
+        "    worker.start()\n"
+        "    child.close()\n"
+        "    parent.recv()\n"
+        "    parent.send(Path(sys.argv[1]))\n"
+        "    parent.close()  # as the kernel does for a killed daemon\n"
+        "    worker.join(30)\n"
+        "    sys.exit(worker.exitcode)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(form), str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

@@ -53,7 +53,10 @@ def _worker_main(conn: Connection, settings: Settings, work: Work) -> None:
     import formflow.read.pdf_fast  # noqa: F401  (imported once here, not per file)
 
     limit = settings.limits.parse_memory_mb * MB
-    conn.send(("ready", _address_space()))
+    try:
+        conn.send(("ready", _address_space()))
+    except OSError:
+        return  # the daemon died while we started
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
@@ -62,15 +65,25 @@ def _worker_main(conn: Connection, settings: Settings, work: Work) -> None:
             return  # the pool is gone
         if path is None:
             return
+        answer, last = _answer(work, path, settings)
         try:
-            conn.send(("ok", work(path, settings)))
-        except UnreadableForm as error:
-            conn.send(("unreadable", error.code, error.message, error.detail))
-        except MemoryError:
-            conn.send(("memory",))
+            conn.send(answer)
+        except OSError:  # BrokenPipeError: the daemon died (SIGKILL) while we read
+            return
+        if last:
             return  # a process that ran out of memory is not trusted with the next file
-        except Exception as error:
-            conn.send(("error", f"{type(error).__name__}: {str(error)[:200]}"))
+
+
+def _answer(work: Work, path: Path, settings: Settings) -> tuple[tuple[Any, ...], bool]:
+    """The reply to send for one path, and whether this worker must stop after sending it."""
+    try:
+        return ("ok", work(path, settings)), False
+    except UnreadableForm as error:
+        return ("unreadable", error.code, error.message, error.detail), False
+    except MemoryError:
+        return ("memory",), True
+    except Exception as error:
+        return ("error", f"{type(error).__name__}: {str(error)[:200]}"), False
 
 
 def _address_space() -> int:
