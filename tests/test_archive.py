@@ -670,8 +670,9 @@ def test_filings_in_several_threads_get_distinct_versions_and_a_consistent_index
     archive: Archive,
 ) -> None:
     """The write lock covers names and versions only; originals are staged before it and
-    index rows added after it, so threads overlap there and must still agree."""
-    forms = [(pdf(f"form {n}"), result(number=str(1000 + n % 3))) for n in range(12)]
+    index rows added after it, so threads overlap there and must still agree (every thread
+    files forms of several employees, and every employee gets forms from several threads)."""
+    forms = [(pdf(f"form {n}"), result(number=str(1000 + n // 4))) for n in range(12)]
     filed: list[FiledForm] = []
     errors: list[BaseException] = []
 
@@ -693,6 +694,21 @@ def test_filings_in_several_threads_get_distinct_versions_and_a_consistent_index
     assert len(archive.forms(latest_only=False)) == 12
     assert archive.verify() == []
     assert list((archive.work / "incoming").iterdir()) == []
+
+
+def test_one_employees_filing_waits_only_for_that_employee(archive: Archive) -> None:
+    """A filing holds its employee's lock: another employee's form is filed meanwhile, a
+    second form of the same employee waits its turn."""
+    other = threading.Thread(target=file, args=(archive, pdf("1042 again"), result()))
+    with archive._writing("1042"):
+        filed = file(archive, pdf("7"), result(number="7", name="Åse Østergård"))
+        assert filed.version == 1
+        other.start()
+        other.join(timeout=0.5)
+        assert other.is_alive()  # waiting for 1042's lock
+    other.join(timeout=10)
+    assert not other.is_alive()
+    assert [f.employee for f in archive.forms()] == ["1042", "7"]
 
 
 def test_originals_staged_by_an_interrupted_filing_are_cleared_when_no_one_files(

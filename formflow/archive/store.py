@@ -12,17 +12,19 @@ archive/
 Filing writes the original and its record (a record beside its original means "filed"),
 made durable together by one fsync of their folder, then the audit entry, then the index
 row; each file atomically and never over an existing one. A crash between two steps is
-completed by the next filing of the same bytes or by `reindex`. Writers (filing, reindex)
-take an exclusive lock on `.formflow/archive.lock`, so several daemon threads or processes
-may file at once.
+completed by the next filing of the same bytes or by `reindex`. Several daemon threads or
+processes may file at once: a filing takes an exclusive lock on its employee's lock file
+(`.formflow/locks/`, one of 256 by the number's hash), so two forms of one employee take
+turns over names and versions while other employees' forms are filed side by side (the same
+bytes always name the same employee, so they meet on the same lock).
 
 A filing holds that lock only while it decides names and versions and writes the record and
-the audit entry: its original's bytes are written and fsynced beforehand, and its index row
-is added afterwards. Originals and records are written under `.formflow/incoming/` and
-hard-linked into the year folder (then the folder is fsynced), so a crash never leaves a
-temporary file among the personnel files; the next open clears `incoming`. Throughout,
-it holds `.formflow/filing.lock` shared; whatever must see no filing half-way (reindex,
-verify, an index rebuild) takes that one exclusively first.
+the audit entry (the audit log serialises its appends itself): its original's bytes are
+written and fsynced beforehand, and its index row is added afterwards. Originals and records
+are written under `.formflow/incoming/` and hard-linked into the year folder (then the
+folder is fsynced), so a crash never leaves a temporary file among the personnel files; the
+next open clears `incoming`. Throughout, it holds `.formflow/filing.lock` shared; whatever
+must see no filing half-way (reindex, verify, an index rebuild) takes that one exclusively.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ log = logging.getLogger(__name__)
 WORK_FOLDER = ".formflow"
 INCOMING_FOLDER = "incoming"  # originals written ahead of the write lock (see `_stage`)
 FILING_LOCK = "filing.lock"
+LOCKS_FOLDER = "locks"  # the employees' write locks (see `_writing`)
 INTERRUPTED_FOLDER = "afbrudte-arkiveringer"
 TEMP_PREFIX = ".tmp-"
 README_NAME = "LÆSMIG.txt"
@@ -153,6 +156,7 @@ class Archive:
         try:
             make_private_dirs(self.people)
             make_private_dirs(self.work)
+            make_private_dirs(self.work / LOCKS_FOLDER)
             if not (root / README_NAME).exists():
                 _write_new(root / README_NAME, README_TEXT.encode("utf-8"))
         except OSError as error:
@@ -350,7 +354,7 @@ class Archive:
     ) -> FiledForm | FormRow:
         """The steps under the write lock: the known filing of these bytes (a FiledForm), or
         the row of the new one, whose original, record and audit entry are durable."""
-        with self._writing():
+        with self._writing(employee):
             known = self.find_by_hash(sha256)
             if known is not None:
                 return known
@@ -670,7 +674,7 @@ class Archive:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """No filing anywhere, and none half-way (reindex, verify, rebuilding the index)."""
-        with _flock(self.work / FILING_LOCK, fcntl.LOCK_EX), self._writing():
+        with _flock(self.work / FILING_LOCK, fcntl.LOCK_EX):
             yield
 
     @contextmanager
@@ -680,9 +684,12 @@ class Archive:
             yield
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """The write lock: names, versions, records and the audit entry, one filing at a time."""
-        with _flock(self.work / "archive.lock", fcntl.LOCK_EX):
+    def _writing(self, employee: str) -> Iterator[None]:
+        """The employee's write lock: their names, versions, record and audit entry, one
+        filing at a time (a lock per hash bucket: a bounded number of lock files)."""
+        locks = self.work / LOCKS_FOLDER
+        bucket = hashlib.sha256(employee.encode("utf-8")).hexdigest()[:2]
+        with _flock(locks / f"employee-{bucket}.lock", fcntl.LOCK_EX):
             yield
 
     def _stage(self, data: bytes) -> Path:
