@@ -387,7 +387,10 @@ def backlog(ws: Workspace) -> list[Row]:
     speedup = walls[1] / walls[2]
     per_form = walls[2] / count
     fsyncs = _fsyncs_per_form(ws)
-    rate = fsync_rate(ws.path("fsync-rate"), threads=2)
+    from formflow.watch import THREADS_PER_WORKER
+
+    # the disk's fsyncs per second when as many threads as the 2-worker daemon's write at once
+    rate = fsync_rate(ws.path("fsync-rate"), threads=2 * THREADS_PER_WORKER)
     bound = rate / fsyncs if fsyncs else float("inf")
     at_disk = count / walls[2] >= 0.8 * bound
     return [
@@ -399,8 +402,8 @@ def backlog(ws: Workspace) -> list[Row]:
             "≥ 1.8× or at the fsync rate",
             speedup >= 1.8 or at_disk,
             note="`formflow watch --once`, stability 0.5 s, includes start-up; "
-            f"{per_form * 1000:.0f} ms/form with 2 workers; disk: {rate:.0f} durable writes/s "
-            "(2 threads), "
+            f"{per_form * 1000:.0f} ms/form with 2 workers; disk: {rate:.0f} fsyncs/s "
+            f"({2 * THREADS_PER_WORKER} threads writing new files durably), "
             f"{fsyncs:.1f} fsyncs per filed form (strace) → fsync bound ≈ {bound:.0f} forms/s; "
             f"CPU busy (daemon + readers, of {os.cpu_count()}): {cores[1]:.2f} cores with 1 "
             f"worker, {cores[2]:.2f} with 2",
@@ -441,7 +444,8 @@ def _strace_calls(report: Path) -> int:
 
 
 def fsync_rate(folder: Path, threads: int = 2, seconds: float = 2.0) -> float:
-    """Durable small-file writes per second (write, fsync, rename, fsync folder) in threads."""
+    """The disk's fsyncs per second: `threads` threads each writing new 40 kB files durably
+    (write, fsync, rename, fsync of the folder: two fsyncs a file), as filing does."""
     data = os.urandom(40_000)
     done = [0] * threads
     stop = time.perf_counter() + seconds
@@ -449,9 +453,9 @@ def fsync_rate(folder: Path, threads: int = 2, seconds: float = 2.0) -> float:
     def writer(k: int) -> None:
         n = 0
         while time.perf_counter() < stop:
-            floors.durable_copy(data, folder / f"w{k}-{n % 50}.bin")
+            floors.durable_copy(data, folder / f"w{k}-{n}.bin")
             n += 1
-        done[k] = n
+        done[k] = 2 * n
 
     pool = [threading.Thread(target=writer, args=(k,)) for k in range(threads)]
     start = time.perf_counter()

@@ -50,9 +50,9 @@ INCOMPLETE_GRACE = 10  # stability windows a stable but incomplete file waits be
 MIN_INCOMPLETE_WAIT = 1.0
 MAX_BACKOFF = 60.0
 ONCE_MAX_ATTEMPTS = 4  # --once gives a file failing for the place's sake this many tries
-# Threads per reader process: a filing spends most of its time waiting for fsync (about ten
-# per form), so while one thread waits on the disk another reads, checks or waits on its own
-# fsyncs. At most `watch.workers` forms are parsed at once all the same: each read waits for a
+# Threads per reader process: a filing spends much of its time waiting for fsync (five to
+# seven per form), so while one thread waits on the disk another reads, checks or waits on its
+# own fsyncs. At most `watch.workers` forms are parsed at once all the same: each read waits for a
 # free reader process (`ReaderPool.read`).
 THREADS_PER_WORKER = 2
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
