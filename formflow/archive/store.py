@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from formflow.archive.audit import AuditLog
+from formflow.archive.folders import FolderMap
 from formflow.archive.identity import (
     RosterEntry,
     default_matcher,
@@ -149,6 +150,7 @@ class Archive:
         self.clock = clock
         self.same_person = same_person or default_matcher()
         self.people = root / PEOPLE_FOLDER
+        self._folders = FolderMap(self.people)
         self.work = root / WORK_FOLDER
         self.index = Index(root / "index.sqlite")
         self.audit_log = AuditLog(root / "audit.log", clock)
@@ -358,9 +360,12 @@ class Archive:
             known = self.find_by_hash(sha256)
             if known is not None:
                 return known
-            folder = self._find_folder(employee) or self.people / folder_name(employee, name)
+            found_folder = self._find_folder(employee)
+            folder = found_folder or self.people / folder_name(employee, name)
             year_dir = folder / str(year)
             make_private_dirs(year_dir)
+            if found_folder is None:
+                self._folders.created(folder)
             # the index may lag the files after a crash: the year folder is the truth
             found = self._recover_in(year_dir, sha256)
             if found is not None:
@@ -739,25 +744,11 @@ class Archive:
         """The personnel folder of `number`: found by number, whatever name it shows.
 
         The index knows it for every number it has seen; the folders are the truth for the
-        rest (an index that lags after a crash)."""
+        rest (a new employee, an index that lags after a crash), through `FolderMap`."""
         known = self.index.folder_of(number)
         if known is not None and (self.root / known).is_dir():
             return self.root / known
-        # Listing is cheap, parsing every name is not (two lookups per filing of a new
-        # employee, over thousands of folders): only names that can be this number's are
-        # parsed. A head that is not ASCII could still normalise to it, so it is parsed too.
-        candidates = []
-        for name in os.listdir(self.people):
-            head = name.split(" ", 1)[0]
-            if head.isascii() and head != number:
-                continue
-            parsed = parse_folder_name(name)
-            if parsed and parsed[0] == number:
-                candidates.append(self.people / name)
-        for folder in sorted(candidates):
-            if folder.is_dir() and not folder.is_symlink():
-                return folder
-        return None
+        return self._folders.find(number)
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
