@@ -325,9 +325,11 @@ def _watch_once(config: Path, strace_to: Path | None = None) -> float:
     return run_command(argv, stderr=subprocess.DEVNULL, env=ENV)
 
 
-def _watch_once_cpu(config: Path) -> tuple[float, float]:
-    """Wall time of `watch --once` and the CPU seconds its whole process tree used (sampled
-    from /proc every 0.1 s: the reader workers are no children the caller can wait for)."""
+def _watch_once_cpu(config: Path) -> tuple[float, float, dict[str, float]]:
+    """Wall time of `watch --once`, the CPU seconds its whole process tree used (sampled
+    from /proc every 0.1 s: the reader workers are no children the caller can wait for), and
+    how busy the whole machine was meanwhile (`_machine_busy`)."""
+    machine = _cpu_ticks()
     start = time.perf_counter()
     process = subprocess.Popen(
         [FORMFLOW, "--config", str(config), "watch", "--once"],
@@ -343,7 +345,32 @@ def _watch_once_cpu(config: Path) -> tuple[float, float]:
     wall = time.perf_counter() - start
     if process.returncode:
         raise RuntimeError(f"formflow watch --once failed ({process.returncode})")
-    return wall, sum(seen.values())
+    return wall, sum(seen.values()), _machine_busy(machine, _cpu_ticks())
+
+
+_CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def _cpu_ticks() -> dict[str, int]:
+    """The machine's CPU time so far by kind (the first line of /proc/stat)."""
+    with open("/proc/stat") as stat:
+        values = stat.readline().split()[1 : 1 + len(_CPU_FIELDS)]
+    return dict(zip(_CPU_FIELDS, map(int, values), strict=True))
+
+
+def _machine_busy(before: dict[str, int], after: dict[str, int]) -> dict[str, float]:
+    """Shares of all CPUs' time between two readings: user (+nice), system (+irq, softirq:
+    the file system's journal work runs here, in kernel threads no process is charged for),
+    steal (taken by the hypervisor), iowait and idle."""
+    spent = {key: after[key] - before[key] for key in _CPU_FIELDS}
+    total = sum(spent.values()) or 1
+    return {
+        "user": (spent["user"] + spent["nice"]) / total,
+        "system": (spent["system"] + spent["irq"] + spent["softirq"]) / total,
+        "steal": spent["steal"] / total,
+        "iowait": spent["iowait"] / total,
+        "idle": spent["idle"] / total,
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -366,12 +393,13 @@ def backlog(ws: Workspace) -> list[Row]:
     count = ws.sizes.backlog
     walls: dict[int, float] = {}
     cores: dict[int, float] = {}
+    busy: dict[int, dict[str, float]] = {}
     for workers in (1, 2):
         settings, config = settings_for(
             ws, f"backlog-{workers}", workers=workers, stability_seconds=0.5
         )
         _fill_inbox(ws, Path(settings.inbox), count)
-        walls[workers], cpu = _watch_once_cpu(config)
+        walls[workers], cpu, busy[workers] = _watch_once_cpu(config)
         cores[workers] = cpu / walls[workers]
         filed = _count(Path(settings.archive), "udviklings*.pdf") or _count(
             Path(settings.archive), "*.json"
@@ -379,7 +407,7 @@ def backlog(ws: Workspace) -> list[Row]:
         left = _count(Path(settings.inbox), "mus-*.pdf")
         ws.log(
             f"backlog {count} with {workers} worker(s): {walls[workers]:.1f} s, "
-            f"{cores[workers]:.2f} cores busy, left {left}"
+            f"{cores[workers]:.2f} cores busy, machine {_shares(busy[workers])}, left {left}"
         )
         if left:
             raise RuntimeError(f"{left} forms left in the inbox after watch --once")
@@ -405,17 +433,23 @@ def backlog(ws: Workspace) -> list[Row]:
             f"{per_form * 1000:.0f} ms/form with 2 workers; disk: {rate:.0f} fsyncs/s "
             f"({2 * THREADS_PER_WORKER} threads writing new files durably), "
             f"{fsyncs:.1f} fsyncs per filed form (strace) → fsync bound ≈ {bound:.0f} forms/s; "
-            f"CPU busy (daemon + readers, of {os.cpu_count()}): {cores[1]:.2f} cores with 1 "
-            f"worker, {cores[2]:.2f} with 2",
+            f"CPU of the daemon and its readers (of {os.cpu_count()}): {cores[1]:.2f} cores "
+            f"with 1 worker, {cores[2]:.2f} with 2; the whole machine meanwhile: with 1 "
+            f"worker {_shares(busy[1])}; with 2 {_shares(busy[2])}",
             extra={
                 "speedup": speedup,
                 "walls": walls,
                 "cores": cores,
+                "machine": busy,
                 "fsync_rate": rate,
                 "fsyncs": fsyncs,
             },
         )
     ]
+
+
+def _shares(busy: dict[str, float]) -> str:
+    return ", ".join(f"{key} {share:.0%}" for key, share in busy.items())
 
 
 def _fsyncs_per_form(ws: Workspace) -> float:
