@@ -154,7 +154,11 @@ def status_table(status: RoundStatus) -> str:
     widths: list[int] = []
     odd: set[str] = set()  # cells whose width on screen is not their length
     for column in zip(*lines, strict=True):
-        sizes = {cell: _text_width(cell) for cell in set(column)}
+        texts = set(column)
+        if max("".join(texts), default="") < _COMBINING:  # one look at a Latin-only column
+            widths.append(max(map(len, texts)))
+            continue
+        sizes = {cell: _text_width(cell) for cell in texts}
         widths.append(max(sizes.values()))
         odd.update(cell for cell, size in sizes.items() if size != len(cell))
     plain = "  ".join(f"{{:<{width}}}" for width in widths)  # pads by length
@@ -172,12 +176,13 @@ def status_table(status: RoundStatus) -> str:
 
 
 _WIDTHS: dict[str, int] = {}  # widths of the texts beyond Latin seen so far
+_COMBINING = "\u0300"  # the first combining mark: below it, one column per character
 
 
 def _text_width(text: str) -> int:
     """Columns a terminal gives `text`: combining marks take none (a name in NFD), East Asian
     wide characters two."""
-    if not text or max(text) < "\u0300":  # Latin letters (æøå too) below the combining marks
+    if not text or max(text) < _COMBINING:  # Latin letters (æøå too) below the combining marks
         return len(text)
     width = _WIDTHS.get(text)
     if width is None:

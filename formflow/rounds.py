@@ -15,8 +15,6 @@ the employee sent; a form formflow generated (carry-over output) is never "recei
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -130,16 +128,17 @@ class RoundStatus:
         }
 
     def to_csv(self) -> str:
-        """One line per employee; several follow-up dates are joined by a space."""
+        """One line per employee; several follow-up dates are joined by a space. The fields
+        in `CSV_COLUMNS` order are the row's (csv writes None as an empty cell), so the rows
+        go to the writer as they are, bar the follow-ups."""
+        import csv
+        import io
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        for row in self.rows:
-            data = row.to_json()
-            writer.writerow(
-                " ".join(v) if isinstance(v := data[c], list) else ("" if v is None else v)
-                for c in CSV_COLUMNS
-            )
+        join = " ".join
+        writer.writerows((*row[:8], join(row[8]), join(row[9]), row[10]) for row in self.rows)
         return out.getvalue()
 
 
@@ -492,8 +491,12 @@ def table_cells(row: StatusRow) -> tuple[str, ...]:
     preparation = PREPARATION_WORDS[row.preparation]
     if row.preparation == "missing" and row.preparation_deadline:
         preparation += f" (frist {danish_date(row.preparation_deadline)})"
-    followups = [f"forfalden {danish_date(d)}" for d in row.followups_overdue]
-    followups += [f"snart {danish_date(d)}" for d in row.followups_due]
+    followups = "-"
+    if row.followups_overdue or row.followups_due:  # most rows have none
+        followups = ", ".join(
+            [f"forfalden {danish_date(d)}" for d in row.followups_overdue]
+            + [f"snart {danish_date(d)}" for d in row.followups_due]
+        )
     return (
         row.number,
         row.name or "-",
@@ -501,7 +504,7 @@ def table_cells(row: StatusRow) -> tuple[str, ...]:
         preparation,
         danish_date(row.meeting_date),
         AGREEMENT_WORDS[row.agreement],
-        ", ".join(followups) or "-",
+        followups,
         danish_date(row.next_meeting_date),
     )
 
