@@ -17,7 +17,10 @@ from formflow.cli import cli
 from formflow.config import Settings
 from formflow.model import CheckResult, Extraction
 from formflow.rounds import (
+    CSV_COLUMNS,
     Person,
+    StatusRow,
+    latest_forms,
     round_of,
     round_status,
     table_cells,
@@ -249,6 +252,81 @@ def test_generated_form_never_counts_as_received() -> None:
     forms[0].arrived = "2026-05-01T00:00:00+00:00"
     status = round_status(YEAR, forms, today=TODAY, deadline_days=7, roster={"1": Person("1", "A")})
     assert status.rows[0].preparation == "on_time"
+
+
+class _Form:
+    """A form version as `round_status` reads it (the index's `RoundForm`)."""
+
+    def __init__(self, employee: str, year: int, kind: str, version: int, state: str) -> None:
+        self.employee, self.employee_name, self.leader_name = employee, f"N {employee}", ""
+        self.year, self.kind, self.version, self.state = year, kind, version, state
+        self.meeting_date: str | None = None
+        self.next_meeting_date: str | None = None
+        self.arrived: str | None = None
+        self.followups: tuple[str, ...] = ()
+
+
+def test_the_version_that_counts_and_who_is_in_the_round() -> None:
+    forms = [
+        _Form("1", YEAR, "preparation", 1, "received"),
+        _Form("1", YEAR, "preparation", 2, "generated"),  # a later carry-over form: not sent
+        _Form("2", YEAR, "preparation", 1, "generated"),  # only generated: not a member
+        _Form("3", YEAR - 1, "agreement", 1, "generated"),
+        _Form("3", YEAR - 1, "agreement", 2, "signed"),  # last year's promise: a member
+        _Form("4", YEAR - 2, "agreement", 1, "signed"),  # older agreements join too
+        _Form("5", YEAR - 1, "preparation", 1, "received"),  # last year's preparation: no
+    ]
+    forms[0].meeting_date, forms[1].meeting_date = "2026-07-01", "2026-08-01"
+    status = round_status(YEAR, forms, today=TODAY, deadline_days=7)
+    assert [row.number for row in status.rows] == ["1", "3", "4"]
+    assert status.rows[0].meeting_date == "2026-07-01"  # the version sent, not the generated
+    assert latest_forms(forms)[("1", YEAR, "preparation")] is forms[0]
+    with_roster = round_status(
+        YEAR, forms, today=TODAY, deadline_days=7, roster={"9": Person("9", "Nina")}
+    )
+    assert [row.number for row in with_roster.rows] == ["1", "9"]  # agreements: no word
+
+
+def test_rows_go_by_number_then_by_text() -> None:
+    forms = [_Form(n, YEAR, "agreement", 1, "signed") for n in ("10", "x2", "9", "07", "7", "A")]
+    for _ in range(3):  # the same order whatever order the set of numbers iterates in
+        status = round_status(YEAR, forms, today=TODAY, deadline_days=7)
+        assert [row.number for row in status.rows] == ["07", "7", "9", "10", "A", "x2"]
+        forms.reverse()
+
+
+def test_csv_columns_are_the_row_fields() -> None:
+    """`RoundStatus.to_csv` writes each row's fields in order: the columns must follow them."""
+    assert StatusRow._fields == CSV_COLUMNS
+
+
+def test_round_forms_joins_each_agreement_version_with_its_follow_ups(tmp_path: Path) -> None:
+    def row(year: int, kind: str, version: int, followups: tuple[tuple[int, str], ...]) -> FormRow:
+        return FormRow(
+            employee="1", employee_name="A", year=year, kind=kind, version=version,
+            state="signed", file_format="pdf", sha256=f"{year}{kind}{version}", size=1,
+            original="o", record="r", arrived=None, filed="2026-01-01T00:00:00",
+            reader="acroform", followups=followups,
+        )  # fmt: skip
+
+    index = Index(tmp_path / "index.sqlite")
+    index.rebuild(
+        [
+            row(YEAR, "agreement", 1, ((2, "2026-03-01"), (1, "2026-09-01"))),
+            row(YEAR, "agreement", 2, ((1, "2026-10-01"),)),
+            row(YEAR, "preparation", 1, ((1, "2026-04-01"),)),
+            row(YEAR - 1, "agreement", 1, ((1, "2025-10-01"),)),
+            row(YEAR - 2, "agreement", 1, ()),
+        ],
+        {"1": "personale/1 A"},
+    )
+    found = {(f.year, f.kind, f.version): f.followups for f in index.round_forms(YEAR)}
+    assert found == {
+        (YEAR, "agreement", 1): ("2026-09-01", "2026-03-01"),  # in plan order
+        (YEAR, "agreement", 2): ("2026-10-01",),
+        (YEAR, "preparation", 1): (),  # follow-ups count only on this year's agreements
+        (YEAR - 1, "agreement", 1): (),
+    }
 
 
 @pytest.mark.slow
