@@ -108,9 +108,10 @@ def section_number(text: str) -> str:
     return (match[1] or match[2]) if match else ""
 
 
-def label_forms(label: str) -> set[str]:
+@lru_cache(maxsize=4096)  # pure; asked for every column label of every cell compared with it
+def label_forms(label: str) -> frozenset[str]:
     """The normalised texts that count as `label`: as written and without parentheses."""
-    return {compact(label), compact(_PARENTHESES.sub("", label))} - {""}
+    return frozenset({compact(label), compact(_PARENTHESES.sub("", label))} - {""})
 
 
 def label_key(text: str) -> str:
@@ -183,6 +184,8 @@ class _Walker:
         self.plan_row: int | None = None  # the row of a plan written one label table per row
         self.matrix: _Matrix | None = None  # a matrix continued in the next table (page break)
         self.static = _static_texts(definition)
+        # labels_here() by section and plan row: asked for every paragraph and table.
+        self.scopes: dict[tuple[int, int | None], dict[str, list[FieldSpec]]] = {}
         self.headings = [(section, label_forms(section.title)) for section in definition.sections]
         self.questions = {
             label_key(question.text): spec
@@ -197,7 +200,17 @@ class _Walker:
         return self.section.blocks if self.section else ()
 
     def labels_here(self) -> dict[str, list[FieldSpec]]:
-        """Label text -> the fields it may name in the current section (and the header)."""
+        """Label text -> the fields it may name in the current section (and the header).
+
+        The same for the same section and plan row (the definition does not change during a
+        walk), so made once per scope; callers only read it."""
+        scope = (id(self.section), self.plan_row)
+        labels = self.scopes.get(scope)
+        if labels is None:
+            labels = self.scopes[scope] = self.scope_labels()
+        return labels
+
+    def scope_labels(self) -> dict[str, list[FieldSpec]]:
         labels: dict[str, list[FieldSpec]] = {}
 
         def add(text: str, spec: FieldSpec) -> None:
@@ -283,9 +296,7 @@ class _Walker:
         """`Kompetenceudvikling 2`: the row of a plan written as one label table per row."""
         for block in self.blocks_here():
             if isinstance(block, RowTable) and block.title:
-                match = re.fullmatch(
-                    re.escape(label_key(block.title)) + r"(\d{1,2})", label_key(text)
-                )
+                match = _caption_pattern(block.title).fullmatch(label_key(text))
                 if match:
                     self.close_pending()
                     self.plan_row = int(match[1])
@@ -507,6 +518,12 @@ def _only(
         if len(signature_roles) == 1:
             candidates = [s for s in candidates if s.row in signature_roles]
     return candidates[0] if len(candidates) == 1 else None
+
+
+@lru_cache(maxsize=256)  # pure; asked for every paragraph in a section with a plan
+def _caption_pattern(title: str) -> re.Pattern[str]:
+    """A plan row's caption: the plan's title (compact) and the row's number."""
+    return re.compile(re.escape(label_key(title)) + r"(\d{1,2})")
 
 
 def _cells(row: tuple[str | None, ...]) -> int:
