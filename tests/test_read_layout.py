@@ -9,7 +9,20 @@ import pytest
 from formflow.config import Settings
 from formflow.forms.library import load_definition
 from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
-from formflow.read.layout import Word, cell_text, free_blocks, read_layout
+from formflow.read.layout import (
+    _TABLE_SETTINGS,
+    _WORD_SETTINGS,
+    Word,
+    _cells,
+    _is_ruling,
+    _place_words,
+    cell_text,
+    free_blocks,
+    page_content,
+    read_layout,
+    ruled_tables,
+    ruling_edges,
+)
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -113,3 +126,103 @@ def test_flattened_sample_is_identified_and_read(tmp_path: Path) -> None:
     assert extraction.fields["employee_name"] == "Birthe Ærø Søndergård"
     assert extraction.fields["next_meeting_date"] == "2027-03-15"
     assert extraction.raw["next_meeting_date"] == "15. marts 2027"
+
+
+# --- the page read once: the same words, lines and tables as pdfplumber's own ----------------
+
+
+def _sample_pdfs() -> list[Path]:
+    """Every sample pdfplumber opens (the broken ones it refuses are no page to compare)."""
+    import pdfplumber
+
+    found = []
+    for path in sorted(SAMPLES.rglob("*.pdf")):
+        try:
+            with pdfplumber.open(path) as pdf:
+                if len(pdf.pages) <= 20:
+                    found.append(path)
+        except Exception:  # pdfminer raises many types for a broken sample
+            continue
+    return found
+
+
+@pytest.mark.parametrize("path", _sample_pdfs(), ids=lambda path: path.stem)
+def test_page_content_and_tables_are_pdfplumbers(path: Path) -> None:
+    """`page_content`'s lean characters make the words `page.extract_words` makes, and
+    `ruled_tables` finds the cells `find_tables` finds on the filtered page: a pdfplumber
+    upgrade that changes either shows here, not as a silently different reading."""
+    import pdfplumber
+    from pdfplumber.utils import extract_words
+
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            content = page_content(page)
+            assert extract_words(content.chars, **_WORD_SETTINGS) == page.extract_words(
+                **_WORD_SETTINGS
+            )
+            assert (content.lines, content.rects) == (page.lines, page.rects)
+            edges = ruling_edges(content)
+            ruled = page.filter(_is_ruling)
+            assert edges == ruled.edges
+            expected = [table.cells for table in ruled.find_tables(_TABLE_SETTINGS)]
+            assert [table.cells for table in ruled_tables(page, edges)] == expected
+
+
+def _edge(x0: float, top: float, x1: float, bottom: float) -> dict[str, object]:
+    vertical = x0 == x1
+    return {
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": "v" if vertical else "h",
+        "object_type": "line",
+    }
+
+
+def test_cells_are_pdfplumbers_with_merged_and_open_cells() -> None:
+    """A 3x3 grid whose middle row spans two columns, one cell left open on its right, and a
+    stray line crossing it: the same cells, in the same order, as pdfplumber's search."""
+    from pdfplumber.table import edges_to_intersections, intersections_to_cells
+
+    edges = [_edge(0, y, 300, y) for y in (0, 20, 40, 60)]
+    edges += [_edge(x, 0, x, 60) for x in (0, 300)]
+    edges += [_edge(100, 0, 100, 20), _edge(100, 40, 100, 60), _edge(200, 0, 200, 60)]
+    edges += [_edge(250, 45, 250, 58), _edge(150, 10, 280, 10)]
+    intersections = edges_to_intersections(edges, 3, 3)
+    assert _cells(intersections) == intersections_to_cells(intersections)
+    assert (0, 20, 200, 40) in _cells(intersections)  # the merged cell
+
+
+def test_a_word_goes_to_the_first_cell_holding_its_centre() -> None:
+    """By table, row, column, as one pass per cell over the words did; others stay free."""
+
+    class Row:
+        def __init__(self, cells: list[tuple[float, float, float, float] | None]) -> None:
+            self.cells = cells
+            present = [c for c in cells if c is not None]
+            self.bbox = (
+                min(c[0] for c in present),
+                min(c[1] for c in present),
+                max(c[2] for c in present),
+                max(c[3] for c in present),
+            )
+
+    first = [Row([(0, 0, 50, 20), (50, 0, 100, 20)]), Row([(0, 20, 100, 40), None])]
+    second = [Row([(40, 10, 200, 30)])]  # overlaps the first table: its words come first
+    grids = [((0, 0, 100, 40), first), ((40, 10, 200, 30), second)]
+    on_border = Word("Grænse", 45, 55, 5, 15)  # centre x=50: both cells hold it
+    spanning = Word("Række", 10, 90, 25, 35)
+    overlap = Word("Overlap", 60, 80, 12, 18)
+    second_only = Word("Anden", 150, 170, 12, 18)
+    outside = Word("Side", 300, 320, 5, 15)
+    cells, free = _place_words([on_border, spanning, overlap, second_only, outside], grids)
+    assert cells == {
+        (0, 0, 0): [on_border],
+        (0, 1, 0): [spanning],
+        (0, 0, 1): [overlap],
+        (1, 0, 0): [second_only],
+    }
+    assert free == [outside]

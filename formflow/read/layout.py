@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,18 +25,31 @@ from formflow.config import Settings
 from formflow.model import Extraction
 from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
 
+# pdfplumber's word settings: characters further apart than this (pt) start a new word.
+_WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.5, "y_tolerance": 2, "keep_blank_chars": False}
 # How far apart (pt) two words' tops may be and still sit on one line.
 _LINE_TOLERANCE = 2.5
 # A line in the bottom or top band of the page that looks like a page number is furniture.
 _PAGE_NUMBER = re.compile(r"\bside\s+\d+(\s*(af|/)\s*\d+)?\b", re.IGNORECASE)
-# pdfplumber table settings: cells from ruling lines only, joined across small gaps.
+# Table cells from ruling lines only, joined across small gaps: pdfplumber's "lines" strategy
+# with these tolerances (pt). `ruled_tables` runs that strategy's steps itself; the settings
+# are what `page.find_tables` would be given for the same tables (the tests compare the two).
+_SNAP = 3
+_JOIN = 3
+_INTERSECTION = 3
+_EDGE_MIN_PREFILTER = 1  # pdfplumber's default: shorter edges are dropped before merging
+_EDGE_MIN = 3  # ... and merged edges shorter than this after
 _TABLE_SETTINGS = {
     "vertical_strategy": "lines",
     "horizontal_strategy": "lines",
-    "snap_tolerance": 3,
-    "join_tolerance": 3,
-    "intersection_tolerance": 3,
+    "snap_tolerance": _SNAP,
+    "join_tolerance": _JOIN,
+    "intersection_tolerance": _INTERSECTION,
+    "edge_min_length_prefilter": _EDGE_MIN_PREFILTER,
+    "edge_min_length": _EDGE_MIN,
 }
+
+Bbox = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -98,34 +111,128 @@ def _seed_title(texts: Iterable[str], identity: Any) -> Any:
 
 def page_blocks(page: Any) -> list[Block]:
     """The page as paragraphs and tables in reading order (top to bottom)."""
+    from pdfplumber.utils import extract_words
+
+    content = page_content(page)
     words = [
         Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]))
-        for w in page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)
+        for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
-    ruled = page.filter(_is_ruling)
-    tables = ruled.find_tables(_TABLE_SETTINGS)
+    edges = ruling_edges(content)
+    grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
+    cells, free = _place_words(words, grids)
     placed: list[tuple[float, Block]] = []
-    taken: set[int] = set()
-    for table in tables:
-        rows: list[tuple[str | None, ...]] = []
-        for row in table.rows:
-            cells: list[str | None] = []
-            for bbox in row.cells:
-                if bbox is None:
-                    cells.append(None)
-                    continue
-                inside = [i for i, w in enumerate(words) if i not in taken and _inside(w, bbox)]
-                taken.update(inside)
-                cells.append(cell_text([words[i] for i in inside], bbox[0], bbox[2]))
-            rows.append(tuple(cells))
-        placed.append((float(table.bbox[1]), Table(tuple(rows))))
-    free = [w for i, w in enumerate(words) if i not in taken]
+    for t, (bbox, rows) in enumerate(grids):
+        texts = tuple(
+            tuple(
+                None if cell is None else cell_text(cells.get((t, r, c), []), cell[0], cell[2])
+                for c, cell in enumerate(row.cells)
+            )
+            for r, row in enumerate(rows)
+        )
+        placed.append((float(bbox[1]), Table(texts)))
     height = float(page.height)
-    rulings = sorted(float(edge["top"]) for edge in ruled.horizontal_edges)
+    rulings = sorted(float(edge["top"]) for edge in edges if edge["orientation"] == "h")
     free = [w for w in free if not _furniture_word(w, free, height)]
     placed.extend(free_blocks(free, float(page.width), rulings))
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the reader takes from a page: its characters, lines and rects, as pdfplumber's
+    `page.chars`, `page.lines` and `page.rects` give them (characters with fewer keys)."""
+
+    chars: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+    rects: list[dict[str, Any]]
+
+
+def page_content(page: Any) -> Content:
+    """The page's characters, lines and rects from pdfminer's layout of it, in one walk.
+
+    pdfplumber's `page.objects` turns every object into a dict of all its ~20 attributes
+    (colours, fonts, marked content; curves, images): about a third of the parse of a form's
+    page. Word building reads only a character's text, box, document top and uprightness, so a
+    character gets just those, computed as `Page.process_object` does; lines and rects (few)
+    are pdfplumber's own dicts. Curves and images are no part of the reading. The tests hold
+    the words, lines and rects equal to pdfplumber's on every sample page. A PDF opened with
+    layout analysis or Unicode normalisation (not done here) gets pdfplumber's own objects.
+    """
+    from pdfminer.layout import LTChar, LTLine, LTRect
+
+    if page.pdf.laparams is not None or page.pdf.unicode_norm is not None:
+        return Content(page.chars, page.lines, page.rects)
+    height = page.height
+    left, top_offset = page.mediabox[0], page.mediabox[1]
+    doctop = page.initial_doctop
+    content = Content([], [], [])
+    for obj in _leaves(page.layout):
+        kind = type(obj)
+        if kind is LTChar:
+            top = (height - obj.y1) + top_offset
+            content.chars.append(
+                {
+                    "text": obj.get_text(),
+                    "x0": obj.x0 + left if left != 0 else obj.x0,
+                    "x1": obj.x1 + left if left != 0 else obj.x1,
+                    "top": top,
+                    "bottom": (height - obj.y0) + top_offset,
+                    "doctop": doctop + top,
+                    "upright": obj.upright,
+                }
+            )
+        elif kind is LTLine:
+            content.lines.append(page.process_object(obj))
+        elif kind is LTRect:
+            content.rects.append(page.process_object(obj))
+    return content
+
+
+def _leaves(objects: Iterable[Any]) -> Iterator[Any]:
+    """Layout objects depth first, a figure's (form XObject's) in its place, as pdfplumber
+    lists them (without layout analysis a container itself is no object)."""
+    from pdfminer.layout import LTContainer
+
+    for obj in objects:
+        if isinstance(obj, LTContainer):
+            yield from _leaves(obj)
+        else:
+            yield obj
+
+
+def _place_words(
+    words: Sequence[Word], grids: Sequence[tuple[Any, Any]]
+) -> tuple[dict[tuple[int, int, int], list[Word]], list[Word]]:
+    """Each word in the first cell (by table, row, column) holding its centre, or left free.
+
+    `grids` are the tables' bounds and rows. A cell lies within its row's and its table's
+    bounds, so a word outside those skips all their cells: one pass over the words instead of
+    one over all words per cell.
+    """
+    cells: dict[tuple[int, int, int], list[Word]] = {}
+    free: list[Word] = []
+    for word in words:
+        place = _cell_of(word, grids)
+        if place is None:
+            free.append(word)
+        else:
+            cells.setdefault(place, []).append(word)
+    return cells, free
+
+
+def _cell_of(word: Word, grids: Sequence[tuple[Any, Any]]) -> tuple[int, int, int] | None:
+    for t, (bbox, rows) in enumerate(grids):
+        if not _inside(word, bbox):
+            continue
+        for r, row in enumerate(rows):
+            if not _inside(word, row.bbox):
+                continue
+            for c, cell in enumerate(row.cells):
+                if cell is not None and _inside(word, cell):
+                    return t, r, c
+    return None
 
 
 def _is_ruling(obj: dict[str, Any]) -> bool:
@@ -137,6 +244,96 @@ def _is_ruling(obj: dict[str, Any]) -> bool:
         thin = min(float(obj["width"]), float(obj["height"])) < 2.0
         return thin or (bool(obj.get("stroke")) and not obj.get("fill"))
     return kind not in ("curve",)
+
+
+# --- ruled tables -------------------------------------------------------------------------------
+
+
+def ruling_edges(content: Content) -> list[dict[str, Any]]:
+    """The edges of the page's ruling lines and bars, in the order pdfplumber lists a page's
+    edges (lines, then rects; curves never rule a table): `page.filter(_is_ruling).edges`
+    without testing every character of the page."""
+    from pdfplumber.utils import line_to_edge, rect_to_edges
+
+    edges = [line_to_edge(line) for line in content.lines if _is_ruling(line)]
+    for rect in content.rects:
+        if _is_ruling(rect):
+            edges.extend(rect_to_edges(rect))
+    return edges
+
+
+def ruled_tables(page: Any, edges: Sequence[dict[str, Any]]) -> list[Any]:
+    """pdfplumber's tables from `edges`, as `page.filter(_is_ruling).find_tables(...)` finds
+    them: the "lines" strategy's steps with pdfplumber's own functions, except the cell search
+    (`_cells`), whose result is the same but which does not rebuild sets per pair of points."""
+    from pdfplumber.table import Table as RuledTable
+    from pdfplumber.table import cells_to_tables, edges_to_intersections, merge_edges
+    from pdfplumber.utils import filter_edges
+
+    lines = filter_edges(edges, "v", min_length=_EDGE_MIN_PREFILTER) + filter_edges(
+        edges, "h", min_length=_EDGE_MIN_PREFILTER
+    )
+    merged = merge_edges(lines, _SNAP, _SNAP, _JOIN, _JOIN)
+    merged = filter_edges(merged, min_length=_EDGE_MIN)
+    intersections = edges_to_intersections(merged, _INTERSECTION, _INTERSECTION)
+    return [RuledTable(page, group) for group in cells_to_tables(_cells(intersections))]
+
+
+Point = tuple[float, float]
+
+
+def _cells(intersections: dict[Point, dict[str, list[dict[str, Any]]]]) -> list[Bbox]:
+    """pdfplumber's `intersections_to_cells`: for each point, in order, the smallest cell it is
+    the top-left corner of (the first point below it and the first to its right that an edge
+    joins it to and that a fourth joined point closes). Two points are joined when one edge
+    passes through both; each point's edges are made a set once here."""
+    from pdfplumber.utils import obj_to_bbox
+
+    through = {
+        point: (
+            {obj_to_bbox(edge) for edge in ends["v"]},
+            {obj_to_bbox(edge) for edge in ends["h"]},
+        )
+        for point, ends in intersections.items()
+    }
+
+    def joined(a: Point, b: Point) -> bool:
+        if a[0] == b[0] and not through[a][0].isdisjoint(through[b][0]):
+            return True
+        return a[1] == b[1] and not through[a][1].isdisjoint(through[b][1])
+
+    points = sorted(intersections)
+    columns: dict[float, list[Point]] = {}
+    rows: dict[float, list[Point]] = {}
+    for point in points:  # sorted by x, then y: each column top down, each row left to right
+        columns.setdefault(point[0], []).append(point)
+        rows.setdefault(point[1], []).append(point)
+    cells: list[Bbox] = []
+    for point in points:
+        column, row = columns[point[0]], rows[point[1]]
+        below = column[column.index(point) + 1 :]
+        right = [p for p in row[row.index(point) + 1 :] if joined(point, p)]
+        cell = _smallest_cell(point, below, right, intersections, joined)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest_cell(
+    point: Point,
+    below: Sequence[Point],
+    right: Sequence[Point],
+    intersections: dict[Point, Any],
+    joined: Any,
+) -> Bbox | None:
+    for lower in below:
+        if not joined(point, lower):
+            continue
+        for beside in right:
+            corner = (beside[0], lower[1])
+            if corner in intersections and joined(corner, beside) and joined(corner, lower):
+                return (point[0], point[1], corner[0], corner[1])
+    return None
 
 
 def _inside(word: Word, bbox: Sequence[float]) -> bool:
