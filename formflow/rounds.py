@@ -255,11 +255,6 @@ def _rank(form: FormFacts) -> tuple[bool, int]:
     return (form.state != "generated", form.version)
 
 
-def _sent(form: FormFacts | None) -> FormFacts | None:
-    """The form if the employee (or leader) sent it; None for nothing or a generated one."""
-    return form if form is not None and form.state != "generated" else None
-
-
 _NO_FORMS: tuple[None, None, None] = (None, None, None)
 # an employee's forms that count: this year's preparation, this year's agreement, last year's
 _Slots = list[FormFacts | None]
@@ -347,9 +342,10 @@ def _row(
     (perhaps only generated), this year's agreement and last year's. Dates stay ISO strings,
     compared as strings (ISO sorts by date): a round of 10 000 employees parses a few hundred
     dates, not ten per row."""
-    preparation = _sent(handed_out)
-    agreement = _sent(agreed)
-    last = _sent(last_agreed)
+    # the forms the employee (or leader) sent: a generated one is formflow's own
+    preparation = handed_out if handed_out is not None and handed_out.state != "generated" else None
+    agreement = agreed if agreed is not None and agreed.state != "generated" else None
+    last = last_agreed if last_agreed is not None and last_agreed.state != "generated" else None
     meeting = None  # the first of these that is a date
     for form in (agreement, preparation, handed_out):
         if form is not None and (candidate := form.meeting_date) and (meeting := days[candidate]):
@@ -361,16 +357,16 @@ def _row(
     arrived = _arrived_day(preparation)
     # the name: the roster's or the folder's first, then the forms'; the leader: the forms'
     # first (the newest word), then the roster's or the folder's
-    name = _first_text(known.name) if known else ""
+    name = _text(known.name) if known else ""
     leader = ""
     for form in (agreement, preparation, handed_out, last):
         if form is not None:
-            name = name or _first_text(form.employee_name)
-            leader = leader or _first_text(form.leader_name)
+            name = name or _text(form.employee_name)
+            leader = leader or _text(form.leader_name)
             if name and leader:
                 break
     if known and not leader:
-        leader = _first_text(known.leader)
+        leader = _text(known.leader)
     due: tuple[str, ...] = ()
     overdue: tuple[str, ...] = ()
     # most plans' dates lie beyond `soon` (today <= soon): nothing to sort or sift then
@@ -430,11 +426,9 @@ def _in_year(value: str | None, year: int) -> str | None:
     return value if value and value[:4] == str(year) else None
 
 
-def _first_text(*values: str) -> str:
-    for value in values:
-        if value and (text := value.strip()):
-            return text
-    return ""
+def _text(value: str | None) -> str:
+    """The text without its outer spaces; "" for none."""
+    return value.strip() if value else ""
 
 
 def _in_number_order(numbers: Iterable[str]) -> list[str]:
