@@ -30,12 +30,17 @@ FORMFLOW = shutil.which("formflow") or "formflow"
 
 def _checkout_env() -> dict[str, str]:
     """The environment for formflow subprocesses: the checkout measured in this process comes
-    first on the path, whatever checkout the editable install happens to point at."""
+    first on the path, whatever checkout the editable install happens to point at; and
+    bytecode is cached, as for an installed formflow (and the floor's click, compiled when pip
+    installed it), even where PYTHONDONTWRITEBYTECODE is set (some shells and CI images):
+    else every run would compile formflow's modules from source again."""
     import formflow
 
     root = str(Path(formflow.__file__).resolve().parent.parent)
     paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 ENV = _checkout_env()
