@@ -419,10 +419,11 @@ class Archive:
         """A record for these bytes that the index missed (a crash after its write): index
         it, audit it if that step was lost too, and return it."""
         for path in sorted(year_dir.glob("*.json")):
+            data = _read_bytes(path)
             # (a record names its original's sha256 in plain text: most are never decoded)
-            if sha256.encode() not in _read_bytes(path):
+            if sha256.encode() not in data:
                 continue
-            record = _read_record(path)
+            record = _decoded(data)
             if record is None or record["sha256"] != sha256:
                 continue
             row = row_from_record(record, self._relative(year_dir))
@@ -432,7 +433,7 @@ class Archive:
                 self._set_aside(path, year_dir.parent)
                 continue
             if not self._has_filed_entry(row):
-                self._audit_filed(row, path.read_bytes(), recovered=True)
+                self._audit_filed(row, data, recovered=True)
             self._index_add(row)
             return self._filed_from_row(row, duplicate=True)
         return None
@@ -583,7 +584,7 @@ class Archive:
                     path.unlink()  # a partial write, never under a final name
                     continue
                 name = parse_file_name(path.name)
-                if name is None or not path.exists():
+                if name is None:
                     continue
                 if name.ext == "json" and not _has_original(path):
                     self._set_aside(path, folder)  # its filing never finished: no original
@@ -823,9 +824,14 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _read_record(path: Path) -> dict[str, Any] | None:
+    return _decoded(_read_bytes(path))
+
+
+def _decoded(data: bytes) -> dict[str, Any] | None:
+    """A record from its bytes; None when they are none (unreadable, empty, not JSON)."""
     try:
-        return decode_record(path.read_bytes())
-    except (OSError, UnicodeDecodeError, ValueError):
+        return decode_record(data)
+    except (UnicodeDecodeError, ValueError):
         return None
 
 
