@@ -420,10 +420,9 @@ def backlog(ws: Workspace) -> list[Row]:
     speedup = walls[1] / walls[2]
     per_form = walls[2] / count
     fsyncs = _fsyncs_per_form(ws)
-    from formflow.watch import THREADS_PER_WORKER
 
     # the disk's fsyncs per second when as many threads as the 2-worker daemon's write at once
-    rate = fsync_rate(ws.path("fsync-rate"), threads=2 * THREADS_PER_WORKER)
+    rate = fsync_rate(ws.path("fsync-rate"), threads=2)
     bound = rate / fsyncs if fsyncs else float("inf")
     at_disk = count / walls[2] >= 0.8 * bound
     return [
@@ -436,7 +435,7 @@ def backlog(ws: Workspace) -> list[Row]:
             speedup >= 1.8 or at_disk,
             note="`formflow watch --once`, stability 0.5 s, includes start-up; "
             f"{per_form * 1000:.0f} ms/form with 2 workers; disk: {rate:.0f} fsyncs/s "
-            f"({2 * THREADS_PER_WORKER} threads writing new files durably), "
+            f"(2 threads writing new files durably, as the 2 workers do), "
             f"{fsyncs:.1f} fsyncs per filed form (strace) → fsync bound ≈ {bound:.0f} forms/s; "
             f"CPU of the daemon and its readers (of {os.cpu_count()}): {cores[1]:.2f} cores "
             f"with 1 worker, {cores[2]:.2f} with 2; the whole machine meanwhile: with 1 "

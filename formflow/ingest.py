@@ -24,6 +24,7 @@ small fakes; `formflow.watch` wires the real ones.
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import logging
 import os
@@ -346,6 +347,18 @@ class Ingestor:
                     return self._retry(name, dropped.sha256, error)
                 raise
 
+    def with_reader(self, reader: Reader) -> Ingestor:
+        """This ingestor with another reader (the same archive, ledger and locks): the
+        daemon hands a file back with the verdict on its killed worker as the reading."""
+        other = copy.copy(self)
+        other.reader = reader
+        return other
+
+    def clear_staged(self, pid: int) -> None:
+        """Remove the private copies a killed worker process `pid` was reading."""
+        for leftover in self.staging.glob(f"{pid}-*"):
+            leftover.unlink(missing_ok=True)
+
     def recover(self) -> list[Outcome]:
         """Finish every ingest a crash interrupted after its decision was written."""
         outcomes = []
@@ -407,7 +420,7 @@ class Ingestor:
             dropped.sha256, dropped.path, dropped.identity, "filed", durable=False
         )
         try:
-            self.archive.file(
+            filed = self.archive.file(
                 dropped.data,
                 result,
                 state=provisional.state,
@@ -422,6 +435,11 @@ class Ingestor:
             self.ledger.finish(entry)
             log.error("archive refused %s sha256=%s: %s", name, dropped.sha256[:12], error)
             return self._return(dropped, name, Decision("held", reason=ARCHIVE_REFUSED))
+        if getattr(filed, "duplicate", False) and ours is None:
+            # The same bytes were filed meanwhile from another copy, by another worker
+            # process (the hash lock serialises copies within one process only).
+            self.ledger.finish(entry)
+            return self._finish_filed(dropped, name, None, filed)
         remove_original(dropped.path, dropped.identity)
         self.ledger.finish(entry)
         number = result.extraction.employee_number
@@ -454,7 +472,8 @@ class Ingestor:
     def _read(self, dropped: Dropped) -> Extraction:
         """Read a private copy: the reader never opens the dropped name (it could be swapped)."""
         suffix = _suffix(dropped.data[:8])
-        staged = self.staging / f"{dropped.sha256}-{threading.get_ident()}{suffix}"
+        # named by process and thread: several worker processes read into the same folder
+        staged = self.staging / f"{os.getpid()}-{threading.get_ident()}-{dropped.sha256}{suffix}"
         staged.unlink(missing_ok=True)  # a leftover of an interrupted read of the same bytes
         _write_private(staged, dropped.data)
         try:
@@ -645,6 +664,16 @@ class Ingestor:
         reason = _errno_name(error)
         log.warning("retry %s sha256=%s: %s (kept in the inbox)", name, sha256[:12] or "-", reason)
         return Outcome("retry", name, sha256, detail=reason)
+
+
+def ingest_safely(ingestor: Ingestor, path: Path) -> Outcome:
+    """`ingestor.ingest(path)`, with any error that is not the file's fault (permissions, a
+    bug) logged by its type only and turned into a retry: the file stays in the inbox."""
+    try:
+        return ingestor.ingest(path)
+    except Exception as error:
+        log.error("cannot take %s: %s", sanitize_name(path.name), _errno_name(error))
+        return Outcome("retry", sanitize_name(path.name), detail=type(error).__name__)
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -5,8 +5,8 @@ or every `--polling` interval (network shares, where events never arrive). File 
 watchdog only make a scan come sooner. Files seen by a scan go into the stability tracker
 (`formflow.inbox`); between scans the tracked files are looked at again every tick, and a
 file that stayed unchanged for `watch.stability_seconds` and is structurally complete goes to
-a worker thread, which runs it through `formflow.ingest` (the parsing itself runs in the
-ReaderPool's worker processes).
+a daemon thread, which hands it to one of the `watch.workers` ingest processes
+(`formflow.workers`: each reads, checks and files a whole form) and waits for the outcome.
 
 Operations:
 - one daemon per inbox: an fcntl lock on `<inbox>/.formflow.lock` (LockedError otherwise);
@@ -40,21 +40,15 @@ from formflow.config import Settings
 from formflow.errors import LockedError
 from formflow.fsutil import make_private_dirs
 from formflow.inbox import StabilityTracker, is_candidate, is_walkable_dir, looks_complete
-from formflow.ingest import Ingestor, Ledger, Outcome
+from formflow.ingest import Outcome
 
 log = logging.getLogger("formflow.watch")
 
 LOCK_NAME = ".formflow.lock"
-WORK_FOLDER = ".formflow"  # inside the archive, beside the archive's own work files
 INCOMPLETE_GRACE = 10  # stability windows a stable but incomplete file waits before reading
 MIN_INCOMPLETE_WAIT = 1.0
 MAX_BACKOFF = 60.0
 ONCE_MAX_ATTEMPTS = 4  # --once gives a file failing for the place's sake this many tries
-# Threads per reader process: a filing spends much of its time waiting for fsync (five to
-# seven per form), so while one thread waits on the disk another reads, checks or waits on its
-# own fsyncs. At most `watch.workers` forms are parsed at once all the same: each read waits for a
-# free reader process (`ReaderPool.read`).
-THREADS_PER_WORKER = 2
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -64,10 +58,17 @@ class InboxUnavailable(Exception):
 
 @dataclass
 class Services:
-    """What the daemon runs on; `build_services` wires the real ones, tests inject fakes."""
+    """What the daemon runs on; `build_services` wires the real ones, tests inject fakes.
 
-    ingestor: Ingestor
+    `ingest` takes one file through every stage (thread-safe, never raising for the file);
+    `recover` finishes the ingests a crash interrupted, before anything new is taken;
+    `concurrency` is how many files `ingest` takes at once (0: `watch.workers`).
+    """
+
+    ingest: Callable[[Path], Outcome]
+    recover: Callable[[], list[Outcome]]
     close: Callable[[], None] = lambda: None
+    concurrency: int = 0
 
 
 @dataclass
@@ -174,16 +175,18 @@ class Watcher:
     def __init__(
         self,
         settings: Settings,
-        ingestor: Ingestor,
+        ingest: Callable[[Path], Outcome],
         *,
         polling: float | None = None,
         once: bool = False,
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
+        threads: int = 0,
     ) -> None:
         self.settings = settings
+        self.threads = threads or settings.watch.workers
         self.inbox = Path(settings.inbox)
-        self.ingestor = ingestor
+        self.ingest = ingest
         self.polling = polling
         self.once = once
         self.stop = stop or threading.Event()
@@ -218,7 +221,7 @@ class Watcher:
                 (self.inbox / folder).mkdir(exist_ok=True)
         workers = [
             threading.Thread(target=self._work, name=f"formflow-worker-{n}", daemon=True)
-            for n in range(self.settings.watch.workers * THREADS_PER_WORKER)
+            for n in range(self.threads)
         ]
         for worker in workers:
             worker.start()
@@ -348,7 +351,7 @@ class Watcher:
 
     def _take(self, path: str) -> None:
         try:
-            outcome = self.ingestor.ingest(Path(path))
+            outcome = self.ingest(Path(path))
         except Exception as error:
             # Not the file's fault as far as we know (permissions, a bug): keep it, try later.
             log.error("cannot take %s: %s", Path(path).name, _errno(error))
@@ -393,31 +396,30 @@ class Watcher:
 
 
 def build_services(settings: Settings, stop: threading.Event) -> Services:
-    """The real reader pool, validation and archive behind an Ingestor."""
-    from formflow import validate
-    from formflow.archive import Archive
-    from formflow.read.isolate import ReaderPool
+    """The ingest workers, and the daemon's own Ingestor: it finishes interrupted ingests
+    before the workers start (so it opens the archive first, rebuilding an old index once)
+    and hands back a file whose worker had to be killed over it."""
+    from formflow.workers import IngestPool, build_ingestor
 
-    archive = Archive.open(settings)
-    work = Path(settings.archive) / WORK_FOLDER
-    pool = ReaderPool(settings, workers=settings.watch.workers)
-    pool.start()
-    ingestor = Ingestor(
-        settings,
-        reader=pool.read,
-        validator=lambda extraction, arrived: validate.check(extraction, settings, arrived=arrived),
-        awaiting=validate.awaiting,
-        archive=archive,
-        ledger=Ledger(work / "ledger.sqlite"),
-        staging=work / "staging",
-        stopping=stop.is_set,
-    )
+    ingestor, close_own = build_ingestor(settings, _reads_in_workers)
+    ingestor.stopping = stop.is_set
+    pool = IngestPool(settings, ingestor, workers=settings.watch.workers)
+
+    def recover() -> list[Outcome]:
+        outcomes = ingestor.recover()
+        pool.start()
+        return outcomes
 
     def close() -> None:
         pool.close()
-        ingestor.ledger.close()
+        close_own()
 
-    return Services(ingestor, close)
+    return Services(pool.ingest, recover, close, pool.concurrency)
+
+
+def _reads_in_workers(path: Path) -> Any:
+    """The daemon's own Ingestor never reads: untrusted files are read in the workers."""
+    raise RuntimeError("the daemon reads no file itself")
 
 
 def run_watch(
@@ -436,10 +438,17 @@ def run_watch(
     with inbox_lock(inbox), _signals(stop):
         wired = services(settings, stop)
         try:
-            recovered = wired.ingestor.recover()
+            recovered = wired.recover()
             if recovered:
                 log.info("finished %d interrupted ingest(s) after a restart", len(recovered))
-            watcher = Watcher(settings, wired.ingestor, polling=polling, once=once, stop=stop)
+            watcher = Watcher(
+                settings,
+                wired.ingest,
+                polling=polling,
+                once=once,
+                stop=stop,
+                threads=wired.concurrency,
+            )
             mode = "once" if once else f"polling every {polling:g}s" if polling else "file events"
             log.info(
                 "watching %s (%s, full rescan every %gs, %d worker(s))",

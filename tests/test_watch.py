@@ -83,7 +83,7 @@ def fake_services(
             staging=work / "staging",
             stopping=stop.is_set,
         )
-        return Services(ingestor, ingestor.ledger.close)
+        return Services(ingestor.ingest, ingestor.recover, ingestor.ledger.close)
 
     return build
 
@@ -252,9 +252,9 @@ def test_a_vanished_inbox_is_not_taken_as_deleted_files(
     settings: Settings, archive: FakeArchive
 ) -> None:
     drop(settings, "skema.pdf", form_bytes())
-    ingestor = fake_services(archive)(settings, threading.Event()).ingestor
+    ingest = fake_services(archive)(settings, threading.Event()).ingest
     clock = [100.0]
-    watcher = Watcher(settings, ingestor, polling=0.2, clock=lambda: clock[0])
+    watcher = Watcher(settings, ingest, polling=0.2, clock=lambda: clock[0])
     assert watcher._full_scan(clock[0])
     assert len(watcher.tracker) == 1
     hidden = settings.inbox.with_name("unmounted")
