@@ -406,8 +406,9 @@ def build_services(settings: Settings, stop: threading.Event) -> Services:
     pool = IngestPool(settings, ingestor, workers=settings.watch.workers)
 
     def recover() -> list[Outcome]:
+        pool.launch()  # the workers start while the daemon finishes interrupted ingests
         outcomes = ingestor.recover()
-        pool.start()
+        pool.wait_ready()
         return outcomes
 
     def close() -> None:

@@ -61,6 +61,15 @@ POLL_STEP = 0.2  # how often a waiting daemon thread looks at its worker's read 
 SLOTS_PER_WORKER = 2
 _PR_SET_PDEATHSIG = 1
 
+PRELOAD = (
+    "formflow.workers",
+    "formflow.validate",
+    "formflow.archive",
+    "formflow.read.acroform",
+    "formflow.read.pdf_fast",
+    "formflow.read.docx",
+)
+
 # What a worker runs to build its ingestor: (settings, reader) -> (ingestor, close).
 Build = Callable[[Settings, Callable[[Path], Extraction]], tuple[Ingestor, Callable[[], None]]]
 
@@ -295,14 +304,18 @@ class _Worker:
     def healthy(self) -> bool:
         return not self.retired and self.process.is_alive() and self.files < RECYCLE_AFTER
 
-    def end_slot(self, slot: int) -> None:
-        """Let the slot's thread end (the process ends when all of them have)."""
+    def release(self, slot: int) -> None:
+        """Done with `slot` for good: its thread in the worker may end (the process ends when
+        all of them have). Only the daemon thread holding a slot closes its pipe: closing it
+        under another thread's poll could hand that thread a reused descriptor."""
         with contextlib.suppress(OSError):
             self.conns[slot].send(None)
+        self.conns[slot].close()
 
     def stop(self) -> None:
+        """(When no daemon thread holds a slot any more.)"""
         for slot in range(SLOTS_PER_WORKER):
-            self.end_slot(slot)
+            self.release(slot)
         self.process.join(5.0)
         self.kill()
 
@@ -310,8 +323,6 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5.0)
-        for conn in self.conns:
-            conn.close()
 
 
 class IngestPool:
@@ -343,6 +354,10 @@ class IngestPool:
         self.build = build
         self.work = work
         self._context = multiprocessing.get_context("forkserver")
+        # The server every worker is forked from imports the stages once: a worker (and its
+        # replacement after a crash) starts in milliseconds and shares those pages.
+        self._context.set_forkserver_preload(list(PRELOAD))
+        self._launched: list[_Worker] = []
         self._idle: queue.Queue[tuple[_Worker, int]] = queue.Queue()
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
@@ -362,7 +377,18 @@ class IngestPool:
 
     def start(self) -> None:
         """Start the workers (in parallel) and wait until each is ready to ingest."""
-        started = [self._spawn() for _ in range(self.size)]
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the workers without waiting for them (the daemon recovers meanwhile)."""
+        if not self._launched:
+            self._launched = [self._spawn() for _ in range(self.size)]
+
+    def wait_ready(self) -> None:
+        """Wait until every launched worker is ready to ingest; then take files."""
+        self.launch()
+        started, self._launched = self._launched, []
         try:
             for worker in started:
                 worker.wait_ready()
@@ -382,10 +408,10 @@ class IngestPool:
         try:
             answer = worker.ingest(slot, path)
         except BaseException:
-            self._kill(worker)
+            self._kill(worker, slot)
             raise
         if answer[0] != "outcome":
-            self._kill(worker)
+            self._kill(worker, slot)
             return self._without_worker(path, answer)
         if answer[2] or not worker.healthy():
             self._retire(worker, slot)
@@ -408,7 +434,7 @@ class IngestPool:
             worker, slot = self._idle.get()
             if not worker.retired:
                 return worker, slot
-            worker.end_slot(slot)  # a retired worker's idle slot: let its thread end
+            worker.release(slot)  # a retired worker's idle slot: let its thread end
 
     def _without_worker(self, path: Path, answer: tuple[Any, ...]) -> Outcome:
         """The file whose worker was killed or died: handed back, or kept for another try."""
@@ -429,15 +455,16 @@ class IngestPool:
     def _retire(self, worker: _Worker, slot: int) -> None:
         """Politely: the worker takes no new file and ends once its other slots are done (a
         file in progress there is finished); a fresh one takes its place now."""
-        worker.end_slot(slot)
+        worker.release(slot)
         if self._mark_retired(worker):
             self._replace()
 
-    def _kill(self, worker: _Worker) -> None:
+    def _kill(self, worker: _Worker, slot: int) -> None:
         """By force (it hangs or died): a file in progress in its other slot is kept for
         another try; a fresh one takes its place."""
         first = self._mark_retired(worker)
         worker.kill()
+        worker.release(slot)
         if first:
             if worker.process.pid is not None:
                 self.ingestor.clear_staged(worker.process.pid)
