@@ -63,7 +63,10 @@ class WatchSettings:
     rescan_seconds: float = _setting(
         60.0, "Full rescan of the inbox this often; the rescan is the source of truth."
     )
-    workers: int = _setting(2, "Forms parsed at the same time (worker processes).")
+    workers: int = _setting(
+        2,
+        "Worker processes that read, check and file forms (two at a time each); one per core.",
+    )
     rejected_folder: str = _setting(
         "afvist",
         "Folder inside the inbox where rejected forms go back, with a .txt explaining why.",
@@ -82,7 +85,7 @@ class LimitsSettings:
     max_file_mb: float = _setting(50.0, "Largest file accepted, in MB.")
     max_pages: int = _setting(50, "Most pages a PDF form may have.")
     parse_timeout_seconds: float = _setting(60.0, "Time limit for reading one file.")
-    parse_memory_mb: int = _setting(1024, "Memory limit of the worker process reading one file.")
+    parse_memory_mb: int = _setting(1024, "Memory limit (address space) of each worker process.")
     docx_max_unpacked_mb: float = _setting(
         100.0, "Largest declared unpacked size of a DOCX (zip bombs are refused before reading)."
     )
