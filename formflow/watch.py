@@ -62,6 +62,7 @@ class Services:
 
     `ingest` takes one file through every stage (thread-safe, never raising for the file);
     `recover` finishes the ingests a crash interrupted, before anything new is taken;
+    `ready` waits until `ingest` can start (raising FormflowError if it never can);
     `concurrency` is how many files `ingest` takes at once (0: `watch.workers`).
     """
 
@@ -69,6 +70,7 @@ class Services:
     recover: Callable[[], list[Outcome]]
     close: Callable[[], None] = lambda: None
     concurrency: int = 0
+    ready: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -213,6 +215,10 @@ class Watcher:
         """Something changed in the inbox (a file event): scan at the next tick."""
         self._scan_soon = True
         self._wake.set()
+
+    def prime(self) -> None:
+        """A first scan before `run`: the files found start their stability window now."""
+        self._full_scan(self.clock())
 
     def run(self) -> int:
         """Watch until stopped (or, with `once`, until the inbox is done); the exit code."""
@@ -407,15 +413,13 @@ def build_services(settings: Settings, stop: threading.Event) -> Services:
 
     def recover() -> list[Outcome]:
         pool.launch()  # the workers start while the daemon finishes interrupted ingests
-        outcomes = ingestor.recover()
-        pool.wait_ready()
-        return outcomes
+        return ingestor.recover()
 
     def close() -> None:
         pool.close()
         close_own()
 
-    return Services(pool.ingest, recover, close, pool.concurrency)
+    return Services(pool.ingest, recover, close, pool.concurrency, pool.wait_ready)
 
 
 def _reads_in_workers(path: Path) -> Any:
@@ -458,6 +462,8 @@ def run_watch(
                 polling or settings.watch.rescan_seconds,
                 settings.watch.workers,
             )
+            watcher.prime()  # the first files' stability window runs while the workers start
+            wired.ready()
             with _observer(inbox, watcher, polling is not None or once):
                 return watcher.run()
         finally:

@@ -312,14 +312,9 @@ class _Worker:
             self.conns[slot].send(None)
         self.conns[slot].close()
 
-    def stop(self) -> None:
-        """(When no daemon thread holds a slot any more.)"""
-        for slot in range(SLOTS_PER_WORKER):
-            self.release(slot)
-        self.process.join(5.0)
-        self.kill()
-
-    def kill(self) -> None:
+    def kill(self, grace: float = 0.0) -> None:
+        """End the process: at once, or after `grace` seconds to end by itself."""
+        self.process.join(grace)
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5.0)
@@ -358,6 +353,8 @@ class IngestPool:
         # replacement after a crash) starts in milliseconds and shares those pages.
         self._context.set_forkserver_preload(list(PRELOAD))
         self._launched: list[_Worker] = []
+        self._launching: threading.Thread | None = None
+        self._launch_error: BaseException | None = None
         self._idle: queue.Queue[tuple[_Worker, int]] = queue.Queue()
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
@@ -381,15 +378,29 @@ class IngestPool:
         self.wait_ready()
 
     def launch(self) -> None:
-        """Start the workers without waiting for them (the daemon recovers meanwhile)."""
-        if not self._launched:
+        """Start the workers without waiting for them (the daemon recovers and scans
+        meanwhile): in a thread, since the first start waits for the forkserver's imports."""
+        if self._launching is None:
+            self._launching = threading.Thread(target=self._launch, name="formflow-launch")
+            self._launching.start()
+
+    def _launch(self) -> None:
+        try:
             self._launched = [self._spawn() for _ in range(self.size)]
+        except BaseException as error:  # raised again by wait_ready, in the daemon's thread
+            self._launch_error = error
 
     def wait_ready(self) -> None:
         """Wait until every launched worker is ready to ingest; then take files."""
         self.launch()
+        assert self._launching is not None
+        self._launching.join()
+        self._launching = None
         started, self._launched = self._launched, []
+        error, self._launch_error = self._launch_error, None
         try:
+            if error is not None:
+                raise FormflowError(f"cannot start the ingest workers: {error}") from error
             for worker in started:
                 worker.wait_ready()
         except FormflowError:
@@ -426,8 +437,11 @@ class IngestPool:
         with self._lock:
             workers = list(self._all)
             self._all.clear()
+        for worker in workers:  # all told first, so they wind down side by side
+            for slot in range(SLOTS_PER_WORKER):
+                worker.release(slot)
         for worker in workers:
-            worker.stop()
+            worker.kill(grace=5.0)
 
     def _free_slot(self) -> tuple[_Worker, int]:
         while True:
