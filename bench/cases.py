@@ -164,23 +164,13 @@ def settings_for(ws: Workspace, name: str, **watch: Any) -> tuple[Any, Path]:
 
 
 def make_ingestor(settings: Any, reader: Callable[[Path], Any] | None = None) -> Any:
-    """formflow's own stages (what `formflow.watch.build_services` wires), reader in-process
-    unless given (the daemon's ingest workers read in their own process too)."""
-    from formflow import validate
-    from formflow.archive import Archive
-    from formflow.ingest import Ingestor, Ledger
+    """formflow's own stages, as a daemon's worker builds them (`formflow.workers`), reading
+    in this process unless given another reader."""
     from formflow.read import read_form
+    from formflow.workers import build_ingestor
 
-    work = Path(settings.archive) / ".formflow"
-    return Ingestor(
-        settings,
-        reader=reader or (lambda path: read_form(path, settings)),
-        validator=lambda extraction, arrived: validate.check(extraction, settings, arrived=arrived),
-        awaiting=validate.awaiting,
-        archive=Archive.open(settings),
-        ledger=Ledger(work / "ledger.sqlite"),
-        staging=work / "staging",
-    )
+    ingestor, _ = build_ingestor(settings, reader or (lambda path: read_form(path, settings)))
+    return ingestor
 
 
 def _stage(files: list[Path], inbox: Path) -> list[Path]:

@@ -8,10 +8,13 @@ one interpreter was the limit: a second reader process added nothing. Here each 
 `Ingestor.ingest` from the intake to the removal of the original, so N workers use N cores.
 The archive and the ledger are made for several writers at once (file locks, SQLite WAL).
 
-What `ReaderPool` guaranteed for reading untrusted files still holds, now per ingest:
-- a worker publishes when its current read began (one shared float per worker); a read that
-  runs past `limits.parse_timeout_seconds` gets the worker killed and replaced, and the
-  daemon hands the file back as `timeout`;
+Each worker takes SLOTS_PER_WORKER files at a time (a thread and a pipe each) and reads one of
+them at a time: while one file is read, another waits for its fsyncs. What `ReaderPool`
+guaranteed for reading untrusted files still holds, now per ingest:
+- a worker publishes when each slot's current read began (a shared float per slot); a read
+  that runs past `limits.parse_timeout_seconds` gets the worker killed and replaced, and the
+  daemon hands the file back as `timeout` (a file in the worker's other slot, not being
+  read, is kept for another try);
 - each worker's address space is capped at `limits.parse_memory_mb` (RLIMIT_AS): a file that
   needs more is handed back as `too_much_memory`, and the worker is replaced after it;
 - a worker that dies while reading (a parser's segfault) gives `crashed` for that file. One
