@@ -168,20 +168,25 @@ def _worker_main(
             conns[0].send(("failed", f"{type(error).__name__}: {error}"))
         return
     try:
-        conns[0].send(("ready", _address_space()))
-    except OSError:
-        return  # the daemon died while we started
-    limit = settings.limits.parse_memory_mb * MB
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    threads = [
-        threading.Thread(target=_serve, args=(conn, slot, ingestor, clock), daemon=True)
-        for slot, conn in enumerate(conns)
-    ]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        limit = settings.limits.parse_memory_mb * MB
+        size = _address_space()
+        if size < limit:
+            # the slots' threads (their stacks) first, then the cap, then the hello: no file
+            # comes before the hello, so every file is read under the cap
+            threads = [
+                threading.Thread(target=_serve, args=(conn, slot, ingestor, clock), daemon=True)
+                for slot, conn in enumerate(conns)
+            ]
+            for thread in threads:
+                thread.start()
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            conns[0].send(("ready", size))  # too big: the daemon says why, and we end
+        except OSError:
+            return  # the daemon died while we started
+        if size < limit:
+            for thread in threads:
+                thread.join()
     finally:
         close()
 
@@ -278,7 +283,7 @@ class _Worker:
         if detail >= limit * MB:
             self.kill()
             raise FormflowError(
-                f"limits.parse_memory_mb = {limit} is too small: the readers alone take "
+                f"limits.parse_memory_mb = {limit} is too small: a worker alone takes "
                 f"{detail // MB} MB of address space"
             )
 
