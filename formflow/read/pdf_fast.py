@@ -494,6 +494,7 @@ _DRAWING = "q Q cm l c v y Do"
 
 
 _UNBOUNDED = _MAX_OPERATIONS + 1
+_PLAIN_NUMBERS = frozenset({int, Decimal})  # exact types: a bool is an int, and refused
 
 
 @dataclass
@@ -546,25 +547,30 @@ def _most_operations(contents: Any) -> int:
 def _walk_content(content: _Content, source: Any, resources: Any, ctm: Matrix, depth: int) -> None:
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
     stack: list[Matrix] = []
+    segments = content.segments
     for instruction in pikepdf.parse_content_stream(source, content.operators):
         content.budget -= 1
         if content.budget < 0:
             return
         operator = str(instruction.operator)
+        # q and Q, two thirds of a form's drawing operations, take no operands: fetching
+        # them (a pikepdf call and a list each) is left to the others
+        if operator == "q":
+            stack.append(ctm)
+            continue
+        if operator == "Q":
+            ctm = stack.pop() if stack else ctm
+            continue
         if operator == "INLINE IMAGE":
             content.images.append(_unit_square(ctm))
             continue
         operands = instruction.operands
-        if operator == "q":
-            stack.append(ctm)
-        elif operator == "Q":
-            ctm = stack.pop() if stack else ctm
-        elif operator == "cm" and len(operands) == 6:
+        if operator == "cm" and len(operands) == 6:
             ctm = _multiply(_matrix(operands), ctm)
         elif operator == "l" and len(operands) == 2:
-            content.segments.append(_apply(ctm, _float(operands[0]), _float(operands[1])))
+            segments.append(_apply(ctm, _float(operands[0]), _float(operands[1])))
         elif operator in ("c", "v", "y") and len(operands) >= 4:
-            content.segments.append(_apply(ctm, _float(operands[-2]), _float(operands[-1])))
+            segments.append(_apply(ctm, _float(operands[-2]), _float(operands[-1])))
         elif operator == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
             name = operands[0]
             if not isinstance(name, pikepdf.Name):
@@ -588,6 +594,8 @@ def _walk_content(content: _Content, source: Any, resources: Any, ctm: Matrix, d
 
 
 def _float(value: Any) -> float:
+    if type(value) in _PLAIN_NUMBERS:  # nearly every operand: what `_number` does, sooner
+        return float(value)
     number = _number(value)
     if number is None:
         raise Unusual("a path operand that is no number")
