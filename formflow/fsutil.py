@@ -18,17 +18,32 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
-def make_private_dirs(path: Path) -> None:
-    """Create `path` and missing parents with mode 0700 (personnel data is confidential)."""
+def make_private_dirs(path: Path, *, sync: bool = True) -> list[Path]:
+    """Create `path` and missing parents with mode 0700 (personnel data is confidential);
+    returns the folders created, outermost first.
+
+    Each new folder's name lives in its parent, so the parents are fsynced. With
+    `sync=False` that is left to the caller (`sync_created`), who can do it once the new
+    folders hold their files: a journaling file system then commits all of it at once.
+    """
     missing = []
     current = path
     while not current.exists():
         missing.append(current)
         current = current.parent
-    for folder in reversed(missing):
+    missing.reverse()
+    for folder in missing:
         folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is masked by the umask
-    for folder in missing:  # each new folder's name lives in its parent: make them durable
+    if sync:
+        sync_created(missing)
+    return missing
+
+
+def sync_created(created: list[Path]) -> None:
+    """Make the names of folders `make_private_dirs(..., sync=False)` created durable, from
+    the innermost out (after the first fsync the others usually find nothing to commit)."""
+    for folder in reversed(created):
         fsync_dir(folder.parent)
 
 

@@ -726,3 +726,12 @@ def test_originals_staged_by_an_interrupted_filing_are_cleared_when_no_one_files
         os.close(fd)
     Archive(archive.root, archive.settings)
     assert list(incoming.iterdir()) == []
+
+
+def test_the_employee_locks_are_made_once_at_the_first_filing(archive: Archive) -> None:
+    """Every bucket's lock file exists after the first filing, so no later filing creates one
+    (a file creation is a journal transaction of its own)."""
+    file(archive, pdf("first"))
+    locks = sorted(p.name for p in (archive.work / "locks").iterdir())
+    assert len(locks) == 256 and locks[0] == "employee-00.lock"
+    assert all(stat.S_IMODE((archive.work / "locks" / n).stat().st_mode) == 0o600 for n in locks)

@@ -6,6 +6,7 @@ answers, and the ordinary filled forms must not be declined (else the fast path 
 
 from __future__ import annotations
 
+import codecs
 import io
 import warnings
 from collections.abc import Callable
@@ -18,11 +19,13 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    ByteStringObject,
     DictionaryObject,
     FloatObject,
     IndirectObject,
     NameObject,
     TextStringObject,
+    create_string_object,
 )
 
 from formflow.config import Settings
@@ -30,8 +33,9 @@ from formflow.errors import UnreadableForm
 from formflow.forms.library import load_definition
 from formflow.forms.render import render_bytes
 from formflow.model import Extraction
+from formflow.read import pdf_fast
 from formflow.read.acroform import read_pdf, read_pdf_pypdf
-from formflow.read.pdf_fast import Unusual, read_pdf_fast
+from formflow.read.pdf_fast import Unusual, _string, read_pdf_fast
 
 SAMPLES = Path(__file__).parent / "samples"
 SETTINGS = Settings()
@@ -93,6 +97,39 @@ def test_any_text_decodes_as_pypdf_decodes_it(employee_name: str, summary: str) 
     values = {"employee_name": employee_name, "summary": summary}
     data = render_bytes(load_definition("agreement"), 2026, values, "pdf")
     assert read_pdf_fast(data, "x.pdf", SETTINGS) == read_pdf_pypdf(data, "x.pdf", SETTINGS)
+
+
+_BOM_TEXT = st.one_of(
+    st.binary(max_size=40).map(lambda b: b"\xfe\xff" + b),
+    st.binary(max_size=40).map(lambda b: b"\xff\xfe" + b),
+    st.text(max_size=30).map(
+        lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be", "surrogatepass")
+    ),
+    st.binary(max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=_BOM_TEXT)
+def test_strings_decode_as_pypdf_decodes_them(raw: bytes) -> None:
+    """The UTF-16 shortcut in `_string` gives pypdf's text for any bytes, odd lengths and
+    lone surrogates included (those go pypdf's own way)."""
+    decoded = create_string_object(raw)
+    expected = (
+        bytes(decoded).decode("utf-8", "replace")
+        if isinstance(decoded, ByteStringObject)
+        else str(decoded)
+    )
+    assert _string(pikepdf.String(raw)) == expected
+
+
+def test_reads_the_same_without_a_memory_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no memfd can be made, qpdf reads the bytes through a BytesIO: the same reading."""
+    data = (SAMPLES / "signed" / "drawn-ink.pdf").read_bytes()
+    mapped = read_pdf_fast(data, "x.pdf", SETTINGS)
+    monkeypatch.delattr(pdf_fast.os, "memfd_create", raising=False)
+    assert isinstance(pdf_fast._memory_file(data), io.BytesIO)
+    assert read_pdf_fast(data, "x.pdf", SETTINGS) == mapped
 
 
 # --- declined ---------------------------------------------------------------------------------

@@ -317,7 +317,11 @@ def first_values(named: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     yield from seen.items()
 
 
+@lru_cache(maxsize=4096)  # pure; every form of a template asks for the same names twice
 def contract_key(name: str) -> str:
     """A field name as the contract key it carries: last component of `a.b.c`, no `[0]`."""
     last = name.rsplit(".", 1)[-1]
-    return re.sub(r"\[\d+\]", "", last).strip()
+    return _INDEX.sub("", last).strip()
+
+
+_INDEX = re.compile(r"\[\d+\]")
