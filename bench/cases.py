@@ -163,13 +163,12 @@ def settings_for(ws: Workspace, name: str, **watch: Any) -> tuple[Any, Path]:
 # --- per-file ingest, in process --------------------------------------------------------------
 
 
-def make_ingestor(settings: Any, reader: Callable[[Path], Any] | None = None) -> Any:
+def make_ingestor(settings: Any) -> Any:
     """formflow's own stages, as a daemon's worker builds them (`formflow.workers`), reading
-    in this process unless given another reader."""
-    from formflow.read import read_form
-    from formflow.workers import build_ingestor
+    in this process."""
+    from formflow.workers import build_ingestor, read_in_process
 
-    ingestor, _ = build_ingestor(settings, reader or (lambda path: read_form(path, settings)))
+    ingestor, _ = build_ingestor(settings, lambda data, name: read_in_process(data, name, settings))
     return ingestor
 
 
@@ -872,7 +871,7 @@ def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
     from formflow import validate
     from formflow.archive import Archive
     from formflow.ingest import Ingestor, Ledger
-    from formflow.read import read_form
+    from formflow.read import read_data
 
     settings, _ = settings_for(ws, f"stages-{kind.split()[0].lower()}")
     spent: dict[str, list[float]] = {}
@@ -880,14 +879,13 @@ def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
     ledger = Ledger(work / "ledger.sqlite")
     ingestor = Ingestor(
         settings,
-        reader=_timed_fn(lambda path: read_form(path, settings), "read", spent),
+        reader=_timed_fn(lambda data, name: read_data(data, name, settings), "read", spent),
         validator=_timed_fn(
             lambda e, arrived: validate.check(e, settings, arrived=arrived), "validate", spent
         ),
         awaiting=validate.awaiting,
         archive=_Timed(Archive.open(settings), "archive", spent),
         ledger=cast(Ledger, _Timed(ledger, "ledger", spent)),
-        staging=work / "staging",
     )
     staged = _stage(files, Path(settings.inbox))
     totals = []
@@ -903,7 +901,7 @@ def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
         ledger.close()
     total = Stats(tuple(totals)).median
     parts = {key: Stats(tuple(v)).median * len(v) / len(totals) for key, v in spent.items()}
-    parts["rest (intake read + hash, staged copy, removal, logs)"] = total - sum(parts.values())
+    parts["rest (intake read + hash, removal, logs)"] = total - sum(parts.values())
     shown = ", ".join(
         f"{key} {seconds * 1000:.1f} ms ({seconds / total:.0%})"
         for key, seconds in sorted(parts.items(), key=lambda kv: -kv[1])

@@ -2,7 +2,7 @@
 
     intake    open safely, read the bytes whole, hash them           (formflow.intake)
     duplicate the same bytes already archived: the copy leaves the inbox, logged and audited
-    read      in a worker process with time and memory limits (a private staged copy)
+    read      the bytes taken at intake, within time and memory limits (formflow.workers)
     validate  rules over what was read                                (formflow.validate)
     decide    filed (received / signed / awaiting a signature), rejected, or held   (pure)
     act       archive durably, then remove the original; or move it to the rejected / held
@@ -31,7 +31,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any, Literal, Protocol
@@ -55,7 +55,7 @@ from formflow.model import CheckResult, Extraction, Problem
 log = logging.getLogger("formflow.watch")
 
 Action = Literal["filed", "rejected", "held", "duplicate", "vanished", "retry"]
-Reader = Callable[[Path], Extraction]
+Reader = Callable[[bytes, str], Extraction]
 Validator = Callable[[Extraction, datetime], CheckResult]
 Awaiting = Callable[[CheckResult], str | None]
 
@@ -290,8 +290,9 @@ class Ledger:
 class Ingestor:
     """Takes dropped files into the archive, or returns them with a reason; thread-safe.
 
-    `reader(path) -> Extraction` reads a private copy of the bytes (the daemon passes
-    `ReaderPool.read`), `validator(extraction, arrived) -> CheckResult`, `awaiting(result)`
+    `reader(data, name) -> Extraction` reads the bytes taken at intake (never the dropped
+    name again: it could be swapped meanwhile; `name` is the dropped name relative to the
+    inbox, as text), `validator(extraction, arrived) -> CheckResult`, `awaiting(result)`
     names the one missing signature of an otherwise complete agreement, `archive` files.
     """
 
@@ -304,7 +305,6 @@ class Ingestor:
         awaiting: Awaiting,
         archive: ArchiveLike,
         ledger: Ledger,
-        staging: Path,
         clock: Callable[[], datetime] = datetime.now,
         stopping: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -315,14 +315,12 @@ class Ingestor:
         self.awaiting = awaiting
         self.archive = archive
         self.ledger = ledger
-        self.staging = staging
         self.clock = clock
         self.stopping = stopping
         self.max_bytes = int(settings.limits.max_file_mb * 1_000_000)
         self._move_lock = threading.Lock()  # destination names are chosen one at a time
         self._hash_locks: dict[str, threading.Lock] = {}
         self._hash_guard = threading.Lock()
-        make_private_dirs(staging)
 
     # -- public ----------------------------------------------------------------------------
 
@@ -354,11 +352,6 @@ class Ingestor:
         other.reader = reader
         return other
 
-    def clear_staged(self, pid: int) -> None:
-        """Remove the private copies a killed worker process `pid` was reading."""
-        for leftover in self.staging.glob(f"{pid}-*"):
-            leftover.unlink(missing_ok=True)
-
     def recover(self) -> list[Outcome]:
         """Finish every ingest a crash interrupted after its decision was written."""
         outcomes = []
@@ -369,8 +362,6 @@ class Ingestor:
                 outcomes.append(self._recover_filed(entry, source, name))
             else:
                 outcomes.append(self._recover_returned(entry, source, name))
-        for leftover in self.staging.iterdir():
-            leftover.unlink(missing_ok=True)  # copies for reading only; the originals remain
         for folder in (self.settings.watch.rejected_folder, self.settings.watch.held_folder):
             # an explanation whose writing was interrupted (fsutil's temp names: ours alone)
             for leftover in (self.inbox / folder).rglob(".tmp-*.part"):
@@ -470,18 +461,8 @@ class Ingestor:
         return Outcome("filed", name, dropped.sha256, provisional.state, codes)
 
     def _read(self, dropped: Dropped) -> Extraction:
-        """Read a private copy: the reader never opens the dropped name (it could be swapped)."""
-        suffix = _suffix(dropped.data[:8])
-        # named by process and thread: several worker processes read into the same folder
-        staged = self.staging / f"{os.getpid()}-{threading.get_ident()}-{dropped.sha256}{suffix}"
-        staged.unlink(missing_ok=True)  # a leftover of an interrupted read of the same bytes
-        _write_private(staged, dropped.data)
-        try:
-            extraction = self.reader(staged)
-        finally:
-            staged.unlink(missing_ok=True)
-        # The staged name means nothing to anyone; the record keeps the dropped name as text.
-        return replace(extraction, file=str(dropped.relative))
+        """Read the bytes taken at intake: the reader never opens the dropped name."""
+        return self.reader(dropped.data, str(dropped.relative))
 
     def _finish_filed(self, dropped: Dropped, name: str, ours: Any, known: Any) -> Outcome:
         """The bytes are archived: by us before a crash (finish quietly) or earlier (duplicate)."""
@@ -674,31 +655,6 @@ def ingest_safely(ingestor: Ingestor, path: Path) -> Outcome:
     except Exception as error:
         log.error("cannot take %s: %s", sanitize_name(path.name), _errno_name(error))
         return Outcome("retry", sanitize_name(path.name), detail=type(error).__name__)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """A private copy that lives only while it is read: no fsync (a crash loses nothing, the
-    original is still in the inbox and `recover` clears the staging folder), but never
-    through a name someone else made (O_EXCL, O_NOFOLLOW) and readable by us alone."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    except BaseException:
-        os.close(fd)
-        path.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-
-
-def _suffix(head: bytes) -> str:
-    if head.startswith(b"%PDF"):
-        return ".pdf"
-    if head.startswith(b"PK"):
-        return ".docx"
-    return ".bin"
 
 
 def _state_of(known: Any) -> str:

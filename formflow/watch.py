@@ -413,6 +413,7 @@ def build_services(settings: Settings, stop: threading.Event) -> Services:
 
     def recover() -> list[Outcome]:
         pool.launch()  # the workers start while the daemon finishes interrupted ingests
+        _remove_old_staging(Path(settings.archive) / ".formflow" / "staging")
         return ingestor.recover()
 
     def close() -> None:
@@ -422,7 +423,17 @@ def build_services(settings: Settings, stop: threading.Event) -> Services:
     return Services(pool.ingest, recover, close, pool.concurrency, pool.wait_ready)
 
 
-def _reads_in_workers(path: Path) -> Any:
+def _remove_old_staging(folder: Path) -> None:
+    """Earlier versions read each form from a private copy in this folder; one that a crash
+    left behind is a copy of someone's form, and nothing reads it any more."""
+    if folder.is_dir() and not folder.is_symlink():
+        for leftover in folder.iterdir():
+            leftover.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _reads_in_workers(data: bytes, name: str) -> Any:
     """The daemon's own Ingestor never reads: untrusted files are read in the workers."""
     raise RuntimeError("the daemon reads no file itself")
 

@@ -50,7 +50,7 @@ from typing import Any
 from formflow.config import Settings
 from formflow.errors import FormflowError, UnreadableForm
 from formflow.inbox import sanitize_name
-from formflow.ingest import Ingestor, Outcome, ingest_safely
+from formflow.ingest import Ingestor, Outcome, Reader, ingest_safely
 from formflow.model import Extraction
 
 log = logging.getLogger("formflow.watch")
@@ -74,12 +74,12 @@ PRELOAD = (
 )
 
 # What a worker runs to build its ingestor: (settings, reader) -> (ingestor, close).
-Build = Callable[[Settings, Callable[[Path], Extraction]], tuple[Ingestor, Callable[[], None]]]
+Build = Callable[[Settings, Reader], tuple[Ingestor, Callable[[], None]]]
+# What a worker reads with: (the dropped file's bytes, its name, settings) -> Extraction.
+Work = Callable[[bytes, str, Settings], Extraction]
 
 
-def build_ingestor(
-    settings: Settings, reader: Callable[[Path], Extraction]
-) -> tuple[Ingestor, Callable[[], None]]:
+def build_ingestor(settings: Settings, reader: Reader) -> tuple[Ingestor, Callable[[], None]]:
     """The real stages behind an Ingestor (in a worker: this process reads, checks, files)."""
     from formflow import validate
     from formflow.archive import Archive
@@ -94,15 +94,14 @@ def build_ingestor(
         awaiting=validate.awaiting,
         archive=Archive.open(settings),
         ledger=ledger,
-        staging=work / "staging",
     )
     return ingestor, ledger.close
 
 
-def read_in_process(path: Path, settings: Settings) -> Extraction:
-    from formflow.read import read_form
+def read_in_process(data: bytes, name: str, settings: Settings) -> Extraction:
+    from formflow.read import read_data
 
-    return read_form(path, settings)
+    return read_data(data, name, settings)
 
 
 # --- inside a worker --------------------------------------------------------------------------
@@ -118,7 +117,7 @@ class _ReadClock:
     the one file that was being read is the one to blame.
     """
 
-    def __init__(self, shared: Any, settings: Settings, work: Callable[..., Extraction]) -> None:
+    def __init__(self, shared: Any, settings: Settings, work: Work) -> None:
         self.shared = shared
         self.settings = settings
         self.work = work
@@ -129,12 +128,12 @@ class _ReadClock:
     def serve_as(self, slot: int) -> None:
         self._local.slot = slot
 
-    def read(self, path: Path) -> Extraction:
+    def read(self, data: bytes, name: str) -> Extraction:
         slot: int = self._local.slot
         with self._reading:
             self.shared[slot] = time.monotonic()  # CLOCK_MONOTONIC: the same in every process
             try:
-                return self.work(path, self.settings)
+                return self.work(data, name, self.settings)
             except MemoryError as error:
                 from formflow.read import unreadable
 
@@ -151,7 +150,7 @@ def _worker_main(
     shared: Any,
     logging_setup: tuple[int, str] | None,
     build: Build,
-    work: Callable[..., Extraction],
+    work: Work,
 ) -> None:
     """A worker: build the stages, cap memory, then ingest paths on every slot until told to
     stop (one thread per slot)."""
@@ -239,7 +238,7 @@ def _address_space() -> int:
 class _Worker:
     """One worker process and its slots: a pipe and a read clock each."""
 
-    def __init__(self, context: Any, settings: Settings, build: Build, work: Any) -> None:
+    def __init__(self, context: Any, settings: Settings, build: Build, work: Work) -> None:
         self.settings = settings
         pipes = [context.Pipe() for _ in range(SLOTS_PER_WORKER)]
         self.conns: list[Connection] = [ours for ours, _ in pipes]
@@ -346,7 +345,7 @@ class IngestPool:
         workers: int = 1,
         *,
         build: Build = build_ingestor,
-        work: Callable[[Path, Settings], Extraction] = read_in_process,
+        work: Work = read_in_process,
     ) -> None:
         if workers < 1:
             raise ValueError("an IngestPool needs at least one worker")
@@ -488,8 +487,6 @@ class IngestPool:
         worker.kill()
         worker.release(slot)
         if first:
-            if worker.process.pid is not None:
-                self.ingestor.clear_staged(worker.process.pid)
             with self._lock:
                 self._all.discard(worker)
             self._replace()
@@ -519,8 +516,8 @@ class IngestPool:
             self._idle.put((worker, slot))
 
 
-def _raising(verdict: UnreadableForm) -> Callable[[Path], Extraction]:
-    def read(path: Path) -> Extraction:
+def _raising(verdict: UnreadableForm) -> Reader:
+    def read(data: bytes, name: str) -> Extraction:
         raise verdict
 
     return read

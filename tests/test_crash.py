@@ -130,7 +130,7 @@ def test_killed_at_random_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     assert leftovers == []
     assert list((inbox / "afvist").rglob(".tmp-*")) == []
     assert [p for p in (archive / "personale").rglob("*") if p.name.startswith(".")] == []
-    assert list((archive / ".formflow" / "staging").iterdir()) == []
+    assert list((archive / ".formflow" / "incoming").iterdir()) == []
     verify = subprocess.run(cli("archive", "verify"), cwd=tmp_path, capture_output=True)
     assert verify.returncode == 0, verify.stdout.decode() + verify.stderr.decode()
     assert time.monotonic() - started < 240

@@ -41,16 +41,15 @@ from formflow.watch import (
 SAMPLES = Path(__file__).parent / "samples" / "watch"
 
 
-def revision_reader(path: Path) -> Extraction:
+def revision_reader(data: bytes, name: str) -> Extraction:
     """Reads the JSON of a stand-in form's first revision (what a half-copied file shows)."""
-    data = path.read_bytes()
     if not data.startswith(b"%PDF"):
         raise UnreadableForm("wrong_type", "Filen er hverken en PDF eller et Word-dokument.")
     if b"\n%%EOF" not in data:
         raise UnreadableForm("truncated", "Filen er ikke hel.")
     payload = json.loads(data[9 : data.index(b"\n%%EOF")])
     fields = {"employee_number": payload["number"], "employee_name": payload["name"]}
-    return Extraction(str(path), "acroform", payload["kind"], 2026, payload["kind"], fields)
+    return Extraction(name, "acroform", payload["kind"], 2026, payload["kind"], fields)
 
 
 @pytest.fixture
@@ -69,7 +68,7 @@ def archive() -> FakeArchive:
 
 
 def fake_services(
-    archive: FakeArchive, reader: Callable[[Path], Extraction] = revision_reader
+    archive: FakeArchive, reader: Callable[[bytes, str], Extraction] = revision_reader
 ) -> Callable[[Settings, threading.Event], Services]:
     def build(settings: Settings, stop: threading.Event) -> Services:
         work = settings.archive / ".formflow"
@@ -80,7 +79,6 @@ def fake_services(
             awaiting=fake_awaiting,
             archive=archive,
             ledger=Ledger(work / "ledger.sqlite"),
-            staging=work / "staging",
             stopping=stop.is_set,
         )
         return Services(ingestor.ingest, ingestor.recover, ingestor.ledger.close)

@@ -88,17 +88,22 @@ def unreadable(code: str, detail: str = "") -> UnreadableForm:
 
 def read_form(path: Path, settings: Settings) -> Extraction:
     """Read one file as a MUS form (in this process; see `isolate` for untrusted files)."""
-    data = _load(path, settings)
+    return read_data(_load(path, settings), str(path), settings)
+
+
+def read_data(data: bytes, file: str, settings: Settings) -> Extraction:
+    """Read a file's bytes as a MUS form; `file` names it in the result (the daemon's
+    workers read the bytes they took from the inbox, checked for size there)."""
     file_type = sniff(data[:HEAD_BYTES])
     try:
         if file_type == "pdf":
             from formflow.read.acroform import read_pdf
 
-            return read_pdf(data, str(path), settings)
+            return read_pdf(data, file, settings)
         if file_type in ("docx", "zip"):
             from formflow.read.docx import read_docx
 
-            return read_docx(data, str(path), settings)
+            return read_docx(data, file, settings)
     except (FormflowError, MemoryError):
         raise  # MemoryError: the isolating worker reports it as too_much_memory
     except Exception as error:
