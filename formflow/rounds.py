@@ -245,7 +245,7 @@ def round_of(
     picked by SQLite) and its people's names and leaders; no record file is read."""
     return _round(
         year,
-        archive.index.round_facts(year),
+        archive.index.round_facts(year, _due_by(today)),
         archive.index.people(),
         archive.roster(),
         today=today,
@@ -400,7 +400,7 @@ def _rows(
     per row beyond the dict look-ups (a function per column cost a third more). Dates stay
     ISO strings, compared as strings (ISO sorts by date); a meeting date is parsed once per
     distinct date (`_Days`), not once per row."""
-    day, soon = today.isoformat(), (today + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
+    day, soon = today.isoformat(), _due_by(today)
     this_year = str(year)
     days = _Days(deadline)
     agreements, preparations, generated = facts.agreements, facts.preparations, facts.generated
@@ -458,6 +458,12 @@ def _rows(
 
 
 _NO_MEETING = (None, None)
+
+
+def _due_by(today: date) -> str:
+    """The last day (ISO) a follow-up date is "due" on: later ones are not shown."""
+    return (today + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
+
 
 # `StatusRow(...)` goes through a Python `__new__` taking 11 arguments by name or place; the
 # fields in order, straight into the tuple, cost a third of that (10 000 rows a round)

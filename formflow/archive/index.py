@@ -298,9 +298,12 @@ class Index:
         found += [new(RoundForm, r + none) for r in others]
         return found
 
-    def round_facts(self, year: int) -> RoundFacts:
+    def round_facts(self, year: int, until: str) -> RoundFacts:
         """The facts of the round of `year` (see `formflow.rounds.RoundFacts`) in a few range
-        reads of the covering indexes `forms_year` and `followups_year`.
+        reads of the covering indexes `forms_year` and `followups_year`; of the agreements'
+        follow-up dates only those that can be on or before `until` (ISO; the round shows
+        none later). A date of digits and hyphens only is one word, so it is compared as it
+        is; any other is read whole, to be split into words as `round_forms` does.
 
         Each slot is one range read in (employee, version) order filtered on the state, so a
         dict keeps each employee's last row: the latest version sent (or generated). Only the
@@ -327,8 +330,9 @@ class Index:
             ).fetchall()
             dates = db.execute(
                 "SELECT employee, version, date FROM followups "
-                "WHERE year = ? AND kind = 'agreement' ORDER BY employee, version, plan",
-                (year,),
+                "WHERE year = ? AND kind = 'agreement' AND (date <= ? OR date GLOB '*[^0-9-]*') "
+                "ORDER BY employee, version, plan",
+                (year, until),
             ).fetchall()
         followups: dict[tuple[str, int], list[str]] = {}
         for employee, version, when in dates:
