@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -92,30 +92,29 @@ class Known(Protocol):
 
 
 class AgreementFacts(NamedTuple):
-    """What a row reads of the agreement that counts (`Index.round_facts` selects these
-    columns in this order)."""
+    """What every row reads of this year's agreement that counts (`Index.round_facts`
+    selects these columns in this order)."""
 
     employee: str
     version: int
     state: str
-    employee_name: str
     leader_name: str
     meeting_date: str | None
     next_meeting_date: str | None
 
 
 class PreparationFacts(NamedTuple):
-    """What a row reads of the preparation form that counts (sent or generated)."""
+    """What a row reads of this year's preparation form that counts (sent, else generated)
+    when the agreement leaves the meeting date, the name or the leader open."""
 
     employee: str
     employee_name: str
     leader_name: str
     meeting_date: str | None
-    arrived: str | None
 
 
 class LastAgreementFacts(NamedTuple):
-    """What a row reads of last year's agreement that counts."""
+    """What a row reads of last year's agreement that counts, in the same case."""
 
     employee: str
     employee_name: str
@@ -123,19 +122,28 @@ class LastAgreementFacts(NamedTuple):
     next_meeting_date: str | None
 
 
+class RoundDetails(NamedTuple):
+    """What only a row the agreement leaves open reads (no agreement, no valid meeting date,
+    no leader, or a person without a name): read once, at the first such row."""
+
+    agreement_names: Mapping[str, str]  # the name on this year's agreement that counts
+    handed_out: Mapping[str, PreparationFacts]  # this year's preparation form that counts
+    last_agreements: Mapping[str, LastAgreementFacts]  # last year's, sent
+
+
 class RoundFacts(NamedTuple):
     """The round of one year as the rows read it, by employee number: of each form a row
-    reads, the version that counts (the latest one sent; for the preparation form also the
-    latest one formflow generated), and who the forms put in the round. The index answers with
-    plain tuples in these layouts (a named tuple per row would cost a call per row)."""
+    reads, the version that counts (the latest one sent; for the preparation form, where none
+    was sent, the latest one formflow generated), and who the forms put in the round. What
+    most rows never read waits in `details`. The index answers with plain tuples in these
+    layouts (a named tuple per row would cost a call per row)."""
 
     agreements: Mapping[str, AgreementFacts]  # this year's, sent
-    preparations: Mapping[str, PreparationFacts]  # this year's, sent
-    generated: Mapping[str, PreparationFacts]  # this year's, made by formflow (carry-over)
-    last_agreements: Mapping[str, LastAgreementFacts]  # last year's, sent
+    arrivals: Mapping[str, str | None]  # who sent this year's preparation form -> its arrival
     followups: Mapping[tuple[str, int], Sequence[str]]  # (employee, agreement version) -> dates
     sent: AbstractSet[str]  # who sent any form of this year
     agreed: AbstractSet[str]  # who sent an agreement of an earlier year
+    details: Callable[[], RoundDetails]
 
 
 # number -> (number, name, leader): the people the roster or the personnel folders know
@@ -259,50 +267,52 @@ def facts_of(year: int, forms: Iterable[FormFacts]) -> RoundFacts:
     the latest sent version of each form a row reads (`latest_forms`' rule: a sent version
     always beats a generated one), the latest generated preparation form, and who the forms
     put in the round. Forms of other years and kinds only count for membership."""
-    agreements: dict[str, AgreementFacts] = {}
-    preparations: dict[str, PreparationFacts] = {}
-    generated: dict[str, PreparationFacts] = {}
-    last: dict[str, LastAgreementFacts] = {}
-    followups: dict[tuple[str, int], Sequence[str]] = {}
-    versions: dict[tuple[str, str], int] = {}  # (slot, employee) -> the version it holds
+    picked: dict[str, dict[str, FormFacts]] = {
+        slot: {} for slot in ("agreement", "preparation", "generated", "last")
+    }
     sent: set[str] = set()
     agreed: set[str] = set()
     for form in forms:
-        number, form_year, kind, version = form.employee, form.year, form.kind, form.version
+        number, form_year, kind = form.employee, form.year, form.kind
         is_sent = form.state != "generated"
         if is_sent and form_year == year:
             sent.add(number)
         if is_sent and kind == "agreement" and form_year != year:
             agreed.add(number)
         if kind == "preparation" and form_year == year:
-            slot = "preparation" if is_sent else "generated"
+            slot = picked["preparation" if is_sent else "generated"]
         elif kind == "agreement" and is_sent and form_year in (year, year - 1):
-            slot = "agreement" if form_year == year else "last"
+            slot = picked["agreement" if form_year == year else "last"]
         else:
             continue
-        if versions.get((slot, number), version - 1) >= version:
-            continue  # a later version is there already (of equal ones, the first stays)
-        versions[slot, number] = version
-        if slot == "agreement":
-            agreements[number] = AgreementFacts(
-                number,
-                version,
-                form.state,
-                form.employee_name,
-                form.leader_name,
-                form.meeting_date,
-                form.next_meeting_date,
+        if number not in slot or form.version > slot[number].version:  # equal: the first
+            slot[number] = form
+    agreements, last = picked["agreement"], picked["last"]
+    handed_out = {**picked["generated"], **picked["preparation"]}  # a sent one first
+    details = RoundDetails(
+        {n: f.employee_name for n, f in agreements.items()},
+        {
+            n: PreparationFacts(n, f.employee_name, f.leader_name, f.meeting_date)
+            for n, f in handed_out.items()
+        },
+        {
+            n: LastAgreementFacts(n, f.employee_name, f.leader_name, f.next_meeting_date)
+            for n, f in last.items()
+        },
+    )
+    return RoundFacts(
+        {
+            n: AgreementFacts(
+                n, f.version, f.state, f.leader_name, f.meeting_date, f.next_meeting_date
             )
-            followups[number, version] = form.followups
-        elif slot == "last":
-            last[number] = LastAgreementFacts(
-                number, form.employee_name, form.leader_name, form.next_meeting_date
-            )
-        else:
-            (preparations if is_sent else generated)[number] = PreparationFacts(
-                number, form.employee_name, form.leader_name, form.meeting_date, form.arrived
-            )
-    return RoundFacts(agreements, preparations, generated, last, followups, sent, agreed)
+            for n, f in agreements.items()
+        },
+        {n: f.arrived for n, f in picked["preparation"].items()},
+        {(n, f.version): f.followups for n, f in agreements.items()},
+        sent,
+        agreed,
+        lambda: details,
+    )
 
 
 def latest_forms(forms: Iterable[FormFacts]) -> dict[tuple[str, int, str], FormFacts]:
@@ -394,48 +404,49 @@ def _rows(
     today: date,
     deadline: timedelta,
 ) -> list[StatusRow]:
-    """One row per number from its three forms (each None when there is none that counts).
+    """One row per number, from this year's agreement and preparation form, and where they
+    leave the meeting date, the name or the leader open, from the forms in `facts.details`.
 
-    A round is 10 000 rows: this is one loop with the forms unpacked into locals and no call
+    A round is 10 000 rows: this is one loop with the facts unpacked into locals and no call
     per row beyond the dict look-ups (a function per column cost a third more). Dates stay
     ISO strings, compared as strings (ISO sorts by date); a meeting date is parsed once per
     distinct date (`_Days`), not once per row."""
     day, soon = today.isoformat(), _due_by(today)
-    this_year = str(year)
     days = _Days(deadline)
-    agreements, preparations, generated = facts.agreements, facts.preparations, facts.generated
-    last_agreements, followups = facts.last_agreements, facts.followups
+    agreements, arrivals, followups = facts.agreements, facts.arrivals, facts.followups
+    details: RoundDetails | None = None
     rows = []
     for number in numbers:
         agreement = agreements.get(number)
-        preparation = preparations.get(number)  # sent: judged on time, late or received
-        handed_out = preparation or generated.get(number)  # perhaps only formflow's own
-        last = last_agreements.get(number)
-        # the meeting: the first date the forms give, else last year's "next meeting" if it
-        # falls in this year; with the preparation deadline `deadline_days` before it
-        meeting = None
-        if agreement is not None and (candidate := agreement[5]):
-            meeting = days[candidate]
-        if meeting is None and handed_out is not None and (candidate := handed_out[3]):
-            meeting = days[candidate]
-        if meeting is None and last is not None and (candidate := last[3]):
-            meeting = days[candidate] if candidate[:4] == this_year else None
-        meeting_day, preparation_deadline = meeting or _NO_MEETING
-        arrived = _arrived_day(preparation[4]) if preparation is not None else None
-        name, leader = _name_and_leader(people.get(number, _NOBODY), agreement, handed_out, last)
+        _, known_name, known_leader = people.get(number, _NOBODY)
+        # the name: the roster's or the folder's first; the leader: the forms' first
+        name = known_name.strip() if known_name else ""
         due: tuple[str, ...] = ()
         overdue: tuple[str, ...] = ()
         if agreement is None:
-            agreed, next_meeting = "missing", None
+            leader, meeting, agreed, next_meeting = "", None, "missing", None
         else:
-            state = agreement[2]
+            _, version, state, leader, candidate, next_meeting = agreement
+            leader = leader.strip() if leader else ""
+            meeting = days[candidate] if candidate else None
             agreed = state if state in AGREEMENT_STATES else "missing"
-            next_meeting = agreement[6]
             # most plans' dates lie beyond `soon` (today <= soon): nothing to sort or sift then
-            if (dates := followups.get((number, agreement[1]))) and min(dates) <= soon:
+            if (dates := followups.get((number, version))) and min(dates) <= soon:
                 ordered = sorted(dates)
                 due = tuple(d for d in ordered if day <= d <= soon)
                 overdue = tuple(d for d in ordered if d < day)
+        if meeting is None or not name or not leader:
+            details = details or facts.details()
+            name, leader, meeting = _filled_in(
+                number, year, details, days, name, leader, meeting, agreement is not None
+            )
+        if not leader and known_leader:
+            leader = known_leader.strip()
+        meeting_day, preparation_deadline = meeting or _NO_MEETING
+        preparation, arrived = "missing", None
+        if number in arrivals:  # a preparation form sent (perhaps with no arrival time)
+            arrived = _arrived_day(arrivals[number])
+            preparation = _preparation_state(arrived, preparation_deadline)
         rows.append(
             _new_row(
                 StatusRow,
@@ -443,7 +454,7 @@ def _rows(
                     number,
                     name,
                     leader,
-                    _preparation_state(preparation, arrived, preparation_deadline),
+                    preparation,
                     arrived,
                     preparation_deadline,
                     meeting_day,
@@ -455,6 +466,36 @@ def _rows(
             )
         )
     return rows
+
+
+def _filled_in(
+    number: str,
+    year: int,
+    details: RoundDetails,
+    days: _Days,
+    name: str,
+    leader: str,
+    meeting: tuple[str, str] | None,
+    has_agreement: bool,
+) -> tuple[str, str, tuple[str, str] | None]:
+    """The name, leader and meeting the agreement left open, from the other forms in order:
+    the agreement's name, then the preparation form's (sent, else generated), then last
+    year's agreement's; its "next meeting" counts as the meeting if it falls in this year."""
+    handed_out = details.handed_out.get(number)
+    last = details.last_agreements.get(number)
+    if has_agreement and not name:
+        name = (details.agreement_names.get(number) or "").strip()
+    if handed_out is not None:
+        name = name or (handed_out[1] or "").strip()
+        leader = leader or (handed_out[2] or "").strip()
+        if meeting is None and (candidate := handed_out[3]):
+            meeting = days[candidate]
+    if last is not None:
+        name = name or (last[1] or "").strip()
+        leader = leader or (last[2] or "").strip()
+        if meeting is None and (candidate := last[3]) and candidate[:4] == str(year):
+            meeting = days[candidate]
+    return name, leader, meeting
 
 
 _NO_MEETING = (None, None)
@@ -470,35 +511,8 @@ def _due_by(today: date) -> str:
 _new_row = tuple.__new__
 
 
-def _name_and_leader(
-    known: tuple[str | None, str, str],
-    agreement: AgreementFacts | None,
-    handed_out: PreparationFacts | None,
-    last: LastAgreementFacts | None,
-) -> tuple[str, str]:
-    """The name: the roster's or the folder's first, then the forms'; the leader: the forms'
-    first (the newest word), then the roster's or the folder's. The forms in the order this
-    year's agreement, preparation form, last year's agreement; names without outer spaces."""
-    _, known_name, known_leader = known
-    name = known_name.strip() if known_name else ""
-    leader = ""
-    if agreement is not None:
-        name = name or (agreement[3] or "").strip()
-        leader = (agreement[4] or "").strip()
-    if handed_out is not None and not (name and leader):
-        name = name or (handed_out[1] or "").strip()
-        leader = leader or (handed_out[2] or "").strip()
-    if last is not None and not (name and leader):
-        name = name or (last[1] or "").strip()
-        leader = leader or (last[2] or "").strip()
-    return name, leader or (known_leader.strip() if known_leader else "")
-
-
-def _preparation_state(
-    form: PreparationFacts | None, arrived: str | None, deadline: str | None
-) -> str:
-    if form is None:
-        return "missing"
+def _preparation_state(arrived: str | None, deadline: str | None) -> str:
+    """A sent preparation form's state."""
     if deadline is None or arrived is None:
         return "received"  # nothing to judge it against
     return "on_time" if arrived <= deadline else "late"

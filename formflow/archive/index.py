@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -22,7 +23,7 @@ from formflow.archive.records import FormRow, SignatureSummary, latest_first_key
 from formflow.fsutil import PRIVATE_FILE
 
 if TYPE_CHECKING:
-    from formflow.rounds import RoundFacts
+    from formflow.rounds import RoundDetails, RoundFacts
 
 # 2: forms_year covers the round query; 3: followups_year covers its follow-ups
 # (an older index is rebuilt on open)
@@ -306,23 +307,16 @@ class Index:
         is; any other is read whole, to be split into words as `round_forms` does.
 
         Each slot is one range read in (employee, version) order filtered on the state, so a
-        dict keeps each employee's last row: the latest version sent (or generated). Only the
-        columns a row reads are selected: SQLite's cost is per column read, and one query that
-        joins the slots per employee (GROUP BY, or a subquery per slot) took twice as long.
+        dict keeps each employee's last row: the latest version sent. Only the columns every
+        row reads are selected (SQLite's cost is per column read; `round_details` has the
+        rest); one query that joined the slots per employee took twice as long.
         """
         from formflow.rounds import RoundFacts
 
-        def latest(columns: str, where: str, *params: Any) -> dict[str, Any]:
-            query = f"SELECT {columns} FROM forms WHERE {where} ORDER BY employee, version"
-            return {row[0]: row for row in db.execute(query, params)}
-
-        agreed = "year = ? AND kind = 'agreement' AND state != 'generated'"
-        prepared = "year = ? AND kind = 'preparation' AND state "
         with self.connect() as db:
-            agreements = latest(_AGREEMENT_FACTS, agreed, year)
-            preparations = latest(_PREPARATION_FACTS, prepared + "!= 'generated'", year)
-            generated = latest(_PREPARATION_FACTS, prepared + "= 'generated'", year)
-            last = latest(_LAST_FACTS, agreed, year - 1)
+            agreements = _latest(db, _AGREEMENT_FACTS, _SENT_AGREEMENTS, year)
+            arrivals = dict(db.execute(_query("employee, arrived", _SENT_PREPARATIONS), (year,)))
+            last = {row[0] for row in db.execute(_query("employee", _SENT_AGREEMENTS), (year - 1,))}
             others = db.execute(  # forms of other kinds only put their senders in the round
                 "SELECT employee FROM forms WHERE year = ? AND kind NOT IN "
                 "('agreement', 'preparation') AND state != 'generated'",
@@ -338,8 +332,21 @@ class Index:
         for employee, version, when in dates:
             # split as `round_forms` does: a date is one word, an empty one none
             followups.setdefault((employee, version), []).extend(when.split())
-        sent = set(agreements).union(preparations, (row[0] for row in others))
-        return RoundFacts(agreements, preparations, generated, last, followups, sent, set(last))
+        sent = set(agreements).union(arrivals, (row[0] for row in others))
+        details = partial(self.round_details, year)
+        return RoundFacts(agreements, arrivals, followups, sent, last, details)
+
+    def round_details(self, year: int) -> RoundDetails:
+        """What a row of the round of `year` reads only where this year's agreement leaves
+        the meeting date, the name or the leader open (see `formflow.rounds.RoundDetails`)."""
+        from formflow.rounds import RoundDetails
+
+        with self.connect() as db:
+            names = dict(db.execute(_query("employee, employee_name", _SENT_AGREEMENTS), (year,)))
+            generated = _latest(db, _PREPARATION_FACTS, _GENERATED_PREPARATIONS, year)
+            sent = _latest(db, _PREPARATION_FACTS, _SENT_PREPARATIONS, year)
+            last = _latest(db, _LAST_FACTS, _SENT_AGREEMENTS, year - 1)
+        return RoundDetails(names, generated | sent, last)  # a sent preparation form first
 
     def people(self) -> dict[str, tuple[str, str, str]]:
         """Every personnel folder's (number, name, leader) by number: the names `formflow
@@ -393,11 +400,25 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
 
 # what `round_facts` reads of each slot, in the order of `formflow.rounds`' AgreementFacts,
 # PreparationFacts and LastAgreementFacts (all in `forms_year`)
-_AGREEMENT_FACTS = (
-    "employee, version, state, employee_name, leader_name, meeting_date, next_meeting_date"
-)
-_PREPARATION_FACTS = "employee, employee_name, leader_name, meeting_date, arrived"
+_AGREEMENT_FACTS = "employee, version, state, leader_name, meeting_date, next_meeting_date"
+_PREPARATION_FACTS = "employee, employee_name, leader_name, meeting_date"
 _LAST_FACTS = "employee, employee_name, leader_name, next_meeting_date"
+# the slots' ranges of `forms_year`, for a year
+_SENT_AGREEMENTS = "year = ? AND kind = 'agreement' AND state != 'generated'"
+_SENT_PREPARATIONS = "year = ? AND kind = 'preparation' AND state != 'generated'"
+_GENERATED_PREPARATIONS = "year = ? AND kind = 'preparation' AND state = 'generated'"
+
+
+def _query(columns: str, where: str) -> str:
+    """A slot's range in (employee, version) order: a dict of its rows keeps the latest."""
+    return f"SELECT {columns} FROM forms WHERE {where} ORDER BY employee, version"
+
+
+def _latest(db: sqlite3.Connection, columns: str, where: str, year: int) -> dict[str, Any]:
+    """Each employee's latest row of a slot, by the first column (the employee)."""
+    return {row[0]: row for row in db.execute(_query(columns, where), (year,))}
+
+
 # what `round_forms` reads, in the order of `RoundForm`'s fields (all in `forms_year`)
 _ROUND_COLUMNS = (
     "employee, employee_name, leader_name, year, kind, version, state, meeting_date, "
