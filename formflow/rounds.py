@@ -407,8 +407,8 @@ def _rows(
     """One row per number, from this year's agreement and preparation form, and where they
     leave the meeting date, the name or the leader open, from the forms in `facts.details`.
 
-    A round is 10 000 rows: this is one loop with the facts unpacked into locals and no call
-    per row beyond the dict look-ups (a function per column cost a third more). Dates stay
+    A round is 10 000 rows: this is one loop with the facts unpacked into locals and few calls
+    per row (a function per column cost a third more). Dates stay
     ISO strings, compared as strings (ISO sorts by date); a meeting date is parsed once per
     distinct date (`_Days`), not once per row."""
     day, soon = today.isoformat(), _due_by(today)
