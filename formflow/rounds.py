@@ -25,6 +25,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import filterfalse
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
@@ -557,19 +558,24 @@ def _arrived_day(arrived: str | None) -> str | None:
     if not arrived:
         return None
     try:
-        return datetime.fromisoformat(arrived).date().isoformat()
+        moment = datetime.fromisoformat(arrived)  # also the check that it is a timestamp
     except ValueError:
         return None
+    # `YYYY-MM-DD...`, as formflow writes it: fromisoformat read those ten characters as the
+    # date, so they are its ISO text (a third of this function's time, 10 000 rows a round);
+    # the other forms it reads (`YYYYMMDD...`, week dates) are written out
+    if arrived[4:5] == arrived[7:8] == "-":
+        return arrived[:10]
+    return moment.date().isoformat()
 
 
 def _in_number_order(numbers: Iterable[str]) -> list[str]:
     """Numbers by value, then any other names by text. Numbers of the same value ("7", "07")
     go by text (before, by whatever order a set iterated in). Sorting the digits by text and
     then, stably, by `int` costs half of one sort by a tuple key per number."""
-    digits: list[str] = []
-    others: list[str] = []
-    for number in numbers:
-        (digits if number.isdigit() else others).append(number)
+    numbers = tuple(numbers)
+    digits = list(filter(str.isdigit, numbers))  # split in C, not a Python loop
+    others = list(filterfalse(str.isdigit, numbers))
     digits.sort()
     digits.sort(key=int)
     others.sort()

@@ -456,3 +456,21 @@ def test_the_index_picks_the_forms_that_count_as_round_status_does(
         **kwargs,
     )
     assert round_of(View(), YEAR, **kwargs) == expected
+
+
+@settings(max_examples=500)
+@given(
+    st.text(alphabet="0123456789-WT:+. Z", max_size=24)
+    | st.datetimes().map(datetime.isoformat)
+    | st.dates().map(lambda d: d.strftime("%Y%m%d"))
+)
+def test_the_arrival_day_is_the_date_fromisoformat_reads(arrived: str) -> None:
+    """`_arrived_day` takes the date's ten characters as they stand where the timestamp
+    starts `YYYY-MM-DD`: the same text as the parsed date written out."""
+    from formflow.rounds import _arrived_day
+
+    try:
+        expected: str | None = datetime.fromisoformat(arrived).date().isoformat()
+    except ValueError:
+        expected = None
+    assert _arrived_day(arrived) == (expected if arrived else None)
