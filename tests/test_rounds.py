@@ -396,7 +396,8 @@ _FOLLOWUPS = st.lists(
 def _form_rows(draw: st.DrawFn) -> FormRow:
     employee = draw(st.sampled_from(["1", "2", "07", "7", "10", "x"]))
     year = draw(st.sampled_from([YEAR - 2, YEAR - 1, YEAR]))
-    kind = draw(st.sampled_from(["preparation", "agreement", "own"]))
+    # kinds of its own sort before, between and after the two a round reads
+    kind = draw(st.sampled_from(["preparation", "agreement", "accord", "own", "review"]))
     version = draw(st.integers(1, 3))
     return FormRow(
         employee=employee,
