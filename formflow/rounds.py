@@ -8,9 +8,10 @@ A row reads three forms of its employee: this year's preparation form, this year
 and last year's agreement, each in the version that counts. They come in as `RoundFacts`: from
 the index in a few range reads (`Index.round_facts`, what `formflow status` uses), or picked
 here from any form versions (`round_status`, e.g. `Index.round_forms`' lean rows). Nothing here
-touches a file. Who is in the round: with a roster, everyone on it (and anyone else with a form
-this year); without one, everyone with a form this year or a filed agreement last year, that
-agreement being the promise of this year's conversation.
+touches a file (the index's `RoundFacts.details` reads it, if a row needs them). Who is in
+the round: with a roster, everyone on it (and anyone else with a form this year); without one,
+everyone with a form this year or a filed agreement last year, that agreement being the
+promise of this year's conversation.
 
 Which version of a form counts follows the archive (`latest_first_key`): the highest version
 the employee sent; a form formflow generated (carry-over output) is never "received".

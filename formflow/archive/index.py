@@ -317,20 +317,7 @@ class Index:
             agreements = _latest(db, _AGREEMENT_FACTS, _SENT_AGREEMENTS, year)
             arrivals = dict(db.execute(_query("employee, arrived", _SENT_PREPARATIONS), (year,)))
             last = {row[0] for row in db.execute(_query("employee", _SENT_AGREEMENTS), (year - 1,))}
-            # forms of other kinds only put their senders in the round: three ranges around
-            # the two kinds, not a scan of the year's range (NOT IN reads each of its rows)
-            others = db.execute(
-                " UNION ALL ".join(
-                    f"SELECT employee FROM forms WHERE year = ?1 AND {kinds} "
-                    "AND state != 'generated'"
-                    for kinds in (
-                        "kind < 'agreement'",
-                        "kind > 'agreement' AND kind < 'preparation'",
-                        "kind > 'preparation'",
-                    )
-                ),
-                (year,),
-            ).fetchall()
+            others = _senders_of_other_kinds(db, year)
             dates = db.execute(
                 "SELECT employee, version, date FROM followups "
                 "WHERE year = ? AND kind = 'agreement' AND (date <= ? OR date GLOB '*[^0-9-]*') "
@@ -341,7 +328,7 @@ class Index:
         for employee, version, when in dates:
             # split as `round_forms` does: a date is one word, an empty one none
             followups.setdefault((employee, version), []).extend(when.split())
-        sent = set(agreements).union(arrivals, (row[0] for row in others))
+        sent = set(agreements).union(arrivals, others)
         details = partial(self.round_details, year)
         return RoundFacts(agreements, arrivals, followups, sent, last, details)
 
@@ -426,6 +413,17 @@ def _query(columns: str, where: str) -> str:
 def _latest(db: sqlite3.Connection, columns: str, where: str, year: int) -> dict[str, Any]:
     """Each employee's latest row of a slot, by the first column (the employee)."""
     return {row[0]: row for row in db.execute(_query(columns, where), (year,))}
+
+
+def _senders_of_other_kinds(db: sqlite3.Connection, year: int) -> set[str]:
+    """Who sent a form of `year` of a kind of their own (it only puts them in the round): three
+    ranges around the two kinds, not a scan of the year's range (NOT IN reads each row)."""
+    ranges = ("< 'agreement'", "> 'agreement' AND kind < 'preparation'", "> 'preparation'")
+    query = " UNION ALL ".join(
+        f"SELECT employee FROM forms WHERE year = ?1 AND kind {kinds} AND state != 'generated'"
+        for kinds in ranges
+    )
+    return {row[0] for row in db.execute(query, (year,))}
 
 
 # what `round_forms` reads, in the order of `RoundForm`'s fields (all in `forms_year`)
