@@ -453,36 +453,42 @@ def status_command(
     meeting. With a roster (setting `roster`), employees who sent nothing are listed too.
     """
     import gc
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    # A round of 10 000 employees makes ~100 000 small objects and no reference cycles:
+    # the cyclic collector would only walk them again and again (~15 % of the command). Off
+    # before the archive's modules are imported too: their objects set off a full pass.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _print_round(ctx.settings, year, leader, "json" if as_json else "csv" if as_csv else "")
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _print_round(settings: Settings, year: int | None, leader: str | None, fmt: str) -> None:
+    """`formflow status`: the round of `year` (default: this year) as a table, JSON or CSV."""
     from datetime import date
 
     from formflow.archive import Archive
     from formflow.rounds import round_of
 
-    if as_json and as_csv:
-        raise click.UsageError("choose one of --json and --csv")
     today = date.today()
-    settings = ctx.settings
-    # A round of 10 000 employees makes ~100 000 small objects and no reference cycles:
-    # the cyclic collector would only walk them again and again (~15 % of the command).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        status = round_of(
-            Archive.open(settings),
-            year or today.year,
-            today=today,
-            deadline_days=settings.validation.preparation_deadline_days,
-            leader=leader,
-        )
-        if as_json:
-            click.echo(report.status_json(status))
-        elif as_csv:
-            click.echo(status.to_csv(), nl=False)
-        else:
-            report.print_status(status)
-    finally:
-        if collecting:
-            gc.enable()
+    status = round_of(
+        Archive.open(settings),
+        year or today.year,
+        today=today,
+        deadline_days=settings.validation.preparation_deadline_days,
+        leader=leader,
+    )
+    if fmt == "json":
+        click.echo(report.status_json(status))
+    elif fmt == "csv":
+        click.echo(status.to_csv(), nl=False)
+    else:
+        report.print_status(status)
 
 
 @cli.command("carry-over")

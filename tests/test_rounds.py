@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from formflow.archive import Archive
 from formflow.archive.index import Index
@@ -368,3 +370,108 @@ def test_status_over_ten_thousand_employees_and_five_years(tmp_path: Path) -> No
     status = round_of(View(), 2026, today=TODAY, deadline_days=7)
     assert status.totals["employees"] == 10_000
     assert status.totals["agreement_signed"] == 10_000
+
+
+# --- the index's facts and the forms' facts agree --------------------------------------------
+
+_NAMES = st.sampled_from(["", " ", "\xa0", "Anne Ås", " Bo Bæk ", "Lise Leder", "\u2003Mads\t"])
+_DAYS = st.sampled_from(
+    [None, "", "2026-05-20", "2026-06-05", "2026-06-20", "2025-12-01", "2027-01-10", "x", "2026061"]
+)
+_ARRIVED = st.sampled_from(
+    [None, "", "2026-05-01T09:00:00+02:00", "2026-06-19T23:30:00+02:00", "2026-06-30", "nope"]
+)
+_FOLLOWUPS = st.lists(
+    st.tuples(
+        st.integers(1, 3),
+        # the index reads only dates that can be due: these are split into words first
+        st.sampled_from(["2026-05-25", "2026-06-10", "2026-09-01", "", "2026-09-01 2026-06-02"]),
+    ),
+    max_size=3,
+    unique_by=lambda plan: plan[0],
+).map(tuple)
+
+
+@st.composite
+def _form_rows(draw: st.DrawFn) -> FormRow:
+    employee = draw(st.sampled_from(["1", "2", "07", "7", "10", "x"]))
+    year = draw(st.sampled_from([YEAR - 2, YEAR - 1, YEAR]))
+    # kinds of its own sort before, between and after the two a round reads
+    kind = draw(st.sampled_from(["preparation", "agreement", "accord", "own", "review"]))
+    version = draw(st.integers(1, 3))
+    return FormRow(
+        employee=employee,
+        employee_name=draw(_NAMES),
+        year=year,
+        kind=kind,
+        version=version,
+        state=draw(st.sampled_from(["received", "signed", "awaiting_employee", "generated"])),
+        file_format="pdf",
+        sha256=f"{employee}-{year}-{kind}-{version}",
+        size=1,
+        original="o",
+        record="r",
+        arrived=draw(_ARRIVED),
+        filed="2026-01-01T00:00:00",
+        reader="acroform",
+        leader_name=draw(_NAMES),
+        meeting_date=draw(_DAYS),
+        next_meeting_date=draw(_DAYS),
+        followups=draw(_FOLLOWUPS),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_form_rows(), max_size=25, unique_by=lambda r: r.sha256),
+    st.none() | st.dictionaries(st.sampled_from(["1", "7", "9"]), _NAMES, max_size=3),
+    st.none() | st.sampled_from(["lise leder", "Mads"]),
+)
+def test_the_index_picks_the_forms_that_count_as_round_status_does(
+    tmp_path_factory: pytest.TempPathFactory,
+    forms: list[FormRow],
+    roster_names: dict[str, str] | None,
+    leader: str | None,
+) -> None:
+    """`round_of` reads the index's `round_facts` (versions picked by SQLite); `round_status`
+    picks them from the lean rows of `round_forms` in Python: every row must be the same."""
+    index = Index(tmp_path_factory.mktemp("index") / "index.sqlite")
+    index.rebuild(forms, {"1": "personale/1 Folder Navn", "x": "personale/x  "})
+    roster = None
+    if roster_names is not None:
+        roster = {n: Person(n, name, "Rosa Roster") for n, name in roster_names.items()}
+
+    class View:
+        def __init__(self) -> None:
+            self.index = index
+
+        def roster(self) -> dict[str, Person] | None:
+            return roster
+
+    kwargs: dict[str, Any] = dict(today=TODAY, deadline_days=7, leader=leader)
+    expected = round_status(
+        YEAR,
+        index.round_forms(YEAR),
+        roster=roster,
+        archive_people={e.number: e for e in index.employees()},
+        **kwargs,
+    )
+    assert round_of(View(), YEAR, **kwargs) == expected
+
+
+@settings(max_examples=500)
+@given(
+    st.text(alphabet="0123456789-WT:+. Z", max_size=24)
+    | st.datetimes().map(datetime.isoformat)
+    | st.dates().map(lambda d: d.strftime("%Y%m%d"))
+)
+def test_the_arrival_day_is_the_date_fromisoformat_reads(arrived: str) -> None:
+    """`_arrived_day` takes the date's ten characters as they stand where the timestamp
+    starts `YYYY-MM-DD`: the same text as the parsed date written out."""
+    from formflow.rounds import _arrived_day
+
+    try:
+        expected: str | None = datetime.fromisoformat(arrived).date().isoformat()
+    except ValueError:
+        expected = None
+    assert _arrived_day(arrived) == (expected if arrived else None)
