@@ -313,7 +313,7 @@ class Index:
         """
         from formflow.rounds import RoundFacts
 
-        with self.connect() as db:
+        with self.connect() as db, _snapshot(db):
             agreements = _latest(db, _AGREEMENT_FACTS, _SENT_AGREEMENTS, year)
             arrivals = dict(db.execute(_query("employee, arrived", _SENT_PREPARATIONS), (year,)))
             last = {row[0] for row in db.execute(_query("employee", _SENT_AGREEMENTS), (year - 1,))}
@@ -337,7 +337,7 @@ class Index:
         the meeting date, the name or the leader open (see `formflow.rounds.RoundDetails`)."""
         from formflow.rounds import RoundDetails
 
-        with self.connect() as db:
+        with self.connect() as db, _snapshot(db):
             names = dict(db.execute(_query("employee, employee_name", _SENT_AGREEMENTS), (year,)))
             generated = _latest(db, _PREPARATION_FACTS, _GENERATED_PREPARATIONS, year)
             sent = _latest(db, _PREPARATION_FACTS, _SENT_PREPARATIONS, year)
@@ -403,6 +403,17 @@ _LAST_FACTS = "employee, employee_name, leader_name, next_meeting_date"
 _SENT_AGREEMENTS = "year = ? AND kind = 'agreement' AND state != 'generated'"
 _SENT_PREPARATIONS = "year = ? AND kind = 'preparation' AND state != 'generated'"
 _GENERATED_PREPARATIONS = "year = ? AND kind = 'preparation' AND state = 'generated'"
+
+
+@contextmanager
+def _snapshot(db: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: its queries all see the same commit (a filing made meanwhile
+    shows in none or in all of them, not in some)."""
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.execute("COMMIT")
 
 
 def _query(columns: str, where: str) -> str:
