@@ -52,11 +52,11 @@ from formflow.errors import FormflowError, UnreadableForm
 from formflow.inbox import sanitize_name
 from formflow.ingest import Ingestor, Outcome, Reader, ingest_safely
 from formflow.model import Extraction
+from formflow.read.isolate import address_space, await_hello, worker_lost
 
 log = logging.getLogger("formflow.watch")
 
 MB = 1024 * 1024
-START_TIMEOUT = 60.0  # seconds a new worker may take to import the readers and open the archive
 RECYCLE_AFTER = 2000  # files per worker before it is replaced (parsers' caches, fragmentation)
 POLL_STEP = 0.2  # how often a waiting daemon thread looks at its worker's read clock
 # Files in progress per worker process: while one is read, the other waits for its fsyncs
@@ -168,7 +168,7 @@ def _worker_main(
         return
     try:
         limit = settings.limits.parse_memory_mb * MB
-        size = _address_space()
+        size = address_space()
         if size < limit:
             # the slots' threads (their stacks) first, then the cap, then the hello: no file
             # comes before the hello, so every file is read under the cap
@@ -223,15 +223,6 @@ def _die_with_parent() -> None:
         os._exit(0)
 
 
-def _address_space() -> int:
-    """This process's virtual size in bytes (what RLIMIT_AS counts)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[0]) * resource.getpagesize()
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 # --- in the daemon ----------------------------------------------------------------------------
 
 
@@ -265,26 +256,11 @@ class _Worker:
                 self.ready = True
 
     def _hello(self) -> None:
-        limit = self.settings.limits.parse_memory_mb
         try:
-            if not self.conns[0].poll(START_TIMEOUT):
-                raise FormflowError("an ingest worker did not start in time")
-            status, detail = self.conns[0].recv()
-        except (EOFError, OSError) as error:
-            self.kill()
-            raise FormflowError("an ingest worker died while starting") from error
+            await_hello(self.conns[0], self.settings, "an ingest worker")
         except FormflowError:
             self.kill()
             raise
-        if status != "ready":
-            self.kill()
-            raise FormflowError(f"an ingest worker could not start: {detail}")
-        if detail >= limit * MB:
-            self.kill()
-            raise FormflowError(
-                f"limits.parse_memory_mb = {limit} is too small: a worker alone takes "
-                f"{detail // MB} MB of address space"
-            )
 
     def ingest(self, slot: int, path: Path) -> tuple[Any, ...]:
         """The answer on `slot`: ("outcome", Outcome, last) (`last`: the worker ends after
@@ -459,18 +435,14 @@ class IngestPool:
 
     def _without_worker(self, path: Path, answer: tuple[Any, ...]) -> Outcome:
         """The file whose worker was killed or died: handed back, or kept for another try."""
-        from formflow.read import unreadable
-
-        limits = self.settings.limits
-        if answer[0] == "timeout":
-            verdict = unreadable("timeout", f"no answer within {limits.parse_timeout_seconds} s")
-        elif answer[0] == "crashed":
-            verdict = unreadable("crashed", f"the reader process died (exit code {answer[1]})")
-        else:
+        if answer[0] == "lost":
             name = sanitize_name(path.name)
             log.error("a worker died while taking %s (exit code %s); kept for another try",
                       name, answer[1])  # fmt: skip
             return Outcome("retry", name, detail="worker_lost")
+        verdict = worker_lost(
+            answer[0], answer[1] if answer[0] == "crashed" else None, self.settings
+        )
         return ingest_safely(self.ingestor.with_reader(_raising(verdict)), path)
 
     def _retire(self, worker: _Worker, slot: int) -> None:

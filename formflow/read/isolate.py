@@ -54,7 +54,7 @@ def _worker_main(conn: Connection, settings: Settings, work: Work) -> None:
 
     limit = settings.limits.parse_memory_mb * MB
     try:
-        conn.send(("ready", _address_space()))
+        conn.send(("ready", address_space()))
     except OSError:
         return  # the daemon died while we started
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -86,7 +86,7 @@ def _answer(work: Work, path: Path, settings: Settings) -> tuple[tuple[Any, ...]
         return ("error", f"{type(error).__name__}: {str(error)[:200]}"), False
 
 
-def _address_space() -> int:
+def address_space() -> int:
     """This process's virtual size in bytes (what RLIMIT_AS counts)."""
     try:
         with open("/proc/self/statm") as statm:
@@ -113,23 +113,11 @@ class _Worker:
         """Wait for the worker's hello; its size must leave room under the memory limit."""
         if self.ready:
             return
-        limit = self.settings.limits.parse_memory_mb
         try:
-            if not self.conn.poll(START_TIMEOUT):
-                raise FormflowError("a reader worker did not start in time")
-            _, size = self.conn.recv()
-        except (EOFError, OSError) as error:
-            self.kill()
-            raise FormflowError("a reader worker died while starting") from error
+            await_hello(self.conn, self.settings, "a reader worker")
         except FormflowError:
             self.kill()
             raise
-        if size >= limit * MB:
-            self.kill()
-            raise FormflowError(
-                f"limits.parse_memory_mb = {limit} is too small: the readers alone take "
-                f"{size // MB} MB of address space"
-            )
         self.ready = True
 
     def read(self, path: Path, timeout: float) -> tuple[Any, ...]:
@@ -256,14 +244,41 @@ def _result(answer: tuple[Any, ...], settings: Settings) -> Extraction:
         raise UnreadableForm(answer[1], answer[2], answer[3])
     from formflow.read import unreadable
 
-    limits = settings.limits
-    if status == "timeout":
-        raise unreadable("timeout", f"no answer within {limits.parse_timeout_seconds} s")
     if status == "memory":
-        raise unreadable("too_much_memory", f"more than {limits.parse_memory_mb} MB")
-    if status == "crashed":
-        raise unreadable("crashed", f"the reader process died (exit code {answer[1]})")
+        raise unreadable("too_much_memory", f"more than {settings.limits.parse_memory_mb} MB")
+    if status in ("timeout", "crashed"):
+        raise worker_lost(status, answer[1] if status == "crashed" else None, settings)
     raise unreadable("crashed", f"the reader failed: {answer[1]}")
+
+
+def worker_lost(status: str, exitcode: int | None, settings: Settings) -> UnreadableForm:
+    """The verdict on a file whose worker gave no answer: it ran past the time limit
+    ("timeout") or died reading it ("crashed", with its exit code)."""
+    from formflow.read import unreadable
+
+    if status == "timeout":
+        return unreadable("timeout", f"no answer within {settings.limits.parse_timeout_seconds} s")
+    return unreadable("crashed", f"the reader process died (exit code {exitcode})")
+
+
+def await_hello(conn: Connection, settings: Settings, what: str) -> None:
+    """Wait for a new worker's hello: ("ready", its address space in bytes), or ("failed",
+    why). FormflowError, naming `what`, when none comes, the worker failed, or its size
+    leaves no room under `limits.parse_memory_mb` (the caller kills the worker)."""
+    limit = settings.limits.parse_memory_mb
+    try:
+        if not conn.poll(START_TIMEOUT):
+            raise FormflowError(f"{what} did not start in time")
+        status, detail = conn.recv()
+    except (EOFError, OSError) as error:
+        raise FormflowError(f"{what} died while starting") from error
+    if status != "ready":
+        raise FormflowError(f"{what} could not start: {detail}")
+    if detail >= limit * MB:
+        raise FormflowError(
+            f"limits.parse_memory_mb = {limit} is too small: {what} alone takes "
+            f"{detail // MB} MB of address space"
+        )
 
 
 def read_isolated(path: Path, settings: Settings) -> Extraction:
