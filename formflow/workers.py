@@ -42,6 +42,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
@@ -364,6 +365,7 @@ class IngestPool:
         """Start the workers without waiting for them (the daemon recovers and scans
         meanwhile): in a thread, since the first start waits for the forkserver's imports."""
         if self._launching is None:
+            _start_forkserver()
             self._launching = threading.Thread(target=self._launch, name="formflow-launch")
             self._launching.start()
 
@@ -486,6 +488,24 @@ class IngestPool:
     def _offer(self, worker: _Worker) -> None:
         for slot in range(SLOTS_PER_WORKER):
             self._idle.put((worker, slot))
+
+
+def _start_forkserver() -> None:
+    """Start the server the workers are forked from with SIGINT and SIGTERM ignored: it keeps
+    that through its exec, and so do the workers forked from it. A signal to the whole process
+    group (Ctrl-C, systemd's default KillMode) then stops only the daemon, which stops its
+    workers once their files are done; a forkserver killed by it would take its workers with
+    it (PR_SET_PDEATHSIG), in the middle of their files. (Only the main thread may change
+    signal dispositions; for the few milliseconds this takes, a SIGTERM to the daemon is
+    ignored.)"""
+    if threading.current_thread() is not threading.main_thread():
+        return  # a daemon run in a thread (tests): no signals are its to handle
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        forkserver.ensure_running()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _raising(verdict: UnreadableForm) -> Reader:

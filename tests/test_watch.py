@@ -322,7 +322,10 @@ def write_config(folder: Path, **watch: float) -> None:
 
 
 @pytest.mark.slow
-def test_sigterm_finishes_the_current_file_and_exits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [False, True], ids=["daemon", "process-group"])
+def test_sigterm_finishes_the_current_file_and_exits(tmp_path: Path, group: bool) -> None:
+    """SIGTERM to the daemon (systemd's KillMode=mixed) or to its whole process group (the
+    default KillMode, Ctrl-C's way): the workers' files are finished either way."""
     sys.path.insert(0, str(Path(__file__).parent))
     from samples.watch.make_watch_samples import sample, vary_pdf
 
@@ -336,17 +339,25 @@ def test_sigterm_finishes_the_current_file_and_exits(tmp_path: Path) -> None:
     log = tmp_path / "watch.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            formflow_cli("watch", "--polling", "0.2"), cwd=tmp_path, stdout=out, stderr=out
+            formflow_cli("watch", "--polling", "0.2"),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=out,
+            start_new_session=group,
         )
         try:
             wait_for(lambda: b"filed skema" in log.read_bytes(), timeout=60)
-            process.send_signal(signal.SIGTERM)
+            if group:
+                os.killpg(process.pid, signal.SIGTERM)
+            else:
+                process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
         finally:
             if process.poll() is None:
                 process.kill()
     text = log.read_text(encoding="utf-8")
     assert "SIGTERM: finishing the files in progress" in text
+    assert "ERROR" not in text and "Traceback" not in text  # no worker died with its file
     archived = {p.read_bytes() for p in (tmp_path / "archive" / "personale").rglob("*.pdf")}
     still = {p.read_bytes() for p in inbox.glob("*.pdf")}
     assert archived | still == set(forms.values())  # none lost
