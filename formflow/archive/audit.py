@@ -37,6 +37,15 @@ def line_hash(line: bytes) -> str:
 
 def make_line(prev: str, seq: int, at: datetime, action: str, meta: dict[str, Any]) -> bytes:
     """One audit line (without its newline). Metadata must be flat, small, content-free."""
+    return _encode(_entry(prev, seq, at, action, meta))
+
+
+def _encode(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _entry(prev: str, seq: int, at: datetime, action: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """One audit entry, as `make_line` writes it; ValueError for metadata it refuses."""
     if not _KEY.match(action):
         raise ValueError(f"audit action must be a snake_case word, not {action!r}")
     entry: dict[str, Any] = {"seq": seq, "at": at.isoformat(), "action": action}
@@ -51,7 +60,7 @@ def make_line(prev: str, seq: int, at: datetime, action: str, meta: dict[str, An
             raise ValueError(f"audit metadata {key!r}: {type(value).__name__} is not allowed")
         entry[key] = value
     entry["prev"] = prev
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return entry
 
 
 def check_chain(lines: Iterable[bytes]) -> list[str]:
@@ -87,7 +96,7 @@ class AuditLog:
 
     def append(self, action: str, **meta: Any) -> dict[str, Any]:
         """Append one entry durably; returns it as written."""
-        make_line(GENESIS, 1, self.clock(), action, meta)  # refuse bad metadata before locking
+        _entry(GENESIS, 1, self.clock(), action, meta)  # refuse bad metadata before locking
         created = not self.path.exists()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
         try:
@@ -101,15 +110,14 @@ class AuditLog:
                 os.write(fd, repair + b"\n")
                 last = repair
             prev, seq = _position(last)
-            line = make_line(prev, seq + 1, self.clock(), action, meta)
-            os.write(fd, line + b"\n")
+            entry = _entry(prev, seq + 1, self.clock(), action, meta)
+            os.write(fd, _encode(entry) + b"\n")
             os.fsync(fd)
         finally:
             os.close(fd)  # closing releases the lock
         if created:
             fsync_dir(self.path.parent)
-        result: dict[str, Any] = json.loads(line)
-        return result
+        return entry  # what the line says: plain JSON values, lists as lists
 
     def lines(self) -> list[bytes]:
         """The complete lines of the log (a torn last line is left out)."""

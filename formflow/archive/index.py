@@ -492,22 +492,26 @@ def _form_key(row: FormRow) -> tuple[str, int, str, int]:
 
 
 def _refresh_employee(db: sqlite3.Connection, number: str, folder: str) -> None:
-    """The employee's row from their forms: the name and leader of the latest filing."""
-    latest = db.execute(
-        "SELECT employee_name FROM forms WHERE employee = ? AND employee_name != '' "
-        "ORDER BY filed DESC, year DESC, kind DESC, version DESC LIMIT 1",
-        (number,),
-    ).fetchone()
-    leader = db.execute(
-        "SELECT leader_name FROM forms WHERE employee = ? AND leader_name != '' "
-        "ORDER BY filed DESC, year DESC, kind DESC, version DESC LIMIT 1",
-        (number,),
-    ).fetchone()
-    name = latest[0] if latest else folder.rsplit("/", 1)[-1].split(" ", 1)[-1]
-    db.execute(
-        "INSERT OR REPLACE INTO employees VALUES (?, ?, ?, ?)",
-        (number, name, folder, leader[0] if leader else ""),
+    """The employee's row from their forms: the name and leader of the latest filing (the
+    name shown in the folder's name if no form carries one). One statement: a filing runs
+    it in its index transaction, and each statement is a round trip from Python."""
+    fallback = folder.rsplit("/", 1)[-1].split(" ", 1)[-1]
+    db.execute(_REFRESH_EMPLOYEE, (number, folder, fallback))
+
+
+_LATEST = "ORDER BY filed DESC, year DESC, kind DESC, version DESC LIMIT 1"
+_REFRESH_EMPLOYEE = f"""
+INSERT OR REPLACE INTO employees VALUES (
+    ?1,
+    coalesce(
+        (SELECT employee_name FROM forms WHERE employee = ?1 AND employee_name != '' {_LATEST}),
+        ?3
+    ),
+    ?2,
+    coalesce(
+        (SELECT leader_name FROM forms WHERE employee = ?1 AND leader_name != '' {_LATEST}), ''
     )
+)"""
 
 
 def _select(db: sqlite3.Connection, tail: str, *params: Any) -> list[FormRow]:
