@@ -7,6 +7,7 @@ partial file under the final name.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
@@ -85,3 +86,21 @@ def save_file(path: Path, mode: int = PRIVATE_FILE, *, replace: bool = True) -> 
 def write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE, *, replace: bool = True) -> None:
     with save_file(path, mode, replace=replace) as handle:
         handle.write(data)
+
+
+@contextmanager
+def flocked(path: Path, operation: int = fcntl.LOCK_EX) -> Iterator[None]:
+    """Hold an flock on `path` (made 0600 if missing) for the block. A process or thread
+    waiting for it is woken the moment it is released; each call opens the file anew, so
+    threads of one process exclude each other too."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        fcntl.flock(fd, operation)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def writer_lock(database: Path) -> Path:
+    """The lock file that takes a SQLite database's writers one at a time (see `Index.add`)."""
+    return database.with_name(f".{database.name}.lock")

@@ -38,7 +38,7 @@ from typing import Any, Literal, Protocol
 
 from formflow.config import Settings
 from formflow.errors import ArchiveError, FormflowError, UnreadableForm
-from formflow.fsutil import make_private_dirs, write_bytes
+from formflow.fsutil import flocked, make_private_dirs, write_bytes, writer_lock
 from formflow.inbox import notice_name, sanitize_name
 from formflow.intake import (
     Dropped,
@@ -196,6 +196,7 @@ class Ledger:
         make_private_dirs(path.parent)
         self.path = path
         self._lock = threading.Lock()
+        self._writers = writer_lock(path)  # the worker processes' turns (see `Index`)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -221,7 +222,7 @@ class Ledger:
     ) -> Entry:
         """Write the decision before acting on it; `durable=False` skips the fsync where
         losing the entry is harmless (a filing: see `Ingestor._take`)."""
-        with self._lock, self._synchronous("FULL" if durable else "NORMAL"):
+        with self._lock, flocked(self._writers), self._synchronous("FULL" if durable else "NORMAL"):
             cursor = self._db.execute(
                 "INSERT INTO pending (sha256, source, dev, ino, size, mtime_ns, action, "
                 "destination, notice, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -247,7 +248,7 @@ class Ledger:
         durable `begin` or checkpoint (same WAL). A finish lost in a power cut is redone by
         `Ingestor.recover`, which finds the work done (the bytes archived, the original gone
         or moved) and only finishes the entry again."""
-        with self._lock, self._synchronous("NORMAL"):
+        with self._lock, flocked(self._writers), self._synchronous("NORMAL"):
             self._db.execute("DELETE FROM pending WHERE id = ?", (entry.id,))
 
     @contextlib.contextmanager

@@ -73,7 +73,7 @@ from formflow.archive.records import (
 )
 from formflow.config import Settings
 from formflow.errors import ArchiveError, SettingsError
-from formflow.fsutil import fsync_dir, make_private_dirs, write_bytes
+from formflow.fsutil import flocked, fsync_dir, make_private_dirs, write_bytes
 from formflow.model import CheckResult
 
 log = logging.getLogger(__name__)
@@ -700,13 +700,13 @@ class Archive:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """No filing anywhere, and none half-way (reindex, verify, rebuilding the index)."""
-        with _flock(self.work / FILING_LOCK, fcntl.LOCK_EX):
+        with flocked(self.work / FILING_LOCK, fcntl.LOCK_EX):
             yield
 
     @contextmanager
     def _filing(self) -> Iterator[None]:
         """One filing in progress (shared: filings go side by side outside `_writing`)."""
-        with _flock(self.work / FILING_LOCK, fcntl.LOCK_SH):
+        with flocked(self.work / FILING_LOCK, fcntl.LOCK_SH):
             yield
 
     @contextmanager
@@ -717,7 +717,7 @@ class Archive:
             self._make_locks()
         locks = self.work / LOCKS_FOLDER
         bucket = hashlib.sha256(employee.encode("utf-8")).hexdigest()[:2]
-        with _flock(locks / f"employee-{bucket}.lock", fcntl.LOCK_EX):
+        with flocked(locks / f"employee-{bucket}.lock", fcntl.LOCK_EX):
             yield
 
     def _make_locks(self) -> None:
@@ -760,7 +760,7 @@ class Archive:
             return
         flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
         try:
-            with _flock(self.work / FILING_LOCK, flags):
+            with flocked(self.work / FILING_LOCK, flags):
                 self._remove_incoming()
         except BlockingIOError:
             return  # someone is filing: the next start clears them
@@ -883,16 +883,6 @@ def _helpers() -> ThreadPoolExecutor:
         if _HELPERS is None or _HELPERS[0] != os.getpid():
             _HELPERS = (os.getpid(), ThreadPoolExecutor(4, thread_name_prefix="formflow-stage"))
         return _HELPERS[1]
-
-
-@contextmanager
-def _flock(path: Path, operation: int) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, operation)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def _link_new(staged: Path, target: Path, data: bytes, *, sync: bool = True) -> None:
