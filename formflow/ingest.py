@@ -648,11 +648,11 @@ class Ingestor:
         return Outcome("retry", name, sha256, detail=reason)
 
 
-def ingest_safely(ingestor: Ingestor, path: Path) -> Outcome:
-    """`ingestor.ingest(path)`, with any error that is not the file's fault (permissions, a
-    bug) logged by its type only and turned into a retry: the file stays in the inbox."""
+def ingest_safely(ingest: Callable[[Path], Outcome], path: Path) -> Outcome:
+    """`ingest(path)`, with any error that is not the file's fault (permissions, a bug)
+    logged by its type only and turned into a retry: the file stays in the inbox."""
     try:
-        return ingestor.ingest(path)
+        return ingest(path)
     except Exception as error:
         log.error("cannot take %s: %s", sanitize_name(path.name), _errno_name(error))
         return Outcome("retry", sanitize_name(path.name), detail=type(error).__name__)

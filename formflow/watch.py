@@ -40,7 +40,7 @@ from formflow.config import Settings
 from formflow.errors import LockedError
 from formflow.fsutil import make_private_dirs
 from formflow.inbox import StabilityTracker, is_candidate, is_walkable_dir, looks_complete
-from formflow.ingest import Outcome
+from formflow.ingest import Outcome, ingest_safely
 
 log = logging.getLogger("formflow.watch")
 
@@ -356,12 +356,8 @@ class Watcher:
             self._take(path)
 
     def _take(self, path: str) -> None:
-        try:
-            outcome = self.ingest(Path(path))
-        except Exception as error:
-            # Not the file's fault as far as we know (permissions, a bug): keep it, try later.
-            log.error("cannot take %s: %s", Path(path).name, _errno(error))
-            outcome = Outcome("retry", Path(path).name, detail=type(error).__name__)
+        # an error that is not the file's fault (a worker that cannot start): kept, tried later
+        outcome = ingest_safely(self.ingest, Path(path))
         with self._lock:
             self.stats.add(outcome)
             self._in_flight.discard(path)

@@ -200,7 +200,7 @@ def _serve(conn: Connection, slot: int, ingestor: Ingestor, clock: _ReadClock) -
             return  # the daemon is gone
         if path is None:
             return
-        outcome = ingest_safely(ingestor, Path(path))
+        outcome = ingest_safely(ingestor.ingest, Path(path))
         # a process that ran out of memory (reading, or anywhere: then the file is kept for
         # another try) is not trusted with the next file: it says so with its answer, and
         # the daemon stops it once its other slot is done
@@ -445,7 +445,7 @@ class IngestPool:
         verdict = worker_lost(
             answer[0], answer[1] if answer[0] == "crashed" else None, self.settings
         )
-        return ingest_safely(self.ingestor.with_reader(_raising(verdict)), path)
+        return ingest_safely(self.ingestor.with_reader(_raising(verdict)).ingest, path)
 
     def _retire(self, worker: _Worker, slot: int) -> None:
         """Politely: the worker takes no new file and ends once its other slots are done (a
