@@ -7,6 +7,7 @@ validator and archive (from test_ingest), so they are quick; the SIGTERM and bur
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -363,6 +364,42 @@ def test_sigterm_finishes_the_current_file_and_exits(tmp_path: Path, group: bool
     assert archived | still == set(forms.values())  # none lost
     assert not archived & still  # none in two places
     assert archived  # and it did file some before stopping
+
+
+def running_in_group(group: int) -> list[int]:
+    """The processes of a process group that still run (a dead one whose parent is gone may
+    stay a zombie here until init reaps it: it files nothing)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+@pytest.mark.slow
+def test_the_workers_end_with_a_daemon_killed_outright(tmp_path: Path) -> None:
+    """kill -9 of the daemon alone: no worker of it goes on filing beside the next daemon."""
+    write_config(tmp_path, stability_seconds=0.2)
+    log = tmp_path / "watch.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            formflow_cli("watch"), cwd=tmp_path, stdout=out, stderr=out, start_new_session=True
+        )
+        try:
+            wait_for(lambda: b"watching" in log.read_bytes(), timeout=60)
+            wait_for(lambda: len(running_in_group(process.pid)) >= 3, timeout=30)  # + workers
+            process.kill()
+            process.wait()
+            wait_for(lambda: running_in_group(process.pid) == [], timeout=10)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.mark.slow
