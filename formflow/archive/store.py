@@ -73,7 +73,7 @@ from formflow.archive.records import (
 )
 from formflow.config import Settings
 from formflow.errors import ArchiveError, SettingsError
-from formflow.fsutil import flocked, fsync_dir, make_private_dirs, write_bytes
+from formflow.fsutil import flocked, fsync_dir, make_private_dirs, sync_created, write_bytes
 from formflow.model import CheckResult
 
 log = logging.getLogger(__name__)
@@ -421,8 +421,7 @@ class Archive:
             # `_recover_in` and `reindex` set such a record aside (the inbox still holds the
             # form, which is filed again).
             fsync_dir(year_dir)
-            for made in reversed(created):
-                fsync_dir(made.parent)
+            sync_created(created)
             row = row_from_record(record, self._relative(year_dir))
             self._audit_filed(row, encoded)
             # debug: the daemon logs the outcome of each file once, at info
