@@ -545,10 +545,11 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _status_kb(pid: int, key: str) -> int:
+def _proc_kb(pid: int, key: str, table: str = "status") -> int:
+    """One kB figure of a process from /proc/<pid>/<table> (`status`, `smaps_rollup`)."""
     try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
+        with open(f"/proc/{pid}/{table}") as lines:
+            for line in lines:
                 if line.startswith(key + ":"):
                     return int(line.split()[1])
     except OSError:
@@ -604,9 +605,9 @@ def memory(ws: Workspace) -> list[Row]:
             end = time.perf_counter() + ws.sizes.memory_seconds
             while time.perf_counter() < end and process.poll() is None:
                 pids = _tree(process.pid)
-                pss_peak = max(pss_peak, sum(_pss_kb(p) for p in pids))
-                rss_peak = max(rss_peak, sum(_status_kb(p, "VmRSS") for p in pids))
-                main_peak = max(main_peak, _status_kb(process.pid, "VmHWM"))
+                pss_peak = max(pss_peak, sum(_proc_kb(p, "Pss", "smaps_rollup") for p in pids))
+                rss_peak = max(rss_peak, sum(_proc_kb(p, "VmRSS") for p in pids))
+                main_peak = max(main_peak, _proc_kb(process.pid, "VmHWM"))
                 time.sleep(0.1)
         left = _count(Path(settings.inbox), "mus-*.pdf")
         ws.log(
@@ -632,18 +633,6 @@ def memory(ws: Workspace) -> list[Row]:
             f"summed (shared pages counted in every process): {peaks[large][2] / 1024:.0f} MB",
         )
     ]
-
-
-def _pss_kb(pid: int) -> int:
-    """The proportional set size of a process (shared pages divided among their sharers)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def latency(ws: Workspace, polling: bool) -> list[Row]:
