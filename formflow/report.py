@@ -6,6 +6,7 @@ inside the functions, so importing this module costs nothing at `formflow --help
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from pathlib import Path
@@ -129,7 +130,7 @@ def print_status(status: RoundStatus) -> None:
     the output goes to a file or a pipe, or when the round is too big to read as a box."""
     import click
 
-    if len(status.rows) > RICH_TABLE_MAX_ROWS or not click.get_text_stream("stdout").isatty():
+    if len(status.rows) > RICH_TABLE_MAX_ROWS or not sys.stdout.isatty():
         click.echo(status_table(status), nl=False)
         return
     from rich.console import Console

@@ -4,6 +4,7 @@ the plain table keeps its columns straight for any name (æøå, combining marks
 from __future__ import annotations
 
 import json
+import sys
 import unicodedata
 from datetime import date
 from typing import Any
@@ -115,11 +116,7 @@ def test_status_table_keeps_its_columns(names: tuple[str, ...]) -> None:
 def test_a_big_round_is_printed_plain_even_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    class Terminal:
-        def isatty(self) -> bool:
-            return True
-
-    monkeypatch.setattr("click.get_text_stream", lambda name: Terminal())
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     many = [_row(str(n), f"Medarbejder Ærø {n}") for n in range(report.RICH_TABLE_MAX_ROWS + 1)]
     report.print_status(_status(many))
     printed = capsys.readouterr().out
