@@ -17,11 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from formflow.archive import Archive, FiledForm
-from formflow.archive import store as store_module
+from formflow.archive import filing as filing_module
+from formflow.archive.books import Books
 from formflow.archive.index import Index
 from formflow.cli import cli
 from formflow.config import Settings
 from formflow.errors import ArchiveError
+from formflow.fsutil import TempFile
 from formflow.model import CheckResult, Extraction, Problem, Signature
 
 ARRIVED = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -321,27 +323,27 @@ class Crash(Exception):
 
 def crash_on_record(monkeypatch: pytest.MonkeyPatch) -> None:
     """The power goes just before the record gets its name (the original has its own)."""
-    real = store_module._link_new
+    real = TempFile.place
 
-    def link_new(staged: Path, target: Path, data: bytes, **options: bool) -> None:
+    def place(staged: TempFile, target: Path, **options: bool) -> None:
         if target.suffix == ".json":
             raise Crash
-        real(staged, target, data, **options)
+        real(staged, target, **options)
 
-    monkeypatch.setattr(store_module, "_link_new", link_new)
+    monkeypatch.setattr(TempFile, "place", place)
 
 
 def crash_keeping_only_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both names are made, then the power goes before their folder's fsync, and the disk
     kept the record's name but not the original's (POSIX allows it)."""
-    real = store_module._link_new
+    real = TempFile.place
 
-    def link_new(staged: Path, target: Path, data: bytes, **options: bool) -> None:
+    def place(staged: TempFile, target: Path, **options: bool) -> None:
         if target.suffix == ".json":
-            real(staged, target, data, **options)
+            real(staged, target, **options)
 
-    monkeypatch.setattr(store_module, "_link_new", link_new)
-    monkeypatch.setattr(store_module, "fsync_dir", _raise_crash)
+    monkeypatch.setattr(TempFile, "place", place)
+    monkeypatch.setattr(filing_module, "fsync_dir", _raise_crash)
 
 
 def test_a_record_whose_original_was_lost_is_set_aside_by_the_next_filing(
@@ -421,7 +423,7 @@ def test_a_crash_after_the_record_is_completed_without_a_duplicate(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(store_module.Archive, "_audit_filed", _raise_crash)
+        patch.setattr(Books, "audit_filed", _raise_crash)
         with pytest.raises(Crash):
             file(archive, pdf("late"))
     assert archive.forms() == []  # the index never heard of it
@@ -438,7 +440,7 @@ def test_reindex_recovers_a_lost_audit_entry(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(store_module.Archive, "_audit_filed", _raise_crash)
+        patch.setattr(Books, "audit_filed", _raise_crash)
         with pytest.raises(Crash):
             file(archive, pdf("late"))
     assert archive.reindex() == 1
@@ -700,7 +702,7 @@ def test_one_employees_filing_waits_only_for_that_employee(archive: Archive) -> 
     """A filing holds its employee's lock: another employee's form is filed meanwhile, a
     second form of the same employee waits its turn."""
     other = threading.Thread(target=file, args=(archive, pdf("1042 again"), result()))
-    with archive._writing("1042"):
+    with archive.layout.writing("1042"):
         filed = file(archive, pdf("7"), result(number="7", name="Åse Østergård"))
         assert filed.version == 1
         other.start()
