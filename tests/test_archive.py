@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import fcntl
 import hashlib
+import inspect
 import json
 import os
 import stat
 import threading
+import typing
 import unicodedata
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -16,6 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from formflow import fsutil
 from formflow.archive import Archive, FiledForm
 from formflow.archive import filing as filing_module
 from formflow.archive.books import Books
@@ -737,3 +742,46 @@ def test_the_employee_locks_are_made_once_at_the_first_filing(archive: Archive) 
     locks = sorted(p.name for p in (archive.work / "locks").iterdir())
     assert len(locks) == 256 and locks[0] == "employee-00.lock"
     assert all(stat.S_IMODE((archive.work / "locks" / n).stat().st_mode) == 0o600 for n in locks)
+
+
+# --- the code -------------------------------------------------------------------------------
+
+ARCHIVE_CODE = sorted(Path(filing_module.__file__).parent.glob("*.py"))
+
+
+def test_no_function_of_the_archive_is_over_50_lines() -> None:
+    long = [
+        f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in [*ARCHIVE_CODE, Path(fsutil.__file__)]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (node.end_lineno or 0) - node.lineno + 1 > 50
+    ]
+    assert long == []
+
+
+def test_the_archive_writes_files_only_through_fsutil() -> None:
+    """One implementation of durable writes (`fsutil.TempFile`): no module of the archive
+    makes temporary files, links, renames over or fsyncs files of its own (the audit log's
+    appends excepted: a log is appended to, not written whole)."""
+    own = {"mkstemp", "link", "replace", "fsync", "fdopen"}
+    found = [
+        f"{path.name}:{node.lineno} {node.attr}"
+        for path in ARCHIVE_CODE
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in own
+        and isinstance(node.value, ast.Name) and node.value.id in ("os", "tempfile")
+        and not (path.name == "audit.py" and node.attr == "fsync")
+    ]  # fmt: skip
+    assert found == []
+
+
+def test_the_archive_is_typed_without_any() -> None:
+    """What the rest of formflow gets from the archive is typed: a filing is a `FiledForm`."""
+    assert typing.get_type_hints(Archive.file)["return"] is FiledForm
+    assert typing.get_type_hints(Archive.find_by_hash)["return"] == FiledForm | None
+    public = [getattr(Archive, n) for n in dir(Archive) if not n.startswith("_")]
+    hints = [typing.get_type_hints(f) for f in public if inspect.isfunction(f)]
+    hints.append(typing.get_type_hints(FiledForm))
+    assert [h for h in hints if any("Any" in str(t) for t in h.values())] == []
+    assert dataclasses.fields(FiledForm) and FiledForm.__dataclass_params__.frozen
