@@ -1,12 +1,19 @@
 """Crash-safe file writing: every file formflow writes appears whole or not at all.
 
-Write a temp file in the target folder, fsync it, rename it over the target, fsync the folder
-(borg's SaveFile). A crash at any point leaves either the old state or the new one, never a
-partial file under the final name.
+One mechanism (`TempFile`, borg's SaveFile): the bytes go into a new file under a temporary
+name (`.tmp-*.part`) and are fsynced; only then does the file get its final name, renamed
+over an old one or, where nothing may be overwritten, linked beside it (`link` fails if the
+name exists, even in a race); then the folder is fsynced. A crash at any point leaves either
+the old state or the new one, never a partial file under the final name.
+
+`save_file` and `write_bytes` write a file in its own folder that way. The archive writes a
+filing's files ahead in a staging folder of its own and links them into their year folder
+once their names are decided (`formflow.archive.staging`).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import tempfile
@@ -56,6 +63,67 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+TEMP_PREFIX = ".tmp-"  # the names of files being written: never a finished file
+TEMP_SUFFIX = ".part"
+# link(2)'s refusals where a hard link cannot go: another file system, or one without links
+_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP})
+
+
+class TempFile:
+    """A new private file under a temporary name in `folder`, open for writing (`handle`).
+
+    `seal` makes the written bytes durable, `place` gives them their final name, `discard`
+    removes what is left under the temporary name (always call it: after `place` it has
+    nothing left to do).
+    """
+
+    def __init__(self, folder: Path, mode: int = PRIVATE_FILE) -> None:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+        self.path = Path(name)
+        self.mode = mode
+        self._placed = False
+        try:
+            os.fchmod(fd, mode)
+            self.handle: BinaryIO = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            self.path.unlink(missing_ok=True)
+            raise
+
+    def seal(self) -> None:
+        """Flush, fsync and close the file: its bytes are durable, under the temporary name."""
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+
+    def place(self, target: Path, *, replace: bool = False, sync: bool = True) -> None:
+        """Give the sealed file the name `target`: over an existing file with `replace`, else
+        never (FileExistsError). Durable once `target`'s folder is fsynced: here, or by the
+        caller with `sync=False` (one fsync for several names). A file staged where a link
+        cannot reach `target` is written anew beside it, the same way."""
+        if replace:
+            os.replace(self.path, target)
+        else:
+            try:
+                os.link(self.path, target)
+            except OSError as error:
+                if error.errno not in _NO_LINK or self.path.parent == target.parent:
+                    raise
+                write_bytes(target, self.path.read_bytes(), self.mode, replace=False)
+                return
+            # before the folder's fsync, so that it commits the temporary name's removal too
+            self.path.unlink()
+        self._placed = True
+        if sync:
+            fsync_dir(target.parent)
+
+    def discard(self) -> None:
+        """Close the file and remove its temporary name, unless `place` moved it already."""
+        self.handle.close()
+        if not self._placed:
+            self.path.unlink(missing_ok=True)
+
+
 @contextmanager
 def save_file(path: Path, mode: int = PRIVATE_FILE, *, replace: bool = True) -> Iterator[BinaryIO]:
     """Yield a binary file; on success it becomes `path` atomically and durably.
@@ -63,24 +131,13 @@ def save_file(path: Path, mode: int = PRIVATE_FILE, *, replace: bool = True) -> 
     With `replace=False` an existing `path` is never overwritten (FileExistsError): the
     archive keeps every version and never replaces a file.
     """
-    folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-    tmp = Path(tmp_name)
+    temp = TempFile(path.parent, mode)
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if `path` exists: no overwrite, even in a race
-            tmp.unlink()
-        fsync_dir(folder)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        yield temp.handle
+        temp.seal()
+        temp.place(path, replace=replace)
+    finally:
+        temp.discard()
 
 
 def write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE, *, replace: bool = True) -> None:

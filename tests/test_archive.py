@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import fcntl
 import hashlib
+import inspect
 import json
 import os
 import stat
 import threading
+import typing
 import unicodedata
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -16,12 +20,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from formflow import fsutil
 from formflow.archive import Archive, FiledForm
-from formflow.archive import store as store_module
+from formflow.archive import filing as filing_module
+from formflow.archive.books import Books
 from formflow.archive.index import Index
 from formflow.cli import cli
 from formflow.config import Settings
 from formflow.errors import ArchiveError
+from formflow.fsutil import TempFile
 from formflow.model import CheckResult, Extraction, Problem, Signature
 
 ARRIVED = datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -321,27 +328,27 @@ class Crash(Exception):
 
 def crash_on_record(monkeypatch: pytest.MonkeyPatch) -> None:
     """The power goes just before the record gets its name (the original has its own)."""
-    real = store_module._link_new
+    real = TempFile.place
 
-    def link_new(staged: Path, target: Path, data: bytes, **options: bool) -> None:
+    def place(staged: TempFile, target: Path, **options: bool) -> None:
         if target.suffix == ".json":
             raise Crash
-        real(staged, target, data, **options)
+        real(staged, target, **options)
 
-    monkeypatch.setattr(store_module, "_link_new", link_new)
+    monkeypatch.setattr(TempFile, "place", place)
 
 
 def crash_keeping_only_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both names are made, then the power goes before their folder's fsync, and the disk
     kept the record's name but not the original's (POSIX allows it)."""
-    real = store_module._link_new
+    real = TempFile.place
 
-    def link_new(staged: Path, target: Path, data: bytes, **options: bool) -> None:
+    def place(staged: TempFile, target: Path, **options: bool) -> None:
         if target.suffix == ".json":
-            real(staged, target, data, **options)
+            real(staged, target, **options)
 
-    monkeypatch.setattr(store_module, "_link_new", link_new)
-    monkeypatch.setattr(store_module, "fsync_dir", _raise_crash)
+    monkeypatch.setattr(TempFile, "place", place)
+    monkeypatch.setattr(filing_module, "fsync_dir", _raise_crash)
 
 
 def test_a_record_whose_original_was_lost_is_set_aside_by_the_next_filing(
@@ -421,7 +428,7 @@ def test_a_crash_after_the_record_is_completed_without_a_duplicate(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(store_module.Archive, "_audit_filed", _raise_crash)
+        patch.setattr(Books, "audit_filed", _raise_crash)
         with pytest.raises(Crash):
             file(archive, pdf("late"))
     assert archive.forms() == []  # the index never heard of it
@@ -438,7 +445,7 @@ def test_reindex_recovers_a_lost_audit_entry(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(store_module.Archive, "_audit_filed", _raise_crash)
+        patch.setattr(Books, "audit_filed", _raise_crash)
         with pytest.raises(Crash):
             file(archive, pdf("late"))
     assert archive.reindex() == 1
@@ -700,7 +707,7 @@ def test_one_employees_filing_waits_only_for_that_employee(archive: Archive) -> 
     """A filing holds its employee's lock: another employee's form is filed meanwhile, a
     second form of the same employee waits its turn."""
     other = threading.Thread(target=file, args=(archive, pdf("1042 again"), result()))
-    with archive._writing("1042"):
+    with archive.layout.writing("1042"):
         filed = file(archive, pdf("7"), result(number="7", name="Åse Østergård"))
         assert filed.version == 1
         other.start()
@@ -735,3 +742,46 @@ def test_the_employee_locks_are_made_once_at_the_first_filing(archive: Archive) 
     locks = sorted(p.name for p in (archive.work / "locks").iterdir())
     assert len(locks) == 256 and locks[0] == "employee-00.lock"
     assert all(stat.S_IMODE((archive.work / "locks" / n).stat().st_mode) == 0o600 for n in locks)
+
+
+# --- the code -------------------------------------------------------------------------------
+
+ARCHIVE_CODE = sorted(Path(filing_module.__file__).parent.glob("*.py"))
+
+
+def test_no_function_of_the_archive_is_over_50_lines() -> None:
+    long = [
+        f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in [*ARCHIVE_CODE, Path(fsutil.__file__)]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (node.end_lineno or 0) - node.lineno + 1 > 50
+    ]
+    assert long == []
+
+
+def test_the_archive_writes_files_only_through_fsutil() -> None:
+    """One implementation of durable writes (`fsutil.TempFile`): no module of the archive
+    makes temporary files, links, renames over or fsyncs files of its own (the audit log's
+    appends excepted: a log is appended to, not written whole)."""
+    own = {"mkstemp", "link", "replace", "fsync", "fdopen"}
+    found = [
+        f"{path.name}:{node.lineno} {node.attr}"
+        for path in ARCHIVE_CODE
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in own
+        and isinstance(node.value, ast.Name) and node.value.id in ("os", "tempfile")
+        and not (path.name == "audit.py" and node.attr == "fsync")
+    ]  # fmt: skip
+    assert found == []
+
+
+def test_the_archive_is_typed_without_any() -> None:
+    """What the rest of formflow gets from the archive is typed: a filing is a `FiledForm`."""
+    assert typing.get_type_hints(Archive.file)["return"] is FiledForm
+    assert typing.get_type_hints(Archive.find_by_hash)["return"] == FiledForm | None
+    public = [getattr(Archive, n) for n in dir(Archive) if not n.startswith("_")]
+    hints = [typing.get_type_hints(f) for f in public if inspect.isfunction(f)]
+    hints.append(typing.get_type_hints(FiledForm))
+    assert [h for h in hints if any("Any" in str(t) for t in h.values())] == []
+    assert dataclasses.fields(FiledForm) and FiledForm.__dataclass_params__.frozen

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from formflow.archive.audit import GENESIS, check_chain, line_hash, make_line
-from formflow.archive.identity import identity_reason, parse_roster, plain_same_person
 from formflow.archive.records import (
     build_record,
     decode_record,
@@ -20,6 +19,7 @@ from formflow.archive.records import (
     row_from_record,
     text_only,
 )
+from formflow.archive.roster import hold_reason, parse_roster, plain_same_person
 from formflow.model import CheckResult, Extraction, Problem
 
 FILED = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -62,7 +62,7 @@ def test_any_name_gives_one_safe_folder_that_parses_back(name: str) -> None:
 def test_unusable_numbers_are_refused(number: str) -> None:
     with pytest.raises(ValueError):
         folder_name(number, "Ole")
-    assert identity_reason(number, "Ole", roster=None, known_names=None) is not None
+    assert hold_reason(number, "Ole", roster=None, known_names=None) is not None
 
 
 @pytest.mark.parametrize(

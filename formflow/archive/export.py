@@ -3,7 +3,7 @@
 The zip holds the personnel folder as it lies in the archive (originals byte for byte and
 their records), the audit entries about that employee as JSON lines, and a README.txt that
 tells the employee what each part is. It is written atomically and never over an existing
-file.
+file. `export_person` gathers it through the archive's public side and audits it.
 """
 
 from __future__ import annotations
@@ -13,12 +13,40 @@ import json
 import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formflow.archive.index import EmployeeRow
-from formflow.fsutil import save_file
+from formflow.archive.layout import year_files
+from formflow.errors import ArchiveError
+from formflow.fsutil import TEMP_PREFIX, save_file
+
+if TYPE_CHECKING:
+    from formflow.archive.store import Archive
 
 AUDIT_NAME = "logbog.jsonl"
+
+
+def export_person(archive: Archive, employee: str, out: Path) -> Path:
+    """A zip at `out` of everything `archive` holds on one employee (GDPR access request),
+    never over an existing file; audited as exported."""
+    person = archive.find_employee(employee)
+    folder = archive.root / person.folder
+    files = [(path, path.relative_to(archive.people)) for _, path in year_files(folder)]
+    files = [(p, r) for p, r in files if not p.name.startswith(TEMP_PREFIX)]
+    hashes = {r.sha256 for r in archive.forms(employee=person.number, latest_only=False)}
+    entries = [
+        e
+        for e in archive.audit_log.entries()
+        if e.get("employee") == person.number or e.get("sha256") in hashes
+    ]
+    try:
+        digest, count = write_export(out, person, files, entries, archive.clock())
+    except FileExistsError as error:
+        raise ArchiveError(f"{out} exists already; choose another file name") from error
+    except OSError as error:
+        raise ArchiveError(f"cannot write {out}: {error}") from error
+    archive.audit("exported", employee=person.number, files=count, sha256=digest)
+    return out
 
 
 def readme_text(person: EmployeeRow, folder: str, files: list[str], exported: datetime) -> str:

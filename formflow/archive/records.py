@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from formflow.model import CheckResult
@@ -220,6 +221,41 @@ class FormRow:
     @property
     def arrived_date(self) -> date | None:
         return datetime.fromisoformat(self.arrived).date() if self.arrived else None
+
+
+@dataclass(frozen=True)
+class FiledForm:
+    """A form in the personnel file: where it lies and under which version and state.
+
+    `duplicate` is True when the same bytes were already filed (nothing new was written).
+    """
+
+    employee: str
+    name: str
+    year: int
+    kind: str
+    version: int
+    state: str
+    sha256: str
+    original: Path
+    record: Path
+    duplicate: bool = False
+
+    @classmethod
+    def from_row(cls, root: Path, row: FormRow, *, duplicate: bool) -> FiledForm:
+        """The filed form an index row describes, in the archive under `root`."""
+        return cls(
+            employee=row.employee,
+            name=row.employee_name,
+            year=row.year,
+            kind=row.kind,
+            version=row.version,
+            state=row.state,
+            sha256=row.sha256,
+            original=root / row.original,
+            record=root / row.record,
+            duplicate=duplicate,
+        )
 
 
 def _iso_date(value: Any) -> str | None:

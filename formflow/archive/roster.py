@@ -1,4 +1,4 @@
-"""Who a form belongs to: the roster and the rules for holding a form for a person to decide.
+"""The roster and the rules for holding a form whose employee a person must confirm.
 
 With a roster (settings.roster: a CSV of number,name,leader; header row optional; UTF-8 with
 or without BOM; `;` or `,` separated), a form's employee number must be on it and its name
@@ -74,7 +74,7 @@ def default_matcher() -> Callable[[str, str], bool]:
     return names_match
 
 
-def identity_reason(
+def hold_reason(
     number: str,
     name: str,
     *,
