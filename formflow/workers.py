@@ -52,7 +52,7 @@ from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import Any, Literal, Self, cast
 
 from formflow.config import Settings
 from formflow.errors import FormflowError, UnreadableForm
@@ -154,9 +154,9 @@ def read_file(path: Path, settings: Settings) -> Extraction:
     return read_form(path, settings)
 
 
-def ingest_job(build: Build, work: Work, settings: Settings, clock: ReadClock) -> tuple[
-    Handler, Closer
-]:  # fmt: skip
+def ingest_job(
+    build: Build, work: Work, settings: Settings, clock: ReadClock
+) -> tuple[Handler, Closer]:
     """Whole ingests: the stages `build` makes, reading with `work` on the read clock."""
     ingestor, close = build(settings, lambda data, name: clock.read(work, data, name, settings))
 
@@ -470,7 +470,7 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._closed = True
 
-    def __enter__(self) -> WorkerPool:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -1,8 +1,8 @@
 """One dropped file through the stages, into a real archive in a temporary folder.
 
 The reader and the validator are small stand-ins (a form is JSON between PDF markers), so a
-test says what the form holds; the archive (`FlakyArchive`, tests/conftest.py) is the real
-one, failing only where a test injects a failure (a full disk, a refusal).
+test says what the form holds; the archive is the real one, failing only where a test injects
+a failure (a full disk, a refusal). All three are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
-import json
 import os
 import threading
 from datetime import datetime
@@ -18,47 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FlakyArchive, no_roster
+from conftest import FlakyArchive, fake_reader, fake_validator, form_bytes, no_roster
 
 from formflow.config import Settings
-from formflow.errors import ArchiveError, UnreadableForm
+from formflow.errors import ArchiveError
 from formflow.ingest import Ingestor, Read, is_transient
 from formflow.intake import Identity, lstat_identity
 from formflow.ledger import Ledger
-from formflow.model import CheckResult, Extraction, Problem, Signature
+from formflow.model import Extraction
 from formflow.notices import RESUBMIT
 from formflow.read import unreadable
 
 NOW = datetime(2026, 11, 23, 9, 30)
-
-
-def form_bytes(number: str = "1042", name: str = "Birthe Mølgaard", **extra: Any) -> bytes:
-    """A stand-in form: the fake reader reads this JSON between PDF markers."""
-    payload = {"kind": "preparation", "year": 2026, "number": number, "name": name, **extra}
-    return b"%PDF-1.7\n" + json.dumps(payload).encode() + b"\n%%EOF\n"
-
-
-def fake_reader(data: bytes, name: str) -> Extraction:
-    if not data.startswith(b"%PDF"):
-        raise UnreadableForm("wrong_type", "Filen er hverken en PDF eller et Word-dokument.", "")
-    payload = json.loads(data[9:-7])
-    if payload.get("crash"):
-        raise RuntimeError("a bug in a reader, quoting Birthe's text")
-    fields = {"employee_number": payload["number"], "employee_name": payload["name"]}
-    problems = tuple(
-        Problem(key, "error", code, f"Feltet er forkert ({code}).")
-        for key, code in payload.get("errors", [])
-    )
-    return Extraction(name, "acroform", payload["kind"], 2026, payload["kind"], fields,
-                      problems=problems)  # fmt: skip
-
-
-def fake_validator(extraction: Extraction, arrived: datetime) -> CheckResult:
-    signatures = {}
-    if extraction.kind == "agreement":
-        missing = any(p.field == "signature_employee" for p in extraction.problems)
-        signatures["signature_employee"] = Signature("missing" if missing else "typed", not missing)
-    return CheckResult(extraction, signatures, extraction.problems)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The daemon: scans and events, stability, once/polling modes, the lock, signals, backoff.
 
 Most tests run the real Watcher, Ingestor and archive over a real folder with small fakes for
-reader and validator (from test_ingest), so they are quick; the SIGTERM and burst tests run
+reader and validator (tests/conftest.py), so they are quick; the SIGTERM and burst tests run
 `formflow watch` itself, with the real readers and archive.
 """
 
@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FlakyArchive, no_roster
-from test_ingest import fake_validator, form_bytes
+from conftest import FlakyArchive, fake_validator, form_bytes, no_roster
 from watchdog import events
 
 from formflow.config import Settings
