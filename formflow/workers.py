@@ -179,31 +179,30 @@ class _Unreadable:
     message: str
     detail: str
 
+    @classmethod
+    def of(cls, error: UnreadableForm) -> _Unreadable:
+        return cls(error.code, error.message, error.detail)
+
     def error(self) -> UnreadableForm:
         return UnreadableForm(self.code, self.message, self.detail)
 
 
 def check_job(read: ReadFile, settings: Settings, clock: ReadClock) -> tuple[Handler, Closer]:
     """Read a file on the read clock and check it: what `formflow check` shows."""
+    from formflow.read import unreadable
+
     check = checker(settings)
 
     def read_and_check(path: Path) -> CheckResult | _Unreadable:
         try:
             return check(clock.read(read, path, settings), None)
         except UnreadableForm as error:
-            return _Unreadable(error.code, error.message, error.detail)
+            return _Unreadable.of(error)
         except Exception as error:  # a reader's bug: this file cannot be read
-            return _Unreadable(
-                "crashed", _message("crashed"), f"the reader failed: {error!r}"[:300]
-            )
+            detail = f"the reader failed: {type(error).__name__}: {str(error)[:200]}"
+            return _Unreadable.of(unreadable("crashed", detail))
 
     return read_and_check, lambda: None
-
-
-def _message(code: str) -> str:
-    from formflow.read import MESSAGES
-
-    return MESSAGES[code]
 
 
 # --- inside a worker --------------------------------------------------------------------------
