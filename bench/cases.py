@@ -897,7 +897,8 @@ def stages(ws: Workspace) -> list[Row]:
 def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
     from formflow import validate
     from formflow.archive import Archive
-    from formflow.ingest import Ingestor, Ledger
+    from formflow.ingest import Ingestor
+    from formflow.ledger import Ledger
     from formflow.read import read_data
 
     settings, _ = settings_for(ws, f"stages-{kind.split()[0].lower()}")
@@ -910,7 +911,6 @@ def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
         validator=_timed_fn(
             lambda e, arrived: validate.check(e, settings, arrived=arrived), "validate", spent
         ),
-        awaiting=validate.awaiting,
         archive=_Timed(Archive.open(settings), "archive", spent),
         ledger=cast(Ledger, _Timed(ledger, "ledger", spent)),
     )

@@ -348,18 +348,22 @@ def archive_reindex(ctx: Context) -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print one JSON object per file and line (the shape of CheckResult.to_json()).",
+    help="Print one JSON object per file and line (the shape of CheckResult.to_json(), plus "
+    "`state`).",
 )
 @pass_context
 def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     """Read filled MUS forms (PDF or DOCX) and report what was read and what is wrong.
 
     Each file is read in a separate worker process with the time and memory limits of
-    [limits]. Exit status: 0 when every form is valid, 1 when a form has problems, 2 when a
+    [limits]. Each form's state is what `formflow watch` does with it: filed as received,
+    signed, awaiting_employee or awaiting_leader (an agreement complete but for that one
+    signature), or rejected. Exit status: 0 when every form would be filed (an agreement
+    awaiting a signature included), 1 when a form has problems that send it back, 2 when a
     file cannot be read as a form at all.
     """
     from formflow.errors import UnreadableForm
-    from formflow.read.isolate import check_files
+    from formflow.workers import check_files
 
     settings = ctx.settings
     results = check_files(list(files), settings)
@@ -374,12 +378,9 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     else:
         report.print_checks(files, results, settings)
     if any(isinstance(r, UnreadableForm) for r in results):
-        ctx_exit = 2
-    elif any(not r.valid for r in results if not isinstance(r, UnreadableForm)):
-        ctx_exit = 1
-    else:
-        ctx_exit = 0
-    raise click.exceptions.Exit(ctx_exit)
+        raise click.exceptions.Exit(2)
+    states = [report.check_state(r) for r in results if not isinstance(r, UnreadableForm)]
+    raise click.exceptions.Exit(1 if "rejected" in states else 0)
 
 
 # --- watch ----------------------------------------------------------------------------------

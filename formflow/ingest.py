@@ -1,44 +1,59 @@
-"""One dropped file through the stages, exactly once: intake, read, validate, decide, act.
+"""The ingest: one dropped file through its stages, exactly once.
 
-    intake    open safely, read the bytes whole, hash them           (formflow.intake)
-    duplicate the same bytes already archived: the copy leaves the inbox, logged and audited
-    read      the bytes taken at intake, within time and memory limits (formflow.workers)
-    validate  rules over what was read                                (formflow.validate)
-    decide    filed (received / signed / awaiting a signature), rejected, or held   (pure)
-    act       archive durably, then remove the original; or move it to the rejected / held
-              folder with a Danish explanation beside it
+    stage    takes     gives      what it does
+    intake   a path    Taken      open the file safely (no links, no FIFOs, nothing outside
+                                  the inbox), read its bytes whole, hash them (formflow.intake)
+    known    Taken     Taken      the same bytes are archived already: the copy leaves the
+                                  inbox as a duplicate (stops with an Outcome)
+    read     Taken     Read       the bytes taken at intake, never the dropped name again,
+                                  within the worker's time and memory limits (formflow.workers)
+    check    Read      Checked    the rules over what was read (formflow.validate)
+    decide   Checked   Decided    filed under its state, or rejected: the decision
+                                  `formflow check` shows (formflow.decision); held when the
+                                  archive cannot tell whose form it is
+    file     Decided   Outcome    archive durably, then remove the original
 
-The ledger (SQLite, `<archive>/.formflow/ledger.sqlite`) makes the acting crash-safe: the
-decision is written before anything moves, so an ingest interrupted at any point (kill -9,
-power cut) is finished by `Ingestor.recover()` at the next start. The original leaves the
-inbox only after its archive copy is durable (the archive fsyncs before it returns); a file
-whose decision was not yet written is simply taken again by the next scan.
+Any stage may stop a file early with a typed result: an `Outcome` (nothing more to do) or a
+`HandBack` (rejected or held, with the reason), which the hand-back stage carries out: the
+original moves to the inbox's rejected or held folder with a Danish explanation beside it. A
+file refused at intake (a link, too big, empty) goes back the same way, and so does a file
+whose worker was killed over it (`Ingestor.reject`: it ran past the time limit or crashed
+the reader). A bug in a reader or a rule holds the form for a person (never the daemon's end,
+never the employee's problem). The stages after intake are `Ingestor.STAGES`: a new one (OCR)
+is one more line there.
+
+The ledger (`formflow.ledger`) makes acting crash-safe: a decision is written before anything
+moves, so an ingest interrupted at any point (kill -9, power cut) is finished by
+`Ingestor.recover()` at the next start. The original leaves the inbox only after its archive
+copy is durable (the archive fsyncs before it returns); a file whose decision was not yet
+written is simply taken again by the next scan. Two copies of the same bytes taken at once are
+handled one after the other (a lock per hash).
 
 A full disk or a vanished share is not the dropper's fault: those errors give `retry`, the
-file stays where it is and the daemon tries again later.
+file stays where it is and the daemon tries again later. The logs name files, hashes,
+employee numbers, states and codes, never what a form says.
 
-Reader, validator and archive are injected (see `Ingestor`), so the stages are tested with
-small fakes; `formflow.watch` wires the real ones.
+Reader, validator and archive are injected (see `Ingestor`); `formflow.workers` wires the
+real ones.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import errno
 import logging
 import os
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from formflow.config import Settings
+from formflow.decision import Decision, decide, held, rejected
 from formflow.errors import ArchiveError, FormflowError, UnreadableForm
-from formflow.fsutil import flocked, make_private_dirs, write_bytes, writer_lock
+from formflow.fsutil import write_bytes
 from formflow.inbox import notice_name, sanitize_name
 from formflow.intake import (
     Dropped,
@@ -50,14 +65,17 @@ from formflow.intake import (
     remove_original,
     same_file,
 )
+from formflow.ledger import Entry, Ledger
 from formflow.model import CheckResult, Extraction, Problem
+
+if TYPE_CHECKING:
+    from formflow.archive import FiledForm
 
 log = logging.getLogger("formflow.watch")
 
 Action = Literal["filed", "rejected", "held", "duplicate", "vanished", "retry"]
 Reader = Callable[[bytes, str], Extraction]
 Validator = Callable[[Extraction, datetime], CheckResult]
-Awaiting = Callable[[CheckResult], str | None]
 
 # Errors of the place, not of the file: the archive disk is full, the share went away.
 TRANSIENT_ERRNOS = frozenset(
@@ -100,15 +118,18 @@ class ArchiveLike(Protocol):
     once (the archive serialises its writers with its own file lock, so two workers read,
     check and fsync side by side and only the filing itself takes turns)."""
 
-    def find_by_hash(self, sha256: str) -> Any: ...
+    def find_by_hash(self, sha256: str) -> FiledForm | None: ...
 
     def check_identity(self, number: str, name: str) -> str | None: ...
 
     def file(
         self, data: bytes, result: CheckResult, *, state: str, arrived: datetime, source_name: str
-    ) -> Any: ...
+    ) -> FiledForm: ...
 
     def audit(self, action: str, **meta: str | int | None) -> None: ...
+
+
+# --- what passes between the stages -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -125,176 +146,76 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Decision:
-    """The verdict on a read and validated form, before anything is moved."""
+class Taken:
+    """A dropped file taken at intake, and our own filing of these very bytes if a crash
+    interrupted one (then it is finished, not counted as a duplicate of itself)."""
 
-    action: Literal["filed", "rejected", "held"]
-    state: str = ""
-    problems: tuple[Problem, ...] = ()
-    reason: str = ""  # held: why a person must decide
+    dropped: Dropped
+    name: str  # the dropped name, sanitized: safe to log
+    ours: Entry | None
 
-
-def decide(
-    result: CheckResult, awaiting_role: str | None, identity_problem: str | None
-) -> Decision:
-    """Filed (with its archive state), rejected (with the errors) or held (with the reason).
-
-    An agreement that is complete except for one signature is the normal step between leader
-    and employee (seed 004): filed as awaiting that signature, never rejected. A form that
-    would be filed but whose employee is unknown or whose number and name disagree is held for
-    a person to decide; a form with errors goes back to the employee first.
-    """
-    kind = result.extraction.kind
-    if result.valid:
-        state = "signed" if kind == "agreement" else "received"
-    elif kind == "agreement" and awaiting_role in ("employee", "leader"):
-        state = f"awaiting_{awaiting_role}"
-    else:
-        errors = tuple(p for p in result.problems if p.severity == "error")
-        warnings = tuple(p for p in result.problems if p.severity != "error")
-        return Decision("rejected", problems=errors + warnings)
-    if identity_problem:
-        return Decision("held", state=state, reason=identity_problem)
-    return Decision("filed", state=state)
-
-
-def unreadable_problems(error: UnreadableForm) -> tuple[Problem, ...]:
-    return (Problem(None, "error", error.code, error.message),)
-
-
-def is_transient(error: BaseException) -> bool:
-    """A failure of the place (disk full, share gone), to retry, not the file's fault."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, OSError) and seen.errno in TRANSIENT_ERRNOS:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-# --- the ledger -----------------------------------------------------------------------------
+    @property
+    def arrived(self) -> datetime:
+        """When the file was written or moved into the inbox (its ctime, not settable)."""
+        return datetime.fromtimestamp(self.dropped.changed_ns / 1e9).replace(microsecond=0)
 
 
 @dataclass(frozen=True)
-class Entry:
-    """A decided ingest not yet finished: enough to finish it after a crash."""
+class Read:
+    taken: Taken
+    extraction: Extraction
 
-    id: int
-    sha256: str
-    source: str  # absolute path of the dropped file (text; re-checked by identity)
+
+@dataclass(frozen=True)
+class Checked:
+    taken: Taken
+    result: CheckResult
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A form to file, under `decision.state`."""
+
+    taken: Taken
+    result: CheckResult
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class HandBack:
+    """An early stop: the file goes back to the rejected or held folder, with the reason."""
+
+    taken: Taken
+    decision: Decision  # rejected (its problems) or held (its reason)
+    result: CheckResult | None = None  # for the field labels in the explanation
+
+
+@dataclass(frozen=True)
+class _Move:
+    """A file going to the rejected or held folder, with its explanation's text."""
+
+    source: Path
+    relative_parent: PurePath  # a department keeps its own subfolder there
+    name: str
     identity: Identity
-    action: str  # filed / rejected / held / duplicate
-    destination: str  # rejected / held: where the original goes
-    notice: str  # rejected / held: the explanation's text
+    sha256: str
+    action: Literal["rejected", "held"]
+    notice: str
+    codes: tuple[str, ...]
+    employee: str | None = None  # lets a GDPR export find the audit entry
 
 
-class Ledger:
-    """Decided-but-unfinished ingests, in SQLite (WAL, synchronous=FULL: durable on commit,
-    except where `begin(durable=False)` and `finish` say why a lost write does no harm)."""
-
-    def __init__(self, path: Path) -> None:
-        make_private_dirs(path.parent)
-        self.path = path
-        self._lock = threading.Lock()
-        self._writers = writer_lock(path)  # the worker processes' turns (see `Index`)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, "
-            "source TEXT NOT NULL, dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, "
-            "action TEXT NOT NULL, destination TEXT NOT NULL DEFAULT '', "
-            "notice TEXT NOT NULL DEFAULT '', created TEXT NOT NULL)"
-        )
-        with contextlib.suppress(OSError):
-            os.chmod(path, 0o600)
-
-    def begin(
-        self,
-        sha256: str,
-        source: Path,
-        identity: Identity,
-        action: str,
-        destination: str = "",
-        notice: str = "",
-        *,
-        durable: bool = True,
-    ) -> Entry:
-        """Write the decision before acting on it; `durable=False` skips the fsync where
-        losing the entry is harmless (a filing: see `Ingestor._take`)."""
-        with self._lock, flocked(self._writers), self._synchronous("FULL" if durable else "NORMAL"):
-            cursor = self._db.execute(
-                "INSERT INTO pending (sha256, source, dev, ino, size, mtime_ns, action, "
-                "destination, notice, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sha256,
-                    str(source),
-                    identity.dev,
-                    identity.ino,
-                    identity.size,
-                    identity.mtime_ns,
-                    action,
-                    destination,
-                    notice,
-                    datetime.now().isoformat(timespec="seconds"),
-                ),
-            )
-            entry_id = cursor.lastrowid
-        assert entry_id is not None
-        return Entry(entry_id, sha256, str(source), identity, action, destination, notice)
-
-    def finish(self, entry: Entry) -> None:
-        """Forget a finished entry. Not synced on its own: it becomes durable with the next
-        durable `begin` or checkpoint (same WAL). A finish lost in a power cut is redone by
-        `Ingestor.recover`, which finds the work done (the bytes archived, the original gone
-        or moved) and only finishes the entry again."""
-        with self._lock, flocked(self._writers), self._synchronous("NORMAL"):
-            self._db.execute("DELETE FROM pending WHERE id = ?", (entry.id,))
-
-    @contextlib.contextmanager
-    def _synchronous(self, level: str) -> Iterator[None]:
-        """SQLite's sync level for one statement; FULL (durable on commit) otherwise."""
-        if level != "FULL":
-            self._db.execute(f"PRAGMA synchronous={level}")
-        try:
-            yield
-        finally:
-            if level != "FULL":
-                self._db.execute("PRAGMA synchronous=FULL")
-
-    def pending(self) -> list[Entry]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, sha256, source, dev, ino, size, mtime_ns, action, destination, "
-                "notice FROM pending ORDER BY id"
-            ).fetchall()
-        return [
-            Entry(r[0], r[1], r[2], Identity(r[3], r[4], r[5], r[6]), r[7], r[8], r[9])
-            for r in rows
-        ]
-
-    def filing_of(self, sha256: str, source: Path, identity: Identity) -> Entry | None:
-        """Our own unfinished filing of exactly this file (so it is no duplicate of itself)."""
-        for entry in self.pending():
-            if (entry.sha256, entry.source, entry.identity) == (sha256, str(source), identity):
-                return entry
-        return None
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
-# --- the stages -----------------------------------------------------------------------------
+# A stage takes what the stage before it gave; it gives the next stage's input, or stops the
+# file with an Outcome or a HandBack (each stage's own signature says which).
+Stage = Callable[[Any, Any], Any]
 
 
 class Ingestor:
     """Takes dropped files into the archive, or returns them with a reason; thread-safe.
 
-    `reader(data, name) -> Extraction` reads the bytes taken at intake (never the dropped
-    name again: it could be swapped meanwhile; `name` is the dropped name relative to the
-    inbox, as text), `validator(extraction, arrived) -> CheckResult`, `awaiting(result)`
-    names the one missing signature of an otherwise complete agreement, `archive` files.
+    `reader(data, name) -> Extraction` reads the bytes taken at intake (`name` is the dropped
+    name relative to the inbox, as text, for the result only), `validator(extraction, arrived)
+    -> CheckResult` checks them, `archive` files, `ledger` remembers unfinished work.
     """
 
     def __init__(
@@ -303,7 +224,6 @@ class Ingestor:
         *,
         reader: Reader,
         validator: Validator,
-        awaiting: Awaiting,
         archive: ArchiveLike,
         ledger: Ledger,
         clock: Callable[[], datetime] = datetime.now,
@@ -313,7 +233,6 @@ class Ingestor:
         self.inbox = Path(settings.inbox)
         self.reader = reader
         self.validator = validator
-        self.awaiting = awaiting
         self.archive = archive
         self.ledger = ledger
         self.clock = clock
@@ -327,31 +246,22 @@ class Ingestor:
 
     def ingest(self, path: Path) -> Outcome:
         """Take the file at `path` through every stage; never raises for a bad file."""
-        name = sanitize_name(path.name)
-        try:
-            dropped = open_dropped(self.inbox, path, max_bytes=self.max_bytes)
-        except Vanished as gone:
-            return Outcome("vanished", name, detail=str(gone))
-        except UnreadableForm as refusal:
-            return self._refuse(path, name, refusal)
-        except OSError as error:
-            return self._retry_or_raise(name, "", error)
-        with self._hash_lock(dropped.sha256):
-            try:
-                return self._take(dropped, name)
-            except OSError as error:
-                return self._retry_or_raise(name, dropped.sha256, error)
-            except FormflowError as error:
-                if is_transient(error):
-                    return self._retry(name, dropped.sha256, error)
-                raise
+        return self._intake(path, self._through_stages)
 
-    def with_reader(self, reader: Reader) -> Ingestor:
-        """This ingestor with another reader (the same archive, ledger and locks): the
-        daemon hands a file back with the verdict on its killed worker as the reading."""
-        other = copy.copy(self)
-        other.reader = reader
-        return other
+    def reject(self, path: Path, verdict: UnreadableForm) -> Outcome:
+        """Hand the file at `path` back with `verdict`, unread: its worker was killed over it
+        (ran past the time limit, crashed). While the daemon is being stopped a lost worker
+        is no verdict on the file: it is kept for another try."""
+        if verdict.code in WORKER_LOST and self.stopping():
+            return self._retry(sanitize_name(path.name), "", verdict)
+
+        def hand_back(taken: Taken) -> Outcome:
+            known = self._known(taken)  # the same bytes, filed meanwhile from another copy
+            if isinstance(known, Outcome):
+                return known
+            return self._hand_back(HandBack(taken, rejected(unreadable_problems(verdict))))
+
+        return self._intake(path, hand_back)
 
     def recover(self) -> list[Outcome]:
         """Finish every ingest a crash interrupted after its decision was written."""
@@ -369,54 +279,96 @@ class Ingestor:
                 leftover.unlink(missing_ok=True)
         return outcomes
 
-    # -- stages ----------------------------------------------------------------------------
+    # -- intake ----------------------------------------------------------------------------
 
-    def _take(self, dropped: Dropped, name: str) -> Outcome:
-        ours = self.ledger.filing_of(dropped.sha256, dropped.path, dropped.identity)
-        known = self.archive.find_by_hash(dropped.sha256)
-        if known is not None:
-            return self._finish_filed(dropped, name, ours, known)
-        arrived = datetime.fromtimestamp(dropped.changed_ns / 1e9).replace(microsecond=0)
+    def _intake(self, path: Path, then: Callable[[Taken], Outcome]) -> Outcome:
+        """Take the file safely, then `then` under its hash's lock; the place's errors retry."""
+        name = sanitize_name(path.name)
         try:
-            extraction = self._read(dropped)
-            result = self.validator(extraction, arrived)
-            role = self.awaiting(result)
+            dropped = open_dropped(self.inbox, path, max_bytes=self.max_bytes)
+        except Vanished as gone:
+            return Outcome("vanished", name, detail=str(gone))
+        except UnreadableForm as refusal:
+            return self._refuse(path, name, refusal)
+        except OSError as error:
+            return self._retry_or_raise(name, "", error)
+        with self._hash_lock(dropped.sha256):
+            try:
+                ours = self.ledger.filing_of(dropped.sha256, dropped.path, dropped.identity)
+                return then(Taken(dropped, name, ours))
+            except OSError as error:
+                return self._retry_or_raise(name, dropped.sha256, error)
+            except FormflowError as error:
+                if is_transient(error):
+                    return self._retry(name, dropped.sha256, error)
+                raise
+
+    def _through_stages(self, taken: Taken) -> Outcome:
+        item: object = taken
+        for stage in self.STAGES:
+            item = stage(self, item)
+            if isinstance(item, HandBack):
+                return self._hand_back(item)
+            if isinstance(item, Outcome):
+                return item
+        raise AssertionError(f"the last stage gave {type(item).__name__}, not an Outcome")
+
+    # -- the stages ------------------------------------------------------------------------
+
+    def _known(self, taken: Taken) -> Taken | Outcome:
+        """The same bytes are archived already: the copy leaves the inbox."""
+        known = self.archive.find_by_hash(taken.dropped.sha256)
+        return taken if known is None else self._already_filed(taken, known)
+
+    def _read(self, taken: Taken) -> Read | HandBack:
+        """Read the bytes taken at intake: the reader never opens the dropped name."""
+        dropped = taken.dropped
+        try:
+            extraction = self.reader(dropped.data, str(dropped.relative))
         except UnreadableForm as error:
-            if error.code in WORKER_LOST and self.stopping():
-                # The reader's worker died because the daemon is being stopped (systemd and
-                # Ctrl-C signal the whole process group), not because of the file.
-                return self._retry(name, dropped.sha256, error)
-            rejected = Decision("rejected", problems=unreadable_problems(error))
-            return self._return(dropped, name, rejected)
+            return HandBack(taken, rejected(unreadable_problems(error)))
         except (OSError, FormflowError):
             raise
         except Exception as error:
-            # A bug in a reader or a rule must not stop the daemon or bounce the form back to
-            # its employee forever: a person looks at it. Only the type is logged (a message
-            # could quote the form's contents); the traceback goes to debug logging.
-            log.error("internal error on %s: %s", name, type(error).__name__)
-            log.debug("internal error on %s", name, exc_info=True)
-            return self._return(dropped, name, Decision("held", reason=INTERNAL_ERROR))
-        provisional = decide(result, role, None)
-        if provisional.action == "filed":
-            reason = self.archive.check_identity(
-                result.extraction.employee_number, result.extraction.employee_name
-            )
-            provisional = decide(result, role, reason)
-        if provisional.action != "filed":
-            return self._return(dropped, name, provisional, result)
+            return self._internal_error(taken, error)
+        return Read(taken, extraction)
+
+    def _check(self, read: Read) -> Checked | HandBack:
+        try:
+            result = self.validator(read.extraction, read.taken.arrived)
+        except (OSError, FormflowError):
+            raise
+        except Exception as error:
+            return self._internal_error(read.taken, error)
+        return Checked(read.taken, result)
+
+    def _decide(self, checked: Checked) -> Decided | HandBack:
+        """Filed or rejected as `formflow check` says; a form to file whose employee is
+        unknown, or whose number and name disagree, is held for a person to decide."""
+        decision = decide(checked.result)
+        if decision.action != "filed":
+            return HandBack(checked.taken, decision, checked.result)
+        extraction = checked.result.extraction
+        reason = self.archive.check_identity(extraction.employee_number, extraction.employee_name)
+        if reason:
+            return HandBack(checked.taken, decision.held(reason), checked.result)
+        return Decided(checked.taken, checked.result, decision)
+
+    def _file(self, decided: Decided) -> Outcome | HandBack:
+        """Archive durably, then remove the original (never the other way round)."""
+        taken, dropped = decided.taken, decided.taken.dropped
         # Not synced: should a power cut lose this entry, the original is still in the inbox
         # (it leaves only after archiving) and is taken again, or, archived already, found by
         # its hash and removed as a duplicate of itself. Either way nothing is lost.
-        entry = ours or self.ledger.begin(
+        entry = taken.ours or self.ledger.begin(
             dropped.sha256, dropped.path, dropped.identity, "filed", durable=False
         )
         try:
             filed = self.archive.file(
                 dropped.data,
-                result,
-                state=provisional.state,
-                arrived=arrived,
+                decided.result,
+                state=decided.decision.state,
+                arrived=taken.arrived,
                 source_name=str(dropped.relative),
             )
         except ArchiveError as error:
@@ -425,100 +377,82 @@ class Ingestor:
             # The archive refuses this form (say, a number no folder can be keyed by): not
             # something to retry forever, nor the employee's to guess; a person decides.
             self.ledger.finish(entry)
-            log.error("archive refused %s sha256=%s: %s", name, dropped.sha256[:12], error)
-            return self._return(dropped, name, Decision("held", reason=ARCHIVE_REFUSED))
-        if getattr(filed, "duplicate", False) and ours is None:
+            log.error("archive refused %s sha256=%s: %s", taken.name, dropped.sha256[:12], error)
+            return HandBack(taken, held(ARCHIVE_REFUSED))
+        if filed.duplicate and taken.ours is None:
             # The same bytes were filed meanwhile from another copy, by another worker
             # process (the hash lock serialises copies within one process only).
             self.ledger.finish(entry)
-            return self._finish_filed(dropped, name, None, filed)
+            return self._already_filed(taken, filed)
         remove_original(dropped.path, dropped.identity)
         self.ledger.finish(entry)
-        number = result.extraction.employee_number
-        if provisional.state.startswith("awaiting_"):
-            self.archive.audit(
-                provisional.state,
-                sha256=dropped.sha256,
-                employee=number,
-                state=provisional.state,
-            )
-            log.info(
-                "filed %s sha256=%s employee=%s state=%s (awaiting the %s's signature)",
-                name,
-                dropped.sha256[:12],
-                number,
-                provisional.state,
-                provisional.state.removeprefix("awaiting_"),
-            )
+        return self._filed(decided)
+
+    # The stages after intake, in order (see the module's docstring).
+    STAGES: tuple[Stage, ...] = (_known, _read, _check, _decide, _file)
+
+    # -- the stages' endings ---------------------------------------------------------------
+
+    def _filed(self, decided: Decided) -> Outcome:
+        taken, state = decided.taken, decided.decision.state
+        number = decided.result.extraction.employee_number
+        sha256 = taken.dropped.sha256
+        role = decided.decision.awaiting
+        if role:
+            self.archive.audit(state, sha256=sha256, employee=number, state=state)
+            log.info("filed %s sha256=%s employee=%s state=%s (awaiting the %s's signature)",
+                     taken.name, sha256[:12], number, state, role)  # fmt: skip
         else:
-            log.info(
-                "filed %s sha256=%s employee=%s state=%s",
-                name,
-                dropped.sha256[:12],
-                number,
-                provisional.state,
-            )
-        codes = tuple(p.code for p in result.problems)
-        return Outcome("filed", name, dropped.sha256, provisional.state, codes)
+            log.info("filed %s sha256=%s employee=%s state=%s",
+                     taken.name, sha256[:12], number, state)  # fmt: skip
+        codes = tuple(p.code for p in decided.result.problems)
+        return Outcome("filed", taken.name, sha256, state, codes)
 
-    def _read(self, dropped: Dropped) -> Extraction:
-        """Read the bytes taken at intake: the reader never opens the dropped name."""
-        return self.reader(dropped.data, str(dropped.relative))
-
-    def _finish_filed(self, dropped: Dropped, name: str, ours: Any, known: Any) -> Outcome:
+    def _already_filed(self, taken: Taken, known: FiledForm) -> Outcome:
         """The bytes are archived: by us before a crash (finish quietly) or earlier (duplicate)."""
+        dropped = taken.dropped
         remove_original(dropped.path, dropped.identity)
-        if ours is not None:
-            self.ledger.finish(ours)
-            log.info("filed %s sha256=%s (finished after a restart)", name, dropped.sha256[:12])
-            return Outcome("filed", name, dropped.sha256, _state_of(known))
-        self.archive.audit("duplicate", sha256=dropped.sha256, source=name)
-        log.info(
-            "duplicate %s sha256=%s: already archived, copy removed from the inbox",
-            name,
-            dropped.sha256[:12],
-        )
-        return Outcome("duplicate", name, dropped.sha256, _state_of(known))
+        if taken.ours is not None:
+            self.ledger.finish(taken.ours)
+            log.info("filed %s sha256=%s (finished after a restart)", taken.name,
+                     dropped.sha256[:12])  # fmt: skip
+            return Outcome("filed", taken.name, dropped.sha256, known.state)
+        self.archive.audit("duplicate", sha256=dropped.sha256, source=taken.name)
+        log.info("duplicate %s sha256=%s: already archived, copy removed from the inbox",
+                 taken.name, dropped.sha256[:12])  # fmt: skip
+        return Outcome("duplicate", taken.name, dropped.sha256, known.state)
 
-    def _return(
-        self,
-        dropped: Dropped,
-        name: str,
-        decision: Decision,
-        result: CheckResult | None = None,
-    ) -> Outcome:
+    def _internal_error(self, taken: Taken, error: Exception) -> HandBack:
+        """A bug in a reader or a rule must not stop the daemon or bounce the form back to its
+        employee forever: a person looks at it. Only the type is logged (a message could quote
+        the form's contents); the traceback goes to debug logging."""
+        log.error("internal error on %s: %s", taken.name, type(error).__name__)
+        log.debug("internal error on %s", taken.name, exc_info=True)
+        return HandBack(taken, held(INTERNAL_ERROR))
+
+    # -- the hand-back stage ---------------------------------------------------------------
+
+    def _hand_back(self, back: HandBack) -> Outcome:
         """Move the original to the rejected or held folder with its explanation beside it."""
-        received = self.clock()
-        action: Literal["rejected", "held"] = "held" if decision.action == "held" else "rejected"
-        if action == "held":
-            from formflow.notices import held_notice
+        from formflow.notices import held_notice, rejection_notice
 
+        dropped, name, decision = back.taken.dropped, back.taken.name, back.decision
+        received = self.clock()
+        if decision.action == "held":
             text = held_notice(name, decision.reason, received=received)
             codes: tuple[str, ...] = (HELD_CODES.get(decision.reason, "identity"),)
         else:
-            from formflow.notices import rejection_notice
-
-            text = rejection_notice(
-                name,
-                decision.problems,
-                labels=_labels(result, self.settings),
-                received=received,
-            )
+            labels = _labels(back.result, self.settings)
+            text = rejection_notice(name, decision.problems, labels=labels, received=received)
             codes = tuple(dict.fromkeys(p.code for p in decision.problems if p.severity == "error"))
+        employee = back.result.extraction.employee_number if back.result else None
         return self._move(
-            dropped.path,
-            dropped.relative.parent,
-            name,
-            dropped.identity,
-            dropped.sha256,
-            action,
-            text,
-            codes,
-            employee=result.extraction.employee_number if result else None,
-        )
+            _Move(dropped.path, dropped.relative.parent, name, dropped.identity, dropped.sha256,
+                  "held" if decision.action == "held" else "rejected", text, codes, employee)
+        )  # fmt: skip
 
     def _refuse(self, path: Path, name: str, refusal: UnreadableForm) -> Outcome:
-        """A file refused before reading (a link, a FIFO, too big, empty) goes back too."""
+        """A file refused at intake (a link, a FIFO, too big, empty) goes back too."""
         from formflow.notices import rejection_notice
 
         try:
@@ -528,60 +462,43 @@ class Ingestor:
         text = rejection_notice(
             sanitize_name(path.name), unreadable_problems(refusal), labels={}, received=self.clock()
         )
-        relative_parent = _relative_parent(self.inbox, path)
+        move = _Move(path, _relative_parent(self.inbox, path), name, identity, "", "rejected",
+                     text, (refusal.code,))  # fmt: skip
         try:
-            return self._move(
-                path, relative_parent, name, identity, "", "rejected", text, (refusal.code,)
-            )
+            return self._move(move)
         except OSError as error:
             return self._retry_or_raise(name, "", error)
 
-    def _move(
-        self,
-        source: Path,
-        relative_parent: PurePath,
-        name: str,
-        identity: Identity,
-        sha256: str,
-        action: Literal["rejected", "held"],
-        text: str,
-        codes: tuple[str, ...],
-        employee: str | None = None,
-    ) -> Outcome:
+    def _move(self, move: _Move) -> Outcome:
         folder_name = (
             self.settings.watch.rejected_folder
-            if action == "rejected"
+            if move.action == "rejected"
             else self.settings.watch.held_folder
         )
         folder = self.inbox / folder_name
-        for part in relative_parent.parts:  # a department keeps its own subfolder
+        for part in move.relative_parent.parts:
             folder = folder / sanitize_name(part)
         with self._move_lock:
             folder.mkdir(parents=True, exist_ok=True)
-            destination = choose_destination(folder, source.name)
-            entry = self.ledger.begin(sha256, source, identity, action, str(destination), text)
+            destination = choose_destination(folder, move.source.name)
+            entry = self.ledger.begin(move.sha256, move.source, move.identity, move.action,
+                                      str(destination), move.notice)  # fmt: skip
             try:
-                self._put_back(entry, source, destination)
+                self._put_back(entry, move.source, destination)
             except OSError:
-                if same_file(source, identity):  # nothing moved: the retry starts afresh
+                if same_file(move.source, move.identity):  # nothing moved: retry afresh
                     with contextlib.suppress(OSError):
                         destination.with_name(notice_name(destination.name)).unlink()
                     self.ledger.finish(entry)
                 raise
         self.ledger.finish(entry)
-        # The employee number (when the form named one) lets a GDPR export find this entry.
-        self.archive.audit(
-            action, sha256=sha256 or None, codes=",".join(codes), employee=employee or None
-        )
-        log.info(
-            "%s %s sha256=%s codes=%s -> %s",
-            action,
-            name,
-            sha256[:12] or "-",
-            ",".join(codes),
-            destination.relative_to(self.inbox),
-        )
-        return Outcome(action, name, sha256, codes=codes, destination=destination)
+        self.archive.audit(move.action, sha256=move.sha256 or None, codes=",".join(move.codes),
+                           employee=move.employee or None)  # fmt: skip
+        log.info("%s %s sha256=%s codes=%s -> %s", move.action, move.name,
+                 move.sha256[:12] or "-", ",".join(move.codes),
+                 destination.relative_to(self.inbox))  # fmt: skip
+        return Outcome(move.action, move.name, move.sha256, codes=move.codes,
+                       destination=destination)  # fmt: skip
 
     def _put_back(self, entry: Entry, source: Path, destination: Path) -> None:
         """Explanation first (atomic), then the original (one rename): both or a redo."""
@@ -605,7 +522,7 @@ class Ingestor:
         remove_original(source, entry.identity)
         self.ledger.finish(entry)
         log.info("filed %s sha256=%s (finished after a restart)", name, entry.sha256[:12])
-        return Outcome("filed", name, entry.sha256, _state_of(known))
+        return Outcome("filed", name, entry.sha256, known.state)
 
     def _recover_returned(self, entry: Entry, source: Path, name: str) -> Outcome:
         destination = Path(entry.destination)
@@ -615,12 +532,8 @@ class Ingestor:
         destination.parent.mkdir(parents=True, exist_ok=True)
         self._put_back(entry, source, destination)
         self.ledger.finish(entry)
-        log.info(
-            "%s %s sha256=%s (finished after a restart)",
-            entry.action,
-            name,
-            entry.sha256[:12] or "-",
-        )
+        log.info("%s %s sha256=%s (finished after a restart)", entry.action, name,
+                 entry.sha256[:12] or "-")  # fmt: skip
         action: Action = "held" if entry.action == "held" else "rejected"
         return Outcome(action, name, entry.sha256, destination=destination)
 
@@ -658,8 +571,18 @@ def ingest_safely(ingest: Callable[[Path], Outcome], path: Path) -> Outcome:
         return Outcome("retry", sanitize_name(path.name), detail=type(error).__name__)
 
 
-def _state_of(known: Any) -> str:
-    return str(getattr(known, "state", ""))
+def unreadable_problems(error: UnreadableForm) -> tuple[Problem, ...]:
+    return (Problem(None, "error", error.code, error.message),)
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure of the place (disk full, share gone), to retry, not the file's fault."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in TRANSIENT_ERRNOS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _labels(result: CheckResult | None, settings: Settings) -> dict[str, str]:

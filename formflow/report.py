@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Any
 from formflow.config import Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     from formflow.carryover_run import Report
     from formflow.errors import UnreadableForm
     from formflow.model import CheckResult
@@ -22,11 +26,12 @@ if TYPE_CHECKING:
 
 
 def check_json(result: CheckResult, settings: Settings) -> dict[str, Any]:
-    """CheckResult.to_json(), with status scores as integers (the JSON contract)."""
+    """CheckResult.to_json(), with status scores as integers (the JSON contract) and the
+    `state` that `formflow watch` files the form under (or "rejected")."""
     from formflow.errors import DefinitionError
     from formflow.forms.library import load_definition
 
-    data: dict[str, Any] = result.to_json()
+    data: dict[str, Any] = {**result.to_json(), "state": check_state(result)}
     try:
         definition = load_definition(result.extraction.definition or "", settings)
     except DefinitionError:
@@ -52,74 +57,123 @@ def unreadable_json(path: Path, error: UnreadableForm) -> dict[str, Any]:
             {"field": None, "severity": "error", "code": error.code, "message": error.message}
         ],
         "valid": False,
+        "state": "rejected",
     }
+
+
+def check_state(result: CheckResult) -> str:
+    """What `formflow watch` does with the form: the archive state it files it under
+    (received, signed, awaiting_employee, awaiting_leader), or "rejected"."""
+    from formflow.decision import decide
+
+    decision = decide(result)
+    return decision.state if decision.action == "filed" else "rejected"
 
 
 def print_checks(
     files: Sequence[Path], results: Sequence[CheckResult | UnreadableForm], settings: Settings
 ) -> None:
-    """A table per file of the fields read (by label) and the problems found."""
+    """A table per file of the fields read (by label), the signatures and the problems found."""
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
-    from formflow.errors import DefinitionError, UnreadableForm
-    from formflow.forms.library import load_definition
+    from formflow.errors import UnreadableForm
 
     console = Console(highlight=False)
     for path, result in zip(files, results, strict=True):
         console.print()
         if isinstance(result, UnreadableForm):
-            console.print(Text.assemble((str(path), "bold"), ": ", ("cannot be read", "red")))
-            console.print(Text(f"  {result.message}"))
-            console.print(Text(f"  ({result.code}: {result.detail})", style="dim"))
+            _print_unreadable(console, path, result)
             continue
-        extraction = result.extraction
-        verdict = ("valid", "green") if result.valid else ("has problems", "red")
-        console.print(
-            Text.assemble(
-                (str(path), "bold"),
-                f": {extraction.kind} {extraction.year or '?'} "
-                f"(read as {extraction.reader}, definition {extraction.definition}) ",
-                verdict,
-            )
-        )
-        try:
-            definition = load_definition(extraction.definition or "", settings)
-        except DefinitionError:
-            definition = None
-        table = Table("Field")
-        table.add_column("Key", overflow="fold")  # keys are never cut short
-        table.add_column("Value")
-        filled = {k: v for k, v in extraction.fields.items() if v}
-        for key, value in filled.items():
-            label = definition.field(key).title if definition else key
-            table.add_row(Text(label), Text(key, style="dim"), Text(value))
-        empty = len(extraction.fields) - len(filled)
-        table.caption = f"{len(filled)} fields filled, {empty} empty"
-        console.print(table)
+        console.print(_check_heading(path, result))
+        console.print(_fields_table(result, settings))
         if result.signatures:
-            signatures = Table("Signature", "Kind", "Valid", "Signer")
-            for key, signature in result.signatures.items():
-                signatures.add_row(
-                    Text(key),
-                    Text(signature.kind),
-                    Text("yes" if signature.valid else "no"),
-                    Text(signature.signer),
-                )
-            console.print(signatures)
+            console.print(_signatures_table(result))
         if result.problems:
-            problems = Table("Field", "Severity", "Code", "Message (to the employee)")
-            for problem in result.problems:
-                problems.add_row(
-                    Text(problem.field or "-"),
-                    Text(
-                        problem.severity, style="red" if problem.severity == "error" else "yellow"
-                    ),
-                    Text(problem.code),
-                    Text(problem.message),
-                )
-            console.print(problems)
+            console.print(_problems_table(result))
+
+
+def _print_unreadable(console: Console, path: Path, error: UnreadableForm) -> None:
+    from rich.text import Text
+
+    console.print(Text.assemble((str(path), "bold"), ": ", ("cannot be read", "red")))
+    console.print(Text(f"  {error.message}"))
+    console.print(Text(f"  ({error.code}: {error.detail})", style="dim"))
+
+
+CHECK_VERDICTS = {  # a state of `check_state`: how the heading says it
+    "rejected": ("has problems", "red"),
+    "awaiting_employee": ("awaiting the employee's signature", "yellow"),
+    "awaiting_leader": ("awaiting the leader's signature", "yellow"),
+}
+
+
+def _check_heading(path: Path, result: CheckResult) -> Text:
+    from rich.text import Text
+
+    extraction = result.extraction
+    verdict = CHECK_VERDICTS.get(check_state(result), ("valid", "green"))
+    return Text.assemble(
+        (str(path), "bold"),
+        f": {extraction.kind} {extraction.year or '?'} "
+        f"(read as {extraction.reader}, definition {extraction.definition}) ",
+        verdict,
+    )
+
+
+def _fields_table(result: CheckResult, settings: Settings) -> Table:
+    """The fields filled in, by label and key; the empty ones counted."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from formflow.errors import DefinitionError
+    from formflow.forms.library import load_definition
+
+    extraction = result.extraction
+    try:
+        definition = load_definition(extraction.definition or "", settings)
+    except DefinitionError:
+        definition = None
+    table = Table("Field")
+    table.add_column("Key", overflow="fold")  # keys are never cut short
+    table.add_column("Value")
+    filled = {k: v for k, v in extraction.fields.items() if v}
+    for key, value in filled.items():
+        label = definition.field(key).title if definition else key
+        table.add_row(Text(label), Text(key, style="dim"), Text(value))
+    empty = len(extraction.fields) - len(filled)
+    table.caption = f"{len(filled)} fields filled, {empty} empty"
+    return table
+
+
+def _signatures_table(result: CheckResult) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("Signature", "Kind", "Valid", "Signer")
+    for key, signature in result.signatures.items():
+        table.add_row(
+            Text(key),
+            Text(signature.kind),
+            Text("yes" if signature.valid else "no"),
+            Text(signature.signer),
+        )
+    return table
+
+
+def _problems_table(result: CheckResult) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("Field", "Severity", "Code", "Message (to the employee)")
+    for problem in result.problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        table.add_row(
+            Text(problem.field or "-"),
+            Text(problem.severity, style=style),
+            Text(problem.code),
+            Text(problem.message),
+        )
+    return table
 
 
 RICH_TABLE_MAX_ROWS = 500  # rich lays out every cell (10 000 rows take it seconds)

@@ -114,25 +114,6 @@ def check(
     return CheckResult(extraction, signatures, tuple(problems))
 
 
-def awaiting(result: CheckResult) -> str | None:
-    """The role whose signature alone keeps a complete agreement from being valid.
-
-    "employee" is the normal step of seed 004 (the leader completes and signs, then the
-    employee signs): the daemon files such an agreement as awaiting instead of rejecting it.
-    """
-    if result.extraction.kind != "agreement":
-        return None
-    errors = [p for p in result.problems if p.severity == "error"]
-    for role in ("employee", "leader"):
-        key = f"signature_{role}"
-        verdict = result.signatures.get(key)
-        if verdict is None or verdict.kind != "missing":
-            continue
-        if errors and all(p.field in (key, f"{key}_date") for p in errors):
-            return role
-    return None
-
-
 # --- the form as validation sees it ------------------------------------------------------
 
 

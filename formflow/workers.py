@@ -1,27 +1,29 @@
-"""The daemon's ingest workers: processes that each take one dropped file through every stage.
+"""Isolated worker processes: where untrusted files are read, for the daemon and for `check`.
 
-Why whole ingests in processes: a filing is mostly Python work (reading the fields, checking
-them, the record, the audit entry, the index row) and some waiting for fsync. When the
-daemon filed every form itself and only the parsing ran in reader processes, the daemon's
-one interpreter was the limit: a second reader process added nothing. Here each of the
-`watch.workers` processes opens the archive, the ledger and the readers itself and runs
-`Ingestor.ingest` from the intake to the removal of the original, so N workers use N cores.
-The archive and the ledger are made for several writers at once (file locks, SQLite WAL).
+Parsers of PDF and DOCX have bugs that hang, eat memory or crash the interpreter; a file
+anyone can drop into a shared folder must take neither the daemon nor `formflow check` with
+it. A `WorkerPool` keeps worker processes (multiprocessing "forkserver": no fork of a threaded
+parent; the server imports the stages once, so a worker starts in milliseconds) that each run
+a *job* on the paths handed to them, a few at a time (one thread and pipe per slot):
 
-Each worker takes SLOTS_PER_WORKER files at a time (a thread and a pipe each) and reads one of
-them at a time: while one file is read, another waits for its fsyncs. What `ReaderPool`
-guaranteed for reading untrusted files still holds, now per ingest:
-- a worker publishes when each slot's current read began (a shared float per slot); a read
-  that runs past `limits.parse_timeout_seconds` gets the worker killed and replaced, and the
-  daemon hands the file back as `timeout` (a file in the worker's other slot, not being
-  read, is kept for another try);
-- each worker's address space is capped at `limits.parse_memory_mb` (RLIMIT_AS): a file that
-  needs more is handed back as `too_much_memory`, and the worker is replaced after it;
-- a worker that dies while reading (a parser's segfault) gives `crashed` for that file. One
-  that dies anywhere else leaves the file in the inbox to be taken again (every step of an
-  ingest can be redone: `formflow.ingest`), and is replaced.
-The daemon hands files back itself, through its own `Ingestor` with the verdict as its
-reader, so a returned file gets the same explanation as any other unreadable one.
+- `ingest_job`: a whole ingest (`Ingestor.ingest`, from the intake to the removal of the
+  original) for the daemon (`IngestPool`). Filing is mostly Python work and some waiting for
+  fsync, so N workers use N cores; while one slot reads, the other waits for its fsyncs.
+- `check_job`: read and check one file, for `formflow check` (`check_files`).
+
+What holds for every file, whatever the job (ProcessPoolExecutor is not used on purpose: it
+cannot time out one task, and one dead worker breaks the whole executor):
+- a worker reads one file at a time and publishes when that read began (a shared float per
+  slot); a read that runs past `limits.parse_timeout_seconds` gets the worker killed and
+  replaced, and the file's answer is `Lost("timeout")` (a file in the worker's other slot, not
+  being read, is `Lost("lost")`: not its fault);
+- each worker's address space is capped at `limits.parse_memory_mb` (RLIMIT_AS): a read that
+  needs more fails as `too_much_memory`, and the worker is replaced after it;
+- a worker that dies while reading (a parser's segfault) gives `Lost("crashed")` for that
+  file; one that dies anywhere else gives `Lost("lost")`; either way it is replaced;
+- a worker is replaced after RECYCLE_AFTER files (parsers' caches, fragmentation).
+What becomes of a lost file is the caller's: the daemon hands it back with the verdict
+(`Ingestor.reject`) or keeps it for another try; `check` reports the verdict.
 
 Workers ignore SIGINT and SIGTERM (Ctrl-C and `systemctl stop` may reach the whole process
 group): the daemon decides when they stop, after the files in progress. A worker never
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import multiprocessing
 import os
@@ -41,26 +44,29 @@ import resource
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal, Self, cast
 
 from formflow.config import Settings
 from formflow.errors import FormflowError, UnreadableForm
 from formflow.inbox import sanitize_name
 from formflow.ingest import Ingestor, Outcome, Reader, ingest_safely
-from formflow.model import Extraction
-from formflow.read.isolate import address_space, await_hello, worker_lost
+from formflow.model import CheckResult, Extraction
 
 log = logging.getLogger("formflow.watch")
 
 MB = 1024 * 1024
+START_TIMEOUT = 60.0  # seconds a new worker may take to start (the first waits for imports)
 RECYCLE_AFTER = 2000  # files per worker before it is replaced (parsers' caches, fragmentation)
 POLL_STEP = 0.2  # how often a waiting daemon thread looks at its worker's read clock
-# Files in progress per worker process: while one is read, the other waits for its fsyncs
+# Files in progress per ingest worker: while one is read, the other waits for its fsyncs
 # (five to seven per filing), so one process keeps its core busy.
 SLOTS_PER_WORKER = 2
 _PR_SET_PDEATHSIG = 1
@@ -74,25 +80,62 @@ PRELOAD = (
     "formflow.read.docx",
 )
 
-# What a worker runs to build its ingestor: (settings, reader) -> (ingestor, close).
-Build = Callable[[Settings, Reader], tuple[Ingestor, Callable[[], None]]]
-# What a worker reads with: (the dropped file's bytes, its name, settings) -> Extraction.
+Handler = Callable[[Path], Any]
+Closer = Callable[[], None]
+# A job, built once in each worker: (settings, the worker's read clock) -> (what it does with
+# each path, what it does at the end). Module-level or a functools.partial of such a function:
+# workers are fresh processes.
+Job = Callable[[Settings, "ReadClock"], tuple[Handler, Closer]]
+# What an ingest worker builds its stages with: (settings, reader) -> (ingestor, close).
+Build = Callable[[Settings, Reader], tuple[Ingestor, Closer]]
+# What an ingest worker reads with: (the dropped file's bytes, its name, settings).
 Work = Callable[[bytes, str, Settings], Extraction]
+# What a check worker reads with: (a path, settings).
+ReadFile = Callable[[Path, Settings], Extraction]
 
 
-def build_ingestor(settings: Settings, reader: Reader) -> tuple[Ingestor, Callable[[], None]]:
-    """The real stages behind an Ingestor (in a worker: this process reads, checks, files)."""
+@dataclass(frozen=True)
+class Lost:
+    """A file whose worker gave no answer: it ran past the time limit reading it ("timeout"),
+    died reading it ("crashed", with its exit code), or died elsewhere ("lost")."""
+
+    how: Literal["timeout", "crashed", "lost"]
+    exitcode: int | None = None
+
+    def verdict(self, settings: Settings) -> UnreadableForm:
+        """The file's verdict (a worker lost outside the reading counts as crashed)."""
+        from formflow.read import unreadable
+
+        if self.how == "timeout":
+            limit = settings.limits.parse_timeout_seconds
+            return unreadable("timeout", f"no answer within {limit} s")
+        return unreadable("crashed", f"the reader process died (exit code {self.exitcode})")
+
+
+# --- the jobs --------------------------------------------------------------------------------
+
+
+def checker(settings: Settings) -> Callable[[Extraction, datetime | None], CheckResult]:
+    """The rules over a read form, as every job runs them (the one place they are wired);
+    `arrived` None leaves the deadlines unjudged."""
     from formflow import validate
-    from formflow.archive import Archive
-    from formflow.ingest import Ledger
 
-    work = Path(settings.archive) / ".formflow"
-    ledger = Ledger(work / "ledger.sqlite")
+    def check(extraction: Extraction, arrived: datetime | None) -> CheckResult:
+        return validate.check(extraction, settings, arrived=arrived)
+
+    return check
+
+
+def build_ingestor(settings: Settings, reader: Reader) -> tuple[Ingestor, Closer]:
+    """The real stages behind an Ingestor (in a worker: this process reads, checks, files)."""
+    from formflow.archive import Archive
+    from formflow.ledger import Ledger
+
+    ledger = Ledger(Path(settings.archive) / ".formflow" / "ledger.sqlite")
     ingestor = Ingestor(
         settings,
         reader=reader,
-        validator=lambda extraction, arrived: validate.check(extraction, settings, arrived=arrived),
-        awaiting=validate.awaiting,
+        validator=checker(settings),
         archive=Archive.open(settings),
         ledger=ledger,
     )
@@ -105,10 +148,67 @@ def read_in_process(data: bytes, name: str, settings: Settings) -> Extraction:
     return read_data(data, name, settings)
 
 
+def read_file(path: Path, settings: Settings) -> Extraction:
+    from formflow.read import read_form
+
+    return read_form(path, settings)
+
+
+def ingest_job(
+    build: Build, work: Work, settings: Settings, clock: ReadClock
+) -> tuple[Handler, Closer]:
+    """Whole ingests: the stages `build` makes, reading with `work` on the read clock."""
+    ingestor, close = build(settings, lambda data, name: clock.read(work, data, name, settings))
+
+    def ingest(path: Path) -> Outcome:
+        outcome = ingest_safely(ingestor.ingest, path)
+        if outcome.detail == "MemoryError":
+            # out of memory outside the reading (the file is kept for another try): this
+            # process is not trusted with the next file
+            clock.exhausted = True
+        return outcome
+
+    return ingest, close
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """An UnreadableForm on its way out of a worker (the exception itself does not pickle)."""
+
+    code: str
+    message: str
+    detail: str
+
+    @classmethod
+    def of(cls, error: UnreadableForm) -> _Unreadable:
+        return cls(error.code, error.message, error.detail)
+
+    def error(self) -> UnreadableForm:
+        return UnreadableForm(self.code, self.message, self.detail)
+
+
+def check_job(read: ReadFile, settings: Settings, clock: ReadClock) -> tuple[Handler, Closer]:
+    """Read a file on the read clock and check it: what `formflow check` shows."""
+    from formflow.read import unreadable
+
+    check = checker(settings)
+
+    def read_and_check(path: Path) -> CheckResult | _Unreadable:
+        try:
+            return check(clock.read(read, path, settings), None)
+        except UnreadableForm as error:
+            return _Unreadable.of(error)
+        except Exception as error:  # a reader's bug: this file cannot be read
+            detail = f"the reader failed: {type(error).__name__}: {str(error)[:200]}"
+            return _Unreadable.of(unreadable("crashed", detail))
+
+    return read_and_check, lambda: None
+
+
 # --- inside a worker --------------------------------------------------------------------------
 
 
-class _ReadClock:
+class ReadClock:
     """The worker's side of the read clocks: when each slot's current read began (0: not
     reading), one read at a time in the process, and whether a MemoryError makes this worker
     untrustworthy after its current files.
@@ -118,10 +218,9 @@ class _ReadClock:
     the one file that was being read is the one to blame.
     """
 
-    def __init__(self, shared: Any, settings: Settings, work: Work) -> None:
+    def __init__(self, shared: Any, settings: Settings) -> None:
         self.shared = shared
         self.settings = settings
-        self.work = work
         self.exhausted = False
         self._reading = threading.Lock()
         self._local = threading.local()
@@ -129,12 +228,13 @@ class _ReadClock:
     def serve_as(self, slot: int) -> None:
         self._local.slot = slot
 
-    def read(self, data: bytes, name: str) -> Extraction:
+    def read(self, work: Callable[..., Extraction], *args: Any) -> Extraction:
+        """`work(*args)` as this slot's read: timed by the daemon, its MemoryError a verdict."""
         slot: int = self._local.slot
         with self._reading:
             self.shared[slot] = time.monotonic()  # CLOCK_MONOTONIC: the same in every process
             try:
-                return self.work(data, name, self.settings)
+                return work(*args)
             except MemoryError as error:
                 from formflow.read import unreadable
 
@@ -150,48 +250,53 @@ def _worker_main(
     settings: Settings,
     shared: Any,
     logging_setup: tuple[int, str] | None,
-    build: Build,
-    work: Work,
+    job: Job,
 ) -> None:
-    """A worker: build the stages, cap memory, then ingest paths on every slot until told to
+    """A worker: build the job, cap memory, then run it on every slot's paths until told to
     stop (one thread per slot)."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)  # the daemon stops us, after the files in progress
     _die_with_parent()
     if logging_setup is not None:
         logging.basicConfig(level=logging_setup[0], format=logging_setup[1])
-    clock = _ReadClock(shared, settings, work)
+    clock = ReadClock(shared, settings)
     try:
-        ingestor, close = build(settings, clock.read)
+        handle, close = job(settings, clock)
     except (FormflowError, OSError) as error:
         with contextlib.suppress(OSError):
             conns[0].send(("failed", f"{type(error).__name__}: {error}"))
         return
     try:
-        limit = settings.limits.parse_memory_mb * MB
-        size = address_space()
-        if size < limit:
-            # the slots' threads (their stacks) first, then the cap, then the hello: no file
-            # comes before the hello, so every file is read under the cap
-            threads = [
-                threading.Thread(target=_serve, args=(conn, slot, ingestor, clock), daemon=True)
-                for slot, conn in enumerate(conns)
-            ]
-            for thread in threads:
-                thread.start()
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        try:
-            conns[0].send(("ready", size))  # too big: the daemon says why, and we end
-        except OSError:
-            return  # the daemon died while we started
-        if size < limit:
-            for thread in threads:
-                thread.join()
+        _serve_slots(conns, settings, handle, clock)
     finally:
         close()
 
 
-def _serve(conn: Connection, slot: int, ingestor: Ingestor, clock: _ReadClock) -> None:
+def _serve_slots(
+    conns: list[Connection], settings: Settings, handle: Handler, clock: ReadClock
+) -> None:
+    limit = settings.limits.parse_memory_mb * MB
+    size = address_space()
+    threads = [
+        threading.Thread(target=_serve, args=(conn, slot, handle, clock), daemon=True)
+        for slot, conn in enumerate(conns)
+    ]
+    if size < limit:
+        # the slots' threads (their stacks) first, then the cap, then the hello: no file
+        # comes before the hello, so every file is read under the cap
+        for thread in threads:
+            thread.start()
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        conns[0].send(("ready", size))  # too big: the daemon says why, and we end
+    except OSError:
+        return  # the daemon died while we started
+    if size < limit:
+        for thread in threads:
+            thread.join()
+
+
+def _serve(conn: Connection, slot: int, handle: Handler, clock: ReadClock) -> None:
     clock.serve_as(slot)
     while True:
         try:
@@ -200,17 +305,20 @@ def _serve(conn: Connection, slot: int, ingestor: Ingestor, clock: _ReadClock) -
             return  # the daemon is gone
         if path is None:
             return
-        outcome = ingest_safely(ingestor.ingest, Path(path))
-        # a process that ran out of memory (reading, or anywhere: then the file is kept for
-        # another try) is not trusted with the next file: it says so with its answer, and
-        # the daemon stops it once its other slot is done
-        last = clock.exhausted or outcome.detail == "MemoryError"
         try:
-            conn.send(("outcome", outcome, last))
+            answer = handle(Path(path))
+        except BaseException:
+            # a job answers every file (its errors are answers); one that cannot is a bug,
+            # and ending is what the daemon understands: this file is Lost, the worker replaced
+            os._exit(70)
+        # a process that ran out of memory is not trusted with the next file: it says so
+        # with its answer, and the daemon stops it once its other slots are done
+        last = clock.exhausted
+        try:
+            conn.send(("answer", answer, last))
         except OSError:
             return  # BrokenPipeError: the daemon died (SIGKILL) while we worked
         if last:
-            clock.exhausted = True
             return
 
 
@@ -224,21 +332,30 @@ def _die_with_parent() -> None:
         os._exit(0)
 
 
+def address_space() -> int:
+    """This process's virtual size in bytes (what RLIMIT_AS counts)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 # --- in the daemon ----------------------------------------------------------------------------
 
 
 class _Worker:
     """One worker process and its slots: a pipe and a read clock each."""
 
-    def __init__(self, context: Any, settings: Settings, build: Build, work: Work) -> None:
+    def __init__(self, context: Any, settings: Settings, job: Job, slots: int) -> None:
         self.settings = settings
-        pipes = [context.Pipe() for _ in range(SLOTS_PER_WORKER)]
+        pipes = [context.Pipe() for _ in range(slots)]
         self.conns: list[Connection] = [ours for ours, _ in pipes]
-        self.read_since = context.RawArray("d", SLOTS_PER_WORKER)
+        self.read_since = context.RawArray("d", slots)
         theirs = [child for _, child in pipes]
         self.process = context.Process(
             target=_worker_main,
-            args=(theirs, settings, self.read_since, _logging_setup(), build, work),
+            args=(theirs, settings, self.read_since, _logging_setup(), job),
             daemon=True,
         )
         self.process.start()
@@ -258,15 +375,14 @@ class _Worker:
 
     def _hello(self) -> None:
         try:
-            await_hello(self.conns[0], self.settings, "an ingest worker")
+            await_hello(self.conns[0], self.settings, "a worker process")
         except FormflowError:
             self.kill()
             raise
 
-    def ingest(self, slot: int, path: Path) -> tuple[Any, ...]:
-        """The answer on `slot`: ("outcome", Outcome, last) (`last`: the worker ends after
-        it); ("timeout",) when its read ran past the limit; ("crashed", exitcode) when the
-        worker died reading this file; ("lost", exitcode) when it died otherwise."""
+    def run(self, slot: int, path: Path) -> Lost | tuple[Any, bool]:
+        """The answer on `slot`: (the job's answer, whether the worker ends after it), or
+        Lost when the read ran past the limit or the worker died."""
         self.wait_ready()
         with self._lock:
             self.files += 1
@@ -277,13 +393,13 @@ class _Worker:
             while not conn.poll(POLL_STEP):
                 since = self.read_since[slot]
                 if since and time.monotonic() - since > timeout:
-                    return ("timeout",)
-            answer: tuple[Any, ...] = conn.recv()
-            return answer
+                    return Lost("timeout")
+            _, answer, last = conn.recv()
+            return answer, last
         except (EOFError, OSError):
             self.process.join(1.0)
             died_reading = bool(self.read_since[slot])
-            return ("crashed" if died_reading else "lost", self.process.exitcode)
+            return Lost("crashed" if died_reading else "lost", self.process.exitcode)
 
     def healthy(self) -> bool:
         return not self.retired and self.process.is_alive() and self.files < RECYCLE_AFTER
@@ -304,34 +420,43 @@ class _Worker:
         self.process.join(5.0)
 
 
-class IngestPool:
-    """`watch.workers` processes that ingest SLOTS_PER_WORKER files at a time each; a context
-    manager.
+def await_hello(conn: Connection, settings: Settings, what: str) -> None:
+    """Wait for a new worker's hello: ("ready", its address space in bytes), or ("failed",
+    why). FormflowError, naming `what`, when none comes, the worker failed, or its size
+    leaves no room under `limits.parse_memory_mb` (the caller kills the worker)."""
+    limit = settings.limits.parse_memory_mb
+    try:
+        if not conn.poll(START_TIMEOUT):
+            raise FormflowError(f"{what} did not start in time")
+        status, detail = conn.recv()
+    except (EOFError, OSError) as error:
+        raise FormflowError(f"{what} died while starting") from error
+    if status != "ready":
+        raise FormflowError(f"{what} could not start: {detail}")
+    if detail >= limit * MB:
+        raise FormflowError(
+            f"limits.parse_memory_mb = {limit} is too small: {what} alone takes "
+            f"{detail // MB} MB of address space"
+        )
 
-    `ingest(path)` is thread-safe: each call holds a worker's slot until its file is done, and
+
+class WorkerPool:
+    """`workers` processes that run `job` on `slots` files at a time each; a context manager.
+
+    `run(path)` is thread-safe: each call holds a worker's slot until its file is done, and
     waits for a free slot when all are busy (`concurrency` calls keep every slot busy).
-    `ingestor` is the daemon's own (it hands back a file whose worker was killed over it).
-    `build` and `work` are what a worker builds its stages with and reads with; tests inject
-    their own (module-level functions, since workers are fresh processes).
     """
 
     def __init__(
-        self,
-        settings: Settings,
-        ingestor: Ingestor,
-        workers: int = 1,
-        *,
-        build: Build = build_ingestor,
-        work: Work = read_in_process,
+        self, settings: Settings, job: Job, workers: int = 1, *, slots: int = SLOTS_PER_WORKER
     ) -> None:
         if workers < 1:
-            raise ValueError("an IngestPool needs at least one worker")
+            raise ValueError("a worker pool needs at least one worker")
         self.settings = settings
-        self.ingestor = ingestor
+        self.job = job
         self.size = workers
-        self.concurrency = workers * SLOTS_PER_WORKER
-        self.build = build
-        self.work = work
+        self.slots = slots
+        self.concurrency = workers * slots
         self._context = multiprocessing.get_context("forkserver")
         # The server every worker is forked from imports the stages once: a worker (and its
         # replacement after a crash) starts in milliseconds and shares those pages.
@@ -344,7 +469,7 @@ class IngestPool:
         self._all: set[_Worker] = set()
         self._closed = True
 
-    def __enter__(self) -> IngestPool:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -357,7 +482,7 @@ class IngestPool:
         self.close()
 
     def start(self) -> None:
-        """Start the workers (in parallel) and wait until each is ready to ingest."""
+        """Start the workers (in parallel) and wait until each is ready."""
         self.launch()
         self.wait_ready()
 
@@ -372,11 +497,11 @@ class IngestPool:
     def _launch(self) -> None:
         try:
             self._launched = [self._spawn() for _ in range(self.size)]
-        except BaseException as error:  # raised again by wait_ready, in the daemon's thread
+        except BaseException as error:  # raised again by wait_ready, in the caller's thread
             self._launch_error = error
 
     def wait_ready(self) -> None:
-        """Wait until every launched worker is ready to ingest; then take files."""
+        """Wait until every launched worker is ready; then take files."""
         self.launch()
         assert self._launching is not None
         self._launching.join()
@@ -385,7 +510,7 @@ class IngestPool:
         error, self._launch_error = self._launch_error, None
         try:
             if error is not None:
-                raise FormflowError(f"cannot start the ingest workers: {error}") from error
+                raise FormflowError(f"cannot start the worker processes: {error}") from error
             for worker in started:
                 worker.wait_ready()
         except FormflowError:
@@ -396,25 +521,26 @@ class IngestPool:
             self._offer(worker)
         self._closed = False
 
-    def ingest(self, path: Path) -> Outcome:
-        """Take `path` through every stage in a worker; never raises for a bad file."""
+    def run(self, path: Path) -> Any:
+        """`path` through the job in a worker: the job's answer, or `Lost` when the worker
+        gave none (it was killed or died, and a fresh one takes its place)."""
         if self._closed:
-            raise RuntimeError("IngestPool is not started (use it as a context manager)")
+            raise RuntimeError("the worker pool is not started (use it as a context manager)")
         worker, slot = self._free_slot()
         try:
-            answer = worker.ingest(slot, path)
+            answer = worker.run(slot, path)
         except BaseException:
             self._kill(worker, slot)
             raise
-        if answer[0] != "outcome":
+        if isinstance(answer, Lost):
             self._kill(worker, slot)
-            return self._without_worker(path, answer)
-        if answer[2] or not worker.healthy():
+            return answer
+        value, last = answer
+        if last or not worker.healthy():
             self._retire(worker, slot)
         else:
             self._idle.put((worker, slot))
-        outcome: Outcome = answer[1]
-        return outcome
+        return value
 
     def close(self) -> None:
         """Stop every worker (idle ones politely, others by force)."""
@@ -423,7 +549,7 @@ class IngestPool:
             workers = list(self._all)
             self._all.clear()
         for worker in workers:  # all told first, so they wind down side by side
-            for slot in range(SLOTS_PER_WORKER):
+            for slot in range(self.slots):
                 worker.release(slot)
         for worker in workers:
             worker.kill(grace=5.0)
@@ -435,18 +561,6 @@ class IngestPool:
                 return worker, slot
             worker.release(slot)  # a retired worker's idle slot: let its thread end
 
-    def _without_worker(self, path: Path, answer: tuple[Any, ...]) -> Outcome:
-        """The file whose worker was killed or died: handed back, or kept for another try."""
-        if answer[0] == "lost":
-            name = sanitize_name(path.name)
-            log.error("a worker died while taking %s (exit code %s); kept for another try",
-                      name, answer[1])  # fmt: skip
-            return Outcome("retry", name, detail="worker_lost")
-        verdict = worker_lost(
-            answer[0], answer[1] if answer[0] == "crashed" else None, self.settings
-        )
-        return ingest_safely(self.ingestor.with_reader(_raising(verdict)).ingest, path)
-
     def _retire(self, worker: _Worker, slot: int) -> None:
         """Politely: the worker takes no new file and ends once its other slots are done (a
         file in progress there is finished); a fresh one takes its place now."""
@@ -455,8 +569,8 @@ class IngestPool:
             self._replace()
 
     def _kill(self, worker: _Worker, slot: int) -> None:
-        """By force (it hangs or died): a file in progress in its other slot is kept for
-        another try; a fresh one takes its place."""
+        """By force (it hangs or died): a file in progress in its other slot is lost (kept
+        for another try); a fresh one takes its place."""
         first = self._mark_retired(worker)
         worker.kill()
         worker.release(slot)
@@ -478,7 +592,7 @@ class IngestPool:
             self._offer(self._spawn())  # the next call on its slots waits for it to be ready
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.settings, self.build, self.work)
+        worker = _Worker(self._context, self.settings, self.job, self.slots)
         with self._lock:
             # retired workers that have ended by now are forgotten
             self._all = {w for w in self._all if not w.retired or w.process.is_alive()}
@@ -486,8 +600,77 @@ class IngestPool:
         return worker
 
     def _offer(self, worker: _Worker) -> None:
-        for slot in range(SLOTS_PER_WORKER):
+        for slot in range(self.slots):
             self._idle.put((worker, slot))
+
+
+# --- the daemon's pool and `check`'s ----------------------------------------------------------
+
+
+class IngestPool(WorkerPool):
+    """The daemon's workers: each takes SLOTS_PER_WORKER files at a time through every stage.
+
+    `ingestor` is the daemon's own: it hands back a file whose worker was killed over it.
+    `build` and `work` are what a worker builds its stages with and reads with; tests inject
+    their own (module-level functions, since workers are fresh processes).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        ingestor: Ingestor,
+        workers: int = 1,
+        *,
+        build: Build = build_ingestor,
+        work: Work = read_in_process,
+    ) -> None:
+        super().__init__(settings, functools.partial(ingest_job, build, work), workers)
+        self.ingestor = ingestor
+
+    def ingest(self, path: Path) -> Outcome:
+        """Take `path` through every stage in a worker; never raises for a bad file."""
+        answer = self.run(path)
+        if not isinstance(answer, Lost):
+            return cast(Outcome, answer)
+        if answer.how == "lost":  # not the file's fault as far as anyone knows
+            name = sanitize_name(path.name)
+            log.error("a worker died while taking %s (exit code %s); kept for another try",
+                      name, answer.exitcode)  # fmt: skip
+            return Outcome("retry", name, detail="worker_lost")
+        verdict = answer.verdict(self.settings)
+        return ingest_safely(lambda dropped: self.ingestor.reject(dropped, verdict), path)
+
+
+def check_files(
+    paths: Sequence[Path],
+    settings: Settings,
+    workers: int | None = None,
+    *,
+    read: ReadFile = read_file,
+) -> list[CheckResult | UnreadableForm]:
+    """Read each file in a worker process and check it; an unreadable file gives its error.
+
+    Results come in the order of `paths`; up to `workers` files (default `watch.workers`)
+    are read at the same time. `read` is what the workers read with (tests inject their own).
+    """
+    if not paths:
+        return []
+    count = max(1, min(len(paths), workers or settings.watch.workers))
+    job = functools.partial(check_job, read)
+    with (
+        WorkerPool(settings, job, count, slots=1) as pool,
+        ThreadPoolExecutor(count) as threads,
+    ):
+        return list(threads.map(lambda path: _checked(pool, path), paths))
+
+
+def _checked(pool: WorkerPool, path: Path) -> CheckResult | UnreadableForm:
+    answer = pool.run(path)
+    if isinstance(answer, Lost):
+        return answer.verdict(pool.settings)
+    if isinstance(answer, _Unreadable):
+        return answer.error()
+    return cast(CheckResult, answer)
 
 
 def _start_forkserver() -> None:
@@ -506,13 +689,6 @@ def _start_forkserver() -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _raising(verdict: UnreadableForm) -> Reader:
-    def read(data: bytes, name: str) -> Extraction:
-        raise verdict
-
-    return read
 
 
 def _logging_setup() -> tuple[int, str] | None:

@@ -112,6 +112,7 @@ def test_all_broken_samples_at_once_json() -> None:
                 }
             ],
             "valid": False,
+            "state": "rejected",
         }
 
 
@@ -132,8 +133,9 @@ def test_valid_form_exits_0(forms: dict[str, Path], name: str) -> None:
         "signer": "Søren Åberg",
         "detail": "typed name matches leader_name",
     }
+    assert data["state"] == "signed"  # what `formflow watch` files it as
     assert list(data) == [
-        "file", "kind", "year", "reader", "fields", "signatures", "problems", "valid"
+        "file", "kind", "year", "reader", "fields", "signatures", "problems", "valid", "state"
     ]  # fmt: skip
 
 
@@ -141,6 +143,7 @@ def test_form_with_problems_exits_1(forms: dict[str, Path]) -> None:
     status, output = run("--json", str(forms["bad-date.pdf"]))
     assert status == 1
     data = json.loads(output)
+    assert data["state"] == "rejected"
     assert data["fields"]["meeting_date"] == "31.02.2026"  # kept as written
     problem = next(p for p in data["problems"] if p["field"] == "meeting_date")
     assert problem["code"] == "date_invalid"

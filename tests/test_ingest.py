@@ -1,10 +1,15 @@
-"""One dropped file through the stages, with small fakes for reader, validator and archive."""
+"""One dropped file through the stages, into a real archive in a temporary folder.
+
+The reader and the validator are small stand-ins (a form is JSON between PDF markers), so a
+test says what the form holds; the archive is the real one, failing only where a test injects
+a failure (a full disk, a refusal). All three are in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
-import json
 import os
 import threading
 from datetime import datetime
@@ -12,95 +17,34 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FlakyArchive, fake_reader, fake_validator, form_bytes, no_roster
 
 from formflow.config import Settings
-from formflow.errors import ArchiveError, UnreadableForm
-from formflow.ingest import Decision, Ingestor, Ledger, decide, is_transient
+from formflow.errors import ArchiveError
+from formflow.ingest import Ingestor, Read, is_transient
 from formflow.intake import Identity, lstat_identity
-from formflow.model import CheckResult, Extraction, Problem, Signature
+from formflow.ledger import Ledger
+from formflow.model import Extraction
 from formflow.notices import RESUBMIT
+from formflow.read import unreadable
 
 NOW = datetime(2026, 11, 23, 9, 30)
-
-
-def form_bytes(number: str = "1042", name: str = "Birthe Mølgaard", **extra: Any) -> bytes:
-    """A stand-in form: the fake reader reads this JSON between PDF markers."""
-    payload = {"kind": "preparation", "year": 2026, "number": number, "name": name, **extra}
-    return b"%PDF-1.7\n" + json.dumps(payload).encode() + b"\n%%EOF\n"
-
-
-def fake_reader(data: bytes, name: str) -> Extraction:
-    if not data.startswith(b"%PDF"):
-        raise UnreadableForm("wrong_type", "Filen er hverken en PDF eller et Word-dokument.", "")
-    payload = json.loads(data[9:-7])
-    if payload.get("crash"):
-        raise RuntimeError("a bug in a reader, quoting Birthe's text")
-    fields = {"employee_number": payload["number"], "employee_name": payload["name"]}
-    problems = tuple(
-        Problem(key, "error", code, f"Feltet er forkert ({code}).")
-        for key, code in payload.get("errors", [])
-    )
-    return Extraction(name, "acroform", payload["kind"], 2026, payload["kind"], fields,
-                      problems=problems)  # fmt: skip
-
-
-def fake_validator(extraction: Extraction, arrived: datetime) -> CheckResult:
-    signatures = {}
-    if extraction.kind == "agreement":
-        missing = any(p.field == "signature_employee" for p in extraction.problems)
-        signatures["signature_employee"] = Signature("missing" if missing else "typed", not missing)
-    return CheckResult(extraction, signatures, extraction.problems)
-
-
-def fake_awaiting(result: CheckResult) -> str | None:
-    errors = [p for p in result.problems if p.severity == "error"]
-    only_signature = errors and all(p.field == "signature_employee" for p in errors)
-    return "employee" if result.extraction.kind == "agreement" and only_signature else None
-
-
-class FakeArchive:
-    def __init__(self) -> None:
-        self.filed: dict[str, tuple[str, bytes]] = {}
-        self.audits: list[tuple[str, dict[str, Any]]] = []
-        self.held_numbers: dict[str, str] = {}
-        self.failures: list[BaseException] = []
-
-    def find_by_hash(self, sha256: str) -> Any:
-        return self.filed.get(sha256)
-
-    def check_identity(self, number: str, name: str) -> str | None:
-        return self.held_numbers.get(number)
-
-    def file(
-        self, data: bytes, result: CheckResult, *, state: str, arrived: datetime, source_name: str
-    ) -> Any:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.filed.setdefault(hashlib.sha256(data).hexdigest(), (state, data))
-        return None
-
-    def audit(self, action: str, **meta: Any) -> None:
-        self.audits.append((action, meta))
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     (tmp_path / "inbox").mkdir()
-    return Settings().replace(inbox=tmp_path / "inbox", archive=tmp_path / "archive")
+    return Settings().replace(
+        inbox=tmp_path / "inbox", archive=tmp_path / "archive", roster=no_roster(tmp_path)
+    )
 
 
-@pytest.fixture
-def archive() -> FakeArchive:
-    return FakeArchive()
-
-
-def make_ingestor(settings: Settings, archive: FakeArchive, reader: Any = fake_reader) -> Ingestor:
+def make_ingestor(settings: Settings, archive: FlakyArchive, reader: Any = fake_reader) -> Ingestor:
     work = settings.archive / ".formflow"
     return Ingestor(
         settings,
         reader=reader,
         validator=fake_validator,
-        awaiting=fake_awaiting,
         archive=archive,
         ledger=Ledger(work / "ledger.sqlite"),
         clock=lambda: NOW,
@@ -121,30 +65,38 @@ def inbox_files(settings: Settings) -> list[str]:
 
 
 def test_a_valid_form_is_filed_and_leaves_the_inbox(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     path = drop(settings, "forberedelse.pdf", form_bytes())
     outcome = make_ingestor(settings, archive).ingest(path)
     assert (outcome.action, outcome.state) == ("filed", "received")
     assert not path.exists()
-    assert [state for state, _ in archive.filed.values()] == ["received"]
+    assert archive.states() == {outcome.sha256: "received"}
+    filed = archive.find_by_hash(outcome.sha256)
+    assert filed is not None and filed.original.read_bytes() == form_bytes()
+    assert filed.employee == "1042"
 
 
 def test_awaiting_the_employee_is_filed_and_said(
-    settings: Settings, archive: FakeArchive, caplog: pytest.LogCaptureFixture
+    settings: Settings, archive: FlakyArchive, caplog: pytest.LogCaptureFixture
 ) -> None:
     data = form_bytes(kind="agreement", errors=[["signature_employee", "signature_missing"]])
     path = drop(settings, "aftale.pdf", data)
     with caplog.at_level("INFO", logger="formflow.watch"):
         outcome = make_ingestor(settings, archive).ingest(path)
     assert (outcome.action, outcome.state) == ("filed", "awaiting_employee")
-    assert ("awaiting_employee", archive.audits[-1][1]) == (archive.audits[-1][0],
-                                                            archive.audits[-1][1])  # fmt: skip
+    assert archive.states() == {outcome.sha256: "awaiting_employee"}
+    said = archive.audits()[-1]
+    assert (said["action"], said["employee"], said["sha256"]) == (
+        "awaiting_employee", "1042", outcome.sha256
+    )  # fmt: skip
     assert "awaiting the employee's signature" in caplog.text
     assert "Mølgaard" not in caplog.text  # no personal data beyond the number
 
 
-def test_errors_go_back_with_a_danish_explanation(settings: Settings, archive: FakeArchive) -> None:
+def test_errors_go_back_with_a_danish_explanation(
+    settings: Settings, archive: FlakyArchive
+) -> None:
     data = form_bytes(errors=[["meeting_date", "date_missing"]])
     path = drop(settings, "salg/Forberedelse Søren.pdf", data)
     outcome = make_ingestor(settings, archive).ingest(path)
@@ -154,15 +106,16 @@ def test_errors_go_back_with_a_danish_explanation(settings: Settings, archive: F
     notice = (returned.parent / "Forberedelse Søren.pdf.txt").read_text(encoding="utf-8")
     assert "Feltet »Dato for samtale«" in notice  # the Danish label, not the key
     assert RESUBMIT in notice and "date_missing" in notice
-    assert archive.filed == {}
+    assert archive.states() == {}
     # the employee's number, so a GDPR export of that person includes this entry
-    assert archive.audits == [
-        ("rejected", {"sha256": outcome.sha256, "codes": "date_missing", "employee": "1042"})
-    ]
+    said = archive.audits()[-1]
+    assert {k: said[k] for k in ("action", "sha256", "codes", "employee")} == {
+        "action": "rejected", "sha256": outcome.sha256, "codes": "date_missing", "employee": "1042"
+    }  # fmt: skip
 
 
 def test_the_corrected_form_dropped_again_is_filed(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     ingestor = make_ingestor(settings, archive)
     bad = drop(settings, "skema.pdf", form_bytes(errors=[["meeting_date", "date_missing"]]))
@@ -172,7 +125,7 @@ def test_the_corrected_form_dropped_again_is_filed(
     assert inbox_files(settings) == ["afvist/skema.pdf", "afvist/skema.pdf.txt"]
 
 
-def test_rejected_names_never_collide(settings: Settings, archive: FakeArchive) -> None:
+def test_rejected_names_never_collide(settings: Settings, archive: FlakyArchive) -> None:
     ingestor = make_ingestor(settings, archive)
     for number in ("1", "2", "3"):
         data = form_bytes(number=number, errors=[["meeting_date", "date_missing"]])
@@ -188,7 +141,7 @@ def test_rejected_names_never_collide(settings: Settings, archive: FakeArchive) 
 
 
 def test_unreadable_goes_back_with_the_readers_reason(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     path = drop(settings, "billede.pdf", b"\x89PNG\r\n\x1a\n....")
     outcome = make_ingestor(settings, archive).ingest(path)
@@ -197,27 +150,27 @@ def test_unreadable_goes_back_with_the_readers_reason(
     assert "hverken en PDF eller et Word-dokument" in notice
 
 
-def test_unknown_employee_is_held_for_a_person(settings: Settings, archive: FakeArchive) -> None:
-    archive.held_numbers["9999"] = "Medarbejdernummer 9999 findes ikke i medarbejderlisten."
+def test_unknown_employee_is_held_for_a_person(settings: Settings, archive: FlakyArchive) -> None:
+    settings.roster.write_text("nummer;navn;leder\n1042;Birthe Mølgaard;Lone Leder\n", "utf-8")
     path = drop(settings, "skema.pdf", form_bytes(number="9999"))
     outcome = make_ingestor(settings, archive).ingest(path)
     assert outcome.action == "held"
     held = settings.inbox / "til-afklaring" / "skema.pdf"
-    assert held.exists() and archive.filed == {}
+    assert held.exists() and archive.states() == {}
     notice = held.with_name("skema.pdf.txt").read_text(encoding="utf-8")
     assert "9999 findes ikke" in notice
 
 
-def test_the_same_bytes_twice_are_recorded_once(settings: Settings, archive: FakeArchive) -> None:
+def test_the_same_bytes_twice_are_recorded_once(settings: Settings, archive: FlakyArchive) -> None:
     ingestor = make_ingestor(settings, archive)
     assert ingestor.ingest(drop(settings, "a.pdf", form_bytes())).action == "filed"
     outcome = ingestor.ingest(drop(settings, "kopi af a.pdf", form_bytes()))
     assert outcome.action == "duplicate"
-    assert len(archive.filed) == 1 and inbox_files(settings) == []
-    assert archive.audits[-1][0] == "duplicate"
+    assert len(archive.states()) == 1 and inbox_files(settings) == []
+    assert archive.audits()[-1]["action"] == "duplicate"
 
 
-def test_identical_files_at_once_give_one_filing(settings: Settings, archive: FakeArchive) -> None:
+def test_identical_files_at_once_give_one_filing(settings: Settings, archive: FlakyArchive) -> None:
     ingestor = make_ingestor(settings, archive)
     paths = [drop(settings, f"kopi {n}.pdf", form_bytes()) for n in range(8)]
     outcomes: list[str] = []
@@ -230,7 +183,7 @@ def test_identical_files_at_once_give_one_filing(settings: Settings, archive: Fa
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["duplicate"] * 7 + ["filed"]
-    assert len(archive.filed) == 1
+    assert len(archive.states()) == 1
 
 
 @pytest.mark.parametrize(
@@ -242,7 +195,7 @@ def test_identical_files_at_once_give_one_filing(settings: Settings, archive: Fa
     ],
 )
 def test_a_full_or_vanished_archive_is_retried_not_lost(
-    settings: Settings, archive: FakeArchive, failure: OSError
+    settings: Settings, archive: FlakyArchive, failure: OSError
 ) -> None:
     wrapped = ArchiveError("cannot write to the archive")
     wrapped.__cause__ = failure
@@ -256,16 +209,16 @@ def test_a_full_or_vanished_archive_is_retried_not_lost(
     assert not path.exists()
 
 
-def test_an_archive_refusal_is_held(settings: Settings, archive: FakeArchive) -> None:
-    archive.failures = [ArchiveError("cannot file a form without a usable employee number")]
-    path = drop(settings, "skema.pdf", form_bytes(number="../x"))
+def test_an_archive_refusal_is_held(settings: Settings, archive: FlakyArchive) -> None:
+    archive.failures = [ArchiveError("the archive is inconsistent")]
+    path = drop(settings, "skema.pdf", form_bytes())
     outcome = make_ingestor(settings, archive).ingest(path)
     assert (outcome.action, outcome.codes) == ("held", ("archive_refused",))
     assert (settings.inbox / "til-afklaring" / "skema.pdf").exists()
 
 
 def test_a_reader_bug_holds_the_form_and_logs_no_contents(
-    settings: Settings, archive: FakeArchive, caplog: pytest.LogCaptureFixture
+    settings: Settings, archive: FlakyArchive, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = drop(settings, "skema.pdf", form_bytes(crash=True))
     with caplog.at_level("INFO", logger="formflow.watch"):
@@ -275,7 +228,7 @@ def test_a_reader_bug_holds_the_form_and_logs_no_contents(
 
 
 def test_a_symlink_goes_back_as_a_link(
-    settings: Settings, archive: FakeArchive, tmp_path: Path
+    settings: Settings, archive: FlakyArchive, tmp_path: Path
 ) -> None:
     secret = tmp_path / "hemmelig.pdf"
     secret.write_bytes(form_bytes())
@@ -284,10 +237,10 @@ def test_a_symlink_goes_back_as_a_link(
     outcome = make_ingestor(settings, archive).ingest(link)
     assert (outcome.action, outcome.codes) == ("rejected", ("symlink",))
     assert (settings.inbox / "afvist" / "skema.pdf").is_symlink()
-    assert secret.read_bytes() == form_bytes() and archive.filed == {}
+    assert secret.read_bytes() == form_bytes() and archive.states() == {}
 
 
-def test_a_vanished_file_is_no_outcome(settings: Settings, archive: FakeArchive) -> None:
+def test_a_vanished_file_is_no_outcome(settings: Settings, archive: FlakyArchive) -> None:
     outcome = make_ingestor(settings, archive).ingest(settings.inbox / "væk.pdf")
     assert outcome.action == "vanished"
 
@@ -296,14 +249,16 @@ def test_a_vanished_file_is_no_outcome(settings: Settings, archive: FakeArchive)
 
 
 def test_recover_finishes_a_filing_interrupted_before_the_original_left(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     data = form_bytes()
     path = drop(settings, "skema.pdf", data)
     sha = hashlib.sha256(data).hexdigest()
     ledger = Ledger(settings.archive / ".formflow" / "ledger.sqlite")
     ledger.begin(sha, path, lstat_identity(path), "filed")
-    archive.filed[sha] = ("received", data)  # archived durably, then killed
+    result = fake_validator(fake_reader(data, "skema.pdf"), NOW)
+    archive.file(data, result, state="received", arrived=NOW, source_name="skema.pdf")
+    # archived durably, then killed before the original left the inbox
     ingestor = make_ingestor(settings, archive)
     outcomes = ingestor.recover()
     assert [o.action for o in outcomes] == ["filed"]
@@ -311,7 +266,7 @@ def test_recover_finishes_a_filing_interrupted_before_the_original_left(
 
 
 def test_recover_leaves_an_unarchived_decision_to_the_next_scan(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     path = drop(settings, "skema.pdf", form_bytes())
     ledger = Ledger(settings.archive / ".formflow" / "ledger.sqlite")
@@ -323,7 +278,7 @@ def test_recover_leaves_an_unarchived_decision_to_the_next_scan(
 
 
 @pytest.mark.parametrize("moved", [False, True], ids=["before_the_move", "after_the_move"])
-def test_recover_finishes_a_return(settings: Settings, archive: FakeArchive, moved: bool) -> None:
+def test_recover_finishes_a_return(settings: Settings, archive: FlakyArchive, moved: bool) -> None:
     path = drop(settings, "skema.pdf", b"not a form")
     identity = lstat_identity(path)
     destination = settings.inbox / "afvist" / "skema.pdf"
@@ -339,7 +294,7 @@ def test_recover_finishes_a_return(settings: Settings, archive: FakeArchive, mov
 
 
 def test_recover_never_moves_a_new_file_under_the_old_name(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     path = drop(settings, "skema.pdf", b"first")
     old = lstat_identity(path)
@@ -351,41 +306,66 @@ def test_recover_never_moves_a_new_file_under_the_old_name(
     assert path.read_bytes() == b"a new form with the same name"
 
 
-# --- pure parts -----------------------------------------------------------------------------
+# --- a worker's verdict, a new stage ---------------------------------------------------------
 
 
-def _result(kind: str, *problems: Problem) -> CheckResult:
-    extraction = Extraction("f", "acroform", kind, 2026, kind, {})
-    return CheckResult(extraction, {}, problems)
+def never_read(data: bytes, name: str) -> Extraction:
+    raise AssertionError("a file handed back with a verdict is read by no one")
 
 
-ERROR = Problem("meeting_date", "error", "date_missing", "x")
-WARNING = Problem(None, "warning", "late", "y")
-
-
-@pytest.mark.parametrize(
-    ("result", "role", "identity", "expected"),
-    [
-        pytest.param(_result("preparation"), None, None, Decision("filed", "received"),
-                     id="preparation_received"),
-        pytest.param(_result("agreement", WARNING), None, None, Decision("filed", "signed"),
-                     id="warnings_only_signed"),
-        pytest.param(_result("agreement", ERROR), "employee", None,
-                     Decision("filed", "awaiting_employee"), id="awaiting_employee"),
-        pytest.param(_result("agreement", ERROR), "leader", None,
-                     Decision("filed", "awaiting_leader"), id="awaiting_leader"),
-        pytest.param(_result("preparation", ERROR, WARNING), None, None,
-                     Decision("rejected", problems=(ERROR, WARNING)), id="rejected"),
-        pytest.param(_result("preparation"), None, "ukendt", Decision("held", "received",
-                     reason="ukendt"), id="held"),
-        pytest.param(_result("preparation", ERROR), None, "ukendt",
-                     Decision("rejected", problems=(ERROR,)), id="errors_before_identity"),
-    ],
-)  # fmt: skip
-def test_decide(
-    result: CheckResult, role: str | None, identity: str | None, expected: Decision
+@pytest.mark.parametrize("code", ["timeout", "too_much_memory", "crashed"])
+def test_a_killed_workers_verdict_goes_straight_back(
+    settings: Settings, archive: FlakyArchive, code: str
 ) -> None:
-    assert decide(result, role, identity) == expected
+    path = drop(settings, "salg/skema.pdf", form_bytes())
+    outcome = make_ingestor(settings, archive, never_read).reject(path, unreadable(code))
+    assert (outcome.action, outcome.codes) == ("rejected", (code,))
+    returned = settings.inbox / "afvist" / "salg" / "skema.pdf"
+    assert outcome.destination == returned and returned.read_bytes() == form_bytes()
+    assert "Ret skemaet" in returned.with_name("skema.pdf.txt").read_text(encoding="utf-8")
+    assert archive.states() == {} and archive.audits()[-1]["codes"] == code
+
+
+def test_a_verdict_while_stopping_keeps_the_file(settings: Settings, archive: FlakyArchive) -> None:
+    """The daemon being stopped is what ended the worker, not the file."""
+    ingestor = make_ingestor(settings, archive, never_read)
+    ingestor.stopping = lambda: True
+    path = drop(settings, "skema.pdf", form_bytes())
+    assert ingestor.reject(path, unreadable("timeout")).action == "retry"
+    assert inbox_files(settings) == ["skema.pdf"]
+
+
+def test_a_verdict_on_bytes_filed_meanwhile_is_a_duplicate(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    ingestor = make_ingestor(settings, archive)
+    assert ingestor.ingest(drop(settings, "a.pdf", form_bytes())).action == "filed"
+    copy = drop(settings, "kopi.pdf", form_bytes())
+    assert ingestor.reject(copy, unreadable("timeout")).action == "duplicate"
+    assert inbox_files(settings) == []
+
+
+class Capitalising(Ingestor):
+    """A stage added after reading (as OCR will be): one more line in STAGES."""
+
+    def _capitalise(self, read: Read) -> Read:
+        fields = {**read.extraction.fields, "employee_name": read.extraction.employee_name.upper()}
+        return Read(read.taken, dataclasses.replace(read.extraction, fields=fields))
+
+    STAGES = (*Ingestor.STAGES[:2], _capitalise, *Ingestor.STAGES[2:])
+
+
+def test_a_new_stage_is_one_more_line(settings: Settings, archive: FlakyArchive) -> None:
+    ledger = Ledger(settings.archive / ".formflow" / "ledger.sqlite")
+    ingestor = Capitalising(
+        settings, reader=fake_reader, validator=fake_validator, archive=archive, ledger=ledger
+    )
+    outcome = ingestor.ingest(drop(settings, "skema.pdf", form_bytes()))
+    filed = archive.find_by_hash(outcome.sha256)
+    assert filed is not None and filed.name == "BIRTHE MØLGAARD"
+
+
+# --- pure parts -----------------------------------------------------------------------------
 
 
 def test_is_transient_follows_causes() -> None:
@@ -406,7 +386,7 @@ def test_ledger_survives_reopening(tmp_path: Path) -> None:
 
 
 def test_a_failed_return_leaves_no_half_and_is_retried(
-    settings: Settings, archive: FakeArchive, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, archive: FlakyArchive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingestor = make_ingestor(settings, archive)
     path = drop(settings, "skema.pdf", b"not a form")

@@ -13,11 +13,12 @@ import pytest
 from pypdf import PdfReader
 
 from formflow.config import Settings, settings_from_dict
+from formflow.decision import awaiting
 from formflow.errors import SettingsError
 from formflow.model import Evidence, Extraction
 from formflow.read.acroform import read_pdf
 from formflow.read.signatures import pdf_evidence, trust_roots
-from formflow.validate import awaiting, check
+from formflow.validate import check
 
 SIGNED = Path(__file__).parent / "samples" / "signed"
 CA = str(SIGNED / "certs" / "ca.cert.pem")

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from formflow.config import Settings, settings_from_dict
+from formflow.decision import awaiting
 from formflow.model import DigitalSignature, Evidence, Extraction, Problem
-from formflow.validate import CODES, awaiting, check
+from formflow.validate import CODES, check
 
 TODAY = date(2027, 1, 15)
 SETTINGS = Settings()

@@ -1,7 +1,7 @@
 """The daemon: scans and events, stability, once/polling modes, the lock, signals, backoff.
 
-Most tests run the real Watcher and Ingestor over a real folder with small fakes for reader,
-validator and archive (from test_ingest), so they are quick; the SIGTERM and burst tests run
+Most tests run the real Watcher, Ingestor and archive over a real folder with small fakes for
+reader and validator (tests/conftest.py), so they are quick; the SIGTERM and burst tests run
 `formflow watch` itself, with the real readers and archive.
 """
 
@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ingest import FakeArchive, fake_awaiting, fake_validator, form_bytes
+from conftest import FlakyArchive, fake_validator, form_bytes, no_roster
 from watchdog import events
 
 from formflow.config import Settings
 from formflow.errors import LockedError, UnreadableForm
-from formflow.ingest import Ingestor, Ledger
+from formflow.ingest import Ingestor
+from formflow.ledger import Ledger
 from formflow.model import Extraction
 from formflow.watch import (
     Services,
@@ -59,17 +60,13 @@ def settings(tmp_path: Path) -> Settings:
     return base.replace(
         inbox=tmp_path / "inbox",
         archive=tmp_path / "archive",
+        roster=no_roster(tmp_path),
         watch=type(base.watch)(stability_seconds=0.3, poll_seconds=0.2, rescan_seconds=0.5),
     )
 
 
-@pytest.fixture
-def archive() -> FakeArchive:
-    return FakeArchive()
-
-
 def fake_services(
-    archive: FakeArchive, reader: Callable[[bytes, str], Extraction] = revision_reader
+    archive: FlakyArchive, reader: Callable[[bytes, str], Extraction] = revision_reader
 ) -> Callable[[Settings, threading.Event], Services]:
     def build(settings: Settings, stop: threading.Event) -> Services:
         work = settings.archive / ".formflow"
@@ -77,7 +74,6 @@ def fake_services(
             settings,
             reader=reader,
             validator=fake_validator,
-            awaiting=fake_awaiting,
             archive=archive,
             ledger=Ledger(work / "ledger.sqlite"),
             stopping=stop.is_set,
@@ -103,7 +99,7 @@ def left_in_inbox(settings: Settings) -> list[str]:
 
 
 @pytest.fixture
-def daemon(settings: Settings, archive: FakeArchive) -> Iterator[Callable[..., threading.Event]]:
+def daemon(settings: Settings, archive: FlakyArchive) -> Iterator[Callable[..., threading.Event]]:
     """Start run_watch in a thread; stopped (and checked to stop) at the end of the test."""
     running: list[tuple[threading.Thread, threading.Event, list[int]]] = []
 
@@ -135,7 +131,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 def test_once_processes_every_candidate_and_leaves_the_rest(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     drop(settings, "a.pdf", form_bytes(number="1"))
     drop(settings, "salg/b.pdf", form_bytes(number="2"))
@@ -147,18 +143,20 @@ def test_once_processes_every_candidate_and_leaves_the_rest(
         drop(settings, name, form_bytes(number="9"))
     code = run_watch(settings, once=True, services=fake_services(archive))
     assert code == 0
-    assert sorted(s[1][-60:].count(b"number") for s in archive.filed.values()) == [1, 1, 1]
+    assert sorted(row.employee for row in archive.forms(latest_only=False)) == ["1", "2", "3"]
     assert left_in_inbox(settings) == sorted([*ignored, "afvist/d.pdf", "afvist/d.pdf.txt"])
 
 
-def test_once_with_nothing_to_do_creates_the_folders(settings: Settings) -> None:
-    assert run_watch(settings, once=True, services=fake_services(FakeArchive())) == 0
+def test_once_with_nothing_to_do_creates_the_folders(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    assert run_watch(settings, once=True, services=fake_services(archive)) == 0
     assert (settings.inbox / "afvist").is_dir() and (settings.inbox / "til-afklaring").is_dir()
     assert oct(settings.archive.stat().st_mode & 0o777) == "0o700"
 
 
 @pytest.mark.slow
-def test_a_slow_writer_is_not_taken_early(settings: Settings, archive: FakeArchive) -> None:
+def test_a_slow_writer_is_not_taken_early(settings: Settings, archive: FlakyArchive) -> None:
     """Written over 4 s in pieces, each ending in %%EOF (like incremental saves): only the
     stability window (1 s here; a pause between pieces is 0.4 s) tells it is still written."""
     settings = settings.replace(watch=type(settings.watch)(stability_seconds=1.0))
@@ -181,11 +179,11 @@ def test_a_slow_writer_is_not_taken_early(settings: Settings, archive: FakeArchi
     code = run_watch(settings, once=True, services=fake_services(archive))
     writer.join()
     assert code == 0
-    assert list(archive.filed) == [hashlib.sha256(whole).hexdigest()]
+    assert list(archive.states()) == [hashlib.sha256(whole).hexdigest()]
 
 
 def test_an_incomplete_file_goes_back_after_its_grace(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     drop(settings, "halv.pdf", b'%PDF-1.7\n{"kind": ')
     started = time.monotonic()
@@ -202,7 +200,7 @@ def test_an_incomplete_file_goes_back_after_its_grace(
     ],
 )
 def test_files_dropped_while_running_are_filed(
-    settings: Settings, archive: FakeArchive, options: dict[str, Any]
+    settings: Settings, archive: FlakyArchive, options: dict[str, Any]
 ) -> None:
     if not options:  # events only: the periodic rescan must not be what finds the file
         settings = settings.replace(watch=type(settings.watch)(stability_seconds=0.3,
@@ -220,7 +218,7 @@ def test_files_dropped_while_running_are_filed(
         time.sleep(0.3)
         for number in range(5):
             drop(settings, f"salg/skema {number}.pdf", form_bytes(number=str(number)))
-        wait_for(lambda: len(archive.filed) == 5)
+        wait_for(lambda: len(archive.states()) == 5)
         wait_for(lambda: left_in_inbox(settings) == [])
     finally:
         stop.set()
@@ -231,12 +229,14 @@ def test_files_dropped_while_running_are_filed(
 LOCK = ".formflow.lock"
 
 
-def test_one_daemon_per_inbox(settings: Settings, daemon: Callable[..., threading.Event]) -> None:
+def test_one_daemon_per_inbox(
+    settings: Settings, archive: FlakyArchive, daemon: Callable[..., threading.Event]
+) -> None:
     daemon(polling=0.2)
     wait_for(lambda: (settings.inbox / LOCK).exists())
     time.sleep(0.2)
     with pytest.raises(LockedError):
-        run_watch(settings, once=True, services=fake_services(FakeArchive()))
+        run_watch(settings, once=True, services=fake_services(archive))
 
 
 def test_the_lock_is_released_on_exit(settings: Settings) -> None:
@@ -248,7 +248,7 @@ def test_the_lock_is_released_on_exit(settings: Settings) -> None:
 
 
 def test_a_vanished_inbox_is_not_taken_as_deleted_files(
-    settings: Settings, archive: FakeArchive
+    settings: Settings, archive: FlakyArchive
 ) -> None:
     drop(settings, "skema.pdf", form_bytes())
     ingest = fake_services(archive)(settings, threading.Event()).ingest
@@ -268,24 +268,24 @@ def test_a_vanished_inbox_is_not_taken_as_deleted_files(
 
 
 def test_a_full_archive_disk_is_retried_with_backoff(
-    settings: Settings, archive: FakeArchive, caplog: pytest.LogCaptureFixture
+    settings: Settings, archive: FlakyArchive, caplog: pytest.LogCaptureFixture
 ) -> None:
     archive.failures = [OSError(errno.ENOSPC, "No space left on device")] * 2
     drop(settings, "skema.pdf", form_bytes())
     with caplog.at_level("WARNING", logger="formflow.watch"):
         assert run_watch(settings, once=True, services=fake_services(archive)) == 0
-    assert len(archive.filed) == 1 and left_in_inbox(settings) == []
+    assert len(archive.states()) == 1 and left_in_inbox(settings) == []
     assert caplog.text.count("ENOSPC") == 2
 
 
 def test_once_gives_up_on_a_disk_that_stays_full(
-    settings: Settings, archive: FakeArchive, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, archive: FlakyArchive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("formflow.watch.MAX_BACKOFF", 0.1)
     archive.failures = [OSError(errno.ENOSPC, "No space left on device")] * 100
     path = drop(settings, "skema.pdf", form_bytes())
     assert run_watch(settings, once=True, services=fake_services(archive)) == 1
-    assert path.exists() and archive.filed == {}  # kept, not lost
+    assert path.exists() and archive.states() == {}  # kept, not lost
 
 
 def test_scan_skips_own_and_linked_folders(settings: Settings, tmp_path: Path) -> None:

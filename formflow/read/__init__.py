@@ -11,8 +11,8 @@ normalises the values (`normalize.py`), so a form reads the same whichever progr
 
 Anything that is not a readable MUS form raises `UnreadableForm(code, Danish message, English
 detail)` with one of the codes in `MESSAGES`. Readers run third-party parsers on files anyone
-can drop: run them through `formflow.read.isolate` (a worker process with time and memory
-limits) wherever the file comes from outside.
+can drop: run them in `formflow.workers` (worker processes with time and memory limits)
+wherever the file comes from outside.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def unreadable(code: str, detail: str = "") -> UnreadableForm:
 
 
 def read_form(path: Path, settings: Settings) -> Extraction:
-    """Read one file as a MUS form (in this process; see `isolate` for untrusted files)."""
+    """Read one file as a MUS form (in this process; see `formflow.workers` for untrusted files)."""
     return read_data(_load(path, settings), str(path), settings)
 
 

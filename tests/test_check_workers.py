@@ -1,6 +1,7 @@
-"""Reading in worker processes: time limit, memory limit, crashes, and a pool that carries on.
+"""`formflow check` reads each file in a worker process (`formflow.workers`, the daemon's pool):
+time limit, memory limit, crashes, and a pool that carries on.
 
-The misbehaving work functions are injected (module-level, so a fresh worker can import them
+The misbehaving read functions are injected (module-level, so a fresh worker can import them
 by name); after each failure the same pool must read a real form again.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -19,9 +19,10 @@ from formflow.config import Settings
 from formflow.errors import FormflowError, UnreadableForm
 from formflow.forms.library import load_definition
 from formflow.forms.render import render_bytes
-from formflow.model import Extraction
+from formflow.model import CheckResult, Extraction
 from formflow.read import read_form
-from formflow.read.isolate import ReaderPool, read_isolated
+from formflow.validate import check
+from formflow.workers import check_files
 
 BROKEN = Path(__file__).parent / "samples" / "broken"
 
@@ -34,7 +35,7 @@ def limited(timeout: float = 3.0, memory_mb: int = 1024) -> Settings:
     return settings.replace(limits=limits)
 
 
-# Work functions run inside the workers. A path's name picks the misbehaviour, so one pool
+# Read functions run inside the workers. A path's name picks the misbehaviour, so one pool
 # can be fed a bad file and then a good one.
 
 
@@ -61,17 +62,20 @@ def form(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_pool_reads_like_read_form(form: Path) -> None:
+def name_of(result: CheckResult | UnreadableForm) -> str:
+    return result.code if isinstance(result, UnreadableForm) else result.extraction.employee_name
+
+
+def test_reads_and_checks_like_read_form(form: Path) -> None:
     settings = limited()
-    with ReaderPool(settings) as pool:
-        assert pool.read(form) == read_form(form, settings)
+    (result,) = check_files([form], settings)
+    assert result == check(read_form(form, settings), settings)
 
 
 def test_unreadable_file_keeps_its_code_and_message() -> None:
-    with ReaderPool(limited()) as pool, pytest.raises(UnreadableForm) as caught:
-        pool.read(BROKEN / "encrypted.pdf")
-    assert caught.value.code == "encrypted"
-    assert "adgangskode" in caught.value.message
+    (result,) = check_files([BROKEN / "encrypted.pdf"], limited())
+    assert isinstance(result, UnreadableForm) and result.code == "encrypted"
+    assert "adgangskode" in result.message
 
 
 @pytest.mark.parametrize(
@@ -85,51 +89,32 @@ def test_unreadable_file_keeps_its_code_and_message() -> None:
     ],
 )
 def test_misbehaving_worker_is_replaced(form: Path, tmp_path: Path, name: str, code: str) -> None:
-    with ReaderPool(limited(timeout=2.0), work=misbehave) as pool:
-        started = time.monotonic()
-        with pytest.raises(UnreadableForm) as caught:
-            pool.read(tmp_path / name)
-        assert caught.value.code == code
-        assert caught.value.message  # Danish, for the employee
-        assert time.monotonic() - started < 10
-        # The pool carries on with a fresh worker.
-        assert pool.read(form).employee_name == "Birthe Mølgaard"
+    started = time.monotonic()
+    bad, good = check_files(
+        [tmp_path / name, form], limited(timeout=2.0), workers=1, read=misbehave
+    )
+    assert time.monotonic() - started < 15
+    assert isinstance(bad, UnreadableForm) and bad.code == code
+    assert bad.message  # Danish, for the employee
+    assert name_of(good) == "Birthe Mølgaard"  # the pool carried on with a fresh worker
 
 
-def test_threads_share_the_pool(form: Path, tmp_path: Path) -> None:
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def call(path: Path) -> None:
-        try:
-            outcome: object = pool.read(path).employee_number
-        except UnreadableForm as error:
-            outcome = error.code
-        with lock:
-            results.append(outcome)
-
-    with ReaderPool(limited(), workers=2, work=misbehave) as pool:
-        paths = [form, tmp_path / "exit", form, form, BROKEN / "empty.pdf", form]
-        threads = [threading.Thread(target=call, args=(p,)) for p in paths]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    assert sorted(map(str, results)) == sorted(["1042"] * 4 + ["crashed", "empty"])
+def test_workers_share_the_files(form: Path, tmp_path: Path) -> None:
+    paths = [form, tmp_path / "exit", form, form, BROKEN / "empty.pdf", form]
+    results = check_files(paths, limited(), workers=2, read=misbehave)
+    assert [name_of(r) for r in results] == [
+        "Birthe Mølgaard", "crashed", "Birthe Mølgaard", "Birthe Mølgaard", "empty",
+        "Birthe Mølgaard",
+    ]  # fmt: skip
 
 
-def test_memory_limit_below_the_readers_own_size_is_a_clear_error() -> None:
+def test_memory_limit_below_the_readers_own_size_is_a_clear_error(form: Path) -> None:
     with pytest.raises(FormflowError, match="parse_memory_mb"):
-        ReaderPool(limited(memory_mb=1)).start()
+        check_files([form], limited(memory_mb=1))
 
 
-def test_read_isolated(form: Path) -> None:
-    assert read_isolated(form, limited()).employee_number == "1042"
-
-
-def test_pool_must_be_started(form: Path) -> None:
-    with pytest.raises(RuntimeError):
-        ReaderPool(limited()).read(form)
+def test_no_files_start_no_worker() -> None:
+    assert check_files([], limited(memory_mb=1)) == []
 
 
 def slow_read(path: Path, settings: Settings) -> Extraction:
@@ -143,20 +128,22 @@ def test_a_worker_whose_daemon_died_mid_read_exits_without_a_traceback(form: Pat
     import sys
 
     script = (
-        "import multiprocessing, sys, time\n"
-        "from pathlib import Path\n"
+        "import functools, multiprocessing, sys, time\n"
         "sys.path.insert(0, sys.argv[2])\n"
-        "from test_isolate import slow_read\n"
+        "from test_check_workers import slow_read\n"
         "from formflow.config import Settings\n"
-        "from formflow.read.isolate import _worker_main\n"
+        "from formflow.workers import _worker_main, check_job\n"
         "if __name__ == '__main__':\n"
         "    ctx = multiprocessing.get_context('spawn')\n"
         "    parent, child = ctx.Pipe()\n"
-        "    worker = ctx.Process(target=_worker_main, args=(child, Settings(), slow_read))\n"
+        "    job = functools.partial(check_job, slow_read)\n"
+        "    clock = ctx.RawArray('d', 1)\n"
+        "    args = ([child], Settings(), clock, None, job)\n"
+        "    worker = ctx.Process(target=_worker_main, args=args)\n"
         "    worker.start()\n"
         "    child.close()\n"
         "    parent.recv()\n"
-        "    parent.send(Path(sys.argv[1]))\n"
+        "    parent.send(sys.argv[1])\n"
         "    parent.close()  # as the kernel does for a killed daemon\n"
         "    worker.join(30)\n"
         "    sys.exit(worker.exitcode)\n"

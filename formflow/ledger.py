@@ -1,0 +1,133 @@
+"""The ledger: ingests decided but not yet finished, so a crash never loses or doubles one.
+
+An ingest writes its decision here before anything moves (`Ledger.begin`) and forgets it when
+the work is done (`Ledger.finish`). Whatever a kill -9 or a power cut interrupts in between is
+found by `Ingestor.recover` at the next start (`formflow.ingest`) and finished from here.
+
+SQLite in WAL mode at `<archive>/.formflow/ledger.sqlite`; several worker processes write at
+once (their turns by a file lock, as the index does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from formflow.fsutil import flocked, make_private_dirs, writer_lock
+from formflow.intake import Identity
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A decided ingest not yet finished: enough to finish it after a crash."""
+
+    id: int
+    sha256: str
+    source: str  # absolute path of the dropped file (text; re-checked by identity)
+    identity: Identity
+    action: str  # filed / rejected / held / duplicate
+    destination: str  # rejected / held: where the original goes
+    notice: str  # rejected / held: the explanation's text
+
+
+class Ledger:
+    """Decided-but-unfinished ingests, in SQLite (WAL, synchronous=FULL: durable on commit,
+    except where `begin(durable=False)` and `finish` say why a lost write does no harm)."""
+
+    def __init__(self, path: Path) -> None:
+        make_private_dirs(path.parent)
+        self.path = path
+        self._lock = threading.Lock()
+        self._writers = writer_lock(path)  # the worker processes' turns (see `Index`)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, "
+            "source TEXT NOT NULL, dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, "
+            "action TEXT NOT NULL, destination TEXT NOT NULL DEFAULT '', "
+            "notice TEXT NOT NULL DEFAULT '', created TEXT NOT NULL)"
+        )
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)
+
+    def begin(
+        self,
+        sha256: str,
+        source: Path,
+        identity: Identity,
+        action: str,
+        destination: str = "",
+        notice: str = "",
+        *,
+        durable: bool = True,
+    ) -> Entry:
+        """Write the decision before acting on it; `durable=False` skips the fsync where
+        losing the entry is harmless (a filing: see `Ingestor._file`)."""
+        with self._lock, flocked(self._writers), self._synchronous("FULL" if durable else "NORMAL"):
+            cursor = self._db.execute(
+                "INSERT INTO pending (sha256, source, dev, ino, size, mtime_ns, action, "
+                "destination, notice, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sha256,
+                    str(source),
+                    identity.dev,
+                    identity.ino,
+                    identity.size,
+                    identity.mtime_ns,
+                    action,
+                    destination,
+                    notice,
+                    datetime.now().isoformat(timespec="seconds"),
+                ),
+            )
+            entry_id = cursor.lastrowid
+        assert entry_id is not None
+        return Entry(entry_id, sha256, str(source), identity, action, destination, notice)
+
+    def finish(self, entry: Entry) -> None:
+        """Forget a finished entry. Not synced on its own: it becomes durable with the next
+        durable `begin` or checkpoint (same WAL). A finish lost in a power cut is redone by
+        `Ingestor.recover`, which finds the work done (the bytes archived, the original gone
+        or moved) and only finishes the entry again."""
+        with self._lock, flocked(self._writers), self._synchronous("NORMAL"):
+            self._db.execute("DELETE FROM pending WHERE id = ?", (entry.id,))
+
+    @contextlib.contextmanager
+    def _synchronous(self, level: str) -> Iterator[None]:
+        """SQLite's sync level for one statement; FULL (durable on commit) otherwise."""
+        if level != "FULL":
+            self._db.execute(f"PRAGMA synchronous={level}")
+        try:
+            yield
+        finally:
+            if level != "FULL":
+                self._db.execute("PRAGMA synchronous=FULL")
+
+    def pending(self) -> list[Entry]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, sha256, source, dev, ino, size, mtime_ns, action, destination, "
+                "notice FROM pending ORDER BY id"
+            ).fetchall()
+        return [
+            Entry(r[0], r[1], r[2], Identity(r[3], r[4], r[5], r[6]), r[7], r[8], r[9])
+            for r in rows
+        ]
+
+    def filing_of(self, sha256: str, source: Path, identity: Identity) -> Entry | None:
+        """Our own unfinished filing of exactly this file (so it is no duplicate of itself)."""
+        for entry in self.pending():
+            if (entry.sha256, entry.source, entry.identity) == (sha256, str(source), identity):
+                return entry
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
