@@ -897,6 +897,7 @@ def stages(ws: Workspace) -> list[Row]:
 def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
     from formflow import validate
     from formflow.archive import Archive
+    from formflow.checking import check_form
     from formflow.ingest import Ingestor, Ledger
     from formflow.read import read_data
 
@@ -908,7 +909,7 @@ def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
         settings,
         reader=_timed_fn(lambda data, name: read_data(data, name, settings), "read", spent),
         validator=_timed_fn(
-            lambda e, arrived: validate.check(e, settings, arrived=arrived), "validate", spent
+            lambda e, arrived: check_form(e, settings, arrived=arrived), "validate", spent
         ),
         awaiting=validate.awaiting,
         archive=_Timed(Archive.open(settings), "archive", spent),

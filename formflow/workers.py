@@ -84,6 +84,7 @@ def build_ingestor(settings: Settings, reader: Reader) -> tuple[Ingestor, Callab
     """The real stages behind an Ingestor (in a worker: this process reads, checks, files)."""
     from formflow import validate
     from formflow.archive import Archive
+    from formflow.checking import check_form
     from formflow.ingest import Ledger
 
     work = Path(settings.archive) / ".formflow"
@@ -91,7 +92,7 @@ def build_ingestor(settings: Settings, reader: Reader) -> tuple[Ingestor, Callab
     ingestor = Ingestor(
         settings,
         reader=reader,
-        validator=lambda extraction, arrived: validate.check(extraction, settings, arrived=arrived),
+        validator=lambda extraction, arrived: check_form(extraction, settings, arrived=arrived),
         awaiting=validate.awaiting,
         archive=Archive.open(settings),
         ledger=ledger,

@@ -283,7 +283,7 @@ def finish(
                 None,
                 "warning",
                 "fields_unknown",
-                f"{len(unknown)} udfyldte felter kendes ikke af skemaet »{definition.name}«; "
+                f"{len(unknown)} udfyldte felter kendes ikke af skemaet „{definition.name}“; "
                 "de er gemt, som de blev skrevet. Kontakt HR, hvis skemaet er lavet efter "
                 "jeres egen skabelon.",
             )

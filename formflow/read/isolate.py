@@ -295,7 +295,7 @@ def check_files(
     Results come in the order of `paths`; up to `workers` files (default `watch.workers`)
     are read at the same time.
     """
-    from formflow.validate import check
+    from formflow.checking import check_form
 
     if not paths:
         return []
@@ -303,7 +303,7 @@ def check_files(
 
     def one(pool: ReaderPool, path: Path) -> CheckResult | UnreadableForm:
         try:
-            return check(pool.read(path), settings)
+            return check_form(pool.read(path), settings)
         except UnreadableForm as error:
             return error
 
