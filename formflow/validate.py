@@ -35,8 +35,8 @@ from formflow.model import (
     Signature,
     SignatureKind,
 )
-from formflow.names import names_match
 from formflow.notices import field_name
+from formflow.signer_names import names_match
 
 # Every code validation emits, with what it means (stable: the daemon, reports and other tools
 # key on them; never rename one).

@@ -62,14 +62,14 @@ def read_pdf_pypdf(data: bytes, file: str, settings: Settings) -> Extraction:
         return _without_fields(reader, data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     named = identify(data_fields, _title_texts(reader), settings)
-    definition, identity = resolve_definition(named, values, settings)
+    definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)
     if not contract and not data_fields:
         raise unreadable("not_a_form", "form fields, but none of the MUS contract")
     return finish(
         file=file,
         reader="acroform",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=contract,
         evidence=pdf_evidence(reader, data, settings),

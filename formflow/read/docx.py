@@ -72,7 +72,7 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
         texts = _title_texts(title, document)
         named = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
         try:
-            definition, identity = resolve_definition(named, values, settings)
+            definition, edition = resolve_definition(named, values, settings)
         except UnreadableForm:
             pass  # tags of some other template: perhaps the labels still say which form
         else:
@@ -82,7 +82,7 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
     return finish(
         file=file,
         reader="docx",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=contract,
         evidence=Evidence(drawn=tuple(k for k in drawn if definition.has(k))),

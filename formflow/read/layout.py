@@ -80,30 +80,30 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
     texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
-    identity = identify({}, texts, settings)
-    if identity.kind is None:
+    edition = identify({}, texts, settings)
+    if edition.kind is None:
         # Seed 004's own spelling ("Forberedelseskema til Medarbejderudviklingssamtale").
-        identity = _seed_title(texts, identity)
-    definition, identity = resolve_definition(identity, (), settings)
+        edition = _seed_title(texts, edition)
+    definition, edition = resolve_definition(edition, (), settings)
     values = read_blocks(definition, blocks)
     return finish(
         file=file,
         reader="layout",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=values,
         pages=pages,
     )
 
 
-def _seed_title(texts: Iterable[str], identity: Any) -> Any:
-    from formflow.read import Identity
+def _seed_title(texts: Iterable[str], edition: Any) -> Any:
+    from formflow.read import FormEdition
 
     for text in texts:
         kind, year = title_kind(text)
         if kind:
-            return Identity(kind, year, None)
-    return identity
+            return FormEdition(kind, year, None)
+    return edition
 
 
 # --- one page -> blocks ----------------------------------------------------------------------

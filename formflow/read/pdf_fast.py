@@ -130,7 +130,7 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
         return _without_fields(data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     named = identify(data_fields, _title_texts(), settings)
-    definition, identity = resolve_definition(named, values, settings)
+    definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)
     if not contract and not data_fields:
         raise unreadable("not_a_form", "form fields, but none of the MUS contract")
@@ -145,7 +145,7 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     return finish(
         file=file,
         reader="acroform",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=contract,
         evidence=Evidence(drawn=drawn, digital=()),
