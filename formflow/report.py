@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from formflow.config import Settings
 
 if TYPE_CHECKING:
+    from formflow.archive import EmployeeRow, FormRow
     from formflow.carryover_run import Report
     from formflow.errors import UnreadableForm
     from formflow.model import CheckResult
@@ -277,6 +278,63 @@ def progress_bar(title: str) -> Callable[[int, int], None]:
             state.pop("bar").stop()
 
     return update
+
+
+# A filed form's archive state as `archive show` names it (the states of archive.STATES).
+ARCHIVE_STATES = {
+    "received": "modtaget",
+    "signed": "underskrevet",
+    "awaiting_employee": "venter på medarbejderens underskrift",
+    "awaiting_leader": "venter på lederens underskrift",
+    "generated": "lavet af formflow",
+}
+PERSONNEL_HEADINGS = (
+    "År",
+    "Skema",
+    "Version",
+    "Tilstand",
+    "Samtale",
+    "Modtaget",
+    "Arkiveret",
+    "Fil",
+)
+
+
+def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
+    """`archive show`: one employee's filed forms, every version, as a Danish plain table."""
+    from formflow.naming import KIND_FILE_NAMES
+
+    leader = f", leder {person.leader}" if person.leader else ""
+    lines = [f"{person.number} {person.name}{leader}: {person.folder}"]
+    if not rows:
+        return "\n".join([*lines, "(ingen skemaer arkiveret)"]) + "\n"
+    table = [
+        (
+            str(row.year),
+            KIND_FILE_NAMES.get(row.kind, row.kind),
+            str(row.version),
+            ARCHIVE_STATES.get(row.state, row.state),
+            _danish_day(row.meeting_date),
+            _danish_day(row.arrived),
+            _danish_day(row.filed),
+            row.original.rsplit("/", 1)[-1],
+        )
+        for row in rows
+    ]
+    widths = [max(len(r[i]) for r in [PERSONNEL_HEADINGS, *table]) for i in range(8)]
+    for line in [PERSONNEL_HEADINGS, *table]:
+        lines.append(
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _danish_day(iso: str | None) -> str:
+    """`2026-11-23` or `2026-11-23T09:05:00+01:00` -> `23.11.2026`; `-` for none."""
+    if not iso or len(iso) < 10:
+        return iso or "-"
+    year, month, day = iso[:10].split("-")
+    return f"{day}.{month}.{year}"
 
 
 def print_carry_over(report: Report) -> None:
