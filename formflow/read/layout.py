@@ -19,11 +19,14 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
 from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
+
+if TYPE_CHECKING:
+    from formflow.read import FormEdition
 
 # pdfplumber's word settings: characters further apart than this (pt) start a new word.
 _WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.5, "y_tolerance": 2, "keep_blank_chars": False}
@@ -96,7 +99,7 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
     )
 
 
-def _seed_title(texts: Iterable[str], edition: Any) -> Any:
+def _seed_title(texts: Iterable[str], edition: FormEdition) -> FormEdition:
     from formflow.read import FormEdition
 
     for text in texts:
