@@ -61,11 +61,9 @@ def print_checks(
 ) -> None:
     """A table per file of the fields read (by label) and the problems found."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
-    from formflow.errors import DefinitionError, UnreadableForm
-    from formflow.forms.library import load_definition
+    from formflow.errors import UnreadableForm
 
     console = Console(highlight=False)
     for path, result in zip(files, results, strict=True):
@@ -85,42 +83,56 @@ def print_checks(
                 verdict,
             )
         )
-        try:
-            definition = load_definition(extraction.definition or "", settings)
-        except DefinitionError:
-            definition = None
-        table = Table("Field")
-        table.add_column("Key", overflow="fold")  # keys are never cut short
-        table.add_column("Value")
-        filled = {k: v for k, v in extraction.fields.items() if v}
-        for key, value in filled.items():
-            label = definition.field(key).title if definition else key
-            table.add_row(Text(label), Text(key, style="dim"), Text(value))
-        empty = len(extraction.fields) - len(filled)
-        table.caption = f"{len(filled)} fields filled, {empty} empty"
-        console.print(table)
-        if result.signatures:
-            signatures = Table("Signature", "Kind", "Valid", "Signer")
-            for key, signature in result.signatures.items():
-                signatures.add_row(
-                    Text(key),
-                    Text(signature.kind),
-                    Text("yes" if signature.valid else "no"),
-                    Text(signature.signer),
-                )
-            console.print(signatures)
-        if result.problems:
-            problems = Table("Field", "Severity", "Code", "Message (to the employee)")
-            for problem in result.problems:
-                problems.add_row(
-                    Text(problem.field or "-"),
-                    Text(
-                        problem.severity, style="red" if problem.severity == "error" else "yellow"
-                    ),
-                    Text(problem.code),
-                    Text(problem.message),
-                )
-            console.print(problems)
+        for table in _check_tables(result, settings):
+            console.print(table)
+
+
+def _check_tables(result: CheckResult, settings: Settings) -> list[Any]:
+    """The fields read, the signatures' verdicts and the problems, as rich tables; fields are
+    named as the notices name them (`notices.field_name`)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from formflow.errors import DefinitionError
+    from formflow.forms.library import load_definition
+    from formflow.notices import field_name
+
+    try:
+        definition = load_definition(result.extraction.definition or "", settings)
+    except DefinitionError:
+        definition = None
+
+    def name(key: str) -> str:
+        return field_name(definition, key) if definition else key
+
+    fields = Table("Field")
+    fields.add_column("Key", overflow="fold")  # keys are never cut short
+    fields.add_column("Value")
+    filled = {k: v for k, v in result.extraction.fields.items() if v}
+    for key, value in filled.items():
+        fields.add_row(Text(name(key)), Text(key, style="dim"), Text(value))
+    fields.caption = (
+        f"{len(filled)} fields filled, {len(result.extraction.fields) - len(filled)} empty"
+    )
+    tables = [fields]
+    if result.signatures:
+        signatures = Table("Signature", "Kind", "Valid", "Signer")
+        for key, signature in result.signatures.items():
+            valid = "yes" if signature.valid else "no"
+            signatures.add_row(Text(key), Text(signature.kind), Text(valid), Text(signature.signer))
+        tables.append(signatures)
+    if result.problems:
+        problems = Table("Field", "Severity", "Code", "Message (to the employee)")
+        for problem in result.problems:
+            style = "red" if problem.severity == "error" else "yellow"
+            problems.add_row(
+                Text(name(problem.field) if problem.field else "-"),
+                Text(problem.severity, style=style),
+                Text(problem.code),
+                Text(problem.message),
+            )
+        tables.append(problems)
+    return tables
 
 
 RICH_TABLE_MAX_ROWS = 500  # rich lays out every cell (10 000 rows take it seconds)
