@@ -572,25 +572,36 @@ def _walk_content(content: _Content, source: Any, resources: Any, ctm: Matrix, d
         elif operator in ("c", "v", "y") and len(operands) >= 4:
             segments.append(_apply(ctm, _float(operands[-2]), _float(operands[-1])))
         elif operator == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
-            name = operands[0]
-            if not isinstance(name, pikepdf.Name):
-                raise Unusual("Do without a name")
-            xobject = xobjects.get(name)
-            if not isinstance(xobject, pikepdf.Stream):
-                continue
-            subtype = _named(xobject.get("/Subtype"))
-            if subtype == "/Image":
-                content.images.append(_unit_square(ctm))
-            elif subtype == "/Form" and depth < _MAX_XOBJECT_DEPTH:
-                matrix = _matrix(xobject.get("/Matrix", _IDENTITY))
-                content.most += _most_operations(xobject)
-                _walk_content(
-                    content,
-                    xobject,
-                    xobject.get("/Resources", resources),
-                    _multiply(matrix, ctm),
-                    depth + 1,
-                )
+            _draw(content, xobjects, operands[0], resources, ctm, depth)
+
+
+def _draw(
+    content: _Content,
+    xobjects: pikepdf.Dictionary,
+    name: Any,
+    resources: Any,
+    ctm: Matrix,
+    depth: int,
+) -> None:
+    """`name Do`: an image is a mark; a form is walked in its own matrix."""
+    if not isinstance(name, pikepdf.Name):
+        raise Unusual("Do without a name")
+    xobject = xobjects.get(name)
+    if not isinstance(xobject, pikepdf.Stream):
+        return
+    subtype = _named(xobject.get("/Subtype"))
+    if subtype == "/Image":
+        content.images.append(_unit_square(ctm))
+    elif subtype == "/Form" and depth < _MAX_XOBJECT_DEPTH:
+        matrix = _matrix(xobject.get("/Matrix", _IDENTITY))
+        content.most += _most_operations(xobject)
+        _walk_content(
+            content,
+            xobject,
+            xobject.get("/Resources", resources),
+            _multiply(matrix, ctm),
+            depth + 1,
+        )
 
 
 def _float(value: Any) -> float:
