@@ -44,6 +44,8 @@ def read_pdf(data: bytes, file: str, settings: Settings) -> Extraction:
 
     An ordinary filled form is read by the pikepdf fast path (`formflow.read.pdf_fast`, the
     same reading, several times faster); anything it is not sure of is read here with pypdf.
+    Two readers are kept because the fast path more than halves a whole durable ingest of a
+    filled agreement (issue 12: median of 50, 9.3 ms with it, 24.9 ms with pypdf alone).
     """
     from formflow.read.pdf_fast import Unusual, read_pdf_fast
 
