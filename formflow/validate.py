@@ -232,7 +232,7 @@ def _real_dates(form: _Form) -> list[Problem]:
         _problem(
             key,
             "invalid_date",
-            f"{form.quoted(key)} er ikke en dato, der findes. "
+            f"{form.quoted(key)} er ikke en gyldig dato. "
             "Skriv en dato, der findes, f.eks. 23.11.2026.",
         )
         for key in form.keys_of_type("date")

@@ -183,6 +183,10 @@ def test_agreement_rule(changes: dict[str, str], field: str, code: str) -> None:
     # goes with a missing signature.
     assert {f for f, _ in found} <= {field, field + "_date"}, found
     assert not result.valid
+    # The message is about the value, quoted as read; naming the field is the notice's job.
+    message = next(p.message for p in result.problems if p.code == code)
+    value = changes.get(field, "").strip()
+    assert (f"„{value}“" in message) if value else ("„" not in message), message
 
 
 def test_signature_date_in_the_future() -> None:
