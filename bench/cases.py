@@ -895,8 +895,8 @@ def stages(ws: Workspace) -> list[Row]:
 
 
 def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
-    from formflow import validate
     from formflow.archive import Archive
+    from formflow.checking import check_form
     from formflow.ingest import Ingestor
     from formflow.ledger import Ledger
     from formflow.read import read_data
@@ -909,7 +909,7 @@ def _stages_of(ws: Workspace, kind: str, files: list[Path]) -> Row:
         settings,
         reader=_timed_fn(lambda data, name: read_data(data, name, settings), "read", spent),
         validator=_timed_fn(
-            lambda e, arrived: validate.check(e, settings, arrived=arrived), "validate", spent
+            lambda e, arrived: check_form(e, settings, arrived=arrived), "validate", spent
         ),
         archive=_Timed(Archive.open(settings), "archive", spent),
         ledger=cast(Ledger, _Timed(ledger, "ledger", spent)),

@@ -271,30 +271,9 @@ def archive_group() -> None:
 def archive_show(ctx: Context, employee: str) -> None:
     """Show the personnel file of EMPLOYEE (number or name): every form and version."""
     from formflow.archive import Archive
-    from formflow.naming import KIND_FILE_NAMES
 
     person, rows = Archive.open(ctx.settings).personnel_file(employee)
-    leader = f", leader {person.leader}" if person.leader else ""
-    click.echo(f"{person.number} {person.name}{leader}: {person.folder}")
-    header = ("year", "kind", "v", "state", "meeting", "arrived", "filed", "file")
-    table = [
-        (
-            str(row.year),
-            KIND_FILE_NAMES.get(row.kind, row.kind),
-            str(row.version),
-            row.state,
-            row.meeting_date or "-",
-            (row.arrived or "-")[:10],
-            row.filed[:10],
-            row.original.rsplit("/", 1)[-1],
-        )
-        for row in rows
-    ]
-    widths = [max(len(r[i]) for r in [header, *table]) for i in range(len(header))]
-    for line in [header, *table]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
-    if not table:
-        click.echo("(no forms filed)")
+    click.echo(report.personnel_table(person, rows), nl=False)
 
 
 @archive_group.command("export")

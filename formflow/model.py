@@ -1,8 +1,9 @@
 """The data that flows between formflow's stages: frozen, plain, serialisable.
 
 A reader turns a file into an `Extraction` (contract keys -> values, plus the evidence it saw
-for signatures). Validation turns an Extraction into `Problem`s and `Signature` verdicts. The
-archive files a `Record`. None of these touch a file.
+for signatures). Validation turns an Extraction into a `CheckResult`: `Problem`s and a
+`Signature` verdict per signature field. The archive files the form's bytes with its
+CheckResult (`formflow.archive`). None of these touch a file.
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ and ends with what to do: "Ret skemaet og læg det i indbakken igen." A held for
 held folder for a person (HR, the leader) to decide; its explanation says why.
 
 Written for people, not programs: no codes up front, no English, no stack traces. The codes
-follow at the bottom in brackets so support can search for them.
+follow at the bottom in brackets so support can search for them. A problem about a field is
+one line that names the field once, as a person finds it on the form (`field_name`), followed
+by the problem's message, which quotes the value that was read: `Faglig udvikling, række 2,
+Startdato: „31.02.2026“ findes ikke i kalenderen.` Quotes are the Danish „…“ everywhere.
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from formflow.forms.definition import FormDefinition
+from formflow.forms.definition import (
+    FormDefinition,
+    GoalTable,
+    Grid,
+    RowTable,
+    SignaturesBlock,
+)
 from formflow.model import Problem
 
 RESUBMIT = "Ret skemaet og læg det i indbakken igen."
@@ -29,8 +38,41 @@ FIXES: dict[str, str] = {
 
 
 def labels_of(definition: FormDefinition) -> dict[str, str]:
-    """Contract key -> the label a person sees, with its row: `Startdato (Faglig udvikling)`."""
-    return {spec.key: spec.title for spec in definition.fields}
+    """Contract key -> the field's name as a notice gives it (`field_name`)."""
+    return {spec.key: field_name(definition, spec.key) for spec in definition.fields}
+
+
+def field_name(definition: FormDefinition, key: str) -> str:
+    """How a person finds a field on the form: `Faglig udvikling, række 2, Startdato`.
+
+    A table cell is named by its row, then its column; a goal row's number only where its
+    category has several rows. A key the definition does not know is named by itself.
+    """
+    if not definition.has(key):
+        return key
+    spec = definition.field(key)
+    signatures: list[SignaturesBlock] = definition.blocks(SignaturesBlock)
+    if any(key == role.signature.key for block in signatures for role in block.roles):
+        return spec.label
+    goals: list[GoalTable] = definition.blocks(GoalTable)
+    for goal_table in goals:
+        for goal in goal_table.rows:
+            if spec in goal.cells:
+                last_time = " fra sidste MUS" if goal_table.prefix.startswith("prev") else ""
+                several = len(goal_table.rows_of(goal.category)) > 1
+                number = f", række {goal.number}" if several else ""
+                return f"{goal.category.label}{last_time}{number}, {spec.label}"
+    tables: list[RowTable] = definition.blocks(RowTable)
+    for table in tables:
+        if spec in table.fields:
+            column = "" if spec.label == table.title else f", {spec.label}"
+            return f"{table.title}, række {spec.row}{column}"
+    grids: list[Grid] = definition.blocks(Grid)
+    for grid in grids:
+        for row in grid.rows:
+            if spec in row.cells:
+                return f"{row.label}, {spec.label}"
+    return spec.title
 
 
 def rejection_notice(
@@ -43,7 +85,7 @@ def rejection_notice(
     """Why a form came back, what to fix, field by field; ends with what to do next."""
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
-    lines = _heading(f"Skemaet »{source_name}« er sendt retur", received)
+    lines = _heading(f"Skemaet „{source_name}“ er sendt retur", received)
     lines.append("Skemaet kunne ikke arkiveres, fordi:")
     lines.append("")
     lines += _problem_lines(errors, labels)
@@ -62,7 +104,7 @@ def rejection_notice(
 def held_notice(source_name: str, reason: str, *, received: datetime) -> str:
     """Why a form waits for a person to decide (whose it is is unclear, or it could not be
     filed)."""
-    lines = _heading(f"Skemaet »{source_name}« afventer afklaring", received)
+    lines = _heading(f"Skemaet „{source_name}“ afventer afklaring", received)
     lines += [
         "Skemaet er ikke arkiveret endnu. En person skal tage stilling til det, fordi:",
         "",
@@ -86,9 +128,8 @@ def _heading(title: str, received: datetime) -> list[str]:
 def _problem_lines(problems: Sequence[Problem], labels: Mapping[str, str]) -> list[str]:
     lines: list[str] = []
     for number, problem in enumerate(problems, start=1):
-        where = ""
-        if problem.field:
-            where = f"Feltet »{labels.get(problem.field, problem.field)}«: "
+        # The field is named here, once: a problem's message is about the value, not the field.
+        where = f"{labels.get(problem.field, problem.field)}: " if problem.field else ""
         lines.append(f"{number:2}. {where}{problem.message}")
         fix = FIXES.get(problem.code)
         if fix:

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
+    from formflow.archive import EmployeeRow, FormRow
     from formflow.carryover_run import Report
     from formflow.errors import UnreadableForm
+    from formflow.forms.definition import FormDefinition
     from formflow.model import CheckResult
     from formflow.rounds import RoundStatus
 
@@ -85,11 +87,12 @@ def print_checks(
             _print_unreadable(console, path, result)
             continue
         console.print(_check_heading(path, result))
-        console.print(_fields_table(result, settings))
+        definition = _definition_of(result, settings)
+        console.print(_fields_table(result, definition))
         if result.signatures:
             console.print(_signatures_table(result))
         if result.problems:
-            console.print(_problems_table(result))
+            console.print(_problems_table(result, definition))
 
 
 def _print_unreadable(console: Console, path: Path, error: UnreadableForm) -> None:
@@ -120,26 +123,35 @@ def _check_heading(path: Path, result: CheckResult) -> Text:
     )
 
 
-def _fields_table(result: CheckResult, settings: Settings) -> Table:
-    """The fields filled in, by label and key; the empty ones counted."""
-    from rich.table import Table
-    from rich.text import Text
-
+def _definition_of(result: CheckResult, settings: Settings) -> FormDefinition | None:
     from formflow.errors import DefinitionError
     from formflow.forms.library import load_definition
 
-    extraction = result.extraction
     try:
-        definition = load_definition(extraction.definition or "", settings)
+        return load_definition(result.extraction.definition or "", settings)
     except DefinitionError:
-        definition = None
+        return None
+
+
+def _field_name(definition: FormDefinition | None, key: str) -> str:
+    """A field as the notices name it (`notices.field_name`), or its key on an unknown form."""
+    from formflow.notices import field_name
+
+    return field_name(definition, key) if definition else key
+
+
+def _fields_table(result: CheckResult, definition: FormDefinition | None) -> Table:
+    """The fields filled in, by name and key; the empty ones counted."""
+    from rich.table import Table
+    from rich.text import Text
+
+    extraction = result.extraction
     table = Table("Field")
     table.add_column("Key", overflow="fold")  # keys are never cut short
     table.add_column("Value")
     filled = {k: v for k, v in extraction.fields.items() if v}
     for key, value in filled.items():
-        label = definition.field(key).title if definition else key
-        table.add_row(Text(label), Text(key, style="dim"), Text(value))
+        table.add_row(Text(_field_name(definition, key)), Text(key, style="dim"), Text(value))
     empty = len(extraction.fields) - len(filled)
     table.caption = f"{len(filled)} fields filled, {empty} empty"
     return table
@@ -160,7 +172,7 @@ def _signatures_table(result: CheckResult) -> Table:
     return table
 
 
-def _problems_table(result: CheckResult) -> Table:
+def _problems_table(result: CheckResult, definition: FormDefinition | None) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -168,7 +180,7 @@ def _problems_table(result: CheckResult) -> Table:
     for problem in result.problems:
         style = "red" if problem.severity == "error" else "yellow"
         table.add_row(
-            Text(problem.field or "-"),
+            Text(_field_name(definition, problem.field) if problem.field else "-"),
             Text(problem.severity, style=style),
             Text(problem.code),
             Text(problem.message),
@@ -331,6 +343,63 @@ def progress_bar(title: str) -> Callable[[int, int], None]:
             state.pop("bar").stop()
 
     return update
+
+
+# A filed form's archive state as `archive show` names it (the states of archive.STATES).
+ARCHIVE_STATES = {
+    "received": "modtaget",
+    "signed": "underskrevet",
+    "awaiting_employee": "venter på medarbejderens underskrift",
+    "awaiting_leader": "venter på lederens underskrift",
+    "generated": "lavet af formflow",
+}
+PERSONNEL_HEADINGS = (
+    "År",
+    "Skema",
+    "Version",
+    "Tilstand",
+    "Samtale",
+    "Modtaget",
+    "Arkiveret",
+    "Fil",
+)
+
+
+def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
+    """`archive show`: one employee's filed forms, every version, as a Danish plain table."""
+    from formflow.naming import KIND_FILE_NAMES
+
+    leader = f", leder {person.leader}" if person.leader else ""
+    lines = [f"{person.number} {person.name}{leader}: {person.folder}"]
+    if not rows:
+        return "\n".join([*lines, "(ingen skemaer arkiveret)"]) + "\n"
+    table = [
+        (
+            str(row.year),
+            KIND_FILE_NAMES.get(row.kind, row.kind),
+            str(row.version),
+            ARCHIVE_STATES.get(row.state, row.state),
+            _danish_day(row.meeting_date),
+            _danish_day(row.arrived),
+            _danish_day(row.filed),
+            row.original.rsplit("/", 1)[-1],
+        )
+        for row in rows
+    ]
+    widths = [max(len(r[i]) for r in [PERSONNEL_HEADINGS, *table]) for i in range(8)]
+    for line in [PERSONNEL_HEADINGS, *table]:
+        lines.append(
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _danish_day(iso: str | None) -> str:
+    """`2026-11-23` or `2026-11-23T09:05:00+01:00` -> `23.11.2026`; `-` for none."""
+    if not iso or len(iso) < 10:
+        return iso or "-"
+    year, month, day = iso[:10].split("-")
+    return f"{day}.{month}.{year}"
 
 
 def print_carry_over(report: Report) -> None:

@@ -1,9 +1,12 @@
 """Validation: the rules of seeds 000, 001 and 004 over what a reader extracted.
 
 `check` turns an `Extraction` into a `CheckResult`: a verdict per signature field and a list
-of `Problem`s (data, not exceptions), each naming the field by its Danish label so the
-employee knows what to fix. The rules are pure: the arrival time and today's date come in as
-arguments, digital signatures come already examined by `formflow.read.signatures`.
+of `Problem`s (data, not exceptions). A problem about a field carries the field's key; its
+Danish message says what is wrong with the value, quoted as it was read („31.02.2026“), and
+leaves naming the field to whoever shows it (`formflow.notices.field_name`), so a notice names
+a field once. The rules are pure: the form definition, the arrival time and today's date come
+in as arguments (`formflow.checking` loads the definition), digital signatures come already
+examined by `formflow.read.signatures`.
 
 A value the reader could not read (a date it could not normalise) arrives as a reading
 Problem on that field; no rule here reports it again or reasons about its order.
@@ -17,15 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from formflow.config import Settings
-from formflow.errors import DefinitionError
 from formflow.forms.definition import (
     FormDefinition,
     GoalTable,
-    RowTable,
     SignatureRole,
     SignaturesBlock,
 )
-from formflow.forms.library import load_definition
 from formflow.model import (
     CheckResult,
     DigitalSignature,
@@ -35,7 +35,8 @@ from formflow.model import (
     Signature,
     SignatureKind,
 )
-from formflow.names import names_match
+from formflow.notices import field_name
+from formflow.signer_names import names_match
 
 # Every code validation emits, with what it means (stable: the daemon, reports and other tools
 # key on them; never rename one).
@@ -75,28 +76,15 @@ _KIND_WORDS = {"digital": "digitalt", "drawn": "i hånden", "typed": "med skreve
 
 def check(
     extraction: Extraction,
+    definition: FormDefinition,
     settings: Settings,
     *,
+    today: date,
     arrived: datetime | None = None,
-    today: date | None = None,
 ) -> CheckResult:
-    """Every rule over one extracted form; `arrived` None leaves deadlines unjudged."""
-    today = today or date.today()
-    name = extraction.definition or extraction.kind
-    try:
-        if not name:
-            raise DefinitionError("the form has no kind")
-        definition = load_definition(name, settings)
-    except DefinitionError:
-        unknown = _problem(
-            None,
-            "unknown_form",
-            "Skemaet kunne ikke genkendes som et MUS-skema (forberedelsesskema eller "
-            "aftaleskema). Brug et af de udleverede skemaer.",
-        )
-        return CheckResult(extraction, {}, (*extraction.problems, unknown))
-
-    form = _Form(definition, extraction.fields, _unreadable(extraction.problems))
+    """Every rule of `definition` over one extracted form; `arrived` None leaves deadlines
+    unjudged."""
+    form = _Form(definition, extraction.fields, extraction.raw, _unreadable(extraction.problems))
     signatures, signature_problems = signature_verdicts(extraction, definition, settings)
     problems = [
         *extraction.problems,
@@ -114,6 +102,17 @@ def check(
     return CheckResult(extraction, signatures, tuple(problems))
 
 
+def unknown_form(extraction: Extraction) -> CheckResult:
+    """The verdict on a form whose definition is unknown: no rule could run."""
+    unknown = _problem(
+        None,
+        "unknown_form",
+        "Skemaet kunne ikke genkendes som et MUS-skema (forberedelsesskema eller "
+        "aftaleskema). Brug et af de udleverede skemaer.",
+    )
+    return CheckResult(extraction, {}, (*extraction.problems, unknown))
+
+
 # --- the form as validation sees it ------------------------------------------------------
 
 
@@ -121,6 +120,7 @@ def check(
 class _Form:
     definition: FormDefinition
     fields: Mapping[str, str]
+    raw: Mapping[str, str]  # the text as written, where reading normalised it
     unreadable: frozenset[str]
 
     @property
@@ -130,14 +130,15 @@ class _Form:
     def value(self, key: str) -> str:
         return self.fields.get(key, "").strip()
 
+    def quoted(self, key: str) -> str:
+        """The value as the person wrote it, in Danish quotes: „1/12-26“."""
+        return _quote(self.raw.get(key, "").strip() or self.value(key))
+
     def date(self, key: str) -> date | None:
         """The field's date, or None if empty, unreadable or not a real date."""
         if key in self.unreadable:
             return None
         return _parse_date(self.value(key))
-
-    def label(self, key: str) -> str:
-        return _label(self.definition, key)
 
     def keys_of_type(self, kind: str) -> list[str]:
         return [
@@ -178,38 +179,9 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _label(definition: FormDefinition, key: str) -> str:
-    """How a message names a field: its Danish label, with the table row it sits in."""
-    for role in _roles(definition):
-        if key == role.signature.key:
-            return f"'{role.label}'"
-        if key == role.date.key:
-            return f"datoen ved '{role.label}'"
-    if not definition.has(key):
-        return f"'{key}'"
-    spec = definition.field(key)
-    if not spec.row:
-        return f"'{spec.label}'"
-    goal_row = _goal_row(definition, key)
-    if goal_row is not None:
-        return f"'{spec.label}' for {goal_row}"
-    if any(key in (c.key for c in table.fields) for table in definition.blocks(RowTable)):
-        return f"'{spec.label}' i række {spec.row}"
-    if spec.row.isdigit():
-        return f"'{spec.label}'"
-    return f"'{spec.label}' for '{spec.row}'"
-
-
-def _goal_row(definition: FormDefinition, key: str) -> str | None:
-    """A goal cell's row as a message names it: "'Faglig udvikling' (mål 2)"."""
-    tables: list[GoalTable] = definition.blocks(GoalTable)
-    for table in tables:
-        for row in table.rows:
-            if any(cell.key == key for cell in row.cells):
-                number = f" (mål {row.number})" if row.number > 1 else ""
-                last_year = " fra sidste MUS" if table.prefix.startswith("prev") else ""
-                return f"'{row.category.label}'{number}{last_year}"
-    return None
+def _quote(text: str) -> str:
+    """Text quoted the Danish way, the one style of quotes in every message."""
+    return f"„{text}“"
 
 
 def _danish(day: date) -> str:
@@ -230,42 +202,35 @@ def _required(form: _Form, signatures: Mapping[str, Signature]) -> list[Problem]
         if form.kind == "agreement" or signed:
             keys.append(role.date.key)
     return [
-        _problem(key, "required_missing", f"{_capital(form.label(key))} mangler. Udfyld feltet.")
+        _problem(key, "required_missing", "Feltet er ikke udfyldt. Udfyld det.")
         for key in dict.fromkeys(keys)
         if key not in form.unreadable and not form.value(key)
     ]
 
 
 def _real_dates(form: _Form) -> list[Problem]:
-    problems = []
-    for key in form.keys_of_type("date"):
-        value = form.value(key)
-        if value and _parse_date(value) is None:
-            problems.append(
-                _problem(
-                    key,
-                    "invalid_date",
-                    f"{_capital(form.label(key))} er ikke en gyldig dato ('{value}'). "
-                    "Skriv en dato, der findes, f.eks. 23.11.2026.",
-                )
-            )
-    return problems
+    return [
+        _problem(
+            key,
+            "invalid_date",
+            f"{form.quoted(key)} er ikke en gyldig dato. "
+            "Skriv en dato, der findes, f.eks. 23.11.2026.",
+        )
+        for key in form.keys_of_type("date")
+        if form.value(key) and _parse_date(form.value(key)) is None
+    ]
 
 
 def _statuses(form: _Form) -> list[Problem]:
-    problems = []
-    for key in form.keys_of_type("status"):
-        value = form.value(key)
-        if value and value not in ("1", "2", "3", "4"):
-            problems.append(
-                _problem(
-                    key,
-                    "status_out_of_range",
-                    f"{_capital(form.label(key))} skal være et helt tal fra 1 til 4, "
-                    f"ikke '{value}'.",
-                )
-            )
-    return problems
+    return [
+        _problem(
+            key,
+            "status_out_of_range",
+            f"{form.quoted(key)} er ikke en status. Skriv et helt tal fra 1 til 4.",
+        )
+        for key in form.keys_of_type("status")
+        if form.value(key) and form.value(key) not in ("1", "2", "3", "4")
+    ]
 
 
 def _goal_order(form: _Form) -> list[Problem]:
@@ -276,12 +241,12 @@ def _goal_order(form: _Form) -> list[Problem]:
             by_column = {cell.key.rsplit("_", 1)[1]: cell.key for cell in row.cells}
             start, end = form.date(by_column["start"]), form.date(by_column["end"])
             if start and end and end < start:
-                where = _goal_row(form.definition, by_column["end"])
                 problems.append(
                     _problem(
                         by_column["end"],
                         "goal_end_before_start",
-                        f"Slutdatoen for {where} ligger før startdatoen.",
+                        f"{form.quoted(by_column['end'])} ligger før startdatoen "
+                        f"{form.quoted(by_column['start'])} i samme række.",
                     )
                 )
     return problems
@@ -295,8 +260,8 @@ def _year(form: _Form, year: int | None) -> list[Problem]:
         _problem(
             "meeting_date",
             "year_mismatch",
-            f"Skemaet er til MUS {year}, men 'Dato for samtale' ligger i {meeting.year}. "
-            "Ret datoen, eller brug skemaet for det rigtige år.",
+            f"{form.quoted('meeting_date')} ligger i {meeting.year}, men skemaet er til MUS "
+            f"{year}. Ret datoen, eller brug skemaet for det rigtige år.",
         )
     ]
 
@@ -305,26 +270,26 @@ def _signature_dates(form: _Form, today: date) -> list[Problem]:
     meeting = form.date("meeting_date")
     problems = []
     for role in form.roles:
-        signed = form.date(role.date.key)
+        key = role.date.key
+        signed = form.date(key)
         if signed is None:
             continue
-        label = _capital(form.label(role.date.key))
         # The preparation form is signed before the meeting; only the agreement after it.
         if form.kind == "agreement" and meeting is not None and signed < meeting:
             problems.append(
                 _problem(
-                    role.date.key,
+                    key,
                     "signature_date_before_meeting",
-                    f"{label} ({_danish(signed)}) ligger før samtalen ({_danish(meeting)}). "
+                    f"{form.quoted(key)} ligger før samtalen den {_danish(meeting)}. "
                     "Skemaet underskrives på eller efter samtalens dato.",
                 )
             )
         if signed > today:
             problems.append(
                 _problem(
-                    role.date.key,
+                    key,
                     "date_in_future",
-                    f"{label} ({_danish(signed)}) ligger ude i fremtiden. "
+                    f"{form.quoted(key)} ligger ude i fremtiden. "
                     "Skriv den dato, skemaet blev underskrevet.",
                 )
             )
@@ -335,13 +300,14 @@ def _next_meeting(form: _Form, max_months: int) -> list[Problem]:
     meeting, following = form.date("meeting_date"), form.date("next_meeting_date")
     if meeting is None or following is None:
         return []
+    written = form.quoted("next_meeting_date")
     if following <= meeting:
         return [
             _problem(
                 "next_meeting_date",
                 "next_meeting_not_after_meeting",
-                "'Dato for næste samtale' skal ligge efter 'Dato for samtale' "
-                f"({_danish(meeting)}).",
+                f"{written} ligger ikke efter samtalen den {_danish(meeting)}. "
+                "Skriv datoen for den næste samtale.",
             )
         ]
     if following > _add_months(meeting, max_months):
@@ -349,8 +315,8 @@ def _next_meeting(form: _Form, max_months: int) -> list[Problem]:
             _problem(
                 "next_meeting_date",
                 "next_meeting_too_late",
-                f"'Dato for næste samtale' ligger mere end {max_months} måneder efter "
-                "samtalen. MUS holdes hvert år; vælg en dato inden for et år.",
+                f"{written} ligger mere end {max_months} måneder efter samtalen den "
+                f"{_danish(meeting)}. MUS holdes hvert år; vælg en dato inden for et år.",
             )
         ]
     return []
@@ -381,8 +347,7 @@ def _followups(form: _Form) -> list[Problem]:
                 _problem(
                     key,
                     "followup_before_meeting",
-                    f"{_capital(form.label(key))} ({_danish(followup)}) skal ligge efter "
-                    f"samtalen ({_danish(meeting)}).",
+                    f"{form.quoted(key)} skal ligge efter samtalen den {_danish(meeting)}.",
                 )
             )
     return problems
@@ -460,7 +425,7 @@ def signature_verdicts(
                 _problem(
                     role.signature.key,
                     "signature_missing",
-                    f"'{role.label}' mangler underskrift. Skemaet skal underskrives af "
+                    f"Skemaet er ikke underskrevet her. Det skal underskrives af "
                     f"{_role_word(role.role)}.",
                 )
             )
@@ -471,8 +436,8 @@ def signature_verdicts(
             _problem(
                 None,
                 "digital_signature_unmatched",
-                f"Skemaet har en digital underskrift fra '{signature.signer}', som hverken er "
-                "lederen eller medarbejderen på skemaet.",
+                f"Skemaet har en digital underskrift fra {_quote(signature.signer)}, som hverken "
+                "er lederen eller medarbejderen på skemaet.",
                 "warning",
             )
         )
@@ -559,18 +524,22 @@ def _judge_typed(
             _problem(
                 key,
                 "signature_wrong_role",
-                f"I '{role.label}' står {_role_word(other.role, genitive=True)} navn. "
-                f"Her skal {_role_word(role.role)} selv underskrive.",
+                f"Her står {_quote(typed)}, som er {_role_word(other.role, genitive=True)} "
+                f"navn. Her skal {_role_word(role.role)} selv underskrive.",
             )
         ]
     return Signature("typed", False, typed, detail=f"does not match {role.role}_name"), [
         _problem(
             key,
             "signature_name_mismatch",
-            f"Navnet i '{role.label}' er ikke {_role_word(role.role, genitive=True)} navn "
-            f"('{person}'). Her skal {_role_word(role.role)} selv underskrive.",
+            f"{_quote(typed)} er ikke {_role_word(role.role, genitive=True)} navn "
+            f"({_quote(person)}). Her skal {_role_word(role.role)} selv underskrive.",
         )
     ]
+
+
+# What one look at a digital signature found: the verdict's detail, and the problem if any.
+_Finding = tuple[str, Problem | None]
 
 
 def _judge_digital(
@@ -580,63 +549,84 @@ def _judge_digital(
     definition: FormDefinition,
     persons: Mapping[str, str],
 ) -> tuple[Signature, list[Problem]]:
-    key, person = role.signature.key, persons.get(role.role, "")
-    problems: list[Problem] = []
-    details: list[str] = []
-    unverified = False
-    if not (signature.intact and signature.valid):
-        details.append("not intact" if not signature.intact else "not valid")
-        problems.append(
-            _problem(
-                key,
-                "signature_broken",
-                f"Den digitale underskrift i '{role.label}' er ugyldig: dokumentet er ændret "
-                "efter underskriften, eller underskriften er beskadiget. Skemaet skal "
-                "underskrives igen.",
-            )
-        )
-    if not person:
-        # Reported on the name field itself (required_missing); the signature is not valid
-        # until it can be compared.
-        details.append(f"no {role.role}_name to compare")
-        unverified = True
-    elif not names_match(signature.signer, person):
-        details.append("signer is not " + f"{role.role}_name")
-        problems.append(
-            _problem(
-                key,
-                "signature_wrong_signer",
-                f"Den digitale underskrift i '{role.label}' er lavet af '{signature.signer}', "
-                f"ikke af {_role_word(role.role)} ('{person}').",
-            )
-        )
-    changed = _changed_after(role, roles, signature.changed_fields)
-    if changed:
-        details.append("changed after signing: " + ", ".join(changed))
-        names = ", ".join(_label(definition, k) for k in changed)
-        problems.append(
-            _problem(
-                key,
-                "changed_after_signing",
-                f"Efter {_role_word(role.role, genitive=True)} digitale underskrift er der "
-                f"ændret i: {names}. Underskriften gælder derfor ikke længere; skemaet skal "
-                "underskrives igen.",
-            )
-        )
-    if not signature.trusted:
-        details.append("untrusted")
-        problems.append(
-            _problem(
-                key,
-                "signature_untrusted",
-                f"Den digitale underskrift i '{role.label}' er ikke udstedt af en "
-                "certifikatudbyder, som formflow er sat op til at stole på.",
-                "warning",
-            )
-        )
-    valid = not unverified and not any(p.severity == "error" for p in problems)
-    detail = "; ".join(details) or signature.detail or "intact and valid"
+    """A digital signature judged for `role`: intact, by the role's person, nothing changed
+    after it but the other parties' signing, from a trusted issuer."""
+    person = persons.get(role.role, "")
+    findings = [
+        *_integrity(role, signature),
+        *_signer(role, signature, person),
+        *_changes(role, roles, signature, definition),
+        *_trust(role, signature),
+    ]
+    problems = [problem for _, problem in findings if problem is not None]
+    # Without the role's name the signer cannot be compared: not valid until it can be.
+    valid = bool(person) and not any(p.severity == "error" for p in problems)
+    detail = "; ".join(d for d, _ in findings) or signature.detail or "intact and valid"
     return Signature("digital", valid, signature.signer, signature.trusted, detail), problems
+
+
+def _integrity(role: SignatureRole, signature: DigitalSignature) -> list[_Finding]:
+    if signature.intact and signature.valid:
+        return []
+    problem = _problem(
+        role.signature.key,
+        "signature_broken",
+        "Den digitale underskrift er ugyldig: dokumentet er ændret efter underskriften, "
+        "eller underskriften er beskadiget. Skemaet skal underskrives igen.",
+    )
+    return [("not intact" if not signature.intact else "not valid", problem)]
+
+
+def _signer(role: SignatureRole, signature: DigitalSignature, person: str) -> list[_Finding]:
+    if not person:
+        # Reported on the name field itself (required_missing).
+        return [(f"no {role.role}_name to compare", None)]
+    if names_match(signature.signer, person):
+        return []
+    problem = _problem(
+        role.signature.key,
+        "signature_wrong_signer",
+        f"Den digitale underskrift er lavet af {_quote(signature.signer)}, ikke af "
+        f"{_role_word(role.role)} ({_quote(person)}).",
+    )
+    return [(f"signer is not {role.role}_name", problem)]
+
+
+def _changes(
+    role: SignatureRole,
+    roles: tuple[SignatureRole, ...],
+    signature: DigitalSignature,
+    definition: FormDefinition,
+) -> list[_Finding]:
+    changed = _changed_after(role, roles, signature.changed_fields)
+    if not changed:
+        return []
+    names = _listing([_quote(field_name(definition, key)) for key in changed])
+    problem = _problem(
+        role.signature.key,
+        "changed_after_signing",
+        f"Efter {_role_word(role.role, genitive=True)} digitale underskrift er der ændret i "
+        f"{names}. Underskriften gælder derfor ikke længere; skemaet skal underskrives igen.",
+    )
+    return [("changed after signing: " + ", ".join(changed), problem)]
+
+
+def _trust(role: SignatureRole, signature: DigitalSignature) -> list[_Finding]:
+    if signature.trusted:
+        return []
+    problem = _problem(
+        role.signature.key,
+        "signature_untrusted",
+        "Den digitale underskrift er ikke udstedt af en certifikatudbyder, som formflow er sat "
+        "op til at stole på.",
+        "warning",
+    )
+    return [("untrusted", problem)]
+
+
+def _listing(items: list[str]) -> str:
+    """„a“, „b“ og „c“."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
 def _changed_after(
@@ -657,5 +647,5 @@ def _kind_not_allowed(role: SignatureRole, kind: SignatureKind, allowed: list[st
     return _problem(
         role.signature.key,
         "signature_kind_not_allowed",
-        f"'{role.label}' er underskrevet {_KIND_WORDS[kind]}, og det godtages ikke. {rule}",
+        f"Feltet er underskrevet {_KIND_WORDS[kind]}, og det godtages ikke. {rule}",
     )

@@ -118,10 +118,10 @@ class Lost:
 def checker(settings: Settings) -> Callable[[Extraction, datetime | None], CheckResult]:
     """The rules over a read form, as every job runs them (the one place they are wired);
     `arrived` None leaves the deadlines unjudged."""
-    from formflow import validate
+    from formflow.checking import check_form
 
     def check(extraction: Extraction, arrived: datetime | None) -> CheckResult:
-        return validate.check(extraction, settings, arrived=arrived)
+        return check_form(extraction, settings, arrived=arrived)
 
     return check
 

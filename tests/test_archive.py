@@ -645,7 +645,9 @@ def test_archive_commands(archive: Archive, tmp_path: Path) -> None:
     shown = runner.invoke(cli, ["--config", str(config), "archive", "show", "1042"])
     assert shown.exit_code == 0, shown.output
     assert "1042 Birthe Mølgaard" in shown.output
-    assert "aftaleskema-2026-v1.pdf" in shown.output and "awaiting_employee" in shown.output
+    assert "aftaleskema-2026-v1.pdf" in shown.output
+    assert "venter på medarbejderens underskrift" in shown.output  # Danish, not the raw state
+    assert "awaiting_employee" not in shown.output and "Tilstand" in shown.output
     assert list(archive.audit_log.entries())[-1]["action"] == "viewed"
     verified = runner.invoke(cli, ["--config", str(config), "archive", "verify"])
     assert verified.exit_code == 0, verified.output

@@ -237,7 +237,7 @@ def test_every_bad_input_gets_a_reason_and_the_daemon_keeps_running(tmp_path: Pa
     assert (rejected / "genvej.pdf").is_symlink() and (rejected / "genvej-mappe").is_symlink()
     assert {p.name: p.read_bytes() for p in outside.iterdir() if p.is_file()} == outside_before
     assert stat.S_ISFIFO(os.lstat(rejected / "fifo.pdf").st_mode)
-    assert "Feltet »Dato for samtale«" in (rejected / "uden-dato.pdf.txt").read_text("utf-8")
+    assert " 1. Dato for samtale: " in (rejected / "uden-dato.pdf.txt").read_text("utf-8")
     # the logs name files and hashes, never what the forms say
     assert "Mølgaard" not in text.replace("1042 Birthe Mølgaard", "")
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from formflow.checking import check_form
 from formflow.config import Settings
 from formflow.errors import FormflowError, UnreadableForm
 from formflow.forms.library import load_definition
 from formflow.forms.render import render_bytes
 from formflow.model import CheckResult, Extraction
 from formflow.read import read_form
-from formflow.validate import check
 from formflow.workers import check_files
 
 BROKEN = Path(__file__).parent / "samples" / "broken"
@@ -69,7 +69,7 @@ def name_of(result: CheckResult | UnreadableForm) -> str:
 def test_reads_and_checks_like_read_form(form: Path) -> None:
     settings = limited()
     (result,) = check_files([form], settings)
-    assert result == check(read_form(form, settings), settings)
+    assert result == check_form(read_form(form, settings), settings)
 
 
 def test_unreadable_file_keeps_its_code_and_message() -> None:

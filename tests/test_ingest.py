@@ -104,7 +104,7 @@ def test_errors_go_back_with_a_danish_explanation(
     returned = settings.inbox / "afvist" / "salg" / "Forberedelse Søren.pdf"
     assert returned.read_bytes() == data  # the original, byte for byte
     notice = (returned.parent / "Forberedelse Søren.pdf.txt").read_text(encoding="utf-8")
-    assert "Feltet »Dato for samtale«" in notice  # the Danish label, not the key
+    assert " 1. Dato for samtale: " in notice  # the Danish label, not the key
     assert RESUBMIT in notice and "date_missing" in notice
     assert archive.states() == {}
     # the employee's number, so a GDPR export of that person includes this entry

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from formflow.checking import check_form
 from formflow.config import Settings, settings_from_dict
 from formflow.decision import awaiting
 from formflow.errors import SettingsError
 from formflow.model import Evidence, Extraction
 from formflow.read.acroform import read_pdf
 from formflow.read.signatures import pdf_evidence, trust_roots
-from formflow.validate import check
 
 SIGNED = Path(__file__).parent / "samples" / "signed"
 CA = str(SIGNED / "certs" / "ca.cert.pem")
@@ -158,7 +158,7 @@ def test_garbage_signature_contents_are_reported_not_raised() -> None:
         False,
         False,
     )
-    result = check(
+    result = check_form(
         dataclasses.replace(read("leader-signed.pdf"), evidence=Evidence(digital=(signature,))),
         TRUSTING,
         today=TODAY,
@@ -192,7 +192,7 @@ def test_unreadable_trust_root_is_a_settings_error(tmp_path: Path) -> None:
 def verdicts(
     name: str, settings: Settings = TRUSTING
 ) -> tuple[dict[str, tuple[str, bool]], list[tuple[str | None, str, str]]]:
-    result = check(read(name, settings), settings, today=TODAY)
+    result = check_form(read(name, settings), settings, today=TODAY)
     return (
         {k: (s.kind, s.valid) for k, s in result.signatures.items()},
         [(p.field, p.code, p.severity) for p in result.problems],
@@ -209,7 +209,7 @@ def test_both_signed_digitally_is_valid() -> None:
 
 
 def test_leader_signed_awaits_the_employee() -> None:
-    result = check(read("leader-signed.pdf"), TRUSTING, today=TODAY)
+    result = check_form(read("leader-signed.pdf"), TRUSTING, today=TODAY)
     assert result.signatures["signature_leader"].kind == "digital"
     assert result.signatures["signature_leader"].trusted is True
     assert awaiting(result) == "employee"
@@ -225,10 +225,10 @@ def test_rewritten_by_a_tool_keeps_the_leader_signature() -> None:
 
 
 def test_tampered_after_signing_names_the_field() -> None:
-    result = check(read("tampered.pdf"), TRUSTING, today=TODAY)
+    result = check_form(read("tampered.pdf"), TRUSTING, today=TODAY)
     problem = next(p for p in result.problems if p.code == "changed_after_signing")
     assert problem.field == "signature_leader"
-    assert "'Aftaler og mål (konkrete og målbare)' for 'Faglig udvikling'" in problem.message
+    assert "„Faglig udvikling, række 1, Aftaler og mål (konkrete og målbare)“" in problem.message
     assert result.signatures["signature_leader"].valid is False
 
 

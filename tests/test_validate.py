@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from formflow.checking import check_form
 from formflow.config import Settings, settings_from_dict
 from formflow.decision import awaiting
+from formflow.forms.library import load_definition
 from formflow.model import DigitalSignature, Evidence, Extraction, Problem
 from formflow.validate import CODES, check
 
@@ -83,7 +86,7 @@ def codes(problems: tuple[Problem, ...]) -> list[tuple[str | None, str]]:
 
 
 def test_valid_agreement_passes() -> None:
-    result = check(agreement(), SETTINGS, today=TODAY, arrived=datetime(2026, 11, 28, 9))
+    result = check_form(agreement(), SETTINGS, today=TODAY, arrived=datetime(2026, 11, 28, 9))
     assert result.problems == ()
     assert result.valid
     assert {k: (s.kind, s.valid) for k, s in result.signatures.items()} == {
@@ -95,7 +98,9 @@ def test_valid_agreement_passes() -> None:
 
 def test_valid_preparation_passes() -> None:
     form = extraction("preparation", PREPARATION)
-    result = check(form, SETTINGS, today=TODAY.replace(year=2028), arrived=datetime(2027, 11, 1))
+    result = check_form(
+        form, SETTINGS, today=TODAY.replace(year=2028), arrived=datetime(2027, 11, 1)
+    )
     assert result.problems == ()
     assert list(result.signatures) == ["signature_employee"]
 
@@ -172,17 +177,21 @@ def test_valid_preparation_passes() -> None:
     ],
 )
 def test_agreement_rule(changes: dict[str, str], field: str, code: str) -> None:
-    result = check(agreement(**changes), SETTINGS, today=TODAY)
+    result = check_form(agreement(**changes), SETTINGS, today=TODAY)
     found = codes(result.problems)
     assert (field, code) in found
     # Flagged on exactly that field: nothing else is reported but the signature date that
     # goes with a missing signature.
     assert {f for f, _ in found} <= {field, field + "_date"}, found
     assert not result.valid
+    # The message is about the value, quoted as read; naming the field is the notice's job.
+    message = next(p.message for p in result.problems if p.code == code)
+    value = changes.get(field, "").strip()
+    assert (f"„{value}“" in message) if value else ("„" not in message), message
 
 
 def test_signature_date_in_the_future() -> None:
-    result = check(
+    result = check_form(
         agreement(signature_employee_date="2026-11-27"), SETTINGS, today=date(2026, 11, 26)
     )
     assert codes(result.problems) == [("signature_employee_date", "date_in_future")]
@@ -190,13 +199,15 @@ def test_signature_date_in_the_future() -> None:
 
 def test_preparation_is_signed_before_the_meeting() -> None:
     form = extraction("preparation", {**PREPARATION, "signature_employee_date": "2027-11-23"})
-    result = check(form, SETTINGS, today=date(2027, 11, 22))
+    result = check_form(form, SETTINGS, today=date(2027, 11, 22))
     assert codes(result.problems) == [("signature_employee_date", "date_in_future")]
 
 
 def test_year_mismatch_is_flagged_on_the_meeting_date() -> None:
     form = extraction("agreement", AGREEMENT, year=2027)
-    assert codes(check(form, SETTINGS, today=TODAY).problems) == [("meeting_date", "year_mismatch")]
+    assert codes(check_form(form, SETTINGS, today=TODAY).problems) == [
+        ("meeting_date", "year_mismatch")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -204,16 +215,22 @@ def test_year_mismatch_is_flagged_on_the_meeting_date() -> None:
 )
 def test_status_out_of_range(value: str) -> None:
     form = extraction("preparation", {**PREPARATION, "prev_goal_professional_1_status": value})
-    result = check(form, SETTINGS, today=TODAY.replace(year=2028))
+    result = check_form(form, SETTINGS, today=TODAY.replace(year=2028))
     assert codes(result.problems) == [("prev_goal_professional_1_status", "status_out_of_range")]
-    assert "'Status (1-4)' for 'Faglig udvikling' fra sidste MUS" in result.problems[0].message
+    assert result.problems[0].message == (
+        f"„{value}“ er ikke en status. Skriv et helt tal fra 1 til 4."
+    )
 
 
-def test_goal_message_names_the_category_in_danish() -> None:
-    result = check(agreement(goal_professional_1_end="2026-12-31"), SETTINGS, today=TODAY)
-    assert result.problems[0].message == "Slutdatoen for 'Faglig udvikling' ligger før startdatoen."
-    second = check(agreement(goal_personal_2_end="2027-01-31"), SETTINGS, today=TODAY).problems[0]
-    assert second.message == "Slutdatoen for 'Personlig udvikling' (mål 2) ligger før startdatoen."
+def test_goal_message_quotes_both_dates_as_written() -> None:
+    form = dataclasses.replace(
+        agreement(goal_professional_1_end="2026-12-31"),
+        raw={"goal_professional_1_end": "31/12-2026"},
+    )
+    result = check_form(form, SETTINGS, today=TODAY)
+    assert result.problems[0].message == (
+        "„31/12-2026“ ligger før startdatoen „2027-01-01“ i samme række."
+    )
 
 
 def test_reading_problem_is_not_reported_twice() -> None:
@@ -226,7 +243,7 @@ def test_reading_problem_is_not_reported_twice() -> None:
         year=2026,
         problems=(unread,),
     )
-    result = check(form, SETTINGS, today=TODAY)
+    result = check_form(form, SETTINGS, today=TODAY)
     assert result.problems == (unread,)
 
 
@@ -235,7 +252,27 @@ def test_unreadable_meeting_date_skips_order_rules() -> None:
     form = extraction(
         "agreement", {**AGREEMENT, "meeting_date": "i går"}, year=2026, problems=(unread,)
     )
-    assert check(form, SETTINGS, today=TODAY).problems == (unread,)
+    assert check_form(form, SETTINGS, today=TODAY).problems == (unread,)
+
+
+def test_check_is_pure_the_definition_and_today_come_in() -> None:
+    """validate.check loads no definition and reads no clock: both are its arguments, and
+    `checking.check_form` is the one edge that fetches them."""
+    import formflow.validate as module
+
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    assert "load_definition" not in source
+    assert "today()" not in source
+    own = dataclasses.replace(load_definition("agreement"), name="agreement-own")
+    form = dataclasses.replace(
+        agreement(signature_employee_date="2026-11-30"), definition="agreement-own"
+    )
+    assert check(form, own, SETTINGS, today=date(2026, 11, 30)).problems == ()
+    assert codes(check(form, own, SETTINGS, today=date(2026, 11, 29)).problems) == [
+        ("signature_employee_date", "date_in_future")
+    ]
+    # The edge finds no such definition installed: the form is unknown there.
+    assert codes(check_form(form, SETTINGS, today=TODAY).problems) == [(None, "unknown_form")]
 
 
 @pytest.mark.parametrize(
@@ -244,21 +281,22 @@ def test_unreadable_meeting_date_skips_order_rules() -> None:
 )
 def test_unknown_form_is_a_problem_not_a_crash(kind: str | None, definition: str | None) -> None:
     form = Extraction("x.pdf", "layout", kind, None, definition, {})
-    result = check(form, SETTINGS, today=TODAY)
+    result = check_form(form, SETTINGS, today=TODAY)
     assert codes(result.problems) == [(None, "unknown_form")]
     assert result.signatures == {}
 
 
 def test_preparation_signature_date_required_only_when_signed() -> None:
     unsigned = without(PREPARATION, "signature_employee_date")
-    result = check(extraction("preparation", unsigned), SETTINGS, today=TODAY.replace(year=2028))
-    assert codes(result.problems) == [("signature_employee_date", "required_missing")]
-    assert (
-        result.problems[0].message
-        == "Datoen ved 'Underskrift (medarbejder)' mangler. Udfyld feltet."
+    result = check_form(
+        extraction("preparation", unsigned), SETTINGS, today=TODAY.replace(year=2028)
     )
+    assert codes(result.problems) == [("signature_employee_date", "required_missing")]
+    assert result.problems[0].message == "Feltet er ikke udfyldt. Udfyld det."
     neither = without(PREPARATION, "signature_employee_date", "signature_employee")
-    result = check(extraction("preparation", neither), SETTINGS, today=TODAY.replace(year=2028))
+    result = check_form(
+        extraction("preparation", neither), SETTINGS, today=TODAY.replace(year=2028)
+    )
     assert codes(result.problems) == [("signature_employee", "signature_missing")]
 
 
@@ -271,14 +309,14 @@ def test_preparation_signature_date_required_only_when_signed() -> None:
 )
 def test_preparation_deadline_is_a_warning(arrived: datetime, late: bool) -> None:
     form = extraction("preparation", PREPARATION)
-    result = check(form, SETTINGS, today=TODAY.replace(year=2028), arrived=arrived)
+    result = check_form(form, SETTINGS, today=TODAY.replace(year=2028), arrived=arrived)
     assert codes(result.problems) == ([(None, "preparation_late")] if late else [])
     assert result.valid
 
 
 def test_preparation_deadline_unjudged_without_arrival() -> None:
     form = extraction("preparation", PREPARATION)
-    assert check(form, SETTINGS, today=TODAY.replace(year=2028)).problems == ()
+    assert check_form(form, SETTINGS, today=TODAY.replace(year=2028)).problems == ()
 
 
 @pytest.mark.parametrize(
@@ -297,19 +335,19 @@ def test_preparation_deadline_unjudged_without_arrival() -> None:
 def test_agreement_deadline_is_a_warning(
     changes: dict[str, str], arrived: datetime | None, late: bool
 ) -> None:
-    result = check(agreement(**changes), SETTINGS, today=TODAY, arrived=arrived)
+    result = check_form(agreement(**changes), SETTINGS, today=TODAY, arrived=arrived)
     assert ((None, "agreement_late") in codes(result.problems)) is late
 
 
 def test_deadline_days_come_from_settings() -> None:
     settings = settings_from_dict({"validation": {"agreement_deadline_days": 14}})
-    result = check(agreement(signature_employee_date="2026-12-01"), settings, today=TODAY)
+    result = check_form(agreement(signature_employee_date="2026-12-01"), settings, today=TODAY)
     assert result.problems == ()
 
 
 def test_awaiting_employee_signature() -> None:
     form = agreement(signature_employee="", signature_employee_date="")
-    result = check(form, SETTINGS, today=TODAY)
+    result = check_form(form, SETTINGS, today=TODAY)
     assert not result.valid
     assert codes(result.problems) == [
         ("signature_employee_date", "required_missing"),
@@ -319,20 +357,22 @@ def test_awaiting_employee_signature() -> None:
 
 
 def test_awaiting_leader_signature() -> None:
-    result = check(agreement(signature_leader="", signature_leader_date=""), SETTINGS, today=TODAY)
+    result = check_form(
+        agreement(signature_leader="", signature_leader_date=""), SETTINGS, today=TODAY
+    )
     assert awaiting(result) == "leader"
 
 
 def test_not_awaiting_when_something_else_is_wrong() -> None:
     form = agreement(signature_employee="", signature_employee_date="", summary="", leader_name="")
-    assert awaiting(check(form, SETTINGS, today=TODAY)) is None
+    assert awaiting(check_form(form, SETTINGS, today=TODAY)) is None
     both = agreement(
         signature_employee="",
         signature_employee_date="",
         signature_leader="",
         signature_leader_date="",
     )
-    assert awaiting(check(both, SETTINGS, today=TODAY)) is None
+    assert awaiting(check_form(both, SETTINGS, today=TODAY)) is None
 
 
 def test_drawn_signature() -> None:
@@ -342,14 +382,14 @@ def test_drawn_signature() -> None:
         year=2026,
         evidence=Evidence(drawn=("signature_leader",)),
     )
-    result = check(form, SETTINGS, today=TODAY)
+    result = check_form(form, SETTINGS, today=TODAY)
     assert result.signatures["signature_leader"].kind == "drawn"
     assert result.valid
 
 
 def test_kind_not_allowed_by_settings() -> None:
     settings = settings_from_dict({"signatures": {"employee": ["digital", "drawn"]}})
-    result = check(agreement(), settings, today=TODAY)
+    result = check_form(agreement(), settings, today=TODAY)
     assert codes(result.problems) == [("signature_employee", "signature_kind_not_allowed")]
     assert "Medarbejderen skal underskrive digitalt eller i hånden." in result.problems[0].message
     assert result.signatures["signature_employee"].valid is False
@@ -368,7 +408,7 @@ def signed(*signatures: DigitalSignature, **changes: str) -> Extraction:
 
 
 def test_digital_signature_valid() -> None:
-    result = check(signed(digital()), SETTINGS, today=TODAY)
+    result = check_form(signed(digital()), SETTINGS, today=TODAY)
     assert result.problems == ()
     assert result.signatures["signature_leader"].to_json() == {
         "kind": "digital",
@@ -380,7 +420,7 @@ def test_digital_signature_valid() -> None:
 
 
 def test_digital_signature_matched_by_signer_when_field_has_another_name() -> None:
-    result = check(signed(digital(field="Signature1")), SETTINGS, today=TODAY)
+    result = check_form(signed(digital(field="Signature1")), SETTINGS, today=TODAY)
     assert result.signatures["signature_leader"].kind == "digital"
     assert result.problems == ()
 
@@ -403,7 +443,7 @@ def test_digital_signature_matched_by_signer_when_field_has_another_name() -> No
     ],
 )
 def test_digital_signature_rule(signature: DigitalSignature, code: str, severity: str) -> None:
-    result = check(signed(signature), SETTINGS, today=TODAY)
+    result = check_form(signed(signature), SETTINGS, today=TODAY)
     assert [(p.field, p.code, p.severity) for p in result.problems] == [
         ("signature_leader", code, severity)
     ]
@@ -412,24 +452,26 @@ def test_digital_signature_rule(signature: DigitalSignature, code: str, severity
 
 def test_tampering_names_the_fields_in_danish() -> None:
     signature = digital(changed_fields=("goal_professional_1_text", "summary"))
-    (problem,) = check(signed(signature), SETTINGS, today=TODAY).problems
-    assert "'Aftaler og mål (konkrete og målbare)' for 'Faglig udvikling'" in problem.message
-    assert "'Evt. opsummering af særlige aftaler" in problem.message
+    (problem,) = check_form(signed(signature), SETTINGS, today=TODAY).problems
+    assert problem.message.startswith(
+        "Efter lederens digitale underskrift er der ændret i „Faglig udvikling, række 1, Aftaler "
+        "og mål (konkrete og målbare)“ og „Evt. opsummering af særlige aftaler"
+    )
 
 
 def test_other_party_signing_afterwards_is_normal() -> None:
     signature = digital(
         changed_fields=("signature_employee", "signature_employee_date", "signature_employee_sig")
     )
-    assert check(signed(signature), SETTINGS, today=TODAY).problems == ()
+    assert check_form(signed(signature), SETTINGS, today=TODAY).problems == ()
     own_date = digital(changed_fields=("signature_leader_date",))
-    assert codes(check(signed(own_date), SETTINGS, today=TODAY).problems) == [
+    assert codes(check_form(signed(own_date), SETTINGS, today=TODAY).problems) == [
         ("signature_leader", "changed_after_signing")
     ]
 
 
 def test_unmatched_digital_signature_is_a_warning() -> None:
-    result = check(
+    result = check_form(
         signed(digital(), digital(field="Witness", signer="Wenche Vidne")), SETTINGS, today=TODAY
     )
     assert codes(result.problems) == [(None, "digital_signature_unmatched")]
@@ -464,7 +506,7 @@ def test_next_meeting_window_counts_calendar_months(
         "goal_personal_2_start": "2026-02-01",
         "plan_1_followup_date": "2026-03-01",
     }
-    result = check(extraction("agreement", fields, year=2026), SETTINGS, today=TODAY)
+    result = check_form(extraction("agreement", fields, year=2026), SETTINGS, today=TODAY)
     assert codes(result.problems) == (
         [("next_meeting_date", "next_meeting_too_late")] if late else []
     )

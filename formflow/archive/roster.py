@@ -67,9 +67,9 @@ def plain_same_person(a: str, b: str) -> bool:
 
 
 def default_matcher() -> Callable[[str, str], bool]:
-    """Typed-name tolerant matching (`formflow.names`): "Birthe Å. Mølgaard" on file accepts
-    "birthe moelgaard" on the form, a different person's name never."""
-    from formflow.names import names_match
+    """Typed-name tolerant matching (`formflow.signer_names`): "Birthe Å. Mølgaard" on file
+    accepts "birthe moelgaard" on the form, a different person's name never."""
+    from formflow.signer_names import names_match
 
     return names_match
 

@@ -137,15 +137,16 @@ def _load(path: Path, settings: Settings) -> bytes:
 
 
 @dataclass(frozen=True)
-class Identity:
-    """Which form a file is: its kind, year and definition name, as far as the file says."""
+class FormEdition:
+    """Which edition of which form a file is: its kind (preparation or agreement), its MUS
+    year and its definition's name, as far as the file says."""
 
     kind: str | None = None
     year: int | None = None
     definition: str | None = None
 
 
-def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) -> Identity:
+def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) -> FormEdition:
     """Kind, year and definition from the data fields, else from the first title in `texts`.
 
     `data` holds `form_kind`, `form_year`, `form_definition` if the file carries them (PDF
@@ -155,25 +156,25 @@ def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) 
     kind = data.get("form_kind", "").strip()
     year = _year(data.get("form_year", ""))
     name = data.get("form_definition", "").strip() or None
-    identity = Identity(kind if kind in FORM_KINDS else None, year, name)
-    if identity.kind and identity.year:
-        return identity
+    edition = FormEdition(kind if kind in FORM_KINDS else None, year, name)
+    if edition.kind and edition.year:
+        return edition
     for text in texts:
         found = identify_title(text, settings)
         if found.kind:
-            return Identity(
-                identity.kind or found.kind, identity.year or found.year, name or found.definition
+            return FormEdition(
+                edition.kind or found.kind, edition.year or found.year, name or found.definition
             )
-    return identity
+    return edition
 
 
-def identify_title(text: str, settings: Settings) -> Identity:
+def identify_title(text: str, settings: Settings) -> FormEdition:
     """`Forberedelsesskema til MUS 2027` anywhere in `text` -> preparation, 2027."""
     for title, kind, name in _titles(settings):
         match = _title_pattern(title).search(text)
         if match:
-            return Identity(kind, int(match[1]), name)
-    return Identity()
+            return FormEdition(kind, int(match[1]), name)
+    return FormEdition()
 
 
 @lru_cache(maxsize=64)
@@ -205,8 +206,8 @@ def _year(text: str) -> int | None:
 
 
 def resolve_definition(
-    identity: Identity, keys: Iterable[str], settings: Settings
-) -> tuple[FormDefinition, Identity]:
+    edition: FormEdition, keys: Iterable[str], settings: Settings
+) -> tuple[FormDefinition, FormEdition]:
     """The definition to read against: the one the file names, else its kind's built-in one.
 
     A file with contract keys but no kind (its data fields and title lost) is recognised by
@@ -214,10 +215,10 @@ def resolve_definition(
     """
     from formflow.forms.library import load_definition
 
-    kind = identity.kind or _kind_from_keys(set(keys))
+    kind = edition.kind or _kind_from_keys(set(keys))
     if kind is None:
         raise unreadable("not_a_form", "no form_kind, no known title and no contract keys")
-    for name in (identity.definition, kind):
+    for name in (edition.definition, kind):
         if not name:
             continue
         try:
@@ -225,7 +226,7 @@ def resolve_definition(
         except DefinitionError:
             continue  # named after an own definition this installation does not have
         if definition.kind == kind:
-            return definition, Identity(kind, identity.year, definition.name)
+            return definition, FormEdition(kind, edition.year, definition.name)
     raise unreadable("not_a_form", f"no definition for kind {kind!r}")
 
 
@@ -260,7 +261,7 @@ def finish(
     *,
     file: str,
     reader: ReaderName,
-    identity: Identity,
+    edition: FormEdition,
     definition: FormDefinition,
     values: Mapping[str, str],
     evidence: Evidence | None = None,
@@ -269,7 +270,6 @@ def finish(
 ) -> Extraction:
     """The Extraction of raw `values` read from `file`, normalised against `definition`."""
     normalized = normalize_values(definition, values)
-    found: list[Problem] = list(problems)
     # Answers in fields this definition does not know (a form made from an organisation's own
     # definition that is not installed here) are kept as written and flagged, never dropped.
     unknown = {
@@ -277,18 +277,42 @@ def finish(
         for key, value in values.items()
         if not definition.has(key) and key not in DATA_FIELDS and value.strip()
     }
+    return Extraction(
+        file=file,
+        reader=reader,
+        kind=definition.kind,
+        year=edition.year,
+        definition=definition.name,
+        fields=normalized.fields,
+        raw={**unknown, **normalized.raw},
+        evidence=evidence or Evidence(),
+        problems=(
+            *problems,
+            *_edition_problems(unknown, edition, definition),
+            *normalized.problems,
+        ),
+        pages=pages,
+    )
+
+
+def _edition_problems(
+    unknown: Mapping[str, str], edition: FormEdition, definition: FormDefinition
+) -> list[Problem]:
+    """What the reading found about the form as a whole: answers its definition does not
+    know (a warning), a year that could not be read (an error)."""
+    found: list[Problem] = []
     if unknown:
         found.append(
             Problem(
                 None,
                 "warning",
                 "fields_unknown",
-                f"{len(unknown)} udfyldte felter kendes ikke af skemaet »{definition.name}«; "
+                f"{len(unknown)} udfyldte felter kendes ikke af skemaet „{definition.name}“; "
                 "de er gemt, som de blev skrevet. Kontakt HR, hvis skemaet er lavet efter "
                 "jeres egen skabelon.",
             )
         )
-    if identity.year is None:
+    if edition.year is None:
         found.append(
             Problem(
                 None,
@@ -297,18 +321,7 @@ def finish(
                 "Skemaets år kunne ikke læses. Brug skemaet for det rigtige år fra din leder.",
             )
         )
-    return Extraction(
-        file=file,
-        reader=reader,
-        kind=definition.kind,
-        year=identity.year,
-        definition=definition.name,
-        fields=normalized.fields,
-        raw={**unknown, **normalized.raw},
-        evidence=evidence or Evidence(),
-        problems=(*found, *normalized.problems),
-        pages=pages,
-    )
+    return found
 
 
 def first_values(named: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:

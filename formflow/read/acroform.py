@@ -44,6 +44,8 @@ def read_pdf(data: bytes, file: str, settings: Settings) -> Extraction:
 
     An ordinary filled form is read by the pikepdf fast path (`formflow.read.pdf_fast`, the
     same reading, several times faster); anything it is not sure of is read here with pypdf.
+    Two readers are kept because the fast path more than halves a whole durable ingest of a
+    filled agreement (issue 12: median of 50, 9.3 ms with it, 24.9 ms with pypdf alone).
     """
     from formflow.read.pdf_fast import Unusual, read_pdf_fast
 
@@ -62,14 +64,14 @@ def read_pdf_pypdf(data: bytes, file: str, settings: Settings) -> Extraction:
         return _without_fields(reader, data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     named = identify(data_fields, _title_texts(reader), settings)
-    definition, identity = resolve_definition(named, values, settings)
+    definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)
     if not contract and not data_fields:
         raise unreadable("not_a_form", "form fields, but none of the MUS contract")
     return finish(
         file=file,
         reader="acroform",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=contract,
         evidence=pdf_evidence(reader, data, settings),

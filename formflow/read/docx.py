@@ -72,7 +72,7 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
         texts = _title_texts(title, document)
         named = identify({k: properties.get(k, "") for k in DATA_FIELDS}, texts, settings)
         try:
-            definition, identity = resolve_definition(named, values, settings)
+            definition, edition = resolve_definition(named, values, settings)
         except UnreadableForm:
             pass  # tags of some other template: perhaps the labels still say which form
         else:
@@ -82,7 +82,7 @@ def read_docx(data: bytes, file: str, settings: Settings) -> Extraction:
     return finish(
         file=file,
         reader="docx",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=contract,
         evidence=Evidence(drawn=tuple(k for k in drawn if definition.has(k))),
@@ -256,29 +256,16 @@ class _Marks:
         self.ends: dict[str | None, Any] = {}
         self.hidden: set[Any] = set()  # runs that show placeholder text
         self.images = False
-        controls, tags, contents, starts, ends = (
-            self.controls,
-            self.tags,
-            self.contents,
-            self.starts,
-            self.ends,
-        )  # locals: this loop runs for a few hundred elements per form
+        # locals: this loop runs for a few hundred elements per form
+        controls, starts, ends = self.controls, self.starts, self.ends
         flags = []
         wanted = (_SDT, _TAG, _SDT_CONTENT, _BOOKMARK_START, _BOOKMARK_END, _RSTYLE, _FLAG)
         for element in document.iter(*wanted, *_IMAGES):
             tag = element.tag
             if tag == _SDT:
                 controls.append(element)
-            elif tag == _TAG:
-                properties = element.getparent()
-                if properties is not None and properties.tag == _SDT_PR:
-                    control = properties.getparent()
-                    if control is not None and control.tag == _SDT and control not in tags:
-                        tags[control] = element
-            elif tag == _SDT_CONTENT:
-                control = element.getparent()
-                if control is not None and control.tag == _SDT and control not in contents:
-                    contents[control] = element
+            elif tag in (_TAG, _SDT_CONTENT):
+                self._control_part(element)
             elif tag == _BOOKMARK_START:
                 starts.append(element)
             elif tag == _BOOKMARK_END:
@@ -289,7 +276,23 @@ class _Marks:
                 flags.append(element)
             else:  # w:drawing, w:pict or w:object
                 self.images = True
-        for flag in flags:  # every run inside a control flagged as showing its placeholder
+        self._hide_flagged(flags)
+
+    def _control_part(self, element: Any) -> None:
+        """A control's w:tag (in its w:sdtPr) or its w:sdtContent: the first of each counts."""
+        if element.tag == _TAG:
+            properties = element.getparent()
+            if properties is None or properties.tag != _SDT_PR:
+                return
+            control, parts = properties.getparent(), self.tags
+        else:
+            control, parts = element.getparent(), self.contents
+        if control is not None and control.tag == _SDT and control not in parts:
+            parts[control] = element
+
+    def _hide_flagged(self, flags: list[Any]) -> None:
+        """Every run inside a control flagged as showing its placeholder."""
+        for flag in flags:
             properties = flag.getparent()
             sdt = properties.getparent() if properties is not None else None
             if sdt is not None and properties.tag == _SDT_PR and sdt.tag == _SDT:

@@ -46,22 +46,22 @@ def read_docx_labels(
     root: Any, custom_props: Mapping[str, str], settings: Settings, file: str
 ) -> Extraction:
     """The answers of a DOCX without content controls, found by their labels."""
-    from formflow.read import Identity, finish, identify, resolve_definition
+    from formflow.read import FormEdition, finish, identify, resolve_definition
 
     blocks = body_blocks(root)
     texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
-    identity = identify(custom_props, texts, settings)
-    if identity.kind is None:
+    edition = identify(custom_props, texts, settings)
+    if edition.kind is None:
         for text in texts:  # seed 004's spelling: "Forberedelseskema til Medarbejder..."
             kind, year = title_kind(text)
             if kind:
-                identity = Identity(kind, identity.year or year, identity.definition)
+                edition = FormEdition(kind, edition.year or year, edition.definition)
                 break
-    definition, identity = resolve_definition(identity, (), settings)
+    definition, edition = resolve_definition(edition, (), settings)
     return finish(
         file=file,
         reader="docx-layout",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=read_blocks(definition, blocks),
     )

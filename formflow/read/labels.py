@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -402,39 +402,60 @@ class _Walker:
         def label_row(row: tuple[str | None, ...]) -> bool:
             return any(is_label(c) for c in row) and all(not c or is_label(c) for c in row)
 
-        used: set[int] = set()
+        used: set[int] = set()  # header rows and the value rows they head
         for index, row in enumerate(rows):
-            # A row of two or more labels heads the values in the row below (seed 004's
-            # header) or, on a signature line, sits under the values above.
-            if label_row(row) and sum(is_label(c) for c in row) >= 2:
-                for target_index in (index + 1, index - 1):
-                    if 0 <= target_index < len(rows) and target_index not in used:
-                        target = rows[target_index]
-                        if len(target) == len(row) and not any(is_label(c) for c in target):
-                            break
-                else:
-                    continue
-                used.update((index, target_index))
-                for cell, value in zip(row, target, strict=True):
-                    spec = spec_of(cell)
-                    if spec is not None and value is not None:
-                        self.found.put(spec.key, value)
-                continue
             if index in used:
                 continue
-            if self.list_row(row):
+            if label_row(row) and sum(is_label(c) for c in row) >= 2:
+                self.header_row(rows, index, used, spec_of, is_label)
+            elif not self.list_row(row):
+                self.row_labels(rows, index, labels, roles, spec_of, is_label)
+
+    def header_row(
+        self,
+        rows: list[tuple[str | None, ...]],
+        index: int,
+        used: set[int],
+        spec_of: Callable[[str | None], FieldSpec | None],
+        is_label: Callable[[str | None], bool],
+    ) -> None:
+        """A row of two or more labels heads the values in the row below (seed 004's
+        header) or, on a signature line, sits under the values above."""
+        row = rows[index]
+        for target_index in (index + 1, index - 1):
+            if 0 <= target_index < len(rows) and target_index not in used:
+                target = rows[target_index]
+                if len(target) == len(row) and not any(is_label(c) for c in target):
+                    break
+        else:
+            return
+        used.update((index, target_index))
+        for cell, value in zip(row, target, strict=True):
+            spec = spec_of(cell)
+            if spec is not None and value is not None:
+                self.found.put(spec.key, value)
+
+    def row_labels(
+        self,
+        rows: list[tuple[str | None, ...]],
+        index: int,
+        labels: dict[str, list[FieldSpec]],
+        roles: set[str],
+        spec_of: Callable[[str | None], FieldSpec | None],
+        is_label: Callable[[str | None], bool],
+    ) -> None:
+        """The labels in one row of a table, each with its answer beside, under or in it."""
+        consumed: set[int] = set()
+        for position, cell in enumerate(rows[index]):
+            if position in consumed or not cell:
                 continue
-            consumed: set[int] = set()
-            for position, cell in enumerate(row):
-                if position in consumed or not cell:
-                    continue
-                spec = spec_of(cell)
-                if spec is not None:
-                    self.label_cell(spec, rows, index, position, consumed, is_label)
-                    continue
-                stacked = self.stacked(cell, labels, roles)
-                if stacked is not None:
-                    self.found.put(*stacked)
+            spec = spec_of(cell)
+            if spec is not None:
+                self.label_cell(spec, rows, index, position, consumed, is_label)
+                continue
+            stacked = self.stacked(cell, labels, roles)
+            if stacked is not None:
+                self.found.put(*stacked)
 
     def label_cell(
         self,

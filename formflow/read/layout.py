@@ -19,11 +19,14 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
 from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
+
+if TYPE_CHECKING:
+    from formflow.read import FormEdition
 
 # pdfplumber's word settings: characters further apart than this (pt) start a new word.
 _WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.5, "y_tolerance": 2, "keep_blank_chars": False}
@@ -80,30 +83,30 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
     texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
-    identity = identify({}, texts, settings)
-    if identity.kind is None:
+    edition = identify({}, texts, settings)
+    if edition.kind is None:
         # Seed 004's own spelling ("Forberedelseskema til Medarbejderudviklingssamtale").
-        identity = _seed_title(texts, identity)
-    definition, identity = resolve_definition(identity, (), settings)
+        edition = _seed_title(texts, edition)
+    definition, edition = resolve_definition(edition, (), settings)
     values = read_blocks(definition, blocks)
     return finish(
         file=file,
         reader="layout",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=values,
         pages=pages,
     )
 
 
-def _seed_title(texts: Iterable[str], identity: Any) -> Any:
-    from formflow.read import Identity
+def _seed_title(texts: Iterable[str], edition: FormEdition) -> FormEdition:
+    from formflow.read import FormEdition
 
     for text in texts:
         kind, year = title_kind(text)
         if kind:
-            return Identity(kind, year, None)
-    return identity
+            return FormEdition(kind, year, None)
+    return edition
 
 
 # --- one page -> blocks ----------------------------------------------------------------------

@@ -50,7 +50,7 @@ def normalize_values(definition: FormDefinition, values: Mapping[str, str]) -> N
             try:
                 iso = parse_date(text).isoformat()
             except DateError as error:
-                problems.append(date_problem(definition, spec, error.code))
+                problems.append(date_problem(spec, error.code, text))
             else:
                 if iso != text:
                     raw[key] = value
@@ -89,14 +89,12 @@ def _scores_by_label(scale: tuple[tuple[int, str], ...]) -> dict[str, str]:
     return {label.casefold(): str(score) for score, label in scale}
 
 
-def date_problem(definition: FormDefinition, spec: FieldSpec, code: str) -> Problem:
-    """The Problem for a date field whose text is not a real date."""
-    title = spec.title
+def date_problem(spec: FieldSpec, code: str, text: str) -> Problem:
+    """The Problem for a date field whose text (quoted as read) is not a real date.
+
+    The message leaves naming the field to whoever shows it (`formflow.notices`)."""
     if code == "date_invalid":
-        message = f"Datoen i feltet »{title}« findes ikke i kalenderen. Ret datoen."
+        message = f"„{text}“ findes ikke i kalenderen. Ret datoen."
     else:
-        message = (
-            f"Feltet »{title}« skal indeholde en dato, f.eks. 23.11.2026, "
-            "men teksten kunne ikke læses som en dato."
-        )
+        message = f"„{text}“ kunne ikke læses som en dato. Skriv datoen som f.eks. 23.11.2026."
     return Problem(spec.key, "error", code, message)

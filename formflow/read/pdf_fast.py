@@ -130,7 +130,7 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
         return _without_fields(data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     named = identify(data_fields, _title_texts(), settings)
-    definition, identity = resolve_definition(named, values, settings)
+    definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)
     if not contract and not data_fields:
         raise unreadable("not_a_form", "form fields, but none of the MUS contract")
@@ -145,7 +145,7 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     return finish(
         file=file,
         reader="acroform",
-        identity=identity,
+        edition=edition,
         definition=definition,
         values=contract,
         evidence=Evidence(drawn=drawn, digital=()),
@@ -572,25 +572,36 @@ def _walk_content(content: _Content, source: Any, resources: Any, ctm: Matrix, d
         elif operator in ("c", "v", "y") and len(operands) >= 4:
             segments.append(_apply(ctm, _float(operands[-2]), _float(operands[-1])))
         elif operator == "Do" and operands and isinstance(xobjects, pikepdf.Dictionary):
-            name = operands[0]
-            if not isinstance(name, pikepdf.Name):
-                raise Unusual("Do without a name")
-            xobject = xobjects.get(name)
-            if not isinstance(xobject, pikepdf.Stream):
-                continue
-            subtype = _named(xobject.get("/Subtype"))
-            if subtype == "/Image":
-                content.images.append(_unit_square(ctm))
-            elif subtype == "/Form" and depth < _MAX_XOBJECT_DEPTH:
-                matrix = _matrix(xobject.get("/Matrix", _IDENTITY))
-                content.most += _most_operations(xobject)
-                _walk_content(
-                    content,
-                    xobject,
-                    xobject.get("/Resources", resources),
-                    _multiply(matrix, ctm),
-                    depth + 1,
-                )
+            _draw(content, xobjects, operands[0], resources, ctm, depth)
+
+
+def _draw(
+    content: _Content,
+    xobjects: pikepdf.Dictionary,
+    name: Any,
+    resources: Any,
+    ctm: Matrix,
+    depth: int,
+) -> None:
+    """`name Do`: an image is a mark; a form is walked in its own matrix."""
+    if not isinstance(name, pikepdf.Name):
+        raise Unusual("Do without a name")
+    xobject = xobjects.get(name)
+    if not isinstance(xobject, pikepdf.Stream):
+        return
+    subtype = _named(xobject.get("/Subtype"))
+    if subtype == "/Image":
+        content.images.append(_unit_square(ctm))
+    elif subtype == "/Form" and depth < _MAX_XOBJECT_DEPTH:
+        matrix = _matrix(xobject.get("/Matrix", _IDENTITY))
+        content.most += _most_operations(xobject)
+        _walk_content(
+            content,
+            xobject,
+            xobject.get("/Resources", resources),
+            _multiply(matrix, ctm),
+            depth + 1,
+        )
 
 
 def _float(value: Any) -> float:

@@ -335,31 +335,52 @@ def _walk_content(
             ctm = stack.pop() if stack else ctm
         elif operator == b"cm" and len(operands) == 6:
             ctm = _multiply(_matrix(operands), ctm)
-        elif operator in (b"m", b"l") and len(operands) == 2:
-            if operator == b"l":
-                segments.append(_apply(ctm, float(operands[0]), float(operands[1])))
-        elif operator in (b"c", b"v", b"y") and len(operands) >= 4:
-            segments.append(_apply(ctm, float(operands[-2]), float(operands[-1])))
+        elif operator in _PATH_OPERATORS:
+            point = _end_point(operator, operands)
+            if point is not None:
+                segments.append(_apply(ctm, *point))
         elif operator == b"INLINE IMAGE":
             images.append(_unit_square(ctm))
         elif operator == b"Do" and operands and isinstance(xobjects, DictionaryObject):
             xobject = xobjects.get(operands[0])
             xobject = xobject.get_object() if xobject is not None else None
-            if not isinstance(xobject, StreamObject):
-                continue
-            if xobject.get("/Subtype") == "/Image":
-                images.append(_unit_square(ctm))
-            elif xobject.get("/Subtype") == "/Form" and depth < _MAX_XOBJECT_DEPTH:
-                matrix = _matrix(xobject.get("/Matrix", _IDENTITY))
-                _walk_content(
-                    ContentStream(xobject, None),
-                    xobject.get("/Resources", resources),
-                    _multiply(matrix, ctm),
-                    images,
-                    segments,
-                    depth + 1,
-                    budget,
-                )
+            if isinstance(xobject, StreamObject):
+                _draw(xobject, resources, ctm, images, segments, depth, budget)
+
+
+_PATH_OPERATORS = (b"l", b"c", b"v", b"y")
+
+
+def _end_point(operator: bytes, operands: list[Any]) -> tuple[float, float] | None:
+    """Where a path segment ends: `x y l`, or the last two operands of a curve."""
+    if operator == b"l":
+        return (float(operands[0]), float(operands[1])) if len(operands) == 2 else None
+    return (float(operands[-2]), float(operands[-1])) if len(operands) >= 4 else None
+
+
+def _draw(
+    xobject: StreamObject,
+    resources: Any,
+    ctm: Matrix,
+    images: list[Box],
+    segments: list[tuple[float, float]],
+    depth: int,
+    budget: list[int],
+) -> None:
+    """An XObject drawn with `Do`: an image is a mark; a form is walked in its own matrix."""
+    if xobject.get("/Subtype") == "/Image":
+        images.append(_unit_square(ctm))
+    elif xobject.get("/Subtype") == "/Form" and depth < _MAX_XOBJECT_DEPTH:
+        matrix = _matrix(xobject.get("/Matrix", _IDENTITY))
+        _walk_content(
+            ContentStream(xobject, None),
+            xobject.get("/Resources", resources),
+            _multiply(matrix, ctm),
+            images,
+            segments,
+            depth + 1,
+            budget,
+        )
 
 
 def _matrix(values: Iterable[Any]) -> Matrix:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from formflow.names import names_match, tokens
+from formflow.signer_names import names_match, tokens
 
 
 @pytest.mark.parametrize(
