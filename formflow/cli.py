@@ -520,7 +520,14 @@ def _print_round(settings: Settings, year: int | None, leader: str | None, fmt: 
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the forms, one subfolder per leader (default: ./carry-over-<to-year>).",
 )
-@click.option("--dry-run", is_flag=True, help="List what would be made; write nothing.")
+@click.option(
+    "--form",
+    "form",
+    metavar="NAME",
+    help="The preparation form to make (default: the organisation's own in forms.directory, "
+    "else the built-in one).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be made; write nothing at all.")
 @click.option("--force", is_flag=True, help="Make forms again even if they were made before.")
 @pass_context
 def carry_over_command(
@@ -531,6 +538,7 @@ def carry_over_command(
     leader: str | None,
     fmt: str,
     out: Path | None,
+    form: str | None,
     dry_run: bool,
     force: bool,
 ) -> None:
@@ -538,8 +546,8 @@ def carry_over_command(
 
     Every employee whose latest agreement for --from-year is signed gets a preparation form
     with last year's goals, dates and development plan filled in, in
-    <out>/<leader>/<number> <name>/, and the same form is kept in their personnel folder.
-    Running it again makes nothing new unless --force.
+    <out>/<leader>/<number> <name>/ (the roster's leader, else the agreement's), and the same
+    form is kept in their personnel folder. Running it again makes nothing new unless --force.
     """
     from formflow.carryover_run import Options, run_carry_over
 
@@ -553,6 +561,7 @@ def carry_over_command(
         leader=leader,
         dry_run=dry_run,
         force=force,
+        form=form,
     )
     made = run_carry_over(ctx.settings, options, progress=report.progress_bar("Making forms"))
     report.print_carry_over(made)

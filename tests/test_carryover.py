@@ -56,7 +56,7 @@ def test_more_goals_than_rows_is_reported_not_dropped() -> None:
     result = carry_over(values, big, PREPARATION)
     assert result.values["prev_goal_personal_2_text"] == "Mål 2"
     assert [o.source_key for o in result.overflow] == ["goal_personal_3_text"]
-    assert "room for 2" in result.overflow[0].reason
+    assert "plads til 2 mål under 'Personlig udvikling'" in result.overflow[0].reason
 
 
 def test_category_missing_next_year_is_reported() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,16 +94,20 @@ def test_who_gets_a_form_and_why_not(settings: Settings, tmp_path: Path) -> None
     lines = _run(settings, out)
     assert {n: line[:2] for n, line in lines.items()} == {
         "201": ("made", ""),
-        "202": ("skipped", "agreement for 2026 not signed: awaiting the employee's signature"),
-        "203": ("skipped", "only a preparation form for 2026"),
-        "204": ("skipped", "no agreement for 2026"),
-        "205": ("skipped", "the preparation form for 2027 has already been handed in"),
+        "202": (
+            "skipped",
+            "aftalen for 2026 er ikke underskrevet: venter på medarbejderens underskrift",
+        ),
+        "203": ("skipped", "kun et forberedelsesskema for 2026"),
+        "204": ("skipped", "ingen aftale for 2026"),
+        "205": ("skipped", "forberedelsesskemaet for 2027 er allerede afleveret"),
         "206": ("made", ""),
     }
     assert lines["201"][2:] == ()
     assert lines["206"][2:] == (
-        "prev_goal_personal_1_text: text longer than its box (the field holds it whole; "
-        "check the printout)",
+        "Aftaler og mål (konkrete og målbare) (Personlig udvikling): teksten er længere "
+        "end feltet "
+        "(feltet rummer den hele; tjek udskriften)",
     )
 
 
@@ -150,7 +155,7 @@ def test_second_run_makes_nothing_new_unless_forced(settings: Settings, tmp_path
     path.unlink()
     assert _run(settings, out)["201"][:2] == (
         "already_made",
-        "copied back from the personnel folder",
+        "kopieret tilbage fra personalemappen",
     )
     assert path.is_file() and len(archive.forms(latest_only=False)) == filed
     forced = _run(settings, out, force=True)
@@ -166,14 +171,40 @@ def test_a_new_format_is_made_for_a_form_made_before(settings: Settings, tmp_pat
     assert read_form(docx, settings).fields["prev_plan_2_competence"] == "Præsentationsteknik"
 
 
+def _tree(root: Path) -> dict[str, tuple[int, ...]]:
+    """Every path under `root` with its size, mtime and mode (folders too)."""
+    gc.collect()  # connections of archives gone out of scope close (SQLite tidies its WAL)
+    return {
+        str(path.relative_to(root)): (stat.st_size, stat.st_mtime_ns, stat.st_mode)
+        for path in [root, *root.rglob("*")]
+        for stat in [path.lstat()]
+    }
+
+
 def test_dry_run_writes_nothing(settings: Settings, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    lines = _run(settings, out, dry_run=True)
-    assert lines["201"][0] == "would_make" and lines["206"][2].startswith(
-        "prev_goal_personal_1_text"
-    )
-    assert not out.exists()
-    assert not Archive.open(settings).forms(year=TO, kind="preparation", latest_only=False)[1:]
+    _run(settings, out, employees=("201",))  # made before: its PDF is copied back, not made
+    (
+        output_folder(out, LISE, "201", "Åse Ærø") / "forberedelsesskema-2027-201-Åse-Ærø.pdf"
+    ).unlink()
+    before = _tree(tmp_path)
+    lines = _run(settings, out, dry_run=True, formats=("pdf", "docx"))
+    assert _tree(tmp_path) == before
+    assert lines["201"][0] == "would_make"  # its DOCX
+    assert lines["206"][0] == "would_make" and lines["206"][2].startswith("Aftaler og mål")
+    already = _run(settings, out, dry_run=True)["201"]
+    assert already == ("already_made", "kopieres tilbage fra personalemappen")
+    assert _tree(tmp_path) == before
+
+
+def test_dry_run_without_an_archive_creates_none(tmp_path: Path) -> None:
+    settings = Settings(archive=tmp_path / "archive", roster=tmp_path / "employees.csv")
+    (tmp_path / "employees.csv").write_text("201,Åse Ærø,Lise Leder\n", encoding="utf-8")
+    before = _tree(tmp_path)
+    assert _run(settings, tmp_path / "out", dry_run=True) == {
+        "201": ("skipped", "ingen aftale for 2026")
+    }
+    assert _tree(tmp_path) == before
 
 
 def test_leader_and_employee_filters(settings: Settings, tmp_path: Path) -> None:
@@ -182,7 +213,7 @@ def test_leader_and_employee_filters(settings: Settings, tmp_path: Path) -> None
     ]  # fmt: skip
     assert _run(settings, tmp_path / "b", employees=("206", "999"), dry_run=True) == {
         "206": ("would_make", "", _run(settings, tmp_path / "c", dry_run=True)["206"][2]),
-        "999": ("skipped", "not in the archive"),
+        "999": ("skipped", "findes ikke i arkivet"),
     }
 
 
@@ -205,7 +236,9 @@ def test_command_renders_in_a_process_pool(settings: Settings, tmp_path: Path) -
         env={"COLUMNS": "200"},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "made 2, would make 0, already made 0, skipped 4, with overflow 1" in result.output
+    assert "lavet 2, laves 0, lavet før 0, intet skema 4; med tekst, der ikke er plads til: 1" in (
+        result.output
+    )
     made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*"))
     assert made == [
         "Lise-Leder/201 Åse-Ærø/forberedelsesskema-2027-201-Åse-Ærø.docx",
