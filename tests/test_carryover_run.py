@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from formflow.archive import Archive
-from formflow.carryover_run import Options, Report, output_folder, run_carry_over
+from formflow.carryover_run import Options, output_folder, run_carry_over
 from formflow.cli import cli
 from formflow.config import Settings
+from formflow.errors import FormflowError
 from formflow.model import CheckResult, Extraction
 from formflow.read import read_form
 
@@ -281,3 +282,57 @@ def test_memory_does_not_grow_with_the_forms_made(tmp_path: Path) -> None:
     assert report.count("made") == 50
     assert (held[50] - held[10]) / 40 < 10_000, held
     assert not any(isinstance(v, bytes) for line in report.lines for v in astuple(line))
+
+
+def _own_form(tmp_path: Path, organisation: str) -> Path:
+    """An organisation's own preparation form, made by `formflow forms new`."""
+    own = tmp_path / "own-forms"
+    args = ["forms", "new", organisation, "-o", str(own), "--subtitle", organisation]
+    for question in ("last_agreements", "wellbeing_tasks", "competence_fit"):
+        args += ["-q", question]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return own
+
+
+def test_the_organisations_own_form_is_made(settings: Settings, tmp_path: Path) -> None:
+    own = _own_form(tmp_path, "klinik-nord")
+    settings = replace(settings, forms=replace(settings.forms, directory=str(own)))
+    report = run_carry_over(settings, Options(FROM, TO, tmp_path / "out"), workers=1)
+    assert report.form == "preparation-klinik-nord"
+    (path,) = next(line.files for line in report.lines if line.number == "201")
+    extraction = read_form(path, settings)
+    assert extraction.definition == "preparation-klinik-nord"
+    assert "q_competence_fit" in extraction.fields and "q_results" not in extraction.fields
+    assert extraction.fields["prev_plan_2_competence"] == "Præsentationsteknik"
+
+
+def test_several_own_forms_ask_for_one(settings: Settings, tmp_path: Path) -> None:
+    own = _own_form(tmp_path, "klinik-nord")
+    _own_form(tmp_path, "klinik-syd")
+    settings = replace(settings, forms=replace(settings.forms, directory=str(own)))
+    options = Options(FROM, TO, tmp_path / "out", dry_run=True)
+    with pytest.raises(FormflowError, match=r"several preparation forms .* --form NAME"):
+        run_carry_over(settings, options)
+    chosen = run_carry_over(settings, replace(options, form="preparation-klinik-syd"))
+    assert chosen.form == "preparation-klinik-syd" and chosen.count("would_make") == 2
+    with pytest.raises(FormflowError, match="agreement form; carry-over makes preparation"):
+        run_carry_over(settings, replace(options, form="agreement"))
+
+
+def test_the_roster_decides_the_leader(settings: Settings, tmp_path: Path) -> None:
+    """201's agreement names Lise Leder; the roster moved 201 to Mads Møller."""
+    roster = settings.roster.read_text(encoding="utf-8")
+    settings.roster.write_text(roster.replace("201,Åse Ærø,Lise Leder", "201,Åse Ærø,Mads Møller"))
+    out = tmp_path / "out"
+    (line,) = run_carry_over(settings, Options(FROM, TO, out, employees=("201",)), workers=1).lines
+    assert line.leader == MADS
+    assert line.files[0].parent == output_folder(out, MADS, "201", "Åse Ærø")
+    assert read_form(line.files[0], settings).fields["leader_name"] == MADS
+    # without a roster the latest agreement's leader counts
+    settings.roster.unlink()
+    (line,) = run_carry_over(settings, Options(FROM, TO, out, employees=("201",), force=True),
+                             workers=1).lines  # fmt: skip
+    assert line.leader == LISE and line.files[0].parent == output_folder(
+        out, LISE, "201", "Åse Ærø"
+    )
