@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from formflow.archive.identity import parse_roster
+from formflow.archive.identity import read_roster
 from formflow.archive.index import Index
 from formflow.archive.records import decode_record
 from formflow.carryover import (
@@ -47,7 +47,7 @@ from formflow.carryover import (
     step_for,
 )
 from formflow.config import Settings
-from formflow.errors import ArchiveError, FormflowError, SettingsError
+from formflow.errors import ArchiveError, FormflowError
 from formflow.forms.definition import FormDefinition
 from formflow.forms.library import load_definition, own_definitions
 from formflow.fsutil import make_private_dirs, write_bytes
@@ -174,7 +174,7 @@ def read_facts(index: Index, root: Path, settings: Settings, options: Options) -
             generated.setdefault(row.employee, {})[row.file_format] = row.original
         else:
             handed_in.add(row.employee)
-    roster = _roster(settings)
+    roster = read_roster(settings.roster)
     signed = {r.employee: r.record for r in rows if r.state == "signed"}
     out = options.out  # rglob of a missing folder finds nothing
     return RoundFacts(
@@ -211,20 +211,6 @@ class _Records(Mapping[str, Mapping[str, str]]):
 
     def __len__(self) -> int:
         return len(self.records)
-
-
-def _roster(settings: Settings) -> Mapping[str, Any] | None:
-    """The roster's entries by number, None without a roster file."""
-    try:
-        text = settings.roster.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SettingsError(f"roster {settings.roster}: {error}") from error
-    try:
-        return parse_roster(text)
-    except ValueError as error:
-        raise SettingsError(f"roster {settings.roster}: {error}") from error
 
 
 class _ReadOnlyIndex(Index):

@@ -89,18 +89,42 @@ def forms() -> None:
     show_default=True,
     help="Folder to write into.",
 )
+@click.option(
+    "--roster",
+    "per_employee",
+    is_flag=True,
+    help="One form per employee on the roster (setting `roster`), pre-filled with number, "
+    "name, leader, and position and meeting date when the roster has them, in "
+    "<out>/<leader>/<number> <name>/.",
+)
 @pass_context
 def forms_render(
-    ctx: Context, kind: str, year: int, fmt: str, data: Path | None, out_dir: Path
+    ctx: Context,
+    kind: str,
+    year: int,
+    fmt: str,
+    data: Path | None,
+    out_dir: Path,
+    per_employee: bool,
 ) -> None:
-    """Render form KIND (preparation, agreement or an own definition), blank or pre-filled."""
+    """Render form KIND (preparation, agreement or an own definition), blank or pre-filled.
+
+    With --roster: the first round, one pre-filled form per employee, so nobody types their
+    own employee number.
+    """
     from formflow.forms.library import load_definition
     from formflow.forms.render import render_files
 
     definition = load_definition(kind, ctx.settings)
     values = _load_json_object(data) if data else {}
     formats = ["pdf", "docx"] if fmt == "both" else [fmt]
-    for path in render_files(definition, year, values, formats, out_dir):
+    if per_employee:
+        from formflow.first_round import render_first_round
+
+        paths = render_first_round(ctx.settings.roster, definition, year, values, formats, out_dir)
+    else:
+        paths = iter(render_files(definition, year, values, formats, out_dir))
+    for path in paths:
         click.echo(str(path))
 
 
