@@ -288,7 +288,9 @@ def print_carry_over(report: Report) -> None:
     from formflow.carryover_run import RESULT_NAMES
 
     console = Console(highlight=False)
-    title = f"Næste års forberedelsesskemaer {report.from_year} → {report.to_year} ({report.form})"
+    title = f"Næste års forberedelsesskemaer {report.from_year} → {report.to_year}"
+    if report.form != "preparation":  # the organisation's own form
+        title += f", skema {report.form}"
     table = Table("Medarbejder", "Leder", "Resultat", "Detaljer", title=title)
     for line in report.lines:
         details = [line.reason] if line.reason else []
