@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from formflow.archive.identity import read_roster
 from formflow.archive.index import Index
-from formflow.archive.records import decode_record
+from formflow.archive.records import FormRow, decode_record
 from formflow.carryover import (
     Agreement,
     Options,
@@ -140,19 +140,20 @@ def run_carry_over(
     form = form_name(settings, options.form)
     source = load_definition(SOURCE_FORM, settings)
     target = load_definition(form, settings)
-    if options.dry_run:
-        facts = read_facts(_read_only_index(settings), settings.archive, settings, options)
-        people = employees(facts, options)
-        steps = (step_for(e, facts, options, source, target) for e in people)
-        lines = [_preview(step, target, options.to_year) for step in steps]
+    if options.dry_run:  # the index read-only, and nothing written
+        index, root = _read_only_index(settings), settings.archive
     else:
         if archive is None:
             from formflow.archive import Archive
 
             archive = Archive.open(settings)
-        facts = read_facts(archive.index, archive.root, settings, options)
-        people = employees(facts, options)
-        steps = (step_for(e, facts, options, source, target) for e in people)
+        index, root = archive.index, archive.root
+    facts = read_facts(index, root, settings, options)
+    people = employees(facts, options)
+    steps = (step_for(e, facts, options, source, target) for e in people)
+    if options.dry_run:
+        lines = [_preview(step, target, options.to_year) for step in steps]
+    else:
         made = _rendered(settings, options.to_year, form, steps, workers)
         lines = _keep_all(archive, target, options, made, len(people), progress)
     lines.sort(key=lambda line: (line.leader.casefold(), number_order(line.number)))
@@ -162,28 +163,34 @@ def run_carry_over(
 # --- 1. what the archive holds -----------------------------------------------------------------
 
 
-def read_facts(index: Index, root: Path, settings: Settings, options: Options) -> RoundFacts:
-    """The facts the plan decides on, from the index and the roster (`index` may be
-    read-only: nothing here writes); the records under `root` are read on demand."""
+def read_facts(index: Index | None, root: Path, settings: Settings, options: Options) -> RoundFacts:
+    """The facts the plan decides on, from the index (None: no archive yet; it may be
+    read-only: nothing here writes) and the roster; the records under `root` are read when
+    the plan asks for them."""
+
+    def forms(**query: Any) -> list[FormRow]:
+        return index.forms(**query) if index is not None else []
+
     n, to = options.from_year, options.to_year
-    rows = index.forms(year=n, kind="agreement")
+    rows = forms(year=n, kind="agreement")
     handed_in: set[str] = set()
     generated: dict[str, dict[str, str]] = {}
-    for row in index.forms(year=to, kind=TARGET_KIND, latest_only=False):
+    for row in forms(year=to, kind=TARGET_KIND, latest_only=False):
         if row.state == "generated":
             generated.setdefault(row.employee, {})[row.file_format] = row.original
         else:
             handed_in.add(row.employee)
     roster = read_roster(settings.roster)
     signed = {r.employee: r.record for r in rows if r.state == "signed"}
+    people = index.employees() if index is not None else []
     out = options.out  # rglob of a missing folder finds nothing
     return RoundFacts(
         agreements={r.employee: Agreement(r.state, r.employee_name, r.leader_name) for r in rows},
-        preparations=frozenset(r.employee for r in index.forms(year=n, kind="preparation")),
+        preparations=frozenset(r.employee for r in forms(year=n, kind="preparation")),
         handed_in=frozenset(handed_in),
         generated=generated,
         roster=None if roster is None else {k: Person(e.name, e.leader) for k, e in roster.items()},
-        people={p.number: Person(p.name, p.leader) for p in index.employees()},
+        people={p.number: Person(p.name, p.leader) for p in people},
         existing=frozenset(p for p in out.rglob("*") if p.is_file()),
         fields=_Records(root, signed),
     )  # fmt: skip
@@ -232,28 +239,17 @@ class _ReadOnlyIndex(Index):
         return db
 
 
-def _read_only_index(settings: Settings) -> Index:
-    path = settings.archive / "index.sqlite"
-    index = _ReadOnlyIndex(path)
-    if settings.archive.is_dir() and not index.is_current():
+def _read_only_index(settings: Settings) -> Index | None:
+    """The archive's index, read-only; None when there is no archive yet."""
+    if not settings.archive.exists():
+        return None
+    index = _ReadOnlyIndex(settings.archive / "index.sqlite")
+    if not index.is_current():
         raise ArchiveError(
             "the archive's index is missing or out of date; run `formflow archive reindex` "
             "first (a dry run changes nothing)"
         )
-    return index if path.exists() else _EmptyIndex()
-
-
-class _EmptyIndex(Index):
-    """No archive yet: nothing was filed (and a dry run must not create one)."""
-
-    def __init__(self) -> None:
-        pass
-
-    def forms(self, **_: Any) -> list[Any]:
-        return []
-
-    def employees(self) -> list[Any]:
-        return []
+    return index
 
 
 # --- 3. carrying the plan out ------------------------------------------------------------------
