@@ -8,9 +8,11 @@ Two parts, neither touching a file:
   the employee, and every development-plan item into last year's plan rows. Goals keep their
   category and their order; empty rows are skipped so the new form has no gaps. A goal or plan
   item with no row left in the new form is never dropped silently: it is reported as overflow.
-- `plan_carry_over` decides, from what the archive holds (`RoundFacts`, read by the edge in
-  `formflow.carryover_run`), what carry-over does for each employee: which values go into
-  which file, which forms made before are only copied back, and who gets none and why.
+- the plan: from what the archive holds (`RoundFacts`, read by the edge in
+  `formflow.carryover_run`), `employees` lists whom carry-over looks at and `step_for` decides
+  what it does for each: which values go into which file, which forms made before are only
+  copied back, and who gets none and why. One step at a time, so the edge can carry each out
+  (and forget it) before the next.
 
 The leader who hands a form out is the roster's (the roster decides who leads whom); without a
 roster, or for someone the roster gives no leader, the leader of the latest agreement.
@@ -20,7 +22,7 @@ Reasons and overflow are Danish: they are shown to leaders and HR.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -200,7 +202,8 @@ class RoundFacts:
     roster: Mapping[str, Person] | None  # None without a roster
     people: Mapping[str, Person]  # the archive's personnel folders
     existing: frozenset[Path]  # the files already in `out`
-    fields: Mapping[str, Mapping[str, str]]  # what was read in each signed agreement
+    # what was read in each signed agreement (the edge reads a record when it is asked for)
+    fields: Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -225,14 +228,6 @@ class Step:
     copy_back: tuple[tuple[Path, str], ...] = ()  # (file in out, original in the archive)
     values: Mapping[str, str] = field(default_factory=dict)  # as the form shows them
     overflow: tuple[str, ...] = ()  # Danish
-
-
-def plan_carry_over(
-    facts: RoundFacts, options: Options, source: FormDefinition, target: FormDefinition
-) -> Iterator[Step]:
-    """Each employee's step, one at a time (the edge carries each out before the next)."""
-    for employee in employees(facts, options):
-        yield step_for(employee, facts, options, source, target)
 
 
 def employees(facts: RoundFacts, options: Options) -> list[Employee]:
