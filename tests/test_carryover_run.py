@@ -336,3 +336,21 @@ def test_the_roster_decides_the_leader(settings: Settings, tmp_path: Path) -> No
     assert line.leader == LISE and line.files[0].parent == output_folder(
         out, LISE, "201", "Åse Ærø"
     )
+
+
+def test_the_table_is_danish(settings: Settings, tmp_path: Path) -> None:
+    config = tmp_path / "formflow.toml"
+    config.write_text(
+        f'archive = "{settings.archive}"\nroster = "{settings.roster}"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "carry-over", "--from-year", "2026", "--dry-run",
+              "--out", str(tmp_path / "out")],
+        env={"COLUMNS": "250"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for danish in ("Medarbejder", "Resultat", "laves", "intet skema", "ingen aftale for 2026",
+                   "venter på medarbejderens underskrift", "Aftaler og mål"):  # fmt: skip
+        assert danish in result.output
+    for code in ("would_make", "would make", "skipped", "awaiting", "prev_goal", "signed"):
+        assert code not in result.output
