@@ -1,64 +1,76 @@
 """`formflow carry-over`: every signed agreement of year N becomes next year's preparation form.
 
-The I/O around the pure `formflow.carryover`: which employees get a form (the archive's latest
-agreement of year N, signed), the values read from that agreement's record, rendering (in a
-process pool: a round of 1000 employees uses every core), the files a leader hands out
+The I/O around the pure `formflow.carryover`, in three steps:
 
-    <out>/<leader>/<number> <name>/forberedelsesskema-<to-year>-<number>-<name>.pdf
+1. read what the archive holds (`read_facts`): the index's rows, the roster, the files already
+   in `out`; each signed agreement's record is read when the plan asks for it;
+2. the plan (`carryover.employees`, `carryover.step_for`) decides each employee's step;
+3. carry it out, one employee at a time: render (in a process pool: a round of 1000
+   employees uses every core), write the files a leader hands out
 
-and the same form kept in the employee's personnel folder (state "generated"). A second run
-makes nothing new: a form already in the personnel folder is "already made" (copied back to
-`out` if its file went missing) unless `force` is set. An employee who already handed in next
-year's preparation form gets none. Nothing a form cannot hold is dropped silently: goals
-without a row and text too long for its box are reported per employee as overflow.
+       <out>/<leader>/<number> <name>/forberedelsesskema-<to-year>-<number>-<name>.pdf
+
+   keep the same form in the personnel folder (state "generated"), and forget the bytes: the
+   report holds only small facts, so memory stays flat however many forms are made.
+
+A dry run stops after step 2: it reads the archive's index read-only (no WAL, no lock file) and
+writes nothing at all. A second run makes nothing new: a form already in the personnel folder
+is "already made" (copied back to `out` if its file went missing) unless `force` is set.
+
+The form made is the organisation's own preparation form (`forms.directory`) or `--form NAME`;
+see `form_name`.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from formflow.archive.records import decode_record
-from formflow.carryover import carry_over
+from formflow.archive.identity import read_roster
+from formflow.archive.index import Index
+from formflow.archive.records import FormRow, decode_record
+from formflow.carryover import (
+    Agreement,
+    Options,
+    Person,
+    RoundFacts,
+    Step,
+    danish_dates,
+    employees,
+    number_order,
+    output_folder,
+    step_for,
+)
 from formflow.config import Settings
 from formflow.errors import ArchiveError, FormflowError
 from formflow.forms.definition import FormDefinition
-from formflow.forms.library import load_definition
+from formflow.forms.library import load_definition, own_definitions
 from formflow.fsutil import make_private_dirs, write_bytes
-from formflow.naming import form_file_stem, safe_part
-from formflow.rounds import same_text
+
+__all__ = ["Line", "Options", "Report", "danish_dates", "output_folder", "run_carry_over"]
 
 Result = Literal["made", "would_make", "already_made", "skipped"]
 RESULTS: tuple[Result, ...] = ("made", "would_make", "already_made", "skipped")
+RESULT_NAMES: dict[Result, str] = {  # what people read
+    "made": "lavet",
+    "would_make": "laves",
+    "already_made": "lavet før",
+    "skipped": "intet skema",
+}
 SOURCE_FORM = "agreement"
-TARGET_FORM = "preparation"
-NO_LEADER = "uden-leder"
+TARGET_KIND = "preparation"
 OUTPUT_MODE = 0o644  # the leader hands these out
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class Options:
-    """What to carry over, and where to."""
-
-    from_year: int
-    to_year: int
-    out: Path
-    formats: tuple[str, ...] = ("pdf",)
-    employees: tuple[str, ...] = ()  # only these numbers (all when empty)
-    leader: str | None = None
-    dry_run: bool = False
-    force: bool = False
+COPIED_BACK = "kopieret tilbage fra personalemappen"
 
 
 @dataclass(frozen=True)
 class Line:
-    """One employee in the report (reasons and overflow in English, for the operator)."""
+    """One employee in the report: small facts only (reason and overflow in Danish)."""
 
     number: str
     name: str
@@ -74,6 +86,7 @@ class Report:
     from_year: int
     to_year: int
     out: Path
+    form: str  # the definition the forms were made from
     lines: tuple[Line, ...]
 
     def count(self, result: Result) -> int:
@@ -85,36 +98,32 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Job:
-    """One employee's form to render: pure data, sent to a worker process."""
+class Rendered:
+    """One employee's form in each format, and the fields whose text overflows in the PDF."""
 
-    number: str
-    name: str
-    leader: str
-    values: dict[str, str]
-    overflow: tuple[str, ...]
-    folder: Path
-    stem: str
-    formats: tuple[str, ...]
-    copies: dict[str, Path] = field(default_factory=dict)  # fmt -> archived original
+    files: dict[str, bytes]
+    too_long: tuple[str, ...]
 
 
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-def output_folder(out: Path, leader: str, number: str, name: str) -> Path:
-    """`<out>/<leader>/<number> <name>`: how a leader finds each employee's form."""
-    return out / safe_part(leader, NO_LEADER) / f"{safe_part(number)} {safe_part(name)}"
-
-
-def danish_dates(definition: FormDefinition, values: Mapping[str, str]) -> dict[str, str]:
-    """ISO dates (as records hold them) written the Danish way for the person filling in."""
-    shown = {}
-    for key, value in values.items():
-        match = _ISO.match(value)
-        is_date = definition.has(key) and definition.field(key).type == "date"
-        shown[key] = f"{match[3]}.{match[2]}.{match[1]}" if match and is_date else value
-    return shown
+def form_name(settings: Settings, name: str | None = None) -> str:
+    """The preparation form carry-over fills: `name` (--form), else the organisation's own
+    in `forms.directory`, else the built-in one. Several of its own: the choice is the
+    organisation's, so it is asked for rather than guessed."""
+    if name:
+        kind = load_definition(name, settings).kind
+        if kind != TARGET_KIND:
+            raise FormflowError(f"--form {name}: a {kind} form; carry-over makes preparation forms")
+        return name
+    own = [n for n in own_definitions(settings) if load_definition(n, settings).kind == TARGET_KIND]
+    if len(own) > 1:
+        raise FormflowError(
+            f"forms.directory holds several preparation forms ({', '.join(own)}): "
+            "choose one with --form NAME"
+        )
+    return own[0] if own else TARGET_KIND
 
 
 def run_carry_over(
@@ -128,224 +137,243 @@ def run_carry_over(
     """Make (or with `dry_run` list) next year's preparation forms; see the module doc."""
     if options.to_year <= options.from_year:
         raise FormflowError("--to-year must come after --from-year")
-    if archive is None:
-        from formflow.archive import Archive
-
-        archive = Archive.open(settings)
+    form = form_name(settings, options.form)
     source = load_definition(SOURCE_FORM, settings)
-    target = load_definition(TARGET_FORM, settings)
-    jobs, lines = _plan(archive, options, source, target)
-    if options.dry_run:
-        lines += [_would_make(job, target, options.to_year) for job in jobs]
+    target = load_definition(form, settings)
+    if options.dry_run:  # the index read-only, and nothing written
+        index, root = _read_only_index(settings), settings.archive
     else:
-        lines += _make(archive, settings, options, jobs, progress, workers)
-        archive.audit(
-            "carried_over",
-            from_year=options.from_year,
-            to_year=options.to_year,
-            made=sum(1 for line in lines if line.result == "made"),
-            already_made=sum(1 for line in lines if line.result == "already_made"),
-            skipped=sum(1 for line in lines if line.result == "skipped"),
-        )
-    lines.sort(key=lambda line: (line.leader.casefold(), _number_order(line.number)))
-    return Report(options.from_year, options.to_year, options.out, tuple(lines))
+        if archive is None:
+            from formflow.archive import Archive
+
+            archive = Archive.open(settings)
+        index, root = archive.index, archive.root
+    facts = read_facts(index, root, settings, options)
+    people = employees(facts, options)
+    steps = (step_for(e, facts, options, source, target) for e in people)
+    if options.dry_run:
+        lines = [_preview(step, target, options.to_year) for step in steps]
+    else:
+        made = _rendered(settings, options.to_year, form, steps, workers)
+        lines = _keep_all(archive, target, options, made, len(people), progress)
+    lines.sort(key=lambda line: (line.leader.casefold(), number_order(line.number)))
+    return Report(options.from_year, options.to_year, options.out, target.name, tuple(lines))
 
 
-# --- who gets a form ---------------------------------------------------------------------------
+# --- 1. what the archive holds -----------------------------------------------------------------
 
 
-def _plan(
-    archive: Any, options: Options, source: FormDefinition, target: FormDefinition
-) -> tuple[list[Job], list[Line]]:
+def read_facts(index: Index | None, root: Path, settings: Settings, options: Options) -> RoundFacts:
+    """The facts the plan decides on, from the index (None: no archive yet; it may be
+    read-only: nothing here writes) and the roster; the records under `root` are read when
+    the plan asks for them."""
+
+    def forms(**query: Any) -> list[FormRow]:
+        return index.forms(**query) if index is not None else []
+
     n, to = options.from_year, options.to_year
-    agreements = {r.employee: r for r in archive.forms(year=n, kind="agreement")}
-    preparations = {r.employee for r in archive.forms(year=n, kind="preparation")}
+    rows = forms(year=n, kind="agreement")
     handed_in: set[str] = set()
-    generated: dict[str, dict[str, Any]] = {}
-    for row in archive.forms(year=to, kind="preparation", latest_only=False):
+    generated: dict[str, dict[str, str]] = {}
+    for row in forms(year=to, kind=TARGET_KIND, latest_only=False):
         if row.state == "generated":
-            generated.setdefault(row.employee, {})[row.file_format] = row
+            generated.setdefault(row.employee, {})[row.file_format] = row.original
         else:
             handed_in.add(row.employee)
-    roster = archive.roster() or {}
-    people = {p.number: p for p in archive.employees()}
-    numbers = set(options.employees) or (set(agreements) | preparations | set(roster))
+    roster = read_roster(settings.roster)
+    signed = {r.employee: r.record for r in rows if r.state == "signed"}
+    people = index.employees() if index is not None else []
+    out = options.out  # rglob of a missing folder finds nothing
+    return RoundFacts(
+        agreements={r.employee: Agreement(r.state, r.employee_name, r.leader_name) for r in rows},
+        preparations=frozenset(r.employee for r in forms(year=n, kind="preparation")),
+        handed_in=frozenset(handed_in),
+        generated=generated,
+        roster=None if roster is None else {k: Person(e.name, e.leader) for k, e in roster.items()},
+        people={p.number: Person(p.name, p.leader) for p in people},
+        existing=frozenset(p for p in out.rglob("*") if p.is_file()),
+        fields=_Records(root, signed),
+    )  # fmt: skip
 
-    jobs: list[Job] = []
-    lines: list[Line] = []
-    for number in sorted(numbers):
-        agreement = agreements.get(number)
-        fields = _fields(archive, agreement) if agreement and agreement.state == "signed" else {}
-        known = roster.get(number) or people.get(number)
-        name = _first(fields.get("employee_name"), getattr(agreement, "employee_name", ""),
-                      getattr(known, "name", ""))  # fmt: skip
-        leader = _first(fields.get("leader_name"), getattr(agreement, "leader_name", ""),
-                        getattr(known, "leader", ""))  # fmt: skip
-        if options.leader is not None and not same_text(leader, options.leader):
-            continue
 
-        def skip(reason: str, number: str = number, name: str = name, leader: str = leader) -> None:
-            lines.append(Line(number, name, leader, "skipped", reason))
+class _Records(Mapping[str, Mapping[str, str]]):
+    """What was read in each signed agreement, by employee number, read from its record when
+    the plan asks (holding every agreement's values at once would grow with the round)."""
 
-        if agreement is None or agreement.state == "generated":
-            if number not in people and number not in roster:
-                skip("not in the archive")
-            elif number in preparations:
-                skip(f"only a preparation form for {n}")
-            else:
-                skip(f"no agreement for {n}")
-            continue
-        if agreement.state != "signed":
-            whom = "the employee's" if agreement.state == "awaiting_employee" else "the leader's"
-            skip(f"agreement for {n} not signed: awaiting {whom} signature")
-            continue
-        if number in handed_in:
-            skip(f"the preparation form for {to} has already been handed in")
-            continue
-        folder = output_folder(options.out, leader, number, name)
-        stem = form_file_stem(TARGET_FORM, to, number, name)
-        made = generated.get(number, {})
-        if options.force:
-            formats, copies = options.formats, {}
-        else:
-            formats = tuple(f for f in options.formats if f not in made)
-            copies = {
-                f: archive.root / made[f].original
-                for f in options.formats
-                if f in made and not (folder / f"{stem}.{f}").exists()
-            }
-        if not formats:
-            _copy_back(copies, folder, stem)
-            files = tuple(folder / f"{stem}.{f}" for f in options.formats)
-            reason = "copied back from the personnel folder" if copies else ""
-            lines.append(Line(number, name, leader, "already_made", reason, files))
-            continue
-        carried = carry_over(fields, source, target)
-        jobs.append(
-            Job(
-                number=number,
-                name=name,
-                leader=leader,
-                values=danish_dates(target, carried.values),
-                overflow=tuple(str(o) for o in carried.overflow),
-                folder=folder,
-                stem=stem,
-                formats=formats,
-                copies=copies,
-            )
+    def __init__(self, root: Path, records: dict[str, str]) -> None:
+        self.root = root
+        self.records = records
+
+    def __getitem__(self, number: str) -> Mapping[str, str]:
+        path = self.root / self.records[number]
+        try:
+            record = decode_record(path.read_bytes())
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise ArchiveError(f"cannot read the record {self.records[number]}: {error}") from error
+        fields = (record.get("result") or {}).get("fields") or {}
+        return {str(k): str(v) for k, v in fields.items() if isinstance(v, str)}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+class _ReadOnlyIndex(Index):
+    """The archive's index read without writing a byte (a dry run leaves no trace).
+
+    Without a WAL file every commit is in the main file, and SQLite reads it as immutable: no
+    -wal, -shm or lock file is made. With one, a writer (the daemon) is at work and made them
+    already: read through them, read-only.
+    """
+
+    def _connection(self) -> sqlite3.Connection:
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            return held[0]
+        wal = self.path.with_name(self.path.name + "-wal").exists()
+        uri = f"{self.path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._local.held = (db, ())
+        return db
+
+
+def _read_only_index(settings: Settings) -> Index | None:
+    """The archive's index, read-only; None when there is no archive yet."""
+    if not settings.archive.exists():
+        return None
+    index = _ReadOnlyIndex(settings.archive / "index.sqlite")
+    if not index.is_current():
+        raise ArchiveError(
+            "the archive's index is missing or out of date; run `formflow archive reindex` "
+            "first (a dry run changes nothing)"
         )
-    return jobs, lines
+    return index
 
 
-def _fields(archive: Any, row: Any) -> dict[str, str]:
-    """What was read from the filed agreement (its record); the index holds only a summary."""
-    try:
-        record = decode_record((archive.root / row.record).read_bytes())
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ArchiveError(f"cannot read the record {row.record}: {error}") from error
-    fields = (record.get("result") or {}).get("fields") or {}
-    return {str(k): str(v) for k, v in fields.items() if isinstance(v, str)}
+# --- 3. carrying the plan out ------------------------------------------------------------------
 
 
-def _first(*values: str | None) -> str:
-    return next((v.strip() for v in values if v and v.strip()), "")
-
-
-def _copy_back(copies: Mapping[str, Path], folder: Path, stem: str) -> None:
-    for fmt, original in copies.items():
-        make_private_dirs(folder)
-        write_bytes(folder / f"{stem}.{fmt}", original.read_bytes(), mode=OUTPUT_MODE)
-
-
-# --- making the forms --------------------------------------------------------------------------
-
-
-def _would_make(job: Job, target: FormDefinition, year: int) -> Line:
+def _preview(step: Step, target: FormDefinition, year: int) -> Line:
+    """What the step would make (a dry run): the overflow is measured, nothing is written."""
     from formflow.forms.pdf import overflowing_fields
 
-    overflow = job.overflow
-    if "pdf" in job.formats:
-        overflow += tuple(_too_long(key) for key in overflowing_fields(target, job.values, year))
-    files = tuple(job.folder / f"{job.stem}.{f}" for f in job.formats)
-    return Line(job.number, job.name, job.leader, "would_make", "", files, overflow)
+    who = step.employee
+    if step.outcome == "skipped":
+        return Line(who.number, who.name, who.leader, "skipped", step.reason)
+    if step.outcome == "already_made":
+        back = "kopieres tilbage fra personalemappen" if step.copy_back else ""
+        return Line(who.number, who.name, who.leader, "already_made", back, step.files)
+    too_long = overflowing_fields(target, step.values, year) if "pdf" in step.render else []
+    overflow = step.overflow + tuple(_too_long(target, key) for key in too_long)
+    files = tuple(p for p in step.files if p.suffix[1:] in step.render)
+    return Line(who.number, who.name, who.leader, "would_make", "", files, overflow)
 
 
-def _make(
+def _keep_all(
     archive: Any,
-    settings: Settings,
+    target: FormDefinition,
     options: Options,
-    jobs: list[Job],
+    made: Iterable[tuple[Step, Rendered | None]],
+    total: int,
     progress: Progress | None,
-    workers: int | None,
 ) -> list[Line]:
+    """Write and record each step as it comes, and keep only its line."""
     lines: list[Line] = []
-    total = len(jobs)
     if progress:
         progress(0, total)
-    for done, (job, rendered, too_long) in enumerate(
-        _rendered(settings, options.to_year, jobs, workers), start=1
-    ):
-        _copy_back(job.copies, job.folder, job.stem)
-        make_private_dirs(job.folder)
-        for fmt, data in rendered.items():
-            write_bytes(job.folder / f"{job.stem}.{fmt}", data, mode=OUTPUT_MODE)
-            archive.record_generated(
-                data,
-                employee=job.number,
-                name=job.name,
-                year=options.to_year,
-                kind=TARGET_FORM,
-                fmt=fmt,
-            )
-        files = tuple(job.folder / f"{job.stem}.{f}" for f in options.formats)
-        overflow = job.overflow + tuple(_too_long(key) for key in too_long)
-        lines.append(Line(job.number, job.name, job.leader, "made", "", files, overflow))
+    for step, rendered in made:
+        lines.append(_keep(archive, target, options.to_year, step, rendered))
         if progress:
-            progress(done, total)
+            progress(len(lines), total)
+    archive.audit(
+        "carried_over",
+        from_year=options.from_year,
+        to_year=options.to_year,
+        made=sum(1 for line in lines if line.result == "made"),
+        already_made=sum(1 for line in lines if line.result == "already_made"),
+        skipped=sum(1 for line in lines if line.result == "skipped"),
+    )
     return lines
 
 
+def _keep(
+    archive: Any, target: FormDefinition, year: int, step: Step, rendered: Rendered | None
+) -> Line:
+    """One employee's forms where the leader finds them, and in the personnel folder."""
+    who = step.employee
+    if step.outcome == "skipped":
+        return Line(who.number, who.name, who.leader, "skipped", step.reason)
+    for path, original in step.copy_back:
+        _write(path, (archive.root / original).read_bytes())
+    if rendered is None:
+        back = COPIED_BACK if step.copy_back else ""
+        return Line(who.number, who.name, who.leader, "already_made", back, step.files)
+    for fmt, data in rendered.files.items():
+        _write(next(p for p in step.files if p.suffix == f".{fmt}"), data)
+        archive.record_generated(
+            data, employee=who.number, name=who.name, year=year, kind=target.kind, fmt=fmt
+        )
+    overflow = step.overflow + tuple(_too_long(target, key) for key in rendered.too_long)
+    return Line(who.number, who.name, who.leader, "made", "", step.files, overflow)
+
+
+def _write(path: Path, data: bytes) -> None:
+    make_private_dirs(path.parent)
+    write_bytes(path, data, mode=OUTPUT_MODE)
+
+
 def _rendered(
-    settings: Settings, year: int, jobs: list[Job], workers: int | None
-) -> Iterable[tuple[Job, dict[str, bytes], list[str]]]:
-    """Each job with its files and its overflowing fields, in the order they finish."""
+    settings: Settings, year: int, form: str, steps: Iterable[Step], workers: int | None
+) -> Iterator[tuple[Step, Rendered | None]]:
+    """Each step with its rendered forms (None when nothing is to be made), as they finish.
+
+    At most two forms per worker are in flight: the rest of the round waits as steps, not as
+    rendered bytes.
+    """
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(jobs) < 2:
-        for job in jobs:
-            yield (job, *render_job(settings, year, job))
+    if workers == 1:
+        for step in steps:
+            yield step, render_step(settings, year, form, step) if step.render else None
         return
     import multiprocessing
 
     # forkserver: the parent may run threads (the progress bar), which fork must not copy
     context = multiprocessing.get_context("forkserver")
-    pool: Executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
-    with pool:
-        futures = {pool.submit(render_job, settings, year, job): job for job in jobs}
-        for future in as_completed(futures):
-            yield (futures[future], *future.result())
+    pending: dict[Future[Rendered], Step] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for step in steps:
+            if not step.render:
+                yield step, None
+                continue
+            pending[pool.submit(render_step, settings, year, form, step)] = step
+            if len(pending) >= 2 * workers:
+                yield from _finished(pending)
+        while pending:
+            yield from _finished(pending)
 
 
-_DEFINITIONS: dict[str, FormDefinition] = {}  # by repr(settings): one per worker and run
+def _finished(pending: dict[Future[Rendered], Step]) -> Iterator[tuple[Step, Rendered]]:
+    """Wait for at least one form in flight; hand over (and let go of) the finished ones."""
+    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+    for future in done:
+        yield pending.pop(future), future.result()
 
 
-def render_job(settings: Settings, year: int, job: Job) -> tuple[dict[str, bytes], list[str]]:
-    """One employee's form in each format, and the fields whose text overflows in the PDF
-    (run in a worker process: the definition is loaded once per worker)."""
+def render_step(settings: Settings, year: int, form: str, step: Step) -> Rendered:
+    """One employee's forms (run in a worker process; definitions are cached per process)."""
     from formflow.forms.pdf import overflowing_fields
     from formflow.forms.render import render_bytes
 
-    key = repr(settings)
-    if key not in _DEFINITIONS:
-        _DEFINITIONS[key] = load_definition(TARGET_FORM, settings)
-    target = _DEFINITIONS[key]
-    rendered = {fmt: render_bytes(target, year, job.values, fmt) for fmt in job.formats}
-    too_long = overflowing_fields(target, job.values, year) if "pdf" in job.formats else []
-    return rendered, too_long
+    target = load_definition(form, settings)
+    files = {fmt: render_bytes(target, year, step.values, fmt) for fmt in step.render}
+    too_long = overflowing_fields(target, step.values, year) if "pdf" in step.render else []
+    return Rendered(files, tuple(too_long))
 
 
-def _too_long(key: str) -> str:
-    return f"{key}: text longer than its box (the field holds it whole; check the printout)"
-
-
-def _number_order(number: str) -> tuple[int, int, str]:
-    return (0, int(number), "") if number.isdigit() else (1, 0, number)
+def _too_long(target: FormDefinition, key: str) -> str:
+    return (
+        f"{target.field(key).title}: teksten er længere end feltet "
+        "(feltet rummer den hele; tjek udskriften)"
+    )

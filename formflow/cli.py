@@ -89,18 +89,42 @@ def forms() -> None:
     show_default=True,
     help="Folder to write into.",
 )
+@click.option(
+    "--roster",
+    "per_employee",
+    is_flag=True,
+    help="One form per employee on the roster (setting `roster`), pre-filled with number, "
+    "name, leader, and position and meeting date when the roster has them, in "
+    "<out>/<leader>/<number> <name>/.",
+)
 @pass_context
 def forms_render(
-    ctx: Context, kind: str, year: int, fmt: str, data: Path | None, out_dir: Path
+    ctx: Context,
+    kind: str,
+    year: int,
+    fmt: str,
+    data: Path | None,
+    out_dir: Path,
+    per_employee: bool,
 ) -> None:
-    """Render form KIND (preparation, agreement or an own definition), blank or pre-filled."""
+    """Render form KIND (preparation, agreement or an own definition), blank or pre-filled.
+
+    With --roster: the first round, one pre-filled form per employee, so nobody types their
+    own employee number.
+    """
     from formflow.forms.library import load_definition
     from formflow.forms.render import render_files
 
     definition = load_definition(kind, ctx.settings)
     values = _load_json_object(data) if data else {}
     formats = ["pdf", "docx"] if fmt == "both" else [fmt]
-    for path in render_files(definition, year, values, formats, out_dir):
+    if per_employee:
+        from formflow.first_round import render_first_round
+
+        paths = render_first_round(ctx.settings.roster, definition, year, values, formats, out_dir)
+    else:
+        paths = iter(render_files(definition, year, values, formats, out_dir))
+    for path in paths:
         click.echo(str(path))
 
 
@@ -500,7 +524,14 @@ def _print_round(settings: Settings, year: int | None, leader: str | None, fmt: 
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the forms, one subfolder per leader (default: ./carry-over-<to-year>).",
 )
-@click.option("--dry-run", is_flag=True, help="List what would be made; write nothing.")
+@click.option(
+    "--form",
+    "form",
+    metavar="NAME",
+    help="The preparation form to make (default: the organisation's own in forms.directory, "
+    "else the built-in one).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be made; write nothing at all.")
 @click.option("--force", is_flag=True, help="Make forms again even if they were made before.")
 @pass_context
 def carry_over_command(
@@ -511,6 +542,7 @@ def carry_over_command(
     leader: str | None,
     fmt: str,
     out: Path | None,
+    form: str | None,
     dry_run: bool,
     force: bool,
 ) -> None:
@@ -518,8 +550,8 @@ def carry_over_command(
 
     Every employee whose latest agreement for --from-year is signed gets a preparation form
     with last year's goals, dates and development plan filled in, in
-    <out>/<leader>/<number> <name>/, and the same form is kept in their personnel folder.
-    Running it again makes nothing new unless --force.
+    <out>/<leader>/<number> <name>/ (the roster's leader, else the agreement's), and the same
+    form is kept in their personnel folder. Running it again makes nothing new unless --force.
     """
     from formflow.carryover_run import Options, run_carry_over
 
@@ -533,6 +565,7 @@ def carry_over_command(
         leader=leader,
         dry_run=dry_run,
         force=force,
+        form=form,
     )
     made = run_carry_over(ctx.settings, options, progress=report.progress_bar("Making forms"))
     report.print_carry_over(made)

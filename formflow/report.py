@@ -403,27 +403,32 @@ def _danish_day(iso: str | None) -> str:
 
 
 def print_carry_over(report: Report) -> None:
+    """carry-over's report in Danish: one row per employee, and the totals."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from formflow.carryover_run import RESULT_NAMES
+
     console = Console(highlight=False)
-    title = f"Carry-over {report.from_year} -> {report.to_year}"
-    table = Table("Employee", "Leader", "Result", "Details", title=title)
+    title = f"Næste års forberedelsesskemaer {report.from_year} → {report.to_year}"
+    if report.form != "preparation":  # the organisation's own form
+        title += f", skema {report.form}"
+    table = Table("Medarbejder", "Leder", "Resultat", "Detaljer", title=title)
     for line in report.lines:
         details = [line.reason] if line.reason else []
         details += [str(path) for path in line.files]
-        details += [f"overflow: {item}" for item in line.overflow]
+        details += line.overflow
         style = {"skipped": "yellow", "made": "green", "would_make": "cyan"}.get(line.result, "")
         table.add_row(
             Text(f"{line.number} {line.name}"),
             Text(line.leader or "-"),
-            Text(line.result.replace("_", " "), style=style),
+            Text(RESULT_NAMES[line.result], style=style),
             Text("\n".join(details)),
         )
     console.print(table)
+    counts = ", ".join(f"{RESULT_NAMES[r]} {report.count(r)}" for r in RESULT_NAMES)
     console.print(
-        f"made {report.count('made')}, would make {report.count('would_make')}, "
-        f"already made {report.count('already_made')}, skipped {report.count('skipped')}, "
-        f"with overflow {report.overflowing}; forms in {report.out}"
+        f"{counts}; med tekst, der ikke er plads til: {report.overflowing}; "
+        f"skemaerne ligger i {report.out}"
     )

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formflow.carryover import carry_over
+from formflow.carryover import (
+    Agreement,
+    Options,
+    Person,
+    RoundFacts,
+    carry_over,
+    employees,
+    step_for,
+)
 from formflow.config import settings_from_dict
 from formflow.forms.library import load_definition
 
 AGREEMENT = load_definition("agreement")
 PREPARATION = load_definition("preparation")
+FROM_YEAR = 2026
 
 SIGNED = {
     "employee_name": "Birthe Å. Mølgaard",
@@ -56,7 +68,7 @@ def test_more_goals_than_rows_is_reported_not_dropped() -> None:
     result = carry_over(values, big, PREPARATION)
     assert result.values["prev_goal_personal_2_text"] == "Mål 2"
     assert [o.source_key for o in result.overflow] == ["goal_personal_3_text"]
-    assert "room for 2" in result.overflow[0].reason
+    assert "plads til 2 mål under 'Personlig udvikling'" in result.overflow[0].reason
 
 
 def test_category_missing_next_year_is_reported() -> None:
@@ -88,3 +100,57 @@ def test_every_goal_arrives_in_order(goals: dict[str, list[str]]) -> None:
     for cat, texts in goals.items():
         got = [result.values.get(f"prev_goal_{cat}_{i + 1}_text") for i in range(len(texts))]
         assert got == texts
+
+
+def test_the_plan_needs_no_files() -> None:
+    """Who gets which values in which file, and who gets none and why: from facts alone (the
+    out folder does not exist, no archive is open)."""
+    out = Path("/nowhere/out")
+    facts = RoundFacts(
+        agreements={
+            "1": Agreement("signed", "Birthe Å. Mølgaard", "Lone Leder"),
+            "2": Agreement("awaiting_leader", "Bo Bæk", "Lone Leder"),
+            "3": Agreement("signed", "Cæcilie Øst", "Lone Leder"),
+        },
+        preparations=frozenset(),
+        handed_in=frozenset(),
+        generated={"3": {"pdf": "personale/3 Cæcilie-Øst/2027/forberedelsesskema-2027-v1.pdf"}},
+        roster={
+            "1": Person("Birthe Å. Mølgaard", "Ny Leder"),
+            "2": Person("Bo Bæk"),
+            "3": Person("Cæcilie Øst"),
+            "4": Person("Dorte Dam"),
+        },
+        people={},
+        existing=frozenset(),
+        fields={"1": SIGNED},
+    )
+    options = Options(FROM_YEAR, FROM_YEAR + 1, out)
+    steps = {
+        step.employee.number: step
+        for step in (
+            step_for(e, facts, options, AGREEMENT, PREPARATION) for e in employees(facts, options)
+        )
+    }
+    made = steps["1"]
+    assert (made.outcome, made.employee.leader, made.render) == ("make", "Ny Leder", ("pdf",))
+    assert made.files == (
+        out
+        / "Ny-Leder"
+        / "1 Birthe-Å-Mølgaard"
+        / "forberedelsesskema-2027-1-Birthe-Å-Mølgaard.pdf",
+    )
+    assert made.values["leader_name"] == "Ny Leder"  # the roster's leader hands it out
+    assert made.values["meeting_date"] == "10.03.2027"  # written the Danish way
+    assert (steps["2"].outcome, steps["2"].reason) == (
+        "skipped",
+        "aftalen for 2026 er ikke underskrevet: venter på lederens underskrift",
+    )
+    assert steps["3"].outcome == "already_made"
+    assert steps["3"].copy_back == (
+        (steps["3"].files[0], "personale/3 Cæcilie-Øst/2027/forberedelsesskema-2027-v1.pdf"),
+    )
+    assert (steps["4"].outcome, steps["4"].reason) == ("skipped", "ingen aftale for 2026")
+    only_lone = [e.number for e in employees(facts, replace(options, leader="lone leder"))]
+    # the roster's leader counts; where it names none, the agreement's
+    assert only_lone == ["2", "3"]

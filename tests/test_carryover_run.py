@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+from dataclasses import astuple, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from formflow.archive import Archive
 from formflow.carryover_run import Options, output_folder, run_carry_over
 from formflow.cli import cli
 from formflow.config import Settings
+from formflow.errors import FormflowError
 from formflow.model import CheckResult, Extraction
 from formflow.read import read_form
 
@@ -93,16 +97,20 @@ def test_who_gets_a_form_and_why_not(settings: Settings, tmp_path: Path) -> None
     lines = _run(settings, out)
     assert {n: line[:2] for n, line in lines.items()} == {
         "201": ("made", ""),
-        "202": ("skipped", "agreement for 2026 not signed: awaiting the employee's signature"),
-        "203": ("skipped", "only a preparation form for 2026"),
-        "204": ("skipped", "no agreement for 2026"),
-        "205": ("skipped", "the preparation form for 2027 has already been handed in"),
+        "202": (
+            "skipped",
+            "aftalen for 2026 er ikke underskrevet: venter på medarbejderens underskrift",
+        ),
+        "203": ("skipped", "kun et forberedelsesskema for 2026"),
+        "204": ("skipped", "ingen aftale for 2026"),
+        "205": ("skipped", "forberedelsesskemaet for 2027 er allerede afleveret"),
         "206": ("made", ""),
     }
     assert lines["201"][2:] == ()
     assert lines["206"][2:] == (
-        "prev_goal_personal_1_text: text longer than its box (the field holds it whole; "
-        "check the printout)",
+        "Aftaler og mål (konkrete og målbare) (Personlig udvikling): teksten er længere "
+        "end feltet "
+        "(feltet rummer den hele; tjek udskriften)",
     )
 
 
@@ -150,7 +158,7 @@ def test_second_run_makes_nothing_new_unless_forced(settings: Settings, tmp_path
     path.unlink()
     assert _run(settings, out)["201"][:2] == (
         "already_made",
-        "copied back from the personnel folder",
+        "kopieret tilbage fra personalemappen",
     )
     assert path.is_file() and len(archive.forms(latest_only=False)) == filed
     forced = _run(settings, out, force=True)
@@ -166,14 +174,40 @@ def test_a_new_format_is_made_for_a_form_made_before(settings: Settings, tmp_pat
     assert read_form(docx, settings).fields["prev_plan_2_competence"] == "Præsentationsteknik"
 
 
+def _tree(root: Path) -> dict[str, tuple[int, ...]]:
+    """Every path under `root` with its size, mtime and mode (folders too)."""
+    gc.collect()  # connections of archives gone out of scope close (SQLite tidies its WAL)
+    return {
+        str(path.relative_to(root)): (stat.st_size, stat.st_mtime_ns, stat.st_mode)
+        for path in [root, *root.rglob("*")]
+        for stat in [path.lstat()]
+    }
+
+
 def test_dry_run_writes_nothing(settings: Settings, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    lines = _run(settings, out, dry_run=True)
-    assert lines["201"][0] == "would_make" and lines["206"][2].startswith(
-        "prev_goal_personal_1_text"
-    )
-    assert not out.exists()
-    assert not Archive.open(settings).forms(year=TO, kind="preparation", latest_only=False)[1:]
+    _run(settings, out, employees=("201",))  # made before: its PDF is copied back, not made
+    (
+        output_folder(out, LISE, "201", "Åse Ærø") / "forberedelsesskema-2027-201-Åse-Ærø.pdf"
+    ).unlink()
+    before = _tree(tmp_path)
+    lines = _run(settings, out, dry_run=True, formats=("pdf", "docx"))
+    assert _tree(tmp_path) == before
+    assert lines["201"][0] == "would_make"  # its DOCX
+    assert lines["206"][0] == "would_make" and lines["206"][2].startswith("Aftaler og mål")
+    already = _run(settings, out, dry_run=True)["201"]
+    assert already == ("already_made", "kopieres tilbage fra personalemappen")
+    assert _tree(tmp_path) == before
+
+
+def test_dry_run_without_an_archive_creates_none(tmp_path: Path) -> None:
+    settings = Settings(archive=tmp_path / "archive", roster=tmp_path / "employees.csv")
+    (tmp_path / "employees.csv").write_text("201,Åse Ærø,Lise Leder\n", encoding="utf-8")
+    before = _tree(tmp_path)
+    assert _run(settings, tmp_path / "out", dry_run=True) == {
+        "201": ("skipped", "ingen aftale for 2026")
+    }
+    assert _tree(tmp_path) == before
 
 
 def test_leader_and_employee_filters(settings: Settings, tmp_path: Path) -> None:
@@ -182,7 +216,7 @@ def test_leader_and_employee_filters(settings: Settings, tmp_path: Path) -> None
     ]  # fmt: skip
     assert _run(settings, tmp_path / "b", employees=("206", "999"), dry_run=True) == {
         "206": ("would_make", "", _run(settings, tmp_path / "c", dry_run=True)["206"][2]),
-        "999": ("skipped", "not in the archive"),
+        "999": ("skipped", "findes ikke i arkivet"),
     }
 
 
@@ -205,7 +239,9 @@ def test_command_renders_in_a_process_pool(settings: Settings, tmp_path: Path) -
         env={"COLUMNS": "200"},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "made 2, would make 0, already made 0, skipped 4, with overflow 1" in result.output
+    assert "lavet 2, laves 0, lavet før 0, intet skema 4; med tekst, der ikke er plads til: 1" in (
+        result.output
+    )
     made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*"))
     assert made == [
         "Lise-Leder/201 Åse-Ærø/forberedelsesskema-2027-201-Åse-Ærø.docx",
@@ -213,3 +249,108 @@ def test_command_renders_in_a_process_pool(settings: Settings, tmp_path: Path) -
         "Mads-Møller/206 Frida-Fjord/forberedelsesskema-2027-206-Frida-Fjord.docx",
         "Mads-Møller/206 Frida-Fjord/forberedelsesskema-2027-206-Frida-Fjord.pdf",
     ]
+
+
+def _round_of(tmp_path: Path, count: int) -> Settings:
+    """An archive of `count` signed agreements (no roster)."""
+    settings = Settings(archive=tmp_path / "archive", roster=tmp_path / "none.csv")
+    archive = Archive.open(settings)
+    for n in range(count):
+        _file(archive, "agreement", FROM, "signed", **_agreement(str(1000 + n), f"Ansat {n}"))
+    return settings
+
+
+def test_memory_does_not_grow_with_the_forms_made(tmp_path: Path) -> None:
+    """Each form is written, recorded and forgotten: what is held after the 10th and after
+    the 50th differs by the report's small lines, not by ~85 kB of PDF and DOCX a form."""
+    held: dict[int, int] = {}
+
+    def measure(done: int, total: int) -> None:
+        if done in (10, 50):
+            gc.collect()
+            held[done] = tracemalloc.get_traced_memory()[0]
+
+    settings = _round_of(tmp_path, 50)
+    tracemalloc.start()
+    try:
+        report = run_carry_over(
+            settings, Options(FROM, TO, tmp_path / "out", ("pdf", "docx")), progress=measure,
+            workers=2,
+        )  # fmt: skip
+    finally:
+        tracemalloc.stop()
+    assert report.count("made") == 50
+    assert (held[50] - held[10]) / 40 < 10_000, held
+    assert not any(isinstance(v, bytes) for line in report.lines for v in astuple(line))
+
+
+def _own_form(tmp_path: Path, organisation: str) -> Path:
+    """An organisation's own preparation form, made by `formflow forms new`."""
+    own = tmp_path / "own-forms"
+    args = ["forms", "new", organisation, "-o", str(own), "--subtitle", organisation]
+    for question in ("last_agreements", "wellbeing_tasks", "competence_fit"):
+        args += ["-q", question]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return own
+
+
+def test_the_organisations_own_form_is_made(settings: Settings, tmp_path: Path) -> None:
+    own = _own_form(tmp_path, "klinik-nord")
+    settings = replace(settings, forms=replace(settings.forms, directory=str(own)))
+    report = run_carry_over(settings, Options(FROM, TO, tmp_path / "out"), workers=1)
+    assert report.form == "preparation-klinik-nord"
+    (path,) = next(line.files for line in report.lines if line.number == "201")
+    extraction = read_form(path, settings)
+    assert extraction.definition == "preparation-klinik-nord"
+    assert "q_competence_fit" in extraction.fields and "q_results" not in extraction.fields
+    assert extraction.fields["prev_plan_2_competence"] == "Præsentationsteknik"
+
+
+def test_several_own_forms_ask_for_one(settings: Settings, tmp_path: Path) -> None:
+    own = _own_form(tmp_path, "klinik-nord")
+    _own_form(tmp_path, "klinik-syd")
+    settings = replace(settings, forms=replace(settings.forms, directory=str(own)))
+    options = Options(FROM, TO, tmp_path / "out", dry_run=True)
+    with pytest.raises(FormflowError, match=r"several preparation forms .* --form NAME"):
+        run_carry_over(settings, options)
+    chosen = run_carry_over(settings, replace(options, form="preparation-klinik-syd"))
+    assert chosen.form == "preparation-klinik-syd" and chosen.count("would_make") == 2
+    with pytest.raises(FormflowError, match="agreement form; carry-over makes preparation"):
+        run_carry_over(settings, replace(options, form="agreement"))
+
+
+def test_the_roster_decides_the_leader(settings: Settings, tmp_path: Path) -> None:
+    """201's agreement names Lise Leder; the roster moved 201 to Mads Møller."""
+    roster = settings.roster.read_text(encoding="utf-8")
+    settings.roster.write_text(roster.replace("201,Åse Ærø,Lise Leder", "201,Åse Ærø,Mads Møller"))
+    out = tmp_path / "out"
+    (line,) = run_carry_over(settings, Options(FROM, TO, out, employees=("201",)), workers=1).lines
+    assert line.leader == MADS
+    assert line.files[0].parent == output_folder(out, MADS, "201", "Åse Ærø")
+    assert read_form(line.files[0], settings).fields["leader_name"] == MADS
+    # without a roster the latest agreement's leader counts
+    settings.roster.unlink()
+    (line,) = run_carry_over(settings, Options(FROM, TO, out, employees=("201",), force=True),
+                             workers=1).lines  # fmt: skip
+    assert line.leader == LISE and line.files[0].parent == output_folder(
+        out, LISE, "201", "Åse Ærø"
+    )
+
+
+def test_the_table_is_danish(settings: Settings, tmp_path: Path) -> None:
+    config = tmp_path / "formflow.toml"
+    config.write_text(
+        f'archive = "{settings.archive}"\nroster = "{settings.roster}"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "carry-over", "--from-year", "2026", "--dry-run",
+              "--out", str(tmp_path / "out")],
+        env={"COLUMNS": "250"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for danish in ("Medarbejder", "Resultat", "laves", "intet skema", "ingen aftale for 2026",
+                   "venter på medarbejderens underskrift", "Aftaler og mål"):  # fmt: skip
+        assert danish in result.output
+    for code in ("would_make", "would make", "skipped", "awaiting", "prev_goal", "signed"):
+        assert code not in result.output

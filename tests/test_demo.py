@@ -30,7 +30,7 @@ def test_demo_files_rejects_and_carries_over(tmp_path: Path) -> None:
     text = "\n".join(told)
     assert "filed for 1002 as awaiting employee" in text
     assert "1005 Eva Holm: forberedelse mangler; aftale mangler" in text
-    assert "awaiting the employee's signature" in text
+    assert "venter på medarbejderens underskrift" in text  # carry-over's reason, in Danish
     assert str(made) in text
 
 

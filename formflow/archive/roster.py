@@ -1,8 +1,9 @@
 """The roster and the rules for holding a form whose employee a person must confirm.
 
 With a roster (settings.roster: a CSV of number,name,leader; header row optional; UTF-8 with
-or without BOM; `;` or `,` separated), a form's employee number must be on it and its name
-must match. Without one, a new number makes a new personnel folder, and a known number with a
+or without BOM; `;` or `,` separated; a header row may name further columns, position and
+meeting date, for the first round's forms), a form's employee number must be on it and its
+name must match. Without one, a new number makes a new personnel folder, and a known number with a
 name the archive has never seen for it is held. The reasons are Danish (they are written
 beside the held form) and never repeat the name on file: the inbox is a shared folder.
 """
@@ -14,8 +15,10 @@ import io
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from formflow.archive.records import valid_number
+from formflow.errors import SettingsError
 
 _HEADER_WORDS = {
     "number",
@@ -27,6 +30,15 @@ _HEADER_WORDS = {
     "medarbejdernummer",
     "employee_number",
 }
+# A header row names its columns; without one they are number, name, leader.
+_COLUMN_WORDS = {
+    "number": _HEADER_WORDS,
+    "name": {"name", "navn", "employee_name", "medarbejder", "medarbejdernavn"},
+    "leader": {"leader", "leder", "leader_name", "nærmeste leder"},
+    "position": {"position", "stilling", "employee_position", "titel", "jobtitel"},
+    "meeting_date": {"meeting_date", "mødedato", "samtaledato", "mus-dato"},
+}
+_POSITIONAL = {"number": 0, "name": 1, "leader": 2}
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,8 @@ class RosterEntry:
     number: str
     name: str
     leader: str = ""
+    position: str = ""  # optional columns, named by a header row
+    meeting_date: str = ""  # as written in the roster
 
 
 def parse_roster(text: str) -> dict[str, RosterEntry]:
@@ -44,17 +58,50 @@ def parse_roster(text: str) -> dict[str, RosterEntry]:
         return {}
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") and ";" in lines[0] else ","
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    columns = _POSITIONAL
     if rows and rows[0] and rows[0][0].strip().casefold() in _HEADER_WORDS:
-        rows = rows[1:]
+        columns = _columns(rows.pop(0))
     entries: dict[str, RosterEntry] = {}
     for line_no, row in enumerate(rows, start=1):
         cells = [unicodedata.normalize("NFC", c).strip() for c in row]
-        if len(cells) < 2 or not cells[0] or not cells[1]:
+        entry = RosterEntry(**{key: _cell(cells, at) for key, at in columns.items()})
+        if not entry.number or not entry.name:
             raise ValueError(f"roster row {line_no}: expected number and name")
-        if cells[0] in entries:
-            raise ValueError(f"roster row {line_no}: employee number {cells[0]} appears twice")
-        entries[cells[0]] = RosterEntry(cells[0], cells[1], cells[2] if len(cells) > 2 else "")
+        if entry.number in entries:
+            raise ValueError(f"roster row {line_no}: employee number {entry.number} appears twice")
+        entries[entry.number] = entry
     return entries
+
+
+def read_roster(path: Path) -> dict[str, RosterEntry] | None:
+    """The roster file's entries by number, None when there is no roster file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"roster {path}: {error}") from error
+    try:
+        return parse_roster(text)
+    except ValueError as error:
+        raise SettingsError(f"roster {path}: {error}") from error
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    """Which column holds what, by the header's words (the first column is the number)."""
+    columns = {"number": 0}
+    for at, cell in enumerate(header[1:], start=1):
+        word = " ".join(cell.casefold().split())
+        for key, words in _COLUMN_WORDS.items():
+            if word in words:
+                columns.setdefault(key, at)
+    if "name" not in columns:
+        raise ValueError("roster header: no name column (navn or name)")
+    return columns
+
+
+def _cell(cells: list[str], at: int) -> str:
+    return cells[at] if at < len(cells) else ""
 
 
 def plain_same_person(a: str, b: str) -> bool:

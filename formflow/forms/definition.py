@@ -376,16 +376,6 @@ def parse_definition(
         if not _CATEGORY_KEY.match(category.key):
             raise DefinitionError(f"{name}: category key {category.key!r} must be [a-z]+")
     scale = tuple(sorted((int(k), v) for k, v in common["scale"].items()))
-    header = tuple(
-        FieldSpec(
-            h["key"],
-            h["label"],
-            _type(h.get("type", "text"), name),
-            "header",
-            h.get("required", False),
-        )
-        for h in common["header"]
-    )
     context = _Context(name, categories, bank, overrides)
     sections = tuple(
         Section(
@@ -402,10 +392,24 @@ def parse_definition(
         title=data["title"],
         subtitle=data.get("subtitle", data["title"]),
         intro=tuple(data.get("intro", ())),
-        header=header,
+        header=_header(common, name),
         sections=sections,
         categories=categories,
         scale=scale,
+    )
+
+
+def _header(common: dict[str, Any], name: str) -> tuple[FieldSpec, ...]:
+    """The header fields every form shares (name, number, position, leader, meeting date)."""
+    return tuple(
+        FieldSpec(
+            h["key"],
+            h["label"],
+            _type(h.get("type", "text"), name),
+            "header",
+            h.get("required", False),
+        )
+        for h in common["header"]
     )
 
 

@@ -80,6 +80,14 @@ def available_definitions(settings: Settings | None = None) -> list[str]:
     return sorted(names)
 
 
+def own_definitions(settings: Settings) -> list[str]:
+    """The names of the organisation's own definitions (in `forms.directory`)."""
+    folder = Path(settings.forms.directory) if settings.forms.directory else None
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.toml"))
+
+
 def load_definition(name: str, settings: Settings | None = None) -> FormDefinition:
     """The expanded definition `name` ("preparation", "agreement" or an organisation's own).
 

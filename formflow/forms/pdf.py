@@ -1084,15 +1084,30 @@ def _form_writer(
     """The laid-out pages with a field on every placed box, holding its value (none if
     `empty`): the pypdf writer, the /DR resources, and where each field's objects are."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        BooleanObject,
-        DictionaryObject,
-        NameObject,
-        TextStringObject,
-    )
+    from pypdf.generic import ArrayObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    resources = _resources(writer)
+    fields = ArrayObject()
+    slots = [_add_field(writer, item, resources, fields, empty) for item in placed]
+    first = writer.pages[0]
+    data = {
+        "form_kind": definition.kind,
+        "form_year": str(year),
+        "form_definition": definition.name,
+    }
+    for key, value in data.items():
+        hidden = writer._add_object(_hidden_field(key, value, first.indirect_reference))
+        _annotations(first).append(hidden)
+        fields.append(hidden)
+    _catalog(writer, fields, resources, definition.title_for(year))
+    return writer, resources, slots
+
+
+def _resources(writer: Any) -> Any:
+    """/DR: Helvetica with WinAnsiEncoding as /Helv, for our appearances and the viewers'."""
+    from pypdf.generic import DictionaryObject, NameObject
+
     # pypdf has no public way to add an indirect object; _add_object is what its own code uses.
     font = writer._add_object(
         DictionaryObject(
@@ -1105,31 +1120,26 @@ def _form_writer(
             }
         )
     )
-    resources = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/Helv"): font})}
-    )
-    fields = ArrayObject()
-    slots: list[_Slot] = []
-    for item in placed:
-        page = writer.pages[item.page]
-        page_ref = page.indirect_reference
-        assert page_ref is not None  # a writer's pages are indirect objects
-        value = "" if empty else item.box.value
-        drawn = writer._add_object(_appearance_stream(item, value, resources))
-        widget = writer._add_object(_field(item, value, page_ref, drawn))
-        _annotations(page).append(widget)
-        fields.append(widget)
-        slots.append(_Slot(item, widget.idnum, drawn.idnum, page_ref.idnum))
-    first = writer.pages[0]
-    data = {
-        "form_kind": definition.kind,
-        "form_year": str(year),
-        "form_definition": definition.name,
-    }
-    for key, value in data.items():
-        hidden = writer._add_object(_hidden_field(key, value, first.indirect_reference))
-        _annotations(first).append(hidden)
-        fields.append(hidden)
+    return DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/Helv"): font})})
+
+
+def _add_field(writer: Any, item: _Placed, resources: Any, fields: Any, empty: bool) -> _Slot:
+    """One placed box as a field on its page (listed in `fields`), and where its objects are."""
+    page = writer.pages[item.page]
+    page_ref = page.indirect_reference
+    assert page_ref is not None  # a writer's pages are indirect objects
+    value = "" if empty else item.box.value
+    drawn = writer._add_object(_appearance_stream(item, value, resources))
+    widget = writer._add_object(_field(item, value, page_ref, drawn))
+    _annotations(page).append(widget)
+    fields.append(widget)
+    return _Slot(item, widget.idnum, drawn.idnum, page_ref.idnum)
+
+
+def _catalog(writer: Any, fields: Any, resources: Any, title: str) -> None:
+    """The AcroForm, the language and the title a viewer shows in its window."""
+    from pypdf.generic import BooleanObject, DictionaryObject, NameObject, TextStringObject
+
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(
         DictionaryObject(
             {
@@ -1143,8 +1153,7 @@ def _form_writer(
     writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
         {NameObject("/DisplayDocTitle"): BooleanObject(True)}
     )
-    writer.add_metadata({"/Title": definition.title_for(year)})
-    return writer, resources, slots
+    writer.add_metadata({"/Title": title})
 
 
 def _annotations(page: Any) -> Any:
