@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from formflow.archive.identity import read_roster
 from formflow.archive.index import Index
 from formflow.archive.records import FormRow, decode_record
+from formflow.archive.roster import read_roster
 from formflow.carryover import (
     Agreement,
     Options,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from formflow.archive.identity import RosterEntry, read_roster
+from formflow.archive.roster import RosterEntry, read_roster
 from formflow.carryover import number_order, output_folder
 from formflow.errors import FormflowError
 from formflow.forms.definition import FormDefinition

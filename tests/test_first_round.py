@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from formflow.archive.identity import RosterEntry, parse_roster
+from formflow.archive.roster import RosterEntry, parse_roster
 from formflow.cli import cli
 from formflow.config import load_settings
 from formflow.first_round import plan_first_round
