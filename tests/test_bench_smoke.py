@@ -7,7 +7,6 @@ its inputs are real forms formflow files, each case measures, the table is writt
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import sys
 from pathlib import Path
 
@@ -34,17 +33,13 @@ TINY = cases.Sizes(
 )
 IN_PROCESS = ("acroform", "flattened", "docx", "stages", "help", "status")
 DAEMON = tuple(c for c in CASES if c not in IN_PROCESS)
-needs_tools = pytest.mark.skipif(
-    shutil.which("qpdf") is None and shutil.which("pdftk") is None,
-    reason="flattening needs qpdf or pdftk",
-)
+pytestmark = pytest.mark.needs("qpdf")  # every case starts from the inputs, flattened by qpdf
 
 
 def _by_case(rows: list[cases.Row]) -> dict[str, cases.Row]:
     return {row.what: row for row in rows}
 
 
-@needs_tools
 def test_in_process_cases_fill_their_rows(tmp_path: Path) -> None:
     rows = _by_case(run(TINY, IN_PROCESS, root=tmp_path, log=lambda _: None))
     acroform = rows["ingest one AcroForm PDF (read, validate, archive, index)"]
@@ -58,7 +53,6 @@ def test_in_process_cases_fill_their_rows(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())  # the temp workspace is gone
 
 
-@needs_tools
 @pytest.mark.slow
 def test_daemon_cases_fill_their_rows(tmp_path: Path) -> None:
     rows = _by_case(run(TINY, DAEMON, root=tmp_path, log=lambda _: None))
