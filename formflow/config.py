@@ -125,7 +125,9 @@ class SignatureSettings:
 class Settings:
     """All of formflow's settings."""
 
-    inbox: Path = _setting(Path("inbox"), "The shared folder employees drop forms into.")
+    inbox: Path = _setting(
+        Path("inbox"), "The shared folder employees drop forms into; it must exist (never created)."
+    )
     archive: Path = _setting(Path("archive"), "The personnel folders, the index and the audit log.")
     roster: Path = _setting(
         Path("employees.csv"),

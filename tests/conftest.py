@@ -1,4 +1,4 @@
-"""What the tests share: the rule for tests that drive Debian programs, and shared fixtures."""
+"""What the tests share, one section per concern (`# --- programs`: tests running Debian tools)."""
 
 from __future__ import annotations
 
