@@ -62,12 +62,20 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
+def _verdict(item: pytest.Item) -> tuple[str, str] | None:
     programs = [program for mark in item.iter_markers("needs") for program in mark.args]
-    verdict = programs_verdict(programs, os.environ) if programs else None
-    if verdict is None:
-        return
-    outcome, reason = verdict
-    if outcome == "fail":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
+    return programs_verdict(programs, os.environ) if programs else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A skip mark (rather than pytest.skip in a hook) reports each skip at its test.
+    for item in items:
+        verdict = _verdict(item)
+        if verdict and verdict[0] == "skip":
+            item.add_marker(pytest.mark.skip(reason=verdict[1]))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    verdict = _verdict(item)
+    if verdict and verdict[0] == "fail":
+        pytest.fail(verdict[1], pytrace=False)
