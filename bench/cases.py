@@ -1,4 +1,8 @@
-"""The benchmark cases: each measures formflow beside its floor and returns table rows.
+"""The benchmark cases: each measures formflow, beside a floor, and returns table rows.
+
+A row is held to its budget from issue 12 where it has one (the constants below); the floor
+beside each figure (what the same job costs with the bare libraries, measured in the same run)
+is context for reading it, not a target.
 
 Per-file ingest is measured in this process, through formflow's own stages (`Ingestor` with the
 real reader, validation and archive), so the figure is the work per form and not process
@@ -26,6 +30,14 @@ from bench import floors, inputs
 from bench.timing import Row, Stats, interleaved, run_command
 
 FORMFLOW = shutil.which("formflow") or "formflow"
+
+# The budgets of issue 12, on a 2-core machine (bench/README.md).
+INGEST_MS = 20.0  # one AcroForm PDF or DOCX ingested end to end (durable): median, ms
+BACKLOG = 1000  # a backlog of this many forms ...
+BACKLOG_RATE = 60.0  # ... is filed at this many forms per second or more (2 workers)
+MEMORY_GROWTH = 1.25  # "flat": peak memory with 10x the files waiting, at most this factor
+HELP_RATIO = 1.5  # `formflow --help` at most this many times `python -c "import click"`
+STATUS_SECONDS = 0.3  # `formflow status` over 10 000 employees x 5 years, under this
 
 
 def _checkout_env() -> dict[str, str]:
@@ -218,7 +230,7 @@ def ingest_acroform(ws: Workspace) -> list[Row]:
             "ingest one AcroForm PDF (read, validate, archive, index)",
             inproc,
             floor,
-            2.0,
+            _ingest_budget(inproc),
             note=f"{ws.filler}-filled agreement; outcomes: {_outcomes(results[1])}; "
             "floor = pikepdf fields + sha256 + fsynced copy",
         ),
@@ -226,7 +238,7 @@ def ingest_acroform(ws: Workspace) -> list[Row]:
             "… the same through the daemon's ingest worker (another process)",
             via_pool,
             floor,
-            None,
+            NO_BUDGET,
             note=f"outcomes: {_outcomes(results[2])}; adds the hop to the worker process "
             "(the path there, the Outcome back) and its read clock",
         ),
@@ -251,7 +263,7 @@ def ingest_flattened(ws: Workspace) -> list[Row]:
             "ingest one flattened PDF",
             ours,
             floor,
-            1.2,
+            NO_BUDGET,
             note=f"{ws.filler}-filled, {ws.flattener}-flattened; outcomes: "
             f"{_outcomes(results[1])}; floor = one pdfplumber pass (words + lines per page)",
         )
@@ -276,7 +288,7 @@ def ingest_docx(ws: Workspace) -> list[Row]:
             "ingest one DOCX",
             ours,
             floor,
-            2.0,
+            _ingest_budget(ours),
             note=f"controls typed into by lxml (as Word does); outcomes: "
             f"{_outcomes(results[1])}; floor = zipfile + lxml (controls, custom properties) "
             "+ sha256 + fsynced copy",
@@ -284,22 +296,29 @@ def ingest_docx(ws: Workspace) -> list[Row]:
     ]
 
 
+NO_BUDGET: tuple[str, bool | None] = ("–", None)
+
+
+def _ingest_budget(ours: Stats) -> tuple[str, bool | None]:
+    return f"median ≤ {INGEST_MS:g} ms", ours.median * 1000 <= INGEST_MS
+
+
 def _ratio_row(
     what: str,
     ours: Stats,
     floor: Stats,
-    limit: float | None,
+    budget: tuple[str, bool | None],
     note: str = "",
     unit: str = "ms",
 ) -> Row:
+    """A row of formflow's figure beside the floor; `budget` is its text and whether it held."""
     ratio = ours.median / floor.median
     return Row(
         what,
         ours.show(unit),
         floor.show(unit),
         f"{ratio:.2f}×",
-        f"≤ {limit:g}×" if limit else "–",
-        None if limit is None else ratio <= limit,
+        *budget,
         note,
         {"ratio": ratio, "median": ours.median, "floor": floor.median},
     )
@@ -442,21 +461,21 @@ def backlog(ws: Workspace) -> list[Row]:
     filing_speedup = rates[2] / rates[1] if rates[1] else 0.0
     per_form = walls[2] / count
     fsyncs = _fsyncs_per_form(ws)
+    rate_2 = count / walls[2]
 
     # the disk's fsyncs per second when as many threads as the 2-worker daemon's write at once
     from formflow.workers import SLOTS_PER_WORKER
 
     rate = fsync_rate(ws.path("fsync-rate"), threads=2 * SLOTS_PER_WORKER)
     bound = rate / fsyncs if fsyncs else float("inf")
-    at_disk = count / walls[2] >= 0.8 * bound
     return [
         Row(
             f"backlog of {count} forms, 2 workers vs 1",
-            f"{walls[2]:.1f} s with 2 ({count / walls[2]:.1f} forms/s)",
+            f"{walls[2]:.1f} s with 2 ({rate_2:.1f} forms/s)",
             f"{walls[1]:.1f} s with 1",
             f"{speedup:.2f}× faster",
-            "≥ 1.8× or at the fsync rate",
-            speedup >= 1.8 or at_disk,
+            f"≥ {BACKLOG_RATE:g} forms/s with 2 workers, {BACKLOG} forms",
+            rate_2 >= BACKLOG_RATE if count == BACKLOG else None,  # held for that size only
             note="`formflow watch --once`, stability 0.5 s, includes start-up and the "
             f"stability window; {per_form * 1000:.0f} ms/form with 2 workers; while filing "
             f"(first to last form filed, by the log) {rates[2]:.0f} forms/s with 2 workers vs "
@@ -624,8 +643,8 @@ def memory(ws: Workspace) -> list[Row]:
             f"{total:.0f} MB (daemon {peaks[large][1] / 1024:.0f} MB + workers)",
             f"{peaks[small][0] / 1024:.0f} MB with {small} waiting",
             f"{growth:.2f}× for {large // small}× the files",
-            "< 200 MB, flat",
-            total < 200 and growth < 1.25,
+            f"flat: ≤ {MEMORY_GROWTH:g}× for more files",
+            growth <= MEMORY_GROWTH,
             note="PSS of `formflow watch` and its processes summed (each shared page counted "
             "once, split among the processes sharing it: what the machine spends; the workers "
             f"share the forkserver's imported modules), sampled every 0.1 s for "
@@ -674,7 +693,6 @@ def latency(ws: Workspace, polling: bool) -> list[Row]:
             text = notice.read_text(encoding="utf-8")[:300] if notice else ""
             ws.log(f"{name}: {count} drop(s) went to {folder}/: {text!r}")
     stats = Stats(tuple(samples))
-    limit = poll + window + 0.5 if polling else window + 0.3
     mode = f"polling every {poll:g} s" if polling else "native events"
     return [
         Row(
@@ -683,8 +701,7 @@ def latency(ws: Workspace, polling: bool) -> list[Row]:
             f"stability window {window:g} s" + (f" + poll {poll:g} s" if polling else ""),
             f"{stats.median - (window + (poll if polling else 0)):+.2f} s vs "
             + ("window + poll" if polling else "window"),
-            f"median ≤ {limit:g} s",
-            stats.median <= limit,
+            *NO_BUDGET,
             note=f"{drops} drops (atomic rename into the inbox), {filed} records filed, "
             f"{sum(returned.values())} returned; time "
             "until the original left the inbox (after its archive copy was durable)"
@@ -708,7 +725,8 @@ def cli_help(ws: Workspace) -> list[Row]:
         lambda i: run_command([FORMFLOW, "--help"], env=ENV),
     )
     note = 'floor = `python -c "import click"`'
-    return [_ratio_row("`formflow --help`", ours, floor, 1.5, note=note)]
+    budget = f"≤ {HELP_RATIO:g}× import click", ours.median / floor.median <= HELP_RATIO
+    return [_ratio_row("`formflow --help`", ours, floor, budget, note=note)]
 
 
 def status(ws: Workspace) -> list[Row]:
@@ -763,11 +781,11 @@ def status(ws: Workspace) -> list[Row]:
     return [
         Row(
             what,
-            table.show("ms"),  # in ms: a tenth of a second is a third of the target
+            table.show("ms"),  # in ms: a tenth of a second is a third of the budget
             floor.show("ms"),
             f"{table.median / floor.median:.1f}× import click",
-            "< 0.3 s",
-            table.median < 0.3,
+            f"< {STATUS_SECONDS:g} s",
+            table.median < STATUS_SECONDS,
             note=f"{len(rows)} forms in the index; the command's wall time, table to a pipe "
             f'(with --json: {as_json.show("ms")}); floor = `python -c "import click"`',
         )
@@ -819,8 +837,7 @@ def carry_over(ws: Workspace, archive_from: Path | None) -> list[Row]:
                 "not measured",
                 floor_text,
                 "–",
-                "≤ 3× the fill floor per form",
-                None,
+                *NO_BUDGET,
                 note="`formflow carry-over` is not available yet; " + render_note,
             )
         ]
@@ -842,8 +859,7 @@ def carry_over(ws: Workspace, archive_from: Path | None) -> list[Row]:
             f"{per_form * 1000:.1f} ms/form ({wall:.1f} s for {made} forms)",
             floor_text,
             f"{ratio:.2f}×",
-            "≤ 3× the fill floor per form",
-            ratio <= 3.0,
+            *NO_BUDGET,
             note="the command's wall time (start-up, archive queries, rendering on a process "
             "pool, recording in the personnel folders) / forms made; floor per form on one core; "
             + render_note,

@@ -5,7 +5,7 @@ the forms validate as signed), so every file has its own bytes and its own perso
 
 - AcroForm PDF: formflow's blank agreement filled by pdftk (`fill_form` with XFDF) when it is
   installed, else by pypdf (as a viewer would: /V set, appearances left to the viewer);
-- flattened PDF: that filled PDF flattened by qpdf (`--flatten-annotations=all`), else pdftk;
+- flattened PDF: that filled PDF flattened by qpdf (`--flatten-annotations=all`);
 - DOCX: formflow's blank agreement with each content control's text set, as Word does when a
   person types into it (placeholder flag removed, the runs replaced), by zipfile + lxml.
 """
@@ -13,7 +13,6 @@ the forms validate as signed), so every file has its own bytes and its own perso
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -108,17 +107,12 @@ def fill_pdf_pypdf(blank: bytes, values: Mapping[str, str]) -> bytes:
 
 def flatten(filled: Path, out: Path) -> str:
     """Flatten the form (fields become page content); returns the tool used."""
-    if shutil.which("qpdf"):
-        subprocess.run(
-            ["qpdf", "--flatten-annotations=all", str(filled), str(out)],
-            check=True,
-            capture_output=True,
-        )
-        return "qpdf"
     subprocess.run(
-        ["pdftk", str(filled), "output", str(out), "flatten"], check=True, capture_output=True
+        ["qpdf", "--flatten-annotations=all", str(filled), str(out)],
+        check=True,
+        capture_output=True,
     )
-    return "pdftk"
+    return "qpdf"
 
 
 def fill_docx(blank: bytes, values: Mapping[str, str]) -> bytes:

@@ -1,4 +1,4 @@
-"""Timing helpers: samples, medians with min-max, ratios measured in the same run.
+"""Timing helpers: samples, medians with min-max, ratios measured in the same run, table rows.
 
 The machine is shared and noisy, so every comparison interleaves formflow and its floor in one
 loop (a burst of load then hits both) and reports the ratio of the medians, not absolute times.
@@ -77,21 +77,21 @@ class Row:
 
     what: str
     formflow: str
-    floor: str
+    floor: str  # what the figure is seen beside (context, not a target)
     ratio: str
-    target: str
-    met: bool | None  # None: not measured / not applicable
+    budget: str  # the budget of issue 12 the figure is held to, or "–" (figure only)
+    met: bool | None  # None: no budget, or not measured
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def cells(self) -> list[str]:
-        verdict = {True: "yes", False: "**no**", None: "–"}[self.met]
-        return [self.what, self.formflow, self.floor, self.ratio, self.target, verdict]
+        verdict = {True: "met", False: "**missed**", None: "–"}[self.met]
+        return [self.what, self.formflow, self.floor, self.ratio, self.budget, verdict]
 
 
 def markdown(rows: Sequence[Row], header: str = "") -> str:
     """The table, then one note per row that has one."""
-    head = ["what", "formflow median (min–max)", "floor median (min–max)", "ratio", "target"]
+    head = ["what", "formflow median (min–max)", "floor median (min–max)", "ratio", "budget"]
     head.append("met")
     lines = [header] if header else []
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

@@ -393,12 +393,13 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
 @click.option(
     "--inbox",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder employees drop forms into (default: settings inbox, ./inbox).",
+    help="Folder employees drop forms into; it must exist (default: settings inbox, ./inbox).",
 )
 @click.option(
     "--archive",
     type=click.Path(file_okay=False, path_type=Path),
-    help="The personnel folders (default: settings archive, ./archive).",
+    help="The personnel folders, made if missing; outside the inbox, never holding it "
+    "(default: settings archive, ./archive).",
 )
 @click.option(
     "--polling",
@@ -420,6 +421,11 @@ def watch_command(
     Forms with errors go back to the inbox's rejected folder with a Danish explanation; forms
     whose employee is unclear wait in the held folder. Stop with SIGTERM or Ctrl-C: the files
     in progress are finished first.
+
+    Exit status: 0 when stopped or done (--once); 1 when files were left in the inbox after
+    repeated failures; 2 for bad settings; 4 when another daemon watches the inbox; 5 when the
+    inbox does not exist or the inbox and the archive overlap (refused at start, before
+    anything is created or moved).
     """
     import logging
 

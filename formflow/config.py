@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from formflow.errors import SettingsError
+from formflow.errors import FolderError, SettingsError
 
 CONFIG_FILE = "formflow.toml"
 SIGNATURE_KINDS = ("digital", "drawn", "typed")
@@ -125,7 +125,9 @@ class SignatureSettings:
 class Settings:
     """All of formflow's settings."""
 
-    inbox: Path = _setting(Path("inbox"), "The shared folder employees drop forms into.")
+    inbox: Path = _setting(
+        Path("inbox"), "The shared folder employees drop forms into; it must exist (never created)."
+    )
     archive: Path = _setting(Path("archive"), "The personnel folders, the index and the audit log.")
     roster: Path = _setting(
         Path("employees.csv"),
@@ -217,6 +219,54 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"forms.categories: category {key!r} needs a label")
     if settings.watch.workers < 1:
         raise SettingsError("watch.workers must be at least 1")
+
+
+def check_watch_folders(settings: Settings) -> None:
+    """Refuse folders the daemon cannot watch safely, before it touches anything.
+
+    The inbox must exist and be a folder: formflow never makes one, so a mistyped path (or a
+    daemon started in the wrong folder) cannot become a second, empty inbox nobody drops into.
+    The archive (made if missing) must lie outside the inbox and the inbox outside the
+    archive: otherwise the daemon takes its own index and audit log for forms, or files forms
+    among the originals.
+    """
+    inbox, archive = Path(settings.inbox), Path(settings.archive)
+    if not inbox.is_dir():
+        state = "is not a folder" if inbox.exists() else "does not exist"
+        raise FolderError(
+            f"inbox {_shown(inbox)} {state}; create it (mkdir -p {inbox}) or give the right "
+            "--inbox or `inbox` setting (formflow never creates an inbox)"
+        )
+    archive_in_inbox, inbox_in_archive = _within(archive, inbox), _within(inbox, archive)
+    if archive_in_inbox and inbox_in_archive:
+        overlap = f"inbox {_shown(inbox)} and archive {_shown(archive)} are the same folder"
+    elif archive_in_inbox:
+        overlap = f"archive {_shown(archive)} lies inside inbox {_shown(inbox)}"
+    elif inbox_in_archive:
+        overlap = f"inbox {_shown(inbox)} lies inside archive {_shown(archive)}"
+    else:
+        return
+    raise FolderError(
+        f"{overlap}: they must be two separate folders, neither inside the other (refused "
+        "before anything was moved or created)"
+    )
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or lies inside it, by real paths and by file identity (a bind
+    mount or a case-insensitive network share can name one folder in two ways)."""
+    real, real_folder = path.resolve(), folder.resolve()
+    if real.is_relative_to(real_folder):
+        return True
+    if not real_folder.is_dir():
+        return False
+    return any(p.exists() and os.path.samefile(p, real_folder) for p in (real, *real.parents))
+
+
+def _shown(path: Path) -> str:
+    """The path as given, with its real path when that differs (symlinks, `..`, relative)."""
+    real = path.resolve()
+    return str(path) if str(path) == str(real) else f"{path} (= {real})"
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -102,61 +102,67 @@ def _danish(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def sample_forms(today: date) -> tuple[int, dict[str, bytes]]:
-    """The MUS year and the four forms dropped into the demo's inbox, by file name."""
-    meeting = today - timedelta(days=20)
-    year = meeting.year
-    agreement = load_definition("agreement")
-    preparation = load_definition("preparation")
-
-    def agreed(number: str, name: str) -> dict[str, str]:
-        return {
-            "employee_number": number,
-            "employee_name": name,
-            "employee_position": "Konsulent",
-            "leader_name": LEADER,
-            "meeting_date": _danish(meeting),
-            "goal_professional_1_text": "Tage certificering i projektledelse",
-            "goal_professional_1_start": _danish(meeting + timedelta(days=10)),
-            "goal_professional_1_end": _danish(meeting + timedelta(days=200)),
-            "goal_sales_1_text": "Være med på tre kundemøder i Århus",
-            "plan_1_competence": "Projektledelse: lede et lille projekt alene",
-            "plan_1_followup_date": _danish(today + timedelta(days=10)),
-            "plan_1_followup_who": LEADER,
-            "next_meeting_date": _danish(meeting + timedelta(days=360)),
-            "signature_leader": LEADER,
-            "signature_leader_date": _danish(meeting + timedelta(days=2)),
-        }
-
-    signed = agreed("1001", "Anna Ærø") | {
-        "signature_employee": "Anna Ærø",
-        "signature_employee_date": _danish(meeting + timedelta(days=3)),
+def _agreement_values(
+    number: str, name: str, meeting: date, today: date, *, employee_signed: bool
+) -> dict[str, str]:
+    """An agreement as leader and employee fill it in, signed by the leader (and employee)."""
+    values = {
+        "employee_number": number,
+        "employee_name": name,
+        "employee_position": "Konsulent",
+        "leader_name": LEADER,
+        "meeting_date": _danish(meeting),
+        "goal_professional_1_text": "Tage certificering i projektledelse",
+        "goal_professional_1_start": _danish(meeting + timedelta(days=10)),
+        "goal_professional_1_end": _danish(meeting + timedelta(days=200)),
+        "goal_sales_1_text": "Være med på tre kundemøder i Århus",
+        "plan_1_competence": "Projektledelse: lede et lille projekt alene",
+        "plan_1_followup_date": _danish(today + timedelta(days=10)),
+        "plan_1_followup_who": LEADER,
+        "next_meeting_date": _danish(meeting + timedelta(days=360)),
+        "signature_leader": LEADER,
+        "signature_leader_date": _danish(meeting + timedelta(days=2)),
     }
-    awaiting = agreed("1002", "Bent Bødker")
-    impossible = agreed("1003", "Carla Østergaard") | {
-        "goal_professional_1_end": f"30.02.{year}",
-        "signature_employee": "Carla Østergaard",
-        "signature_employee_date": _danish(meeting + timedelta(days=3)),
-    }
-    prepared = {
+    if employee_signed:
+        values["signature_employee"] = name
+        values["signature_employee_date"] = _danish(meeting + timedelta(days=3))
+    return values
+
+
+def _preparation_values(meeting: date, today: date) -> dict[str, str]:
+    """Dennis's preparation form for his coming meeting, signed today."""
+    return {
         "employee_number": "1004",
         "employee_name": "Dennis Åberg",
         "leader_name": LEADER,
-        "meeting_date": _danish(today + timedelta(days=14)),
+        "meeting_date": _danish(meeting),
         "highlight_1": "Kundeprojektet i Aalborg",
         "work_environment": "Mere ro i kontorlandskabet om formiddagen.",
         "signature_employee": "Dennis Åberg",
         "signature_employee_date": _danish(today),
     }
-    prep_year = (today + timedelta(days=14)).year
+
+
+def sample_forms(today: date) -> tuple[int, dict[str, bytes]]:
+    """The MUS year and the four forms dropped into the demo's inbox, by file name: a signed
+    agreement, one awaiting the employee's signature, one with an impossible date (30
+    February) and a preparation form for a meeting in two weeks."""
+    meeting = today - timedelta(days=20)
+    year = meeting.year
+    signed = _agreement_values("1001", "Anna Ærø", meeting, today, employee_signed=True)
+    awaiting = _agreement_values("1002", "Bent Bødker", meeting, today, employee_signed=False)
+    impossible = _agreement_values("1003", "Carla Østergaard", meeting, today, employee_signed=True)
+    impossible["goal_professional_1_end"] = f"30.02.{year}"
+    next_meeting = today + timedelta(days=14)
+    agreement = load_definition("agreement")
     blank_pdf = render_bytes(agreement, year, {}, "pdf")
-    blank_docx = render_bytes(agreement, year, {}, "docx")
+    blank_preparation = render_bytes(load_definition("preparation"), next_meeting.year, {}, "pdf")
     return year, {
         "aftaleskema-anna.pdf": fill_pdf(blank_pdf, signed),
-        "aftaleskema-bent.docx": fill_docx(blank_docx, awaiting),
+        "aftaleskema-bent.docx": fill_docx(render_bytes(agreement, year, {}, "docx"), awaiting),
         "aftaleskema-carla.pdf": fill_pdf(blank_pdf, impossible),
         "forberedelse-dennis.pdf": fill_pdf(
-            render_bytes(preparation, prep_year, {}, "pdf"), prepared
+            blank_preparation, _preparation_values(next_meeting, today)
         ),
     }
 
@@ -183,16 +189,29 @@ def create_workspace(folder: Path, *, force: bool, today: date) -> tuple[Setting
 
 def run_demo(folder: Path, *, force: bool = False, say: Say = print) -> DemoResult:
     """Make the workspace, run the round on it, and tell what happened (see the module doc)."""
-    from formflow.archive import Archive
-    from formflow.carryover_run import Options, run_carry_over
-    from formflow.rounds import round_of, table_cells, totals_line
-    from formflow.watch import run_watch
-
     today = date.today()
     settings, year = create_workspace(folder, force=force, today=today)
     say(f"Made a MUS workspace in {folder}/ for five employees of {LEADER} (employees.csv).")
     say("Four forms were filled by other programs (pypdf, python-docx) and dropped in inbox/.")
     say("")
+    filed, rejected, held = _watch_once(settings, say)
+    say("")
+    _status(settings, year, today, say)
+    say("")
+    made = _carry_over(settings, folder, year, say)
+    say("")
+    say(f"Try next: cd {folder} && formflow status --year {year}, "
+        "formflow archive show 1001, formflow check inbox/afvist/*.pdf")  # fmt: skip
+    return DemoResult(folder, year, filed, rejected, held, made)
+
+
+def _watch_once(
+    settings: Settings, say: Say
+) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """Step 1, `formflow watch --once`: what was filed (by employee), rejected and held."""
+    from formflow.archive import Archive
+    from formflow.watch import run_watch
+
     say("1. formflow watch --once: reading and filing the inbox ...")
     run_watch(settings, once=True)
     archive = Archive.open(settings)
@@ -208,17 +227,32 @@ def run_demo(folder: Path, *, force: bool = False, say: Say = print) -> DemoResu
     for name in held:
         say(f"   held {name} for a person to decide: see {held_dir}/")
     say(f"   Personnel folders: {settings.archive}/personale/")
-    say("")
+    return filed, rejected, held
+
+
+def _status(settings: Settings, year: int, today: date, say: Say) -> None:
+    """Step 2, `formflow status`: one line per employee of the roster, and the totals."""
+    from formflow.archive import Archive
+    from formflow.rounds import round_of, table_cells, totals_line
+
     say(f"2. formflow status --year {year}: where the round stands")
     status = round_of(
-        archive, year, today=today, deadline_days=settings.validation.preparation_deadline_days
+        Archive.open(settings),
+        year,
+        today=today,
+        deadline_days=settings.validation.preparation_deadline_days,
     )
     for row in status.rows:
         number, name, _, preparation, _, agreement, followups, _ = table_cells(row)
         say(f"   {number} {name}: forberedelse {preparation}; aftale {agreement}; "
             f"opfølgning {followups}")  # fmt: skip
     say(f"   {totals_line(status)}")
-    say("")
+
+
+def _carry_over(settings: Settings, folder: Path, year: int, say: Say) -> tuple[Path, ...]:
+    """Step 3, `formflow carry-over`: next year's preparation forms; the files made."""
+    from formflow.carryover_run import Options, run_carry_over
+
     say(f"3. formflow carry-over --from-year {year}: next year's preparation forms")
     out = folder / f"carry-over-{year + 1}"
     report = run_carry_over(settings, Options(from_year=year, to_year=year + 1, out=out), workers=1)
@@ -230,10 +264,7 @@ def run_demo(folder: Path, *, force: bool = False, say: Say = print) -> DemoResu
         else:
             say(f"   {line.number} {line.name}: {line.result.replace('_', ' ')}"
                 f"{': ' + line.reason if line.reason else ''}")  # fmt: skip
-    say("")
-    say(f"Try next: cd {folder} && formflow status --year {year}, "
-        "formflow archive show 1001, formflow check inbox/afvist/*.pdf")  # fmt: skip
-    return DemoResult(folder, year, filed, rejected, held, tuple(made))
+    return tuple(made)
 
 
 def _names(folder: Path) -> tuple[str, ...]:

@@ -59,3 +59,10 @@ class LockedError(FormflowError):
     """Another formflow daemon already watches this inbox."""
 
     exit_code = 4
+
+
+class FolderError(FormflowError):
+    """The daemon's folders cannot be used as given: the inbox does not exist, or the inbox and
+    the archive overlap (one inside the other, or the same folder)."""
+
+    exit_code = 5

@@ -36,7 +36,7 @@ from pathlib import Path, PurePath
 from types import FrameType
 from typing import Any
 
-from formflow.config import Settings
+from formflow.config import Settings, check_watch_folders
 from formflow.errors import LockedError
 from formflow.fsutil import make_private_dirs
 from formflow.inbox import StabilityTracker, is_candidate, is_walkable_dir, looks_complete
@@ -443,6 +443,7 @@ def run_watch(
     services: Callable[[Settings, threading.Event], Services] = build_services,
 ) -> int:
     """Watch `settings.inbox` and file into `settings.archive`; returns the exit code."""
+    check_watch_folders(settings)  # FolderError before anything is created or moved
     stop = stop or threading.Event()
     inbox = Path(settings.inbox)
     inbox.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ names, checkboxes, radio buttons, list boxes, inherited field types.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -127,7 +126,7 @@ def pypdf_fill(blank: Path, values: dict[str, str], out: Path, need_appearances:
 
 
 Filler = Callable[[Path, dict[str, str], Path, bool], None]
-needs_pdftk = pytest.mark.skipif(shutil.which("pdftk") is None, reason="pdftk not installed")
+needs_pdftk = pytest.mark.needs("pdftk")
 
 
 @pytest.mark.parametrize("kind", ["preparation", "agreement"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import io
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -117,7 +116,7 @@ def test_committed_samples(sample: str, reader: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@pytest.mark.needs("soffice")
 def test_filled_then_saved_by_libreoffice(tmp_path: Path) -> None:
     definition = load_definition("preparation")
     typed, expected = filled_values(definition)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 from collections import Counter
@@ -231,8 +230,6 @@ def test_reader_does_not_resolve_entities(tmp_path: Path) -> None:
 
 # --- LibreOffice ---------------------------------------------------------------------------------
 
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
-
 
 def _soffice(tmp_path: Path, target: str, *files: Path) -> Path:
     out = tmp_path / "out"
@@ -250,7 +247,7 @@ def _soffice(tmp_path: Path, target: str, *files: Path) -> Path:
 
 
 @pytest.mark.slow
-@needs_soffice
+@pytest.mark.needs("soffice", "pdftotext")
 def test_libreoffice_converts_both_forms_to_pdf(tmp_path: Path) -> None:
     files = []
     for kind in ("preparation", "agreement"):
@@ -275,7 +272,7 @@ def test_libreoffice_converts_both_forms_to_pdf(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@needs_soffice
+@pytest.mark.needs("soffice")
 def test_libreoffice_docx_round_trip_keeps_values(tmp_path: Path) -> None:
     definition = load_definition("preparation")
     values = _filled(definition)

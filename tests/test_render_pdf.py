@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,8 +49,6 @@ PREFILLED = {
     "goal_professional_1_start": "01.01.2027",
     "goal_professional_1_end": "30.06.2027",
 }
-pdftotext = shutil.which("pdftotext")
-pdftk = shutil.which("pdftk")
 
 
 def _definition(kind: str) -> FormDefinition:
@@ -76,9 +73,8 @@ def _widgets(pdf: bytes) -> list[tuple[int, Any]]:
 def _poppler_text(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "form.pdf"
     path.write_bytes(pdf)
-    assert pdftotext is not None
     done = subprocess.run(
-        [pdftotext, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
     )
     return done.stdout.decode("utf-8")
 
@@ -221,7 +217,7 @@ def test_status_values_round_trip() -> None:
     assert {k: fields[k]["/V"] for k in values} == values
 
 
-@pytest.mark.skipif(pdftotext is None, reason="poppler-utils (pdftotext) is not installed")
+@pytest.mark.needs("pdftotext")
 def test_poppler_shows_prefilled_values_wrapped(tmp_path: Path) -> None:
     answer = "Første linje\nAnden linje med „citat“ og en tabulator\tefter"
     values = {**PREFILLED, "summary": answer}
@@ -236,9 +232,7 @@ def test_poppler_shows_prefilled_values_wrapped(tmp_path: Path) -> None:
     assert "Første linje" in text and "Anden linje med „citat“" in text
 
 
-@pytest.mark.skipif(
-    pdftk is None or pdftotext is None, reason="pdftk and poppler-utils are not installed"
-)
+@pytest.mark.needs("pdftk", "pdftotext")
 @pytest.mark.parametrize("kind", KINDS)
 def test_pdftk_fills_the_blank_form(kind: str, tmp_path: Path, blank: dict[str, bytes]) -> None:
     values = {
@@ -253,9 +247,8 @@ def test_pdftk_fills_the_blank_form(kind: str, tmp_path: Path, blank: dict[str, 
     xfdf = tmp_path / "data.xfdf"
     xfdf.write_text(_xfdf(values), encoding="utf-8")
     filled = tmp_path / "filled.pdf"
-    assert pdftk is not None
     subprocess.run(
-        [pdftk, str(source), "fill_form", str(xfdf), "output", str(filled)],
+        ["pdftk", str(source), "fill_form", str(xfdf), "output", str(filled)],
         check=True,
         capture_output=True,
     )

@@ -63,7 +63,7 @@ def pdftk_fill(blank: Path, values: dict[str, str], out: Path) -> None:
 
 
 Filler = Callable[[Path, dict[str, str], Path], None]
-needs_pdftk = pytest.mark.skipif(shutil.which("pdftk") is None, reason="pdftk not installed")
+needs_pdftk = pytest.mark.needs("pdftk")
 
 
 def _settings(tmp_path: Path) -> Settings:

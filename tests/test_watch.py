@@ -56,6 +56,7 @@ def revision_reader(data: bytes, name: str) -> Extraction:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    (tmp_path / "inbox").mkdir()  # formflow watches an inbox that exists, never makes one
     base = Settings()
     return base.replace(
         inbox=tmp_path / "inbox",
@@ -164,7 +165,6 @@ def test_a_slow_writer_is_not_taken_early(settings: Settings, archive: FlakyArch
     pieces = [first] + [b"%% revision %d\n%%%%EOF\n" % n for n in range(10)]
     whole = b"".join(pieces)
     path = settings.inbox / "langsom.pdf"
-    settings.inbox.mkdir()
 
     def write_slowly() -> None:
         with open(path, "wb") as handle:
@@ -240,7 +240,6 @@ def test_one_daemon_per_inbox(
 
 
 def test_the_lock_is_released_on_exit(settings: Settings) -> None:
-    settings.inbox.mkdir()
     with inbox_lock(settings.inbox):
         pass
     with inbox_lock(settings.inbox):
@@ -302,7 +301,6 @@ def test_scan_skips_own_and_linked_folders(settings: Settings, tmp_path: Path) -
 
 
 def test_is_complete_never_opens_a_fifo(settings: Settings) -> None:
-    settings.inbox.mkdir()
     fifo = settings.inbox / "skema.pdf"
     os.mkfifo(fifo)
     assert is_complete(fifo, 1_000_000)  # judged by the intake, never opened here
@@ -386,6 +384,7 @@ def running_in_group(group: int) -> list[int]:
 def test_the_workers_end_with_a_daemon_killed_outright(tmp_path: Path) -> None:
     """kill -9 of the daemon alone: no worker of it goes on filing beside the next daemon."""
     write_config(tmp_path, stability_seconds=0.2)
+    (tmp_path / "inbox").mkdir()
     log = tmp_path / "watch.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
