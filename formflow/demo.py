@@ -185,7 +185,7 @@ def run_demo(folder: Path, *, force: bool = False, say: Say = print) -> DemoResu
     """Make the workspace, run the round on it, and tell what happened (see the module doc)."""
     from formflow.archive import Archive
     from formflow.carryover_run import Options, run_carry_over
-    from formflow.rounds import round_of, table_cells, totals_line
+    from formflow.rounds import round_of, row_summary, totals_line
     from formflow.watch import run_watch
 
     today = date.today()
@@ -214,9 +214,7 @@ def run_demo(folder: Path, *, force: bool = False, say: Say = print) -> DemoResu
         archive, year, today=today, deadline_days=settings.validation.preparation_deadline_days
     )
     for row in status.rows:
-        number, name, _, preparation, _, agreement, followups, _ = table_cells(row)
-        say(f"   {number} {name}: forberedelse {preparation}; aftale {agreement}; "
-            f"opfølgning {followups}")  # fmt: skip
+        say(f"   {row.number} {row.name}: {row_summary(row, today.isoformat())}")
     say(f"   {totals_line(status)}")
     say("")
     say(f"3. formflow carry-over --from-year {year}: next year's preparation forms")

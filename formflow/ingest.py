@@ -515,6 +515,7 @@ class Ingestor:
             text,
             codes,
             employee=result.extraction.employee_number if result else None,
+            form=(result.extraction.year, result.extraction.kind) if result else (None, None),
         )
 
     def _refuse(self, path: Path, name: str, refusal: UnreadableForm) -> Outcome:
@@ -547,6 +548,7 @@ class Ingestor:
         text: str,
         codes: tuple[str, ...],
         employee: str | None = None,
+        form: tuple[int | None, str | None] = (None, None),
     ) -> Outcome:
         folder_name = (
             self.settings.watch.rejected_folder
@@ -569,10 +571,10 @@ class Ingestor:
                     self.ledger.finish(entry)
                 raise
         self.ledger.finish(entry)
-        # The employee number (when the form named one) lets a GDPR export find this entry.
-        self.archive.audit(
-            action, sha256=sha256 or None, codes=",".join(codes), employee=employee or None
-        )
+        # The employee number (when the form named one) lets a GDPR export find this entry;
+        # with the form's year and kind, `formflow status` shows it as handed back.
+        meta = {"sha256": sha256 or None, "codes": ",".join(codes), "employee": employee or None}
+        self.archive.audit(action, **meta, year=form[0], kind=form[1] or None)
         log.info(
             "%s %s sha256=%s codes=%s -> %s",
             action,

@@ -85,15 +85,19 @@ def build_ingestor(settings: Settings, reader: Reader) -> tuple[Ingestor, Callab
     from formflow import validate
     from formflow.archive import Archive
     from formflow.ingest import Ledger
+    from formflow.rounds import with_leader_warning
 
     work = Path(settings.archive) / ".formflow"
     ledger = Ledger(work / "ledger.sqlite")
+    archive = Archive.open(settings)
     ingestor = Ingestor(
         settings,
         reader=reader,
-        validator=lambda extraction, arrived: validate.check(extraction, settings, arrived=arrived),
+        validator=lambda extraction, arrived: with_leader_warning(
+            validate.check(extraction, settings, arrived=arrived), archive.roster()
+        ),
         awaiting=validate.awaiting,
-        archive=Archive.open(settings),
+        archive=archive,
         ledger=ledger,
     )
     return ingestor, ledger.close

@@ -14,6 +14,7 @@ import io
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from formflow.archive.records import valid_number
 
@@ -55,6 +56,19 @@ def parse_roster(text: str) -> dict[str, RosterEntry]:
             raise ValueError(f"roster row {line_no}: employee number {cells[0]} appears twice")
         entries[cells[0]] = RosterEntry(cells[0], cells[1], cells[2] if len(cells) > 2 else "")
     return entries
+
+
+def read_roster(path: Path) -> dict[str, RosterEntry] | None:
+    """The roster file's entries, None without a roster file; SettingsError (English) when it
+    cannot be read (`formflow check` reads it so; the archive keeps its own cached copy)."""
+    from formflow.errors import SettingsError
+
+    try:
+        return parse_roster(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise SettingsError(f"roster {path}: {error}") from error
 
 
 def plain_same_person(a: str, b: str) -> bool:

@@ -55,7 +55,7 @@ from formflow.archive.identity import (
     identity_reason,
     parse_roster,
 )
-from formflow.archive.index import EmployeeRow, Index
+from formflow.archive.index import EmployeeRow, Index, return_of
 from formflow.archive.records import (
     PEOPLE_FOLDER,
     STATES,
@@ -465,6 +465,7 @@ class Archive:
             self.audit_log.append(action, **meta)
         except OSError as error:
             raise ArchiveError(f"cannot write the audit log: {error}") from error
+        self.index.add_returned(action, meta)  # a form handed back shows in `formflow status`
 
     def _audit_filed(self, row: FormRow, record_bytes: bytes, *, recovered: bool = False) -> None:
         meta: dict[str, Any] = {
@@ -645,7 +646,8 @@ class Archive:
                 rows.append(row_from_record(record, self._relative(year_dir)))
         # the same key twice means files were copied by hand; verify reports it, index one
         unique = {_row_key(r): r for r in rows}
-        count = self.index.rebuild(unique.values(), folders)
+        returned = (r for e in self.audit_log.entries() if (r := return_of(e.get("action", ""), e)))
+        count = self.index.rebuild(unique.values(), folders, returned)
         return count, list(unique.values())
 
     def _index_add_after(self, row: FormRow) -> bool:
