@@ -186,7 +186,8 @@ def _column_widths(
     rows: Sequence[Sequence[str]], width: int
 ) -> tuple[list[int], Callable[[str], int]]:
     """Each column's width: its widest cell; where that is too wide for `width`, the name
-    column (the second) gets what is left, down to NAME_MIN_WIDTH, then the number's. And how
+    column (the second) gets what is left, down to NAME_MIN_WIDTH or two thirds of what the
+    number and the name share, the number the rest. And how
     to measure a number or a name: by length where every one is Latin-1 (one look at them
     all), else on screen (`_text_width`)."""
     columns = list(zip(*rows, strict=True))
@@ -194,7 +195,7 @@ def _column_widths(
     widths = [max(map(measure, set(column))) for column in columns]
     room = width - sum(widths[2:]) - 2 * (len(widths) - 1)  # for the number and the name
     if widths[0] + widths[1] > room:
-        widths[1] = max(room - widths[0], NAME_MIN_WIDTH)
+        widths[1] = max(room - widths[0], NAME_MIN_WIDTH, room * 2 // 3)
         widths[0] = max(room - widths[1], 1)
     return widths, measure
 

@@ -652,12 +652,12 @@ def row_notes(row: StatusRow) -> str:
     notes = []
     if row.followups_overdue or row.followups_due:
         notes.append(f"opfølgning {followup_words(row)}")
-    if row.preparation_reason is not None:
-        word = PREPARATION_WORDS[row.preparation]
-        notes.append(f"forberedelsesskema {word}: {row.preparation_reason or '-'}")
-    if row.agreement_reason is not None:
-        word = AGREEMENT_WORDS[row.agreement]
-        notes.append(f"aftaleskema {word}: {row.agreement_reason or '-'}")
+    for form, words, state, codes in (
+        ("forberedelsesskema", PREPARATION_WORDS, row.preparation, row.preparation_reason),
+        ("aftaleskema", AGREEMENT_WORDS, row.agreement, row.agreement_reason),
+    ):
+        if codes is not None:  # the codes as the audit wrote them, comma-separated
+            notes.append(f"{form} {words[state]}: {', '.join(codes.split(',')) or '-'}")
     return "; ".join(notes)
 
 

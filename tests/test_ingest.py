@@ -155,10 +155,10 @@ def test_errors_go_back_with_a_danish_explanation(settings: Settings, archive: F
     assert "Feltet »Dato for samtale«" in notice  # the Danish label, not the key
     assert RESUBMIT in notice and "date_missing" in notice
     assert archive.filed == {}
-    # the employee's number, so a GDPR export of that person includes this entry
-    assert archive.audits == [
-        ("rejected", {"sha256": outcome.sha256, "codes": "date_missing", "employee": "1042"})
-    ]
+    # the employee's number, so a GDPR export of that person includes this entry; the form's
+    # year and kind, so `formflow status` shows it as rejected
+    meta = {"sha256": outcome.sha256, "codes": "date_missing", "employee": "1042"}
+    assert archive.audits == [("rejected", meta | {"year": 2026, "kind": "preparation"})]
 
 
 def test_the_corrected_form_dropped_again_is_filed(
