@@ -466,13 +466,13 @@ def status_command(
     held for a person to decide; meeting date; agreement signed, awaiting whose signature,
     missing, rejected or held; follow-up dates due within 14 days or overdue; next meeting.
 
-    \b
     On time: the form arrived, or the employee dated their signature, at least
-    validation.preparation_deadline_days before the meeting (the earlier of the two counts:
-    a form that lay in the inbox before formflow watched it is not late).
+    validation.preparation_deadline_days before the meeting; the earlier of the two counts, so
+    a form that lay in the inbox before formflow watched it is not late.
+
     Who leads whom: the roster's leader where the roster names one (a form naming another
-    leader is filed with a warning), else the one the latest form names.
-    With a roster (setting `roster`), employees who sent nothing are listed too.
+    leader is filed with a warning), else the one the latest form names. With a roster
+    (setting `roster`), employees who sent nothing are listed too.
 
     The table fits 80 columns, employees grouped per leader; --json gives every field with
     stable English codes (arrival, deadline, next meeting too).

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from formflow.carryover_run import Report
     from formflow.errors import UnreadableForm
     from formflow.model import CheckResult
-    from formflow.rounds import RoundStatus
+    from formflow.rounds import RoundStatus, StatusRow
 
 
 def check_json(result: CheckResult, settings: Settings) -> dict[str, Any]:
@@ -155,10 +155,11 @@ def status_table(status: RoundStatus, width: int = STATUS_WIDTH) -> str:
 
 
 def status_lines(status: RoundStatus, width: int) -> list[tuple[str, str]]:
-    """The table's lines, each with its kind (title, heading, rule, leader, row, note, totals)
-    and no wider than `width`. Dates and states are never cut: the columns of states and dates
-    take their widest cell, and the name (then the number) gets the room that is left and wraps
-    within it; follow-ups and reasons go on a note line under the row."""
+    """The table's parts, each with its kind (title, heading, rule, leader, row, note, totals)
+    and its lines (joined by newlines) no wider than `width`. Dates and states are never cut:
+    the columns of states and dates take their widest cell, and the name (then the number) gets
+    the room that is left and wraps within it; follow-ups and reasons go on a note under the
+    row."""
     from formflow.rounds import TABLE_HEADINGS, by_leader, row_notes, table_cells, totals_line
 
     today = status.today.isoformat()
@@ -166,19 +167,19 @@ def status_lines(status: RoundStatus, width: int) -> list[tuple[str, str]]:
               by_leader(status.rows)]  # fmt: skip
     every = [TABLE_HEADINGS, *(cells for _, group, _ in groups for cells in group)]
     widths, measure = _column_widths(every, width)
+    tails = _Tails(widths)
     lines = [("title", f"MUS {status.year}"), ("heading", _table_line(TABLE_HEADINGS, widths))]
     lines.append(("rule", "  ".join("-" * w for w in widths)))
     indent = " " * (widths[0] + 2)
     for leader, group, rows in groups:
-        lines.append(("", ""))
         heading = f"{leader} ({len(rows)} {'medarbejder' if len(rows) == 1 else 'medarbejdere'})"
-        lines += [("leader", line) for line in _wrapped(heading, width)]
+        lines += [("", ""), ("leader", "\n".join(_wrapped(heading, width)))]
         for cells, row in zip(group, rows, strict=True):
-            lines += [("row", line) for line in _row_lines(cells, widths, measure)]
+            lines.append(("row", _row_text(cells, widths, measure, tails)))
             if notes := row_notes(row):
-                lines += [("note", indent + line) for line in _wrapped(notes, width - len(indent))]
-    lines.append(("", ""))
-    lines += [("totals", line) for line in _wrapped(totals_line(status), width)]
+                note = _wrapped(notes, width - len(indent))
+                lines.append(("note", "\n".join(indent + line for line in note)))
+    lines += [("", ""), ("totals", "\n".join(_wrapped(totals_line(status), width)))]
     return lines
 
 
@@ -204,22 +205,37 @@ def _table_line(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "  ".join(map(_pad, cells, widths)).rstrip()
 
 
-def _row_lines(
-    cells: Sequence[str], widths: Sequence[int], measure: Callable[[str], int]
-) -> list[str]:
-    """A row's lines: one, unless its number or name is wider than its column (it wraps).
-    The states and dates are our own Latin-1 words, padded by length; only the number and the
-    name are measured (10 000 rows a round: a measure per cell cost three times as much)."""
-    number, name, preparation, meeting, agreement = cells
+def _row_text(
+    cells: Sequence[str], widths: Sequence[int], measure: Callable[[str], int], tails: _Tails
+) -> str:
+    """A row's line; lines, unless its number or name is wider than its column (it wraps).
+    Only the number and the name are measured; the rest of the line is one of a few hundred
+    (`_Tails`): 10 000 rows a round, where a measure and a pad per cell cost three times as
+    much."""
+    number, name = cells[0], cells[1]
     number_width, name_width = measure(number), measure(name)
-    tail = f"{preparation:<{widths[2]}}  {meeting:<{widths[3]}}  {agreement}"
+    tail = tails[cells[2:]]
     if number_width <= widths[0] and name_width <= widths[1]:
         gap = " " * (widths[0] - number_width + 2)
-        return [f"{number}{gap}{name}{' ' * (widths[1] - name_width + 2)}{tail}"]
+        return f"{number}{gap}{name}{' ' * (widths[1] - name_width + 2)}{tail}"
     numbers, names = _wrapped(number, widths[0]), _wrapped(name, widths[1])
     rest = zip_longest(numbers[1:], names[1:], fillvalue="")
     first = f"{_pad(numbers[0], widths[0])}  {_pad(names[0], widths[1])}  {tail}"
-    return [first, *(f"{_pad(n, widths[0])}  {m}".rstrip() for n, m in rest)]
+    return "\n".join([first, *(f"{_pad(n, widths[0])}  {m}".rstrip() for n, m in rest)])
+
+
+class _Tails(dict[Sequence[str], str]):
+    """The states and dates of a row (our own Latin-1 words, padded by length) as the end of
+    its line, each made once: a round's rows share a few hundred."""
+
+    def __init__(self, widths: Sequence[int]) -> None:
+        super().__init__()
+        self.widths = widths
+
+    def __missing__(self, cells: Sequence[str]) -> str:
+        padded = [cell.ljust(width) for cell, width in zip(cells, self.widths[2:], strict=False)]
+        found = self[cells] = "  ".join(padded).rstrip()
+        return found
 
 
 def _latin_1(text: str) -> bool:
@@ -289,14 +305,7 @@ def status_json(status: RoundStatus) -> str:
     """Exactly `json.dumps(status.to_json(), ensure_ascii=False, indent=2)`, written row by
     row: json's indenting encoder is pure Python and takes ~0.1 s over 10 000 employees,
     while its C string encoder does the part that needs care (escaping)."""
-    from formflow.rounds import StatusRow
-
-    # one line per field of StatusRow, in its order (the test against json.dumps holds us to it)
-    template = "    {\n" + ",\n".join(f"      {_q(k)}: %s" for k in StatusRow._fields) + "\n    }"
-    # field by field (a column's values are encoded in one `map`), then row by row
-    fields = zip(StatusRow._fields, *status.rows, strict=True)
-    encoded = [_json_column(key, values) for key, *values in fields]
-    rows = list(map(template.__mod__, zip(*encoded, strict=True)))
+    rows = _json_rows(status.rows)
     employees = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
     counts = ",\n".join(f"    {_q(k)}: {int(v)!r}" for k, v in status.totals.items())
     totals = "{\n" + counts + "\n  }" if counts else "{}"
@@ -306,13 +315,25 @@ def status_json(status: RoundStatus) -> str:
     )
 
 
-def _json_column(key: str, values: Sequence[Any]) -> list[str]:
-    """One field of every row as JSON text (in comprehensions: a call per value cost twice)."""
-    if key in ("followups_due", "followups_overdue"):
-        return [_json_dates(v) if v else "[]" for v in values]
-    if key in ("number", "name", "leader", "preparation", "agreement"):  # always text
-        return list(map(_q, values))
-    return ["null" if v is None else _q(v) for v in values]
+def _json_rows(rows: Sequence[StatusRow]) -> list[str]:
+    """Each row as json.dumps indents it inside the list: one comprehension with the fields
+    unpacked (a call per value, or a pass per column, cost half as much again)."""
+    from formflow.rounds import StatusRow
+
+    # one line per field of StatusRow, in its order (the test against json.dumps holds us to it)
+    template = "    {\n" + ",\n".join(f"      {_q(k)}: %s" for k in StatusRow._fields) + "\n    }"
+    q, dates = _q, _json_dates
+    return [
+        template
+        % (q(number), q(name), q(leader), q(preparation),
+           "null" if why is None else q(why), "null" if arrived is None else q(arrived),
+           "null" if deadline is None else q(deadline), "null" if meeting is None else q(meeting),
+           q(agreement), "null" if why_not is None else q(why_not),
+           dates(due) if due else "[]", dates(overdue) if overdue else "[]",
+           "null" if next_meeting is None else q(next_meeting))
+        for (number, name, leader, preparation, why, arrived, deadline, meeting, agreement,
+             why_not, due, overdue, next_meeting) in rows
+    ]  # fmt: skip
 
 
 def _json_dates(values: tuple[str, ...]) -> str:

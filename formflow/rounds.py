@@ -388,23 +388,33 @@ def _rows(
 
     A round is 10 000 rows: one loop with few calls per row. Dates stay ISO strings, compared
     as strings (ISO sorts by date); a meeting date is parsed once per distinct date (`_Days`)."""
-    agreement_of = _Agreements(facts, _Days(deadline), today)
-    days, returned, preparations = agreement_of.days, facts.returned, facts.preparations
+    days = _Days(deadline)
+    agreements, returned, preparations = (
+        _agreements(facts, days, today),
+        facts.returned,
+        facts.preparations,
+    )
     details: RoundDetails | None = None
     rows = []
     for number in numbers:
         entry = roster.get(number)
         _, name, folder_leader = people.get(number, _NOBODY)
         name = (entry.name if entry is not None else name).strip()
-        signed_by, meeting, agreed, next_meeting, due, overdue = agreement_of(number)
-        leader = leader_of(entry.leader if entry is not None else None, signed_by)
+        signed_by, meeting, agreed, next_meeting, due, overdue = agreements.get(
+            number, _NO_AGREEMENT
+        )
+        # leader_of(None, signed_by) is signed_by (stripped already): a call saved per row
+        leader = signed_by if entry is None else leader_of(entry.leader, signed_by)
         if meeting is None or not name or not leader:
             details = details or facts.details()
             name, leader, meeting = _filled_in(
                 number, year, details, days, name, leader, meeting, agreed != "missing"
             )
         meeting_day, preparation_deadline = meeting or _NO_MEETING
-        preparation, arrived = _preparation(preparations.get(number), preparation_deadline)
+        preparation, arrived = "missing", None
+        if (sent := preparations.get(number)) is not None:
+            arrived = _arrived_day(sent[1])
+            preparation = _preparation_state(arrived, sent[2], preparation_deadline)
         why = why_agreement = None
         if preparation == "missing" and (back := returned.get((number, "preparation"))):
             preparation, why = back[2], back[3]
@@ -416,29 +426,24 @@ def _rows(
     return rows
 
 
-class _Agreements:
-    """(leader, meeting, state, next meeting, follow-ups due, overdue) of an employee's
-    agreement of the round that counts; ("", None, "missing", None, (), ()) without one."""
-
-    def __init__(self, facts: RoundFacts, days: _Days, today: date) -> None:
-        self.agreements, self.followups = facts.agreements, facts.followups
-        self.days, self.day, self.soon = days, today.isoformat(), _due_by(today)
-
-    def __call__(self, number: str) -> tuple[Any, ...]:
-        agreement = self.agreements.get(number)
-        if agreement is None:
-            return _NO_AGREEMENT
-        _, version, state, leader, candidate, next_meeting = agreement
+def _agreements(facts: RoundFacts, days: _Days, today: date) -> dict[str, tuple[Any, ...]]:
+    """Per employee with an agreement of the round that counts: (leader, meeting, state, next
+    meeting, follow-ups due, overdue), in one loop over the agreements (a call per row cost a
+    tenth of the round); an employee without one reads `_NO_AGREEMENT`."""
+    followups, day, soon = facts.followups, today.isoformat(), _due_by(today)
+    found = {}
+    for number, (_, version, state, leader, candidate, next_meeting) in facts.agreements.items():
         due: tuple[str, ...] = ()
         overdue: tuple[str, ...] = ()
         # most plans' dates lie beyond `soon` (today <= soon): nothing to sort or sift then
-        if (dates := self.followups.get((number, version))) and min(dates) <= self.soon:
-            day, soon, ordered = self.day, self.soon, sorted(dates)
+        if (dates := followups.get((number, version))) and min(dates) <= soon:
+            ordered = sorted(dates)
             due = tuple(d for d in ordered if day <= d <= soon)
             overdue = tuple(d for d in ordered if d < day)
         state = state if state in _FILED_AGREEMENT_STATES else "missing"
-        meeting = self.days[candidate] if candidate else None
-        return (leader or "").strip(), meeting, state, next_meeting, due, overdue
+        meeting = days[candidate] if candidate else None
+        found[number] = ((leader or "").strip(), meeting, state, next_meeting, due, overdue)
+    return found
 
 
 def _filled_in(
@@ -482,14 +487,6 @@ def _due_by(today: date) -> str:
 # `StatusRow(...)` goes through a Python `__new__` taking its arguments by name or place; the
 # fields in order, straight into the tuple, cost a third of that (10 000 rows a round)
 _new_row = tuple.__new__
-
-
-def _preparation(sent: PreparationSent | None, deadline: str | None) -> tuple[str, str | None]:
-    """The preparation form's state and arrival day; "missing" when none was sent."""
-    if sent is None:
-        return "missing", None
-    arrived = _arrived_day(sent[1])
-    return _preparation_state(arrived, sent[2], deadline), arrived
 
 
 def _preparation_state(arrived: str | None, signed: str | None, deadline: str | None) -> str:
@@ -649,6 +646,10 @@ def table_cells(row: StatusRow, today: str) -> tuple[str, ...]:
 def row_notes(row: StatusRow) -> str:
     """What the table shows under a row: the follow-ups due or overdue and why a form was
     handed back (its reason codes); "" for nothing (most rows)."""
+    if row.preparation_reason is row.agreement_reason is None and not (
+        row.followups_overdue or row.followups_due
+    ):
+        return ""
     notes = []
     if row.followups_overdue or row.followups_due:
         notes.append(f"opfølgning {followup_words(row)}")

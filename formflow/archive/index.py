@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -420,8 +421,10 @@ def _query(columns: str, where: str) -> str:
 
 
 def _latest(db: sqlite3.Connection, columns: str, where: str, year: int) -> dict[str, Any]:
-    """Each employee's latest row of a slot, by the first column (the employee)."""
-    return {row[0]: row for row in db.execute(_query(columns, where), (year,))}
+    """Each employee's latest row of a slot, by the first column (the employee): keyed in C
+    (a comprehension over 10 000 rows cost as much as the query)."""
+    rows = db.execute(_query(columns, where), (year,)).fetchall()
+    return dict(zip(map(itemgetter(0), rows), rows, strict=True))
 
 
 def _senders_of_other_kinds(db: sqlite3.Connection, year: int) -> set[str]:
