@@ -144,8 +144,9 @@ def print_status(status: RoundStatus, console: Console | None = None) -> None:
     from rich.text import Text
 
     console = console or Console(highlight=False)
-    for kind, line in status_lines(status, console.width):
-        console.print(Text(line, style=_STYLES.get(kind, "")), overflow="fold")
+    # never narrower than 80 columns (a narrower terminal wraps the lines itself)
+    for kind, line in status_lines(status, max(console.width, STATUS_WIDTH)):
+        console.print(Text(line, style=_STYLES.get(kind, "")), soft_wrap=True)
 
 
 def status_table(status: RoundStatus, width: int = STATUS_WIDTH) -> str:

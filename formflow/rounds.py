@@ -314,9 +314,9 @@ def leader_warning(form_leader: str, entry: Known | None) -> Problem | None:
         "leader_name",
         "warning",
         "leader_not_roster",
-        f"Skemaet nævner lederen „{named}“, men medarbejderlisten siger „{roster_leader}“. "
-        f"Skemaet er arkiveret, og i oversigterne hører medarbejderen under „{roster_leader}“; "
-        "ret medarbejderlisten, hvis lederen er skiftet.",
+        f"Skemaet nævner lederen »{named}«, men medarbejderlisten siger »{roster_leader}«. "
+        f"I oversigterne hører medarbejderen under »{roster_leader}«; ret medarbejderlisten, "
+        "hvis medarbejderen har fået en ny leder.",
     )
 
 

@@ -392,7 +392,7 @@ def test_leader_warning_says_both_names() -> None:
     assert (warning.field, warning.severity, warning.code) == (
         "leader_name", "warning", "leader_not_roster"
     )  # fmt: skip
-    assert "„Mads Møller“" in warning.message and "„Lise Leder“" in warning.message
+    assert "»Mads Møller«" in warning.message and "»Lise Leder«" in warning.message
     assert leader_warning(" lise  LEDER", Person("103", "C", "Lise Leder")) is None
     assert leader_warning("Mads Møller", Person("103", "C", "")) is None  # roster: no leader
     assert leader_warning("", Person("103", "C", "Lise Leder")) is None
@@ -434,8 +434,8 @@ def test_check_warns_of_another_leader_than_the_roster(agreement_pdf: Path) -> N
     )
     problems = json.loads(result.output)["problems"]
     (warning,) = [p for p in problems if p["code"] == "leader_not_roster"]
-    assert warning["severity"] == "warning" and "„Søren Åberg“" in warning["message"]
-    assert "„Lise Leder“" in warning["message"]
+    assert warning["severity"] == "warning" and "»Søren Åberg«" in warning["message"]
+    assert "»Lise Leder«" in warning["message"]
 
 
 def test_a_form_naming_another_leader_is_filed_with_the_warning(agreement_pdf: Path) -> None:
