@@ -389,11 +389,8 @@ def _rows(
     A round is 10 000 rows: one loop with few calls per row. Dates stay ISO strings, compared
     as strings (ISO sorts by date); a meeting date is parsed once per distinct date (`_Days`)."""
     days = _Days(deadline)
-    agreements, returned, preparations = (
-        _agreements(facts, days, today),
-        facts.returned,
-        facts.preparations,
-    )
+    agreements = _agreements(facts, days, today)
+    returned, preparations = facts.returned, facts.preparations
     details: RoundDetails | None = None
     rows = []
     for number in numbers:
@@ -408,7 +405,7 @@ def _rows(
         if meeting is None or not name or not leader:
             details = details or facts.details()
             name, leader, meeting = _filled_in(
-                number, year, details, days, name, leader, meeting, agreed != "missing"
+                number, year, details, days, name, leader, meeting, number in agreements
             )
         meeting_day, preparation_deadline = meeting or _NO_MEETING
         preparation, arrived = "missing", None
