@@ -29,7 +29,7 @@ from typing import Literal
 
 from formflow.forms.definition import FieldSpec, FormDefinition, GoalTable, RowTable
 from formflow.naming import form_file_stem, safe_part
-from formflow.rounds import same_text
+from formflow.rounds import leader_of, same_text
 
 HEADER_KEYS = ("employee_name", "employee_number", "employee_position", "leader_name")
 GOAL_PARTS = ("text", "start", "end")
@@ -245,10 +245,12 @@ def _employee(number: str, facts: RoundFacts) -> Employee:
     listed = (facts.roster or {}).get(number)
     agreement = facts.agreements.get(number)
     known = facts.people.get(number)
-    # the roster decides who leads whom; without it the latest agreement does
-    sources = [agreement, listed, known]
-    name = _first(*(s.name for s in sources if s is not None))
-    leader = _first(*(s.leader for s in (listed, agreement, known) if s is not None))
+    name = _first(*(s.name for s in (agreement, listed, known) if s is not None))
+    leader = leader_of(
+        listed.leader if listed else None,
+        agreement.leader if agreement else None,
+        known.leader if known else None,
+    )
     return Employee(number, name, leader)
 
 

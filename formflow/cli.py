@@ -365,10 +365,12 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     awaiting a signature included), 1 when a form has problems that send it back, 2 when a
     file cannot be read as a form at all.
     """
+    from formflow.archive.roster import read_roster
     from formflow.errors import UnreadableForm
     from formflow.workers import check_files
 
     settings = ctx.settings
+    read_roster(settings.roster)  # a roster that cannot be read is said here, not per file
     results = check_files(list(files), settings)
     if as_json:
         for path, result in zip(files, results, strict=True):
@@ -450,17 +452,36 @@ def watch_command(
     "--year", type=click.IntRange(2000, 2100), help="MUS year (default: the current year)."
 )
 @click.option("--leader", help="Only the employees of this leader.")
-@click.option("--json", "as_json", is_flag=True, help="Print the rows and totals as JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV line per employee.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the rows and totals as JSON (English codes)."
+)
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Print one CSV line per employee for Excel: semicolons, UTF-8 with BOM, Danish "
+    "headings and states, ISO dates.",
+)
 @pass_context
 def status_command(
     ctx: Context, year: int | None, leader: str | None, as_json: bool, as_csv: bool
 ) -> None:
     """Where the MUS round stands: one row per employee, and the totals.
 
-    Preparation form received on time, late or missing; meeting date; agreement signed,
-    awaiting whose signature, or missing; follow-up dates due within 14 days or overdue; next
-    meeting. With a roster (setting `roster`), employees who sent nothing are listed too.
+    Preparation form on time, late, received, missing, rejected (with the reason code) or
+    held for a person to decide; meeting date; agreement signed, awaiting whose signature,
+    missing, rejected or held; follow-up dates due within 14 days or overdue; next meeting.
+
+    On time: the form arrived, or the employee dated their signature, at least
+    validation.preparation_deadline_days before the meeting; the earlier of the two counts, so
+    a form that lay in the inbox before formflow watched it is not late.
+
+    Who leads whom: the roster's leader where the roster names one (a form naming another
+    leader is filed with a warning), else the one the latest form names. With a roster
+    (setting `roster`), employees who sent nothing are listed too.
+
+    The table fits 80 columns, employees grouped per leader; --json gives every field with
+    stable English codes (arrival, deadline, next meeting too).
     """
     import gc
 
@@ -496,7 +517,7 @@ def _print_round(settings: Settings, year: int | None, leader: str | None, fmt: 
     if fmt == "json":
         click.echo(report.status_json(status))
     elif fmt == "csv":
-        click.echo(status.to_csv(), nl=False)
+        click.echo(status.to_csv(), nl=False)  # bytes: the BOM and UTF-8 whatever the locale
     else:
         report.print_status(status)
 

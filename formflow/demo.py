@@ -233,7 +233,7 @@ def _watch_once(
 def _status(settings: Settings, year: int, today: date, say: Say) -> None:
     """Step 2, `formflow status`: one line per employee of the roster, and the totals."""
     from formflow.archive import Archive
-    from formflow.rounds import round_of, table_cells, totals_line
+    from formflow.rounds import round_of, row_summary, totals_line
 
     say(f"2. formflow status --year {year}: where the round stands")
     status = round_of(
@@ -243,9 +243,7 @@ def _status(settings: Settings, year: int, today: date, say: Say) -> None:
         deadline_days=settings.validation.preparation_deadline_days,
     )
     for row in status.rows:
-        number, name, _, preparation, _, agreement, followups, _ = table_cells(row)
-        say(f"   {number} {name}: forberedelse {preparation}; aftale {agreement}; "
-            f"opfølgning {followups}")  # fmt: skip
+        say(f"   {row.number} {row.name}: {row_summary(row, today.isoformat())}")
     say(f"   {totals_line(status)}")
 
 

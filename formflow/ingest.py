@@ -203,6 +203,7 @@ class _Move:
     notice: str
     codes: tuple[str, ...]
     employee: str | None = None  # lets a GDPR export find the audit entry
+    form: tuple[int | None, str | None] = (None, None)  # year and kind, for `formflow status`
 
 
 # A stage takes what the stage before it gave; it gives the next stage's input, or stops the
@@ -448,7 +449,8 @@ class Ingestor:
         employee = back.result.extraction.employee_number if back.result else None
         return self._move(
             _Move(dropped.path, dropped.relative.parent, name, dropped.identity, dropped.sha256,
-                  "held" if decision.action == "held" else "rejected", text, codes, employee)
+                  "held" if decision.action == "held" else "rejected", text, codes, employee,
+                  _form_of(back.result))
         )  # fmt: skip
 
     def _refuse(self, path: Path, name: str, refusal: UnreadableForm) -> Outcome:
@@ -492,8 +494,11 @@ class Ingestor:
                     self.ledger.finish(entry)
                 raise
         self.ledger.finish(entry)
+        # The employee number (when the form named one) lets a GDPR export find this entry;
+        # with the form's year and kind, `formflow status` shows it as handed back.
+        year, kind = move.form
         self.archive.audit(move.action, sha256=move.sha256 or None, codes=",".join(move.codes),
-                           employee=move.employee or None)  # fmt: skip
+                           employee=move.employee or None, year=year, kind=kind)  # fmt: skip
         log.info("%s %s sha256=%s codes=%s -> %s", move.action, move.name,
                  move.sha256[:12] or "-", ",".join(move.codes),
                  destination.relative_to(self.inbox))  # fmt: skip
@@ -599,6 +604,13 @@ def _labels(result: CheckResult | None, settings: Settings) -> dict[str, str]:
         return labels_of(load_definition(name, settings))
     except FormflowError:
         return {}
+
+
+def _form_of(result: CheckResult | None) -> tuple[int | None, str | None]:
+    """The year and kind a returned form names, when it was read at all."""
+    if result is None:
+        return None, None
+    return result.extraction.year, result.extraction.kind or None
 
 
 def _relative_parent(inbox: Path, path: Path) -> PurePath:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from itertools import repeat
+from itertools import zip_longest
+from json.encoder import encode_basestring as _q
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from formflow.errors import UnreadableForm
     from formflow.forms.definition import FormDefinition
     from formflow.model import CheckResult
-    from formflow.rounds import RoundStatus
+    from formflow.rounds import RoundStatus, StatusRow
 
 
 def check_json(result: CheckResult, settings: Settings) -> dict[str, Any]:
@@ -188,66 +189,160 @@ def _problems_table(result: CheckResult, definition: FormDefinition | None) -> T
     return table
 
 
-RICH_TABLE_MAX_ROWS = 500  # rich lays out every cell (10 000 rows take it seconds)
+RICH_TABLE_MAX_ROWS = 500  # rich styles every line (10 000 lines take it a second)
+STATUS_WIDTH = 80  # the plain table's width: a terminal's, a printout's, a mail's
+NAME_MIN_WIDTH = 10  # the fewest columns a name gets before numbers fold instead
+_STYLES = {"title": "bold", "heading": "bold", "rule": "dim", "leader": "bold", "note": "dim"}
 
 
-def print_status(status: RoundStatus) -> None:
-    """The round as a table: rich's boxed table on a terminal, plain fixed-width rows when
-    the output goes to a file or a pipe, or when the round is too big to read as a box."""
+def print_status(status: RoundStatus, console: Console | None = None) -> None:
+    """The round as a table: on a terminal (or `console`) through rich, styled and as wide as
+    the terminal; plain 80 columns when the output goes to a file or a pipe, or when the round
+    is too big to style. The lines are the same (`status_lines`)."""
     import click
 
-    if len(status.rows) > RICH_TABLE_MAX_ROWS or not sys.stdout.isatty():
+    if console is None and (len(status.rows) > RICH_TABLE_MAX_ROWS or not sys.stdout.isatty()):
         click.echo(status_table(status), nl=False)
         return
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
-    from formflow.rounds import TABLE_HEADINGS, table_cells, totals_line
-
-    console = Console(highlight=False)
-    table = Table(*TABLE_HEADINGS, title=f"MUS {status.year}")
-    for row in status.rows:
-        table.add_row(*(Text(cell) for cell in table_cells(row)))
-    console.print(table)
-    console.print(Text(totals_line(status)))
+    console = console or Console(highlight=False)
+    # never narrower than 80 columns (a narrower terminal wraps the lines itself)
+    for kind, line in status_lines(status, max(console.width, STATUS_WIDTH)):
+        console.print(Text(line, style=_STYLES.get(kind, "")), soft_wrap=True)
 
 
-def status_table(status: RoundStatus) -> str:
-    """The round as plain text: a title, the headings, one fixed-width line per employee (two
-    spaces between columns, nothing cut short) and the totals line.
-
-    Built column by column: each column's cells are padded in one `map` (a format call per
-    line cost twice as much over 10 000 rows), then the lines are joined from them."""
-    from formflow.rounds import TABLE_HEADINGS, table_cells, totals_line
-
-    columns = zip(TABLE_HEADINGS, *map(table_cells, status.rows), strict=True)
-    widths, padded = zip(*map(_padded, columns), strict=True)
-    lines = map(str.rstrip, map("  ".join, zip(*padded, strict=True)))
-    headings = next(lines)
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([f"MUS {status.year}", headings, rule, *lines, totals_line(status)]) + "\n"
+def status_table(status: RoundStatus, width: int = STATUS_WIDTH) -> str:
+    """The round as plain text no wider than `width`: a title, the headings, the employees
+    per leader (one line each, unless a name wraps or a note follows) and the totals."""
+    return "\n".join(line for _, line in status_lines(status, width)) + "\n"
 
 
-def _padded(column: tuple[str, ...]) -> tuple[int, list[str]]:
-    """The column's width on screen and its cells padded to it with spaces."""
-    if _latin_1("".join(column)):  # one look at the whole column: its widths are lengths
-        width = max(map(len, column))
-        return width, list(map(str.ljust, column, repeat(width)))
-    sizes = {cell: _text_width(cell) for cell in set(column)}  # each text measured once
-    width = max(sizes.values())
-    return width, [cell + " " * (width - sizes[cell]) for cell in column]
+def status_lines(status: RoundStatus, width: int) -> list[tuple[str, str]]:
+    """The table's parts, each with its kind (title, heading, rule, leader, row, note, totals)
+    and its lines (joined by newlines) no wider than `width`. Dates and states are never cut:
+    the columns of states and dates take their widest cell, and the name (then the number) gets
+    the room that is left and wraps within it; follow-ups and reasons go on a note under the
+    row."""
+    from formflow.rounds import TABLE_HEADINGS, by_leader, row_notes, table_cells, totals_line
+
+    today = status.today.isoformat()
+    groups = [(leader, [table_cells(r, today) for r in rows], rows) for leader, rows in
+              by_leader(status.rows)]  # fmt: skip
+    every = [TABLE_HEADINGS, *(cells for _, group, _ in groups for cells in group)]
+    widths, measure = _column_widths(every, width)
+    tails = _Tails(widths)
+    lines = [("title", f"MUS {status.year}"), ("heading", _table_line(TABLE_HEADINGS, widths))]
+    lines.append(("rule", "  ".join("-" * w for w in widths)))
+    indent = " " * (widths[0] + 2)
+    for leader, group, rows in groups:
+        heading = f"{leader} ({len(rows)} {'medarbejder' if len(rows) == 1 else 'medarbejdere'})"
+        lines += [("", ""), ("leader", "\n".join(_wrapped(heading, width)))]
+        for cells, row in zip(group, rows, strict=True):
+            lines.append(("row", _row_text(cells, widths, measure, tails)))
+            if notes := row_notes(row):
+                note = _wrapped(notes, width - len(indent))
+                lines.append(("note", "\n".join(indent + line for line in note)))
+    lines += [("", ""), ("totals", "\n".join(_wrapped(totals_line(status), width)))]
+    return lines
+
+
+def _column_widths(
+    rows: Sequence[Sequence[str]], width: int
+) -> tuple[list[int], Callable[[str], int]]:
+    """Each column's width: its widest cell; where that is too wide for `width`, the name
+    column (the second) gets what is left, down to NAME_MIN_WIDTH or two thirds of what the
+    number and the name share, the number the rest. And how
+    to measure a number or a name: by length where every one is Latin-1 (one look at them
+    all), else on screen (`_text_width`)."""
+    columns = list(zip(*rows, strict=True))
+    measure = len if _latin_1("".join(columns[0] + columns[1])) else _text_width
+    widths = [max(map(measure, set(column))) for column in columns]
+    room = width - sum(widths[2:]) - 2 * (len(widths) - 1)  # for the number and the name
+    if widths[0] + widths[1] > room:
+        widths[1] = max(room - widths[0], NAME_MIN_WIDTH, room * 2 // 3)
+        widths[0] = max(room - widths[1], 1)
+    return widths, measure
+
+
+def _table_line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(map(_pad, cells, widths)).rstrip()
+
+
+def _row_text(
+    cells: Sequence[str], widths: Sequence[int], measure: Callable[[str], int], tails: _Tails
+) -> str:
+    """A row's line; lines, unless its number or name is wider than its column (it wraps).
+    Only the number and the name are measured; the rest of the line is one of a few hundred
+    (`_Tails`): 10 000 rows a round, where a measure and a pad per cell cost three times as
+    much."""
+    number, name = cells[0], cells[1]
+    number_width, name_width = measure(number), measure(name)
+    tail = tails[cells[2:]]
+    if number_width <= widths[0] and name_width <= widths[1]:
+        gap = " " * (widths[0] - number_width + 2)
+        return f"{number}{gap}{name}{' ' * (widths[1] - name_width + 2)}{tail}"
+    numbers, names = _wrapped(number, widths[0]), _wrapped(name, widths[1])
+    rest = zip_longest(numbers[1:], names[1:], fillvalue="")
+    first = f"{_pad(numbers[0], widths[0])}  {_pad(names[0], widths[1])}  {tail}"
+    return "\n".join([first, *(f"{_pad(n, widths[0])}  {m}".rstrip() for n, m in rest)])
+
+
+class _Tails(dict[Sequence[str], str]):
+    """The states and dates of a row (our own Latin-1 words, padded by length) as the end of
+    its line, each made once: a round's rows share a few hundred."""
+
+    def __init__(self, widths: Sequence[int]) -> None:
+        super().__init__()
+        self.widths = widths
+
+    def __missing__(self, cells: Sequence[str]) -> str:
+        padded = [cell.ljust(width) for cell, width in zip(cells, self.widths[2:], strict=False)]
+        found = self[cells] = "  ".join(padded).rstrip()
+        return found
 
 
 def _latin_1(text: str) -> bool:
     """Whether every character is Latin-1 (æøå too), so one column each on screen. Asked by
-    encoding, which is a copy in C where `max(text)` walks the text character by character;
-    the Latin letters beyond Latin-1 (below `_COMBINING`) are measured one by one instead."""
+    encoding, which is a copy in C where `max(text)` walks the text character by character."""
     try:
         text.encode("latin-1")
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell + " " * (width - _text_width(cell))
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines no wider than `width` on screen, broken between words; a word wider
+    than a line is broken where it must (a long name or number, never a date or state)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while _text_width(word) > width:  # fold it: fill the line, go on with the rest
+            if line:
+                lines.append(line)
+            cut = _fitting(word, width)
+            lines.append(word[:cut])
+            line, word = "", word[cut:]
+        if line and _text_width(line) + 1 + _text_width(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line] if line or not lines else lines
+
+
+def _fitting(word: str, width: int) -> int:
+    """How many of the word's characters fit `width` columns (at least one)."""
+    cut = 1
+    while cut < len(word) and _text_width(word[: cut + 1]) <= width:
+        cut += 1
+    return cut
 
 
 _WIDTHS: dict[str, int] = {}  # widths of the texts beyond Latin seen so far
@@ -275,53 +370,39 @@ def status_json(status: RoundStatus) -> str:
     """Exactly `json.dumps(status.to_json(), ensure_ascii=False, indent=2)`, written row by
     row: json's indenting encoder is pure Python and takes ~0.1 s over 10 000 employees,
     while its C string encoder does the part that needs care (escaping)."""
-    from json.encoder import encode_basestring as q
-
-    from formflow.rounds import StatusRow
-
-    def dates(values: tuple[str, ...]) -> str:
-        if not values:
-            return "[]"
-        return "[\n" + ",\n".join(f"        {q(v)}" for v in values) + "\n      ]"
-
-    # one line per field of StatusRow, in its order (the test against json.dumps holds us to it)
-    template = "    {\n" + ",\n".join(f"      {q(k)}: %s" for k in StatusRow._fields) + "\n    }"
-    rows = [
-        template
-        % (
-            q(number),
-            q(name),
-            q(leader),
-            q(preparation),
-            "null" if arrived is None else q(arrived),
-            "null" if deadline is None else q(deadline),
-            "null" if meeting is None else q(meeting),
-            q(agreement),
-            dates(due) if due else "[]",
-            dates(overdue) if overdue else "[]",
-            "null" if next_meeting is None else q(next_meeting),
-        )
-        for (
-            number,
-            name,
-            leader,
-            preparation,
-            arrived,
-            deadline,
-            meeting,
-            agreement,
-            due,
-            overdue,
-            next_meeting,
-        ) in status.rows
-    ]
+    rows = _json_rows(status.rows)
     employees = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
-    counts = ",\n".join(f"    {q(k)}: {int(v)!r}" for k, v in status.totals.items())
+    counts = ",\n".join(f"    {_q(k)}: {int(v)!r}" for k, v in status.totals.items())
     totals = "{\n" + counts + "\n  }" if counts else "{}"
     return (
-        f'{{\n  "year": {status.year!r},\n  "today": {q(status.today.isoformat())},\n'
+        f'{{\n  "year": {status.year!r},\n  "today": {_q(status.today.isoformat())},\n'
         f'  "employees": {employees},\n  "totals": {totals}\n}}'
     )
+
+
+def _json_rows(rows: Sequence[StatusRow]) -> list[str]:
+    """Each row as json.dumps indents it inside the list: one comprehension with the fields
+    unpacked (a call per value, or a pass per column, cost half as much again)."""
+    from formflow.rounds import StatusRow
+
+    # one line per field of StatusRow, in its order (the test against json.dumps holds us to it)
+    template = "    {\n" + ",\n".join(f"      {_q(k)}: %s" for k in StatusRow._fields) + "\n    }"
+    q, dates = _q, _json_dates
+    return [
+        template
+        % (q(number), q(name), q(leader), q(preparation),
+           "null" if why is None else q(why), "null" if arrived is None else q(arrived),
+           "null" if deadline is None else q(deadline), "null" if meeting is None else q(meeting),
+           q(agreement), "null" if why_not is None else q(why_not),
+           dates(due) if due else "[]", dates(overdue) if overdue else "[]",
+           "null" if next_meeting is None else q(next_meeting))
+        for (number, name, leader, preparation, why, arrived, deadline, meeting, agreement,
+             why_not, due, overdue, next_meeting) in rows
+    ]  # fmt: skip
+
+
+def _json_dates(values: tuple[str, ...]) -> str:
+    return "[\n" + ",\n".join(f"        {_q(v)}" for v in values) + "\n      ]"
 
 
 def progress_bar(title: str) -> Callable[[int, int], None]:

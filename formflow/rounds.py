@@ -1,20 +1,24 @@
 """The MUS round: where every employee stands in one year (pure; `formflow status`).
 
-One row per employee: the preparation form (on time, late, received, missing), the meeting
-date, the agreement (signed, awaiting whose signature, missing), the development plan's
-follow-up dates that are due soon or overdue, and the next meeting; plus the totals.
+One row per employee: the preparation form (on time, late, received, missing, or handed back:
+rejected or held), the meeting date, the agreement (signed, awaiting whose signature, missing,
+rejected, held), the development plan's follow-up dates that are due soon or overdue, and the
+next meeting; plus the totals.
 
 A row reads three forms of its employee: this year's preparation form, this year's agreement
-and last year's agreement, each in the version that counts. They come in as `RoundFacts`: from
-the index in a few range reads (`Index.round_facts`, what `formflow status` uses), or picked
-here from any form versions (`round_status`, e.g. `Index.round_forms`' lean rows). Nothing here
-touches a file (the index's `RoundFacts.details` reads it, if a row needs them). Who is in
-the round: with a roster, everyone on it (and anyone else with a form this year); without one,
-everyone with a form this year or a filed agreement last year, that agreement being the
-promise of this year's conversation.
+and last year's agreement, each in the version that counts, and the forms of this year that
+were handed back. They come in as `RoundFacts`, from the index in a few range reads
+(`Index.round_facts`; the index picks the version that counts: the highest one the employee
+sent; a form formflow generated, carry-over output, is never "received"). Nothing here touches
+a file (the index's `RoundFacts.details` reads it, if a row needs them).
 
-Which version of a form counts follows the archive (`latest_first_key`): the highest version
-the employee sent; a form formflow generated (carry-over output) is never "received".
+Who is in the round: with a roster, everyone on it (and anyone else with a form this year);
+without one, everyone with a form this year or a filed agreement last year, that agreement
+being the promise of this year's conversation. Who leads whom: `leader_of`.
+
+A preparation form is on time when it arrived, or was dated by the employee's signature, at
+least the deadline before the meeting: a form dropped into the inbox before formflow watched
+it is not late by the day formflow took it (`_preparation_state`).
 """
 
 from __future__ import annotations
@@ -28,51 +32,31 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import filterfalse
 from operator import attrgetter
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-PREPARATION_STATES = ("on_time", "late", "received", "missing")
-AGREEMENT_STATES = ("signed", "awaiting_employee", "awaiting_leader", "missing")
+if TYPE_CHECKING:
+    from formflow.model import CheckResult, Problem
+
+RETURNED_STATES = ("rejected", "held")  # a form handed back (the ingest's audit actions)
+PREPARATION_STATES = ("on_time", "late", "received", "missing", *RETURNED_STATES)
+AGREEMENT_STATES = ("signed", "awaiting_employee", "awaiting_leader", "missing", *RETURNED_STATES)
+_FILED_AGREEMENT_STATES = frozenset(AGREEMENT_STATES[:3])
 DUE_WITHIN_DAYS = 14  # a follow-up date this close is "due"
 CSV_COLUMNS = (
     "number",
     "name",
     "leader",
     "preparation",
+    "preparation_reason",
     "preparation_arrived",
     "preparation_deadline",
     "meeting_date",
     "agreement",
+    "agreement_reason",
     "followups_due",
     "followups_overdue",
     "next_meeting_date",
 )
-
-
-class FormFacts(Protocol):
-    """What the round needs of one filed form version (the index's `RoundForm`)."""
-
-    @property
-    def employee(self) -> str: ...
-    @property
-    def employee_name(self) -> str: ...
-    @property
-    def leader_name(self) -> str: ...
-    @property
-    def year(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def version(self) -> int: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def meeting_date(self) -> str | None: ...
-    @property
-    def next_meeting_date(self) -> str | None: ...
-    @property
-    def arrived(self) -> str | None: ...
-    @property
-    def followups(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -103,6 +87,25 @@ class AgreementFacts(NamedTuple):
     leader_name: str
     meeting_date: str | None
     next_meeting_date: str | None
+
+
+class PreparationSent(NamedTuple):
+    """This year's preparation form that counts, sent: when it arrived (an ISO timestamp)
+    and the date the employee signed it (ISO), as the index holds them."""
+
+    employee: str
+    arrived: str | None
+    signed: str | None
+
+
+class Returned(NamedTuple):
+    """The latest form of a kind of this year handed back: rejected to the employee, or held
+    for a person to decide (`action`), with its reason codes (comma-separated)."""
+
+    employee: str
+    kind: str
+    action: str
+    codes: str
 
 
 class PreparationFacts(NamedTuple):
@@ -141,29 +144,32 @@ class RoundFacts(NamedTuple):
     layouts (a named tuple per row would cost a call per row)."""
 
     agreements: Mapping[str, AgreementFacts]  # this year's, sent
-    arrivals: Mapping[str, str | None]  # who sent this year's preparation form -> its arrival
+    preparations: Mapping[str, PreparationSent]  # who sent this year's preparation form
     followups: Mapping[tuple[str, int], Sequence[str]]  # (employee, agreement version) -> dates
     sent: AbstractSet[str]  # who sent any form of this year
     agreed: AbstractSet[str]  # who sent an agreement of an earlier year
+    returned: Mapping[tuple[str, str], Returned]  # (employee, kind) -> this year's last return
     details: Callable[[], RoundDetails]
 
 
-# number -> (number, name, leader): the people the roster or the personnel folders know
+# number -> (number, name, leader): the people the personnel folders know
 People = Mapping[str, tuple[str | None, str, str]]
 
 
 class StatusRow(NamedTuple):
-    """One employee's state in the round (dates ISO; states from the tuples above); a named
-    tuple, being made 10 000 times a round."""
+    """One employee's state in the round (dates ISO; states from the tuples above; a reason
+    holds the codes of a returned form); a named tuple, being made 10 000 times a round."""
 
     number: str
     name: str
     leader: str
     preparation: str
+    preparation_reason: str | None
     preparation_arrived: str | None
     preparation_deadline: str | None
     meeting_date: str | None
     agreement: str
+    agreement_reason: str | None
     followups_due: tuple[str, ...]
     followups_overdue: tuple[str, ...]
     next_meeting_date: str | None
@@ -192,47 +198,32 @@ class RoundStatus:
             "totals": self.totals,
         }
 
-    def to_csv(self) -> str:
-        """One line per employee; several follow-up dates are joined by a space. The fields
-        in `CSV_COLUMNS` order are the row's (csv writes None as an empty cell), so the rows
-        go to the writer as they are, bar the follow-ups."""
+    def to_csv(self) -> bytes:
+        """One line per employee, for Danish Excel: `;` between cells (Excel in a Danish
+        locale splits on semicolons, the comma being the decimal mark), UTF-8 with a BOM (else
+        Excel reads æøå as Latin-1), CRLF line ends; Danish headings and states, ISO dates
+        (Excel reads them as dates), several follow-up dates joined by a space."""
         import csv
         import io
 
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        writer.writerow(CSV_HEADINGS)
         join = " ".join
-        writer.writerows((*row[:8], join(row[8]), join(row[9]), row[10]) for row in self.rows)
-        return out.getvalue()
-
-
-def round_status(
-    year: int,
-    forms: Iterable[FormFacts],
-    *,
-    today: date,
-    deadline_days: int,
-    roster: Mapping[str, Known] | None = None,
-    archive_people: Mapping[str, Known] | None = None,
-    leader: str | None = None,
-) -> RoundStatus:
-    """Where every employee of the round of `year` stands as of `today`.
-
-    `forms` are every filed version of years `year` and `year - 1`; `roster` the roster's
-    people (None without a roster file); `archive_people` the personnel folders' names and
-    leaders, used where the forms name no leader; `leader` keeps only that leader's people.
-    """
-    people = {number: (number, p.name, p.leader) for number, p in (archive_people or {}).items()}
-    return _round(
-        year,
-        facts_of(year, forms),
-        people,
-        roster,
-        today=today,
-        deadline_days=deadline_days,
-        leader=leader,
-    )
+        writer.writerows(
+            (
+                *row[:3],
+                PREPARATION_WORDS[row.preparation],
+                *row[4:8],
+                AGREEMENT_WORDS[row.agreement],
+                row.agreement_reason,
+                join(row.followups_due),
+                join(row.followups_overdue),
+                row.next_meeting_date,
+            )
+            for row in self.rows
+        )
+        return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
 class ArchiveView(Protocol):
@@ -251,8 +242,10 @@ def round_of(
     deadline_days: int,
     leader: str | None = None,
 ) -> RoundStatus:
-    """`round_status` over an archive's index: its `round_facts` (the versions that count,
-    picked by SQLite) and its people's names and leaders; no record file is read."""
+    """Where every employee of the round of `year` stands as of `today`, from an archive's
+    index (`round_facts`: the versions that count, picked by SQLite) and its people's names
+    and leaders (the roster's, else the personnel folders'); no record file is read.
+    `leader` keeps only that leader's people (`leader_of` says whose they are)."""
     return _round(
         year,
         archive.index.round_facts(year, _due_by(today)),
@@ -262,71 +255,6 @@ def round_of(
         deadline_days=deadline_days,
         leader=leader,
     )
-
-
-def facts_of(year: int, forms: Iterable[FormFacts]) -> RoundFacts:
-    """The facts of the round of `year` picked from form versions in one pass: per employee
-    the latest sent version of each form a row reads (`latest_forms`' rule: a sent version
-    always beats a generated one), the latest generated preparation form, and who the forms
-    put in the round. Forms of other years and kinds only count for membership."""
-    picked: dict[str, dict[str, FormFacts]] = {
-        slot: {} for slot in ("agreement", "preparation", "generated", "last")
-    }
-    sent: set[str] = set()
-    agreed: set[str] = set()
-    for form in forms:
-        number, form_year, kind = form.employee, form.year, form.kind
-        is_sent = form.state != "generated"
-        if is_sent and form_year == year:
-            sent.add(number)
-        if is_sent and kind == "agreement" and form_year != year:
-            agreed.add(number)
-        if kind == "preparation" and form_year == year:
-            slot = picked["preparation" if is_sent else "generated"]
-        elif kind == "agreement" and is_sent and form_year in (year, year - 1):
-            slot = picked["agreement" if form_year == year else "last"]
-        else:
-            continue
-        if number not in slot or form.version > slot[number].version:  # equal: the first
-            slot[number] = form
-    agreements, last = picked["agreement"], picked["last"]
-    handed_out = {**picked["generated"], **picked["preparation"]}  # a sent one first
-    details = RoundDetails(
-        {n: f.employee_name for n, f in agreements.items()},
-        {
-            n: PreparationFacts(n, f.employee_name, f.leader_name, f.meeting_date)
-            for n, f in handed_out.items()
-        },
-        {
-            n: LastAgreementFacts(n, f.employee_name, f.leader_name, f.next_meeting_date)
-            for n, f in last.items()
-        },
-    )
-    return RoundFacts(
-        {
-            n: AgreementFacts(
-                n, f.version, f.state, f.leader_name, f.meeting_date, f.next_meeting_date
-            )
-            for n, f in agreements.items()
-        },
-        {n: f.arrived for n, f in picked["preparation"].items()},
-        {(n, f.version): f.followups for n, f in agreements.items()},
-        sent,
-        agreed,
-        lambda: details,
-    )
-
-
-def latest_forms(forms: Iterable[FormFacts]) -> dict[tuple[str, int, str], FormFacts]:
-    """The version that counts per (employee, year, kind): the highest one the employee sent,
-    a generated form only where nothing was sent (the archive's `latest_first_key`)."""
-    best: dict[tuple[str, int, str], FormFacts] = {}
-    for form in forms:
-        key = (form.employee, form.year, form.kind)
-        known = best.get(key)
-        if known is None or _rank(form) > _rank(known):
-            best[key] = form
-    return best
 
 
 def totals(rows: Iterable[StatusRow]) -> dict[str, int]:
@@ -356,13 +284,61 @@ def same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def _rank(form: FormFacts) -> tuple[bool, int]:
-    return (form.state != "generated", form.version)
+# --- who leads whom --------------------------------------------------------------------------
+
+
+def leader_of(roster_leader: str | None, *form_leaders: str | None) -> str:
+    """The leader an employee belongs to: the roster's (`roster_leader`: None without a
+    roster or an entry, "" where the entry names none) wherever it names one, so a form naming
+    another leader moves nobody; else the first leader the forms name, the latest form first;
+    "" when nobody is named. `formflow status` and carry-over both go by this rule."""
+    if roster_leader and (ruled := roster_leader.strip()):
+        return ruled
+    for named in form_leaders:
+        if named and (named := named.strip()):
+            return named
+    return ""
+
+
+def leader_warning(form_leader: str, entry: Known | None) -> Problem | None:
+    """A warning when a form names another leader than the roster's entry for its employee
+    (saying both names: the form is filed, the roster's leader counts); None when they
+    agree, or when the roster, or the form, names nobody."""
+    from formflow.model import Problem
+
+    roster_leader = entry.leader.strip() if entry is not None else ""
+    named = form_leader.strip()
+    if not roster_leader or not named or same_text(named, roster_leader):
+        return None
+    return Problem(
+        "leader_name",
+        "warning",
+        "leader_not_roster",
+        f"Skemaet nævner lederen „{named}“, men medarbejderlisten siger „{roster_leader}“. "
+        f"I oversigterne hører medarbejderen under „{roster_leader}“; ret medarbejderlisten, "
+        "hvis medarbejderen har fået en ny leder.",
+    )
+
+
+def with_leader_warning(result: CheckResult, roster: Mapping[str, Known] | None) -> CheckResult:
+    """`result` with `leader_warning`'s warning added where the roster (None: no roster file)
+    names another leader for the form's employee; what filing and `formflow check` both do."""
+    if roster is None:
+        return result
+    extraction = result.extraction
+    entry = roster.get(extraction.employee_number)
+    warning = leader_warning(extraction.fields.get("leader_name", ""), entry)
+    if warning is None:
+        return result
+    from dataclasses import replace
+
+    return replace(result, problems=(*result.problems, warning))
 
 
 # --- the rows --------------------------------------------------------------------------------
 
-_NOBODY = (None, "", "")  # a `People` entry for a number neither the roster nor the archive knows
+_NOBODY = (None, "", "")  # a `People` entry for a number the archive does not know
+_NO_AGREEMENT = ("", None, "missing", None, (), ())
 
 
 def _round(
@@ -376,18 +352,17 @@ def _round(
     leader: str | None,
 ) -> RoundStatus:
     """The round from its facts: who is in it, one row each in number order, the totals."""
-    members = set(facts.sent)
+    members = set(facts.sent).union(number for number, _ in facts.returned)
     if roster is None:
         members.update(facts.agreed)  # last year's agreement promises this year's meeting
     else:
         members.update(roster)
-        # the roster's word first (a dict merge is done in C; one name per employee)
-        people = {**people, **{n: (n, e.name, e.leader) for n, e in roster.items()}}
     rows = _rows(
         year,
         _in_number_order(members),
         facts,
         people,
+        roster or {},
         today=today,
         deadline=timedelta(days=deadline_days),
     )
@@ -402,72 +377,70 @@ def _rows(
     numbers: Iterable[str],
     facts: RoundFacts,
     people: People,
+    roster: Mapping[str, Known],
     *,
     today: date,
     deadline: timedelta,
 ) -> list[StatusRow]:
     """One row per number, from this year's agreement and preparation form, and where they
     leave the meeting date, the name or the leader open, from the forms in `facts.details`.
+    The name: the roster's, else the folder's, else the forms'; the leader: `leader_of`.
 
-    A round is 10 000 rows: this is one loop with the facts unpacked into locals and few calls
-    per row (a function per column cost a third more). Dates stay
-    ISO strings, compared as strings (ISO sorts by date); a meeting date is parsed once per
-    distinct date (`_Days`), not once per row."""
-    day, soon = today.isoformat(), _due_by(today)
+    A round is 10 000 rows: one loop with few calls per row. Dates stay ISO strings, compared
+    as strings (ISO sorts by date); a meeting date is parsed once per distinct date (`_Days`)."""
     days = _Days(deadline)
-    agreements, arrivals, followups = facts.agreements, facts.arrivals, facts.followups
+    agreements = _agreements(facts, days, today)
+    returned, preparations = facts.returned, facts.preparations
     details: RoundDetails | None = None
     rows = []
     for number in numbers:
-        agreement = agreements.get(number)
-        _, known_name, known_leader = people.get(number, _NOBODY)
-        # the name: the roster's or the folder's first; the leader: the forms' first
-        name = known_name.strip() if known_name else ""
-        due: tuple[str, ...] = ()
-        overdue: tuple[str, ...] = ()
-        if agreement is None:
-            leader, meeting, agreed, next_meeting = "", None, "missing", None
-        else:
-            _, version, state, leader, candidate, next_meeting = agreement
-            leader = leader.strip() if leader else ""
-            meeting = days[candidate] if candidate else None
-            agreed = state if state in AGREEMENT_STATES else "missing"
-            # most plans' dates lie beyond `soon` (today <= soon): nothing to sort or sift then
-            if (dates := followups.get((number, version))) and min(dates) <= soon:
-                ordered = sorted(dates)
-                due = tuple(d for d in ordered if day <= d <= soon)
-                overdue = tuple(d for d in ordered if d < day)
+        entry = roster.get(number)
+        _, name, folder_leader = people.get(number, _NOBODY)
+        name = (entry.name if entry is not None else name).strip()
+        signed_by, meeting, agreed, next_meeting, due, overdue = agreements.get(
+            number, _NO_AGREEMENT
+        )
+        # leader_of(None, signed_by) is signed_by (stripped already): a call saved per row
+        leader = signed_by if entry is None else leader_of(entry.leader, signed_by)
         if meeting is None or not name or not leader:
             details = details or facts.details()
             name, leader, meeting = _filled_in(
-                number, year, details, days, name, leader, meeting, agreement is not None
+                number, year, details, days, name, leader, meeting, number in agreements
             )
-        if not leader and known_leader:
-            leader = known_leader.strip()
         meeting_day, preparation_deadline = meeting or _NO_MEETING
         preparation, arrived = "missing", None
-        if number in arrivals:  # a preparation form sent (perhaps with no arrival time)
-            arrived = _arrived_day(arrivals[number])
-            preparation = _preparation_state(arrived, preparation_deadline)
-        rows.append(
-            _new_row(
-                StatusRow,
-                (
-                    number,
-                    name,
-                    leader,
-                    preparation,
-                    arrived,
-                    preparation_deadline,
-                    meeting_day,
-                    agreed,
-                    due,
-                    overdue,
-                    next_meeting,
-                ),
-            )
-        )
+        if (sent := preparations.get(number)) is not None:
+            arrived = _arrived_day(sent[1])
+            preparation = _preparation_state(arrived, sent[2], preparation_deadline)
+        why = why_agreement = None
+        if preparation == "missing" and (back := returned.get((number, "preparation"))):
+            preparation, why = back[2], back[3]
+        if agreed == "missing" and (back := returned.get((number, "agreement"))):
+            agreed, why_agreement = back[2], back[3]
+        leader = leader or folder_leader.strip()
+        row = (number, name, leader, preparation, why, arrived, preparation_deadline, meeting_day)
+        rows.append(_new_row(StatusRow, (*row, agreed, why_agreement, due, overdue, next_meeting)))
     return rows
+
+
+def _agreements(facts: RoundFacts, days: _Days, today: date) -> dict[str, tuple[Any, ...]]:
+    """Per employee with an agreement of the round that counts: (leader, meeting, state, next
+    meeting, follow-ups due, overdue), in one loop over the agreements (a call per row cost a
+    tenth of the round); an employee without one reads `_NO_AGREEMENT`."""
+    followups, day, soon = facts.followups, today.isoformat(), _due_by(today)
+    found = {}
+    for number, (_, version, state, leader, candidate, next_meeting) in facts.agreements.items():
+        due: tuple[str, ...] = ()
+        overdue: tuple[str, ...] = ()
+        # most plans' dates lie beyond `soon` (today <= soon): nothing to sort or sift then
+        if (dates := followups.get((number, version))) and min(dates) <= soon:
+            ordered = sorted(dates)
+            due = tuple(d for d in ordered if day <= d <= soon)
+            overdue = tuple(d for d in ordered if d < day)
+        state = state if state in _FILED_AGREEMENT_STATES else "missing"
+        meeting = days[candidate] if candidate else None
+        found[number] = ((leader or "").strip(), meeting, state, next_meeting, due, overdue)
+    return found
 
 
 def _filled_in(
@@ -508,16 +481,23 @@ def _due_by(today: date) -> str:
     return (today + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
 
 
-# `StatusRow(...)` goes through a Python `__new__` taking 11 arguments by name or place; the
+# `StatusRow(...)` goes through a Python `__new__` taking its arguments by name or place; the
 # fields in order, straight into the tuple, cost a third of that (10 000 rows a round)
 _new_row = tuple.__new__
 
 
-def _preparation_state(arrived: str | None, deadline: str | None) -> str:
-    """A sent preparation form's state."""
-    if deadline is None or arrived is None:
+def _preparation_state(arrived: str | None, signed: str | None, deadline: str | None) -> str:
+    """A sent preparation form's state, judged by the earlier of its arrival and the date the
+    employee signed it: a form that lay in the inbox before formflow watched it arrives, as
+    recorded, only when formflow took it, but its own date says when it was done. Taking the
+    earlier never calls an on-time form late (its arrival was on time, so the earlier is
+    too); with no arrival, only an on-time signature date judges it."""
+    if deadline is None:
         return "received"  # nothing to judge it against
-    return "on_time" if arrived <= deadline else "late"
+    if arrived is None:
+        return "on_time" if signed and signed <= deadline else "received"
+    judged = signed if signed and signed < arrived else arrived
+    return "on_time" if judged <= deadline else "late"
 
 
 class _Names(dict[str, bool]):
@@ -586,26 +566,37 @@ def _in_number_order(numbers: Iterable[str]) -> list[str]:
 # --- how a person reads it -------------------------------------------------------------------
 
 PREPARATION_WORDS = {
-    "on_time": "modtaget til tiden",
-    "late": "modtaget for sent",
+    "on_time": "til tiden",
+    "late": "for sent",
     "received": "modtaget",
     "missing": "mangler",
+    "rejected": "afvist",
+    "held": "til afklaring",
 }
 AGREEMENT_WORDS = {
     "signed": "underskrevet",
-    "awaiting_employee": "venter på medarbejderens underskrift",
-    "awaiting_leader": "venter på lederens underskrift",
+    "awaiting_employee": "venter på medarbejder",
+    "awaiting_leader": "venter på leder",
     "missing": "mangler",
+    "rejected": "afvist",
+    "held": "til afklaring",
 }
-TABLE_HEADINGS = (
-    "Nr.",
+TABLE_HEADINGS = ("Nr.", "Navn", "Forberedelse", "Samtale", "Aftale")
+NO_LEADER = "Uden leder"
+CSV_HEADINGS = (
+    "Medarbejdernr.",
     "Navn",
     "Leder",
     "Forberedelsesskema",
-    "Samtale",
+    "Forberedelsesskema, årsag",
+    "Forberedelsesskema modtaget",
+    "Frist for forberedelsesskema",
+    "Dato for samtale",
     "Aftaleskema",
-    "Opfølgning",
-    "Næste samtale",
+    "Aftaleskema, årsag",
+    "Opfølgning snart",
+    "Opfølgning forfalden",
+    "Dato for næste samtale",
 )
 
 
@@ -618,27 +609,75 @@ def danish_date(value: str | None) -> str:
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
 
 
-def table_cells(row: StatusRow) -> tuple[str, ...]:
-    """One row of the status table in Danish, in the order of TABLE_HEADINGS."""
-    preparation = PREPARATION_WORDS[row.preparation]
-    if row.preparation == "missing" and row.preparation_deadline:
-        preparation += f" (frist {danish_date(row.preparation_deadline)})"
-    followups = "-"
-    if row.followups_overdue or row.followups_due:  # most rows have none
-        followups = ", ".join(
-            [f"forfalden {danish_date(d)}" for d in row.followups_overdue]
-            + [f"snart {danish_date(d)}" for d in row.followups_due]
-        )
+def preparation_words(row: StatusRow, today: str) -> str:
+    """The preparation form's state in Danish; a missing form whose deadline (ISO) is today
+    or later shows the deadline instead: it is not late yet."""
+    deadline = row.preparation_deadline
+    if row.preparation == "missing" and deadline and deadline >= today:
+        return f"frist {danish_date(deadline)}"
+    return PREPARATION_WORDS[row.preparation]
+
+
+def followup_words(row: StatusRow) -> str:
+    """The follow-up dates overdue and due soon, in Danish; "-" for none."""
+    if not (row.followups_overdue or row.followups_due):  # most rows have none
+        return "-"
+    return ", ".join(
+        [f"forfalden {danish_date(d)}" for d in row.followups_overdue]
+        + [f"snart {danish_date(d)}" for d in row.followups_due]
+    )
+
+
+def table_cells(row: StatusRow, today: str) -> tuple[str, ...]:
+    """One row of the status table in Danish, in the order of TABLE_HEADINGS; what does not
+    fit a row of 80 columns is in `row_notes`, the leader in the heading of the row's group."""
     return (
         row.number,
         row.name or "-",
-        row.leader or "-",
-        preparation,
+        preparation_words(row, today),
         danish_date(row.meeting_date),
         AGREEMENT_WORDS[row.agreement],
-        followups,
-        danish_date(row.next_meeting_date),
     )
+
+
+def row_notes(row: StatusRow) -> str:
+    """What the table shows under a row: the follow-ups due or overdue and why a form was
+    handed back (its reason codes); "" for nothing (most rows)."""
+    if row.preparation_reason is row.agreement_reason is None and not (
+        row.followups_overdue or row.followups_due
+    ):
+        return ""
+    notes = []
+    if row.followups_overdue or row.followups_due:
+        notes.append(f"opfølgning {followup_words(row)}")
+    for form, words, state, codes in (
+        ("forberedelsesskema", PREPARATION_WORDS, row.preparation, row.preparation_reason),
+        ("aftaleskema", AGREEMENT_WORDS, row.agreement, row.agreement_reason),
+    ):
+        if codes is not None:  # the codes as the audit wrote them, comma-separated
+            notes.append(f"{form} {words[state]}: {', '.join(codes.split(',')) or '-'}")
+    return "; ".join(notes)
+
+
+def row_summary(row: StatusRow, today: str) -> str:
+    """A row's forms and follow-ups as one Danish phrase (the demo's lines)."""
+    return (
+        f"forberedelse {preparation_words(row, today)}; aftale {AGREEMENT_WORDS[row.agreement]}; "
+        f"opfølgning {followup_words(row)}"
+    )
+
+
+def by_leader(rows: Iterable[StatusRow]) -> list[tuple[str, list[StatusRow]]]:
+    """The rows in groups per leader (by name, ignoring case), each in the rows' order; the
+    employees without a leader last, under NO_LEADER."""
+    groups: dict[str, list[StatusRow]] = {}
+    for row in rows:
+        groups.setdefault(row.leader, []).append(row)
+    named = sorted((leader for leader in groups if leader), key=lambda n: (n.casefold(), n))
+    found = [(leader, groups[leader]) for leader in named]
+    if "" in groups:
+        found.append((NO_LEADER, groups[""]))
+    return found
 
 
 def totals_line(status: RoundStatus) -> str:
@@ -647,10 +686,12 @@ def totals_line(status: RoundStatus) -> str:
     return (
         f"MUS {status.year}: {t['employees']} medarbejdere. "
         f"Forberedelsesskema: {t['preparation_on_time']} til tiden, {t['preparation_late']} "
-        f"for sent, {t['preparation_received']} modtaget, {t['preparation_missing']} mangler. "
+        f"for sent, {t['preparation_received']} modtaget, {t['preparation_missing']} mangler, "
+        f"{t['preparation_rejected']} afvist, {t['preparation_held']} til afklaring. "
         f"Aftaleskema: {t['agreement_signed']} underskrevet, "
         f"{t['agreement_awaiting_employee'] + t['agreement_awaiting_leader']} venter på "
-        f"underskrift, {t['agreement_missing']} mangler. "
+        f"underskrift, {t['agreement_missing']} mangler, {t['agreement_rejected']} afvist, "
+        f"{t['agreement_held']} til afklaring. "
         f"Opfølgning: {t['followups_overdue']} forfaldne, {t['followups_due']} inden for "
         f"{DUE_WITHIN_DAYS} dage."
     )

@@ -44,7 +44,7 @@ import resource
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,13 +52,16 @@ from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from formflow.config import Settings
 from formflow.errors import FormflowError, UnreadableForm
 from formflow.inbox import sanitize_name
 from formflow.ingest import Ingestor, Outcome, Reader, ingest_safely
 from formflow.model import CheckResult, Extraction
+
+if TYPE_CHECKING:
+    from formflow.archive.roster import RosterEntry
 
 log = logging.getLogger("formflow.watch")
 
@@ -115,13 +118,17 @@ class Lost:
 # --- the jobs --------------------------------------------------------------------------------
 
 
-def checker(settings: Settings) -> Callable[[Extraction, datetime | None], CheckResult]:
-    """The rules over a read form, as every job runs them (the one place they are wired);
-    `arrived` None leaves the deadlines unjudged."""
+def checker(
+    settings: Settings, roster: Callable[[], Mapping[str, RosterEntry] | None]
+) -> Callable[[Extraction, datetime | None], CheckResult]:
+    """The rules over a read form, as every job runs them (the one place they are wired):
+    the form's own rules, then the roster's word on its leader (`roster()`: the roster as it
+    is now, None without one); `arrived` None leaves the deadlines unjudged."""
     from formflow.checking import check_form
+    from formflow.rounds import with_leader_warning
 
     def check(extraction: Extraction, arrived: datetime | None) -> CheckResult:
-        return check_form(extraction, settings, arrived=arrived)
+        return with_leader_warning(check_form(extraction, settings, arrived=arrived), roster())
 
     return check
 
@@ -131,12 +138,13 @@ def build_ingestor(settings: Settings, reader: Reader) -> tuple[Ingestor, Closer
     from formflow.archive import Archive
     from formflow.ledger import Ledger
 
+    archive = Archive.open(settings)
     ledger = Ledger(Path(settings.archive) / ".formflow" / "ledger.sqlite")
     ingestor = Ingestor(
         settings,
         reader=reader,
-        validator=checker(settings),
-        archive=Archive.open(settings),
+        validator=checker(settings, archive.roster),
+        archive=archive,
         ledger=ledger,
     )
     return ingestor, ledger.close
@@ -189,9 +197,11 @@ class _Unreadable:
 
 def check_job(read: ReadFile, settings: Settings, clock: ReadClock) -> tuple[Handler, Closer]:
     """Read a file on the read clock and check it: what `formflow check` shows."""
+    from formflow.archive.roster import read_roster
     from formflow.read import unreadable
 
-    check = checker(settings)
+    roster = read_roster(settings.roster)  # once: a check is one look at the files
+    check = checker(settings, lambda: roster)
 
     def read_and_check(path: Path) -> CheckResult | _Unreadable:
         try:

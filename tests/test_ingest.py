@@ -109,8 +109,9 @@ def test_errors_go_back_with_a_danish_explanation(
     assert archive.states() == {}
     # the employee's number, so a GDPR export of that person includes this entry
     said = archive.audits()[-1]
-    assert {k: said[k] for k in ("action", "sha256", "codes", "employee")} == {
-        "action": "rejected", "sha256": outcome.sha256, "codes": "date_missing", "employee": "1042"
+    assert {k: said[k] for k in ("action", "sha256", "codes", "employee", "year", "kind")} == {
+        "action": "rejected", "sha256": outcome.sha256, "codes": "date_missing", "employee": "1042",
+        "year": 2026, "kind": "preparation",
     }  # fmt: skip
 
 

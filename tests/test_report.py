@@ -1,9 +1,12 @@
-"""What `formflow status` prints: the JSON written row by row is exactly json.dumps' text, and
-the plain table keeps its columns straight for any name (æøå, combining marks, wide letters)."""
+"""What `formflow status` prints: the JSON written row by row is exactly json.dumps' text; the
+table fits 80 columns, on a terminal (rich) and plain, without cutting a date or a state, and
+keeps its columns straight for any name (æøå, combining marks, wide letters)."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import sys
 import unicodedata
 from datetime import date
@@ -15,16 +18,21 @@ from hypothesis import strategies as st
 
 from formflow import report
 from formflow.rounds import (
+    AGREEMENT_STATES,
+    AGREEMENT_WORDS,
+    PREPARATION_STATES,
+    PREPARATION_WORDS,
     TABLE_HEADINGS,
     RoundStatus,
     StatusRow,
+    danish_date,
     table_cells,
     totals,
     totals_line,
 )
 
-PREPARATION = ("on_time", "late", "received", "missing")
-AGREEMENT = ("signed", "awaiting_employee", "awaiting_leader", "missing")
+PREPARATION = PREPARATION_STATES
+AGREEMENT = AGREEMENT_STATES
 DAY = st.dates(date(2000, 1, 1), date(2100, 12, 31)).map(date.isoformat)
 
 
@@ -34,10 +42,12 @@ def _row(number: str, name: str, leader: str = "Lise Leder", **changes: Any) -> 
         name=name,
         leader=leader,
         preparation="on_time",
+        preparation_reason=None,
         preparation_arrived="2026-05-01",
         preparation_deadline="2026-05-13",
         meeting_date="2026-05-20",
         agreement="signed",
+        agreement_reason=None,
         followups_due=("2026-06-10",),
         followups_overdue=(),
         next_meeting_date=None,
@@ -55,10 +65,12 @@ rows = st.builds(
     name=st.text(),  # any text: quotes, backslashes, control characters, æøå, emoji, U+2028
     leader=st.text(),
     preparation=st.sampled_from(PREPARATION),
+    preparation_reason=st.none() | st.text(),
     preparation_arrived=st.none() | DAY,
     preparation_deadline=st.none() | DAY,
     meeting_date=st.none() | DAY,
     agreement=st.sampled_from(AGREEMENT),
+    agreement_reason=st.none() | st.text(),
     followups_due=st.lists(DAY, max_size=3).map(tuple),
     followups_overdue=st.lists(DAY, max_size=3).map(tuple),
     next_meeting_date=st.none() | DAY,
@@ -104,13 +116,88 @@ def test_status_table_keeps_its_columns(names: tuple[str, ...]) -> None:
     status = _status(found)
     lines = report.status_table(status).splitlines()
     assert lines[0] == "MUS 2026"
-    assert lines[-1] == totals_line(status)
+    blank = len(lines) - 1 - lines[::-1].index("")
+    assert " ".join(lines[blank + 1 :]) == totals_line(status)  # wrapped at 80 columns
     header = _starts(lines[1], TABLE_HEADINGS)
     assert set(lines[2]) == {"-", " "}
-    for line, row in zip(lines[3:-1], found, strict=True):
-        cells = table_cells(row)
-        assert _starts(line, cells) == header, line  # nothing cut short, every column aligned
+    assert lines[4] == "Lise Leder (3 medarbejdere)"
+    rows = [line for line in lines[5:blank] if not line.startswith(" ")]
+    for line, row in zip(rows, found, strict=True):
+        assert _starts(line, table_cells(row, "2026-06-01")) == header, line  # aligned
         assert line == line.rstrip()
+    assert "     opfølgning forfalden 25.05.2026, snart 10.06.2026" in lines  # under row 101
+
+
+LONG = "Marie-Louise Kristiansen-Østergaard Bødker-Frederiksen"
+
+
+def _wide_round() -> RoundStatus:
+    """A round with every state, returned forms with long codes, follow-ups, a long name and
+    number, a leader of its own and nobody's employee."""
+    rows = [
+        _row("100" + str(n), LONG if n % 3 == 0 else f"Medarbejder Ærø {n}", leader=leader,
+             preparation=preparation, agreement=agreement,
+             preparation_reason="signature_date_before_meeting" if preparation in
+             ("rejected", "held") else None,
+             agreement_reason="next_meeting_not_after_meeting,required_missing" if agreement in
+             ("rejected", "held") else None,
+             followups_overdue=("2026-05-25", "2026-05-28"))
+        for n, (preparation, agreement, leader) in enumerate(
+            zip(PREPARATION * 2, AGREEMENT * 2, ["Lise Leder", "", "王小明 Leder"] * 4, strict=True)
+        )
+    ]  # fmt: skip
+    rows.append(_row("A" * 32, "王小明 " * 12, preparation="missing"))
+    return _status(rows)
+
+
+def _whole(text: str, status: RoundStatus) -> None:
+    """No line over 80 columns, and every date and state of every row whole on one line."""
+    lines = text.splitlines()
+    assert max(map(report._text_width, lines)) <= 80
+    for row in status.rows:
+        for cell in table_cells(row, status.today.isoformat())[2:]:
+            assert any(cell in line for line in lines), cell
+    for state in (*PREPARATION_WORDS.values(), *AGREEMENT_WORDS.values()):
+        assert any(state in line for line in lines), state
+    for day in ("25.05.2026", "28.05.2026", "20.05.2026"):
+        assert any(day in line for line in lines)
+    assert "signature_date_before_meeting" in text and "_employee" not in text
+
+
+def test_the_plain_table_fits_80_columns_without_cutting_dates_or_states() -> None:
+    status = _wide_round()
+    _whole(report.status_table(status), status)
+
+
+def test_the_terminal_table_fits_80_columns_without_cutting_dates_or_states() -> None:
+    from rich.console import Console
+
+    status = _wide_round()
+    console = Console(width=80, record=True, file=io.StringIO(), force_terminal=True)
+    report.print_status(status, console)
+    printed = console.export_text()
+    _whole(printed, status)
+    assert printed == report.status_table(status)  # the same lines, styled on a terminal
+
+
+def test_a_wider_terminal_gives_names_the_room() -> None:
+    from rich.console import Console
+
+    status = _wide_round()
+    console = Console(width=160, record=True, file=io.StringIO())
+    report.print_status(status, console)
+    assert LONG in console.export_text()  # whole on one line
+    assert LONG not in report.status_table(status)  # wrapped at 80
+
+
+def test_the_states_are_danish_the_json_codes_english() -> None:
+    status = _wide_round()
+    table = report.status_table(status)
+    for code in (*PREPARATION, *AGREEMENT):  # as words: a reason code may hold one
+        assert not re.search(rf"(?<![\w_]){code}(?![\w_])", table), code
+    data = json.loads(report.status_json(status))
+    assert {e["agreement"] for e in data["employees"]} == set(AGREEMENT)
+    assert [danish_date("2026-05-25")] == ["25.05.2026"]
 
 
 def test_a_big_round_is_printed_plain_even_on_a_terminal(
@@ -122,6 +209,3 @@ def test_a_big_round_is_printed_plain_even_on_a_terminal(
     printed = capsys.readouterr().out
     assert printed == report.status_table(_status(many))
     assert "Medarbejder Ærø 0 " in printed
-
-    report.print_status(_status(many[:3]))  # a few rows on a terminal: rich's boxed table
-    assert "┃" in capsys.readouterr().out

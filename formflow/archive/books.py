@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from formflow.archive.audit import AuditLog, MetaValue
-from formflow.archive.index import Index
+from formflow.archive.index import Index, return_of
 from formflow.archive.layout import Layout, read_record, year_files
 from formflow.archive.records import FormRow, parse_file_name, parse_folder_name, row_from_record
 from formflow.errors import ArchiveError
@@ -45,6 +45,7 @@ class Books:
             self.audit_log.append(action, **meta)
         except OSError as error:
             raise ArchiveError(f"cannot write the audit log: {error}") from error
+        self.index.add_returned(action, meta)  # a form handed back shows in `formflow status`
 
     def audit_filed(self, row: FormRow, record_bytes: bytes, *, recovered: bool = False) -> None:
         """The filing's entry, naming its record's sha256 (verify finds a record changed
@@ -89,7 +90,8 @@ class Books:
             rows += self._rows_in(folder)
         # the same key twice means files were copied by hand; verify reports it, index one
         unique = {filing_key(r): r for r in rows}
-        self.index.rebuild(unique.values(), folders)
+        returned = (r for e in self.audit_log.entries() if (r := return_of(e.get("action", ""), e)))
+        self.index.rebuild(unique.values(), folders, returned)
         return list(unique.values())
 
     def _rows_in(self, folder: Path) -> list[FormRow]:

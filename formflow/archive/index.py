@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -25,9 +27,11 @@ from formflow.fsutil import PRIVATE_FILE, flocked, writer_lock
 if TYPE_CHECKING:
     from formflow.rounds import RoundDetails, RoundFacts
 
-# 2: forms_year covers the round query; 3: followups_year covers its follow-ups
-# (an older index is rebuilt on open)
-SCHEMA_VERSION = "3"
+log = logging.getLogger(__name__)
+
+# 2: forms_year covers the round query; 3: followups_year covers its follow-ups; 4: the
+# employee's signature date, and the forms handed back (an older index is rebuilt on open)
+SCHEMA_VERSION = "4"
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE employees (
@@ -52,6 +56,7 @@ CREATE TABLE forms (
     meeting_date TEXT,
     next_meeting_date TEXT,
     arrived TEXT,
+    employee_signed TEXT,
     filed TEXT NOT NULL,
     reader TEXT NOT NULL,
     valid INTEGER NOT NULL,
@@ -62,10 +67,10 @@ CREATE TABLE forms (
     PRIMARY KEY (employee, year, kind, version)
 );
 CREATE INDEX forms_sha256 ON forms (sha256);
--- holds every column `round_forms` reads, so `formflow status` never visits the wide rows
+-- holds every column `round_facts` reads, so `formflow status` never visits the wide rows
 CREATE INDEX forms_year ON forms (
     year, kind, employee, version, state, employee_name, leader_name,
-    meeting_date, next_meeting_date, arrived
+    meeting_date, next_meeting_date, arrived, employee_signed
 );
 CREATE TABLE followups (
     employee TEXT NOT NULL,
@@ -77,10 +82,20 @@ CREATE TABLE followups (
     PRIMARY KEY (employee, year, kind, version, plan)
 );
 CREATE INDEX followups_date ON followups (date);
--- a year's agreements' follow-ups in one range, for `round_forms` (not a scan of every year)
+-- a year's agreements' follow-ups in one range, for `round_facts` (not a scan of every year)
 CREATE INDEX followups_year ON followups (year, kind, employee, version, plan, date);
+-- the last form of each (year, kind, employee) handed back (`return_of`), from the audit log
+CREATE TABLE returned (
+    year INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    employee TEXT NOT NULL,
+    action TEXT NOT NULL,
+    codes TEXT NOT NULL,
+    PRIMARY KEY (year, kind, employee)
+);
 """
-TABLES = ("meta", "employees", "forms", "followups")
+TABLES = ("meta", "employees", "forms", "followups", "returned")
+RETURN_ACTIONS = ("rejected", "held")  # the ingest's audit actions for a form handed back
 
 
 class EmployeeRow(NamedTuple):
@@ -92,23 +107,6 @@ class EmployeeRow(NamedTuple):
     name: str
     folder: str
     leader: str
-
-
-class RoundForm(NamedTuple):
-    """One filed form version as `formflow status` sees it (see `Index.round_forms`); a
-    named tuple, because a round builds tens of thousands of them at once."""
-
-    employee: str
-    employee_name: str
-    leader_name: str
-    year: int
-    kind: str
-    version: int
-    state: str
-    meeting_date: str | None
-    next_meeting_date: str | None
-    arrived: str | None
-    followups: tuple[str, ...] = ()  # the plan's follow-up dates (ISO), in plan order
 
 
 class Index:
@@ -193,11 +191,18 @@ class Index:
             return False
         return row is not None and row[0] == SCHEMA_VERSION
 
-    def rebuild(self, rows: Iterable[FormRow], folders: dict[str, str]) -> int:
+    def rebuild(
+        self,
+        rows: Iterable[FormRow],
+        folders: dict[str, str],
+        returned: Iterable[tuple[int, str, str, str, str]] = (),
+    ) -> int:
         """Drop and recreate every table from `rows` in one transaction; returns the count.
 
         `folders` maps each employee number to its personnel folder (relative path), so an
-        employee whose folder holds no record yet is still listed.
+        employee whose folder holds no record yet is still listed; `returned` are the forms
+        handed back (`return_of` of the audit log's entries, oldest first: the last one of a
+        form stays).
         """
         ordered = sorted(rows, key=_form_key)
         try:
@@ -218,6 +223,7 @@ class Index:
                     _insert_form(db, row)
                 for number, folder in sorted(folders.items()):
                     _refresh_employee(db, number, folder)
+                db.executemany(_INSERT_RETURNED, returned)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -241,6 +247,19 @@ class Index:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def add_returned(self, action: str, meta: Mapping[str, Any]) -> None:
+        """Note a form handed back, from its audit entry (`return_of`; any other entry is
+        ignored). The index is a cache of the audit log here: should the write fail, the next
+        rebuild reads the return from the log, so a failure is logged and the ingest goes on."""
+        found = return_of(action, meta)
+        if found is None:
+            return
+        try:
+            with flocked(self._writers), self.connect() as db:
+                db.execute(_INSERT_RETURNED, found)
+        except sqlite3.Error as error:
+            log.warning("could not index a returned form: %s", error)
 
     def find_by_hash(self, sha256: str) -> FormRow | None:
         with self.connect() as db:
@@ -272,44 +291,12 @@ class Index:
                 best[key] = row
         return [best[k] for k in sorted(best)]
 
-    def round_forms(self, year: int) -> list[RoundForm]:
-        """Every version of every form of `year`, and of the agreements of the year before,
-        as the lean rows `formflow status` needs (follow-ups only on `year`'s agreements).
-
-        Three range reads of the covering index `forms_year` (one SELECT with an OR between
-        them deduplicates rowids, ~50 % slower) and one of `followups_year`, joined here: a
-        subquery per row cost more than the forms themselves. No JSON decoding, so a round of
-        10 000 employees reads in a blink.
-        """
-        select = f"SELECT {_ROUND_COLUMNS} FROM forms WHERE "
-        with self.connect() as db:
-            agreements = db.execute(select + "year = ? AND kind = 'agreement'", (year,)).fetchall()
-            others = db.execute(
-                select + "year = ? AND kind != 'agreement' "
-                "UNION ALL " + select + "year = ? AND kind = 'agreement'",
-                (year, year - 1),
-            ).fetchall()
-            dates = db.execute(
-                "SELECT employee, version, date FROM followups "
-                "WHERE year = ? AND kind = 'agreement' ORDER BY employee, version, plan",
-                (year,),
-            ).fetchall()
-        plans: dict[tuple[str, int], list[str]] = {}
-        for employee, version, when in dates:
-            # split as when SQL joined them with spaces: a date is one word, an empty one none
-            plans.setdefault((employee, version), []).extend(when.split())
-        # rows straight into the named tuple (`_make` is a Python call per row, 40 000 a round)
-        new, none = tuple.__new__, ((),)
-        found = [new(RoundForm, (*r, tuple(plans.get((r[0], r[5]), ())))) for r in agreements]
-        found += [new(RoundForm, r + none) for r in others]
-        return found
-
     def round_facts(self, year: int, until: str) -> RoundFacts:
         """The facts of the round of `year` (see `formflow.rounds.RoundFacts`) in a few range
         reads of the covering indexes `forms_year` and `followups_year`; of the agreements'
         follow-up dates only those that can be on or before `until` (ISO; the round shows
         none later). A date of digits and hyphens only is one word, so it is compared as it
-        is; any other is read whole, to be split into words as `round_forms` does.
+        is; any other is read whole, to be split into words.
 
         Each slot is one range read in (employee, version) order filtered on the state, so a
         dict keeps each employee's last row: the latest version sent. Only the columns every
@@ -320,9 +307,15 @@ class Index:
 
         with self.connect() as db, _snapshot(db):
             agreements = _latest(db, _AGREEMENT_FACTS, _SENT_AGREEMENTS, year)
-            arrivals = dict(db.execute(_query("employee, arrived", _SENT_PREPARATIONS), (year,)))
+            preparations = _latest(db, _PREPARATION_SENT, _SENT_PREPARATIONS, year)
             last = {row[0] for row in db.execute(_query("employee", _SENT_AGREEMENTS), (year - 1,))}
             others = _senders_of_other_kinds(db, year)
+            returned = {
+                (row[0], row[1]): row
+                for row in db.execute(
+                    "SELECT employee, kind, action, codes FROM returned WHERE year = ?", (year,)
+                )
+            }
             dates = db.execute(
                 "SELECT employee, version, date FROM followups "
                 "WHERE year = ? AND kind = 'agreement' AND (date <= ? OR date GLOB '*[^0-9-]*') "
@@ -331,11 +324,11 @@ class Index:
             ).fetchall()
         followups: dict[tuple[str, int], list[str]] = {}
         for employee, version, when in dates:
-            # split as `round_forms` does: a date is one word, an empty one none
+            # a date is one word, an empty one none
             followups.setdefault((employee, version), []).extend(when.split())
-        sent = set(agreements).union(arrivals, others)
+        sent = set(agreements).union(preparations, others)
         details = partial(self.round_details, year)
-        return RoundFacts(agreements, arrivals, followups, sent, last, details)
+        return RoundFacts(agreements, preparations, followups, sent, last, returned, details)
 
     def round_details(self, year: int) -> RoundDetails:
         """What a row of the round of `year` reads only where this year's agreement leaves
@@ -400,8 +393,9 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
 
 
 # what `round_facts` reads of each slot, in the order of `formflow.rounds`' AgreementFacts,
-# PreparationFacts and LastAgreementFacts (all in `forms_year`)
+# PreparationSent, PreparationFacts and LastAgreementFacts (all in `forms_year`)
 _AGREEMENT_FACTS = "employee, version, state, leader_name, meeting_date, next_meeting_date"
+_PREPARATION_SENT = "employee, arrived, employee_signed"
 _PREPARATION_FACTS = "employee, employee_name, leader_name, meeting_date"
 _LAST_FACTS = "employee, employee_name, leader_name, next_meeting_date"
 # the slots' ranges of `forms_year`, for a year
@@ -427,8 +421,10 @@ def _query(columns: str, where: str) -> str:
 
 
 def _latest(db: sqlite3.Connection, columns: str, where: str, year: int) -> dict[str, Any]:
-    """Each employee's latest row of a slot, by the first column (the employee)."""
-    return {row[0]: row for row in db.execute(_query(columns, where), (year,))}
+    """Each employee's latest row of a slot, by the first column (the employee): keyed in C
+    (a comprehension over 10 000 rows cost as much as the query)."""
+    rows = db.execute(_query(columns, where), (year,)).fetchall()
+    return dict(zip(map(itemgetter(0), rows), rows, strict=True))
 
 
 def _senders_of_other_kinds(db: sqlite3.Connection, year: int) -> set[str]:
@@ -442,22 +438,35 @@ def _senders_of_other_kinds(db: sqlite3.Connection, year: int) -> set[str]:
     return {row[0] for row in db.execute(query, (year,))}
 
 
-# what `round_forms` reads, in the order of `RoundForm`'s fields (all in `forms_year`)
-_ROUND_COLUMNS = (
+_COLUMNS = (
     "employee, employee_name, leader_name, year, kind, version, state, meeting_date, "
     "next_meeting_date, arrived"
 )
 _COLUMNS = (
     "employee, year, kind, version, state, file_format, sha256, size, original, record, "
-    "employee_name, leader_name, meeting_date, next_meeting_date, arrived, filed, reader, "
-    "valid, errors, warnings, problem_codes, signatures"
+    "employee_name, leader_name, meeting_date, next_meeting_date, arrived, employee_signed, "
+    "filed, reader, valid, errors, warnings, problem_codes, signatures"
 )
+_INSERT_RETURNED = "INSERT OR REPLACE INTO returned VALUES (?, ?, ?, ?, ?)"
+
+
+def return_of(action: str, meta: Mapping[str, Any]) -> tuple[int, str, str, str, str] | None:
+    """The `returned` row of an audit entry of a form handed back (`rejected` or `held`, with
+    the employee number, year and kind the form named), else None. Codes are kept as the
+    audit wrote them: comma-separated."""
+    employee, year, kind = meta.get("employee"), meta.get("year"), meta.get("kind")
+    if action not in RETURN_ACTIONS or not employee or not isinstance(employee, str):
+        return None
+    if not isinstance(year, int) or isinstance(year, bool) or not kind or not isinstance(kind, str):
+        return None
+    codes = meta.get("codes")
+    return (year, kind, employee, action, codes if isinstance(codes, str) else "")
 
 
 def _insert_form(db: sqlite3.Connection, row: FormRow) -> None:
     signatures = json.dumps([[s.key, s.kind, s.valid] for s in row.signatures], ensure_ascii=False)
     db.execute(
-        f"INSERT INTO forms ({_COLUMNS}) VALUES ({', '.join('?' * 22)})",
+        f"INSERT INTO forms ({_COLUMNS}) VALUES ({', '.join('?' * 23)})",
         (
             row.employee,
             row.year,
@@ -474,6 +483,7 @@ def _insert_form(db: sqlite3.Connection, row: FormRow) -> None:
             row.meeting_date,
             row.next_meeting_date,
             row.arrived,
+            row.employee_signed,
             row.filed,
             row.reader,
             int(row.valid),
@@ -546,14 +556,15 @@ def _select(db: sqlite3.Connection, tail: str, *params: Any) -> list[FormRow]:
                 meeting_date=r[12],
                 next_meeting_date=r[13],
                 arrived=r[14],
-                filed=r[15],
-                reader=r[16],
-                valid=bool(r[17]),
-                errors=r[18],
-                warnings=r[19],
-                problem_codes=tuple(json.loads(r[20])),
+                employee_signed=r[15],
+                filed=r[16],
+                reader=r[17],
+                valid=bool(r[18]),
+                errors=r[19],
+                warnings=r[20],
+                problem_codes=tuple(json.loads(r[21])),
                 signatures=tuple(
-                    SignatureSummary(k, kd, bool(v)) for k, kd, v in json.loads(r[21])
+                    SignatureSummary(k, kd, bool(v)) for k, kd, v in json.loads(r[22])
                 ),
                 followups=tuple((p, d) for p, d in followups),
             )

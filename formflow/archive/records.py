@@ -208,6 +208,7 @@ class FormRow:
     arrived: str | None
     filed: str
     reader: str
+    employee_signed: str | None = None  # the date the employee signed the form (ISO)
     leader_name: str = ""
     meeting_date: str | None = None
     next_meeting_date: str | None = None
@@ -298,6 +299,7 @@ def row_from_record(record: dict[str, Any], folder: str) -> FormRow:
         original=f"{folder}/{stem}.{record['file_format']}",
         record=f"{folder}/{stem}.json",
         arrived=record.get("arrived"),
+        employee_signed=_iso_date(fields.get("signature_employee_date")),
         filed=str(record.get("filed", "")),
         reader=str(record.get("reader", "")),
         leader_name=str(fields.get("leader_name", "")).strip(),
