@@ -574,6 +574,19 @@ def test_verify_reports_the_last_audit_lines_cut_off(archive: Archive, tmp_path:
     ]
 
 
+def test_a_removed_head_file_is_reported(archive: Archive, tmp_path: Path) -> None:
+    """Once records name lines of the log, the head file is expected: removing it with the
+    log's last lines does not hide the cut."""
+    fill_archive(archive)
+    view_and_export(archive, tmp_path)
+    lines = archive.audit_log.path.read_bytes().splitlines(keepends=True)
+    archive.audit_log.path.write_bytes(b"".join(lines[:-2]))
+    (archive.work / "audit-head.json").unlink()
+    assert archive.verify() == [
+        ".formflow/audit-head.json: missing, so the end of audit.log cannot be checked"
+    ]
+
+
 @pytest.mark.parametrize("head_kept", [True, False], ids=["head_file", "records_only"])
 def test_verify_reports_a_log_rewritten_with_a_fresh_valid_chain(
     archive: Archive, tmp_path: Path, head_kept: bool
@@ -595,7 +608,9 @@ def test_verify_reports_a_log_rewritten_with_a_fresh_valid_chain(
         "holds as they were (the earliest, line 2, before "
         "personale/1042 Birthe Mølgaard/2026/aftaleskema-2026-v2.json)"
     ) in problems
-    assert len(problems) == (2 if head_kept else 1)
+    assert len(problems) == 2
+    missing = ".formflow/audit-head.json: missing, so the end of audit.log cannot be checked"
+    assert (missing in problems) is not head_kept
     archive.reindex()
     assert archive.verify() != []
 

@@ -247,8 +247,17 @@ class AuditLog:
         return self._head
 
     def kept_head(self) -> Head | None:
-        """The head kept for the log (None in an archive from before it)."""
-        return read_head(self.head_path)
+        """The head kept for the log (None in an archive from before it), read with no
+        append half-way (an append writes it under the log's lock)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return read_head(self.head_path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            return read_head(self.head_path)
+        finally:
+            os.close(fd)
 
     def _checked_head(self, fd: int, last: bytes | None) -> Head | None:
         """The kept head, with `lost` set when the log (open as `fd`, ending in `last`) no
@@ -261,13 +270,19 @@ class AuditLog:
 
     def _keep_head(self, head: Head) -> None:
         """Write the head file in place, without an fsync of its own (a crash leaves it
-        behind the log, which the next append checks); a failure leaves it behind too."""
+        behind the log, which the next append checks); a failure leaves it behind too. Only
+        the append that creates it makes it durable, once: `verify` expects it from then on."""
         try:
+            created = not self.head_path.exists()
             fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
             try:
                 os.pwrite(fd, head.encode(), 0)
+                if created:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
+            if created:
+                fsync_dir(self.head_path.parent)
         except OSError as error:
             log.warning("cannot keep the audit log's head: %s", error)
 

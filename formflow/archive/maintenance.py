@@ -9,12 +9,16 @@ filing's entry is written only once its original and record are durable, and the
 has no way to remove a filed form, so a filing entry without its record (or whose record was
 replaced) is a form deleted from the archive: `reindex` sets aside what is left of it, and
 the entry still reports it. The log itself must still hold its kept head and the line each
-record was filed after (`audit`): a log cut short or rewritten is reported.
+record was filed after (`audit`): a log cut short or rewritten is reported. A record from
+before these anchors has none, and an archive from before the head file keeps none: what
+has no anchor is not checked against one (and the head file is expected only once records
+name lines of the log).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +28,8 @@ from typing import Any
 from formflow.archive.audit import Anchor, check_chain, entries_of, head_problems
 from formflow.archive.books import FILING_ACTIONS, Books, FilingKey, filing_key
 from formflow.archive.layout import (
+    AUDIT_HEAD_NAME,
+    WORK_FOLDER,
     Layout,
     decoded,
     has_original,
@@ -36,6 +42,7 @@ from formflow.errors import ArchiveError
 from formflow.fsutil import TEMP_PREFIX
 
 FiledEntries = dict[FilingKey, dict[str, Any]]
+HEAD_FILE = f"{WORK_FOLDER}/{AUDIT_HEAD_NAME}"
 
 
 @dataclass
@@ -137,6 +144,8 @@ class Maintenance:
             numbers[parsed[0]] = rel
             for year_dir, path in year_files(folder):
                 problems += self._verify_file(year_dir, path, entries, found)
+        if head is None and found.anchors:  # records were filed with one: it was kept
+            problems.append(f"{HEAD_FILE}: missing, so the end of audit.log cannot be checked")
         if not chain:  # a broken chain is reported already: a record after it would repeat it
             problems += _unheld_anchors(lines, found.anchors)
         problems += _unaccounted_filings(lines, found.records)
@@ -205,7 +214,9 @@ def _filings(lines: Sequence[bytes]) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _key(entry: dict[str, Any]) -> FilingKey:
-    return (entry.get("employee"), entry.get("year"), entry.get("kind"), entry.get("version"))  # type: ignore[return-value]
+    """The filing key an entry names (a list where a number belongs still makes a key)."""
+    values = (entry.get(k) for k in ("employee", "year", "kind", "version"))
+    return tuple(json.dumps(v) if isinstance(v, list | dict) else v for v in values)  # type: ignore[return-value]
 
 
 def _unaccounted_filings(lines: Sequence[bytes], records: dict[FilingKey, str]) -> list[str]:
