@@ -562,7 +562,7 @@ def test_verify_reports_the_last_audit_lines_cut_off(archive: Archive, tmp_path:
     archive.audit_log.path.write_bytes(b"".join(lines[:-3]))  # viewed, exported, verified
     assert archive.audit_log.verify() == [
         f"audit.log: cut short: it ends at line {len(lines) - 3}, but line {len(lines)} was "
-        "written (the last 3 line(s) are gone)"
+        "written (3 line(s) missing)"
     ]
     assert any("cut short" in p for p in archive.verify())
     archive.reindex()
@@ -600,7 +600,7 @@ def test_verify_reports_a_log_rewritten_with_a_fresh_valid_chain(
         (archive.work / "audit-head.json").unlink(missing_ok=True)  # the records still know
     assert archive.audit_log.verify() == (
         ["audit.log: cut short: it ends at line 3, but line 4 was written "
-         "(the last 1 line(s) are gone)"] if head_kept else []
+         "(1 line(s) missing)"] if head_kept else []
     )  # fmt: skip
     problems = archive.verify()
     assert (

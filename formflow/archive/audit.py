@@ -116,7 +116,7 @@ def head_problems(lines: Sequence[bytes], head: Head | None) -> list[str]:
     if last.seq > len(lines):
         found.append(
             f"audit.log: cut short: it ends at line {len(lines)}, but line {last.seq} was "
-            f"written (the last {last.seq - len(lines)} line(s) are gone)"
+            f"written ({last.seq - len(lines)} line(s) missing)"
         )
     elif not last.held_by(lines):
         found.append(f"audit.log line {last.seq}: not the line written there (log rewritten)")
