@@ -695,6 +695,33 @@ def test_a_head_file_left_behind_by_a_crash_is_caught_up(archive: Archive) -> No
     assert "audit.log: line 1 was cut off or changed before a later append" in archive.verify()[0]
 
 
+def test_a_short_write_to_the_audit_log_is_an_error_and_cut_off_by_the_next_append(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk can write part of a line: that is no entry, and the head stays where it
+    was (else the next append, cutting the torn line, would find its head gone)."""
+    archive.audit("viewed", employee="1042", forms=1)
+    real = os.write
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "write", lambda fd, data: real(fd, data[:10]))
+        with pytest.raises(ArchiveError, match="short write"):
+            archive.audit("viewed", employee="7", forms=1)
+    archive.audit("viewed", employee="7", forms=1)
+    assert [e["action"] for e in archive.audit_log.entries()] == [
+        "viewed", "audit_repaired", "viewed"
+    ]  # fmt: skip
+    assert archive.verify() == []
+
+
+def test_an_unreadable_record_is_reported_once(archive: Archive) -> None:
+    filed = file(archive, pdf("one"))
+    filed.record.write_bytes(b"not a record")
+    assert archive.verify() == [
+        "personale/1042 Birthe Mølgaard/2026/aftaleskema-2026-v1.json: not a readable record",
+        "index.sqlite: out of date with the records (run reindex)",
+    ]
+
+
 def test_a_filing_writes_its_anchor_without_an_fsync_of_its_own(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,6 +24,7 @@ kept, records without an anchor) has nothing to check it against, and is not che
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -214,12 +215,12 @@ class AuditLog:
                 repair = make_line(
                     prev, seq + 1, self.clock(), "audit_repaired", {"cut_bytes": cut}
                 )
-                os.write(fd, repair + b"\n")
+                _write_line(fd, repair)
                 last = repair
             prev, seq = _position(last)
             entry = _entry(prev, seq + 1, self.clock(), action, meta)
             line = _encode(entry)
-            os.write(fd, line + b"\n")
+            _write_line(fd, line)
             os.fsync(fd)
             self._head = Anchor(seq + 1, line_hash(line))
             # still under the lock: the head file follows the log's order of appends
@@ -314,6 +315,14 @@ def _position(last: bytes | None) -> tuple[str, int]:
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError, ValueError):
         seq = 0
     return line_hash(last), seq
+
+
+def _write_line(fd: int, line: bytes) -> None:
+    """Append one line; a short write (a full disk) is an error, not an entry appended
+    (the torn line it leaves is cut off by the next append)."""
+    data = line + b"\n"
+    if os.write(fd, data) != len(data):
+        raise OSError(errno.ENOSPC, "short write to the audit log")
 
 
 def _holds(fd: int, last: bytes | None, anchor: Anchor) -> bool:

@@ -168,10 +168,13 @@ class Maintenance:
             return []
         data = read_bytes(path)
         record = decoded(data)
+        record_sha256 = hashlib.sha256(data).hexdigest()
         if record is None:
+            # still in its filing's place: reported here, not again as a filing gone
+            number = year_dir.parent.name.split(" ", 1)[0]
+            found.records[(number, name.year, name.kind, name.version)] = record_sha256
             return [f"{rel}: not a readable record"]
         row = row_from_record(record, self.layout.relative(year_dir))
-        record_sha256 = hashlib.sha256(data).hexdigest()
         found.rows.append(row)
         found.records[filing_key(row)] = record_sha256
         anchor = Anchor.from_json(record.get("audit_head"))
