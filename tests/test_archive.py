@@ -576,7 +576,7 @@ def test_verify_reports_the_last_audit_lines_cut_off(archive: Archive, tmp_path:
 
 def test_a_removed_head_file_is_reported(archive: Archive, tmp_path: Path) -> None:
     """Once records name lines of the log, the head file is expected: removing it with the
-    log's last lines does not hide the cut."""
+    log's last lines is reported (until the next append starts the head file anew)."""
     fill_archive(archive)
     view_and_export(archive, tmp_path)
     lines = archive.audit_log.path.read_bytes().splitlines(keepends=True)
