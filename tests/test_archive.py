@@ -581,9 +581,9 @@ def test_a_removed_head_file_is_reported(archive: Archive, tmp_path: Path) -> No
     view_and_export(archive, tmp_path)
     lines = archive.audit_log.path.read_bytes().splitlines(keepends=True)
     archive.audit_log.path.write_bytes(b"".join(lines[:-2]))
-    (archive.work / "audit-head.json").unlink()
+    (archive.work / "audit.head").unlink()
     assert archive.verify() == [
-        ".formflow/audit-head.json: missing, so the end of audit.log cannot be checked"
+        ".formflow/audit.head: missing, so the end of audit.log cannot be checked"
     ]
 
 
@@ -597,7 +597,7 @@ def test_verify_reports_a_log_rewritten_with_a_fresh_valid_chain(
     file(archive, pdf("o"), result(number="7", name="Åse Østergård"))
     rewrite_log(archive, lambda entry: entry["action"] != "viewed")
     if not head_kept:
-        (archive.work / "audit-head.json").unlink(missing_ok=True)  # the records still know
+        (archive.work / "audit.head").unlink(missing_ok=True)  # the records still know
     assert archive.audit_log.verify() == (
         ["audit.log: cut short: it ends at line 3, but line 4 was written "
          "(1 line(s) missing)"] if head_kept else []
@@ -609,7 +609,7 @@ def test_verify_reports_a_log_rewritten_with_a_fresh_valid_chain(
         "personale/1042 Birthe Mølgaard/2026/aftaleskema-2026-v2.json)"
     ) in problems
     assert len(problems) == 2
-    missing = ".formflow/audit-head.json: missing, so the end of audit.log cannot be checked"
+    missing = ".formflow/audit.head: missing, so the end of audit.log cannot be checked"
     assert (missing in problems) is not head_kept
     archive.reindex()
     assert archive.verify() != []
@@ -668,20 +668,20 @@ def test_an_archive_from_before_the_anchors_still_verifies(
         patch.setattr(AuditLog, "_keep_head", lambda log, head: None)
         fill_archive(archive)
         view_and_export(archive, tmp_path)
-    assert not (archive.work / "audit-head.json").exists()
+    assert not (archive.work / "audit.head").exists()
     assert all(
         json.loads(p.read_text())["audit_head"] is None for p in archive.people.rglob("*.json")
     )
     assert archive.verify() == []
     file(archive, pdf("new"))  # filing goes on: its record and the head file are anchored
-    assert (archive.work / "audit-head.json").exists()
+    assert (archive.work / "audit.head").exists()
     assert archive.verify() == []
 
 
 def test_a_head_file_left_behind_by_a_crash_is_caught_up(archive: Archive) -> None:
     """The head file is written after the log's fsync without one of its own: a crash can
     leave it behind the log, which the next append reads back to check."""
-    head = archive.work / "audit-head.json"
+    head = archive.work / "audit.head"
     archive.audit("viewed", employee="1042", forms=1)
     behind = head.read_bytes()
     for i in range(300):  # beyond one 4 KB read-back chunk
@@ -738,7 +738,7 @@ def test_a_filing_writes_its_anchor_without_an_fsync_of_its_own(
     monkeypatch.setattr(os, "fsync", fsync)
     second = file(archive, pdf("second"))
     assert json.loads(second.record.read_text())["audit_head"]["seq"] == 1
-    assert "audit-head.json" not in synced
+    assert "audit.head" not in synced
     assert sorted(n for n in synced if not n.startswith(".tmp-")) == ["2026", "audit.log"]
     assert len(synced) == 4  # and the two staged files (SQLite syncs its WAL itself)
 

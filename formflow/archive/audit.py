@@ -12,7 +12,7 @@ acknowledged to anyone, so the next append cuts it off and records that it did
 
 The chain alone cannot tell a log cut short (its last lines gone) or rewritten whole with a
 fresh valid chain. So its head is also kept where a rewrite of the log does not reach: each
-append writes the line it made (its `seq` and sha256, an `Anchor`) into `audit-head.json`
+append writes the line it made (its `seq` and sha256, an `Anchor`) into `audit.head`
 (`Head`, beside the archive's locks), and each record names the head at its filing
 (`AuditLog.head`). `verify` checks the log still holds every such line as it was. The head
 file is written after the log's fsync, without one of its own: a crash can leave it behind
@@ -76,7 +76,7 @@ class Anchor:
 
 @dataclass(frozen=True)
 class Head:
-    """What `audit-head.json` keeps: the log's last line as last written, and the first line
+    """What `audit.head` keeps: the log's last line as last written, and the first line
     an append found the log no longer holding (cut short or rewritten), if any."""
 
     last: Anchor

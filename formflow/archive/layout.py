@@ -7,7 +7,7 @@ archive/
   index.sqlite                         rebuildable cache for queries (`reindex`)
   audit.log                            append-only, hash-chained
   .formflow/                           the locks; staged files; originals of interrupted filings;
-                                       audit-head.json, the log's last line as written (`audit`)
+                                       audit.head, the log's last line as written (`audit`)
 ```
 
 Several daemon threads or processes may file at once. A filing holds `.formflow/filing.lock`
@@ -45,7 +45,7 @@ LOCKS_FOLDER = "locks"  # the employees' write locks (see `Layout.writing`)
 INTERRUPTED_FOLDER = "afbrudte-arkiveringer"
 INDEX_NAME = "index.sqlite"
 AUDIT_NAME = "audit.log"
-AUDIT_HEAD_NAME = "audit-head.json"  # in WORK_FOLDER: out of the way of a rewrite of the log
+AUDIT_HEAD_NAME = "audit.head"  # in WORK_FOLDER: out of the way of a rewrite of the log
 README_NAME = "LÆSMIG.txt"
 README_TEXT = """\
 Personalemapper fra medarbejderudviklingssamtaler (MUS)
