@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from formflow import fsutil
 from formflow.archive import Archive, FiledForm
 from formflow.archive import filing as filing_module
+from formflow.archive.audit import GENESIS, AuditLog, line_hash, make_line
 from formflow.archive.books import Books
 from formflow.archive.index import Index
 from formflow.cli import cli
@@ -528,6 +529,218 @@ def test_long_audit_logs_keep_their_chain(archive: Archive) -> None:
         archive.audit("viewed", employee=str(i), note="x" * (i % 50))
     assert archive.audit_log.verify() == []
     assert list(archive.audit_log.entries())[-1]["seq"] == 300
+
+
+# --- the audit log held against the files, and its kept head -------------------------------
+
+
+def view_and_export(archive: Archive, tmp_path: Path) -> None:
+    """What GDPR asks the log to keep: who saw a personnel file, what was handed out."""
+    archive.personnel_file("1042")
+    archive.export("7", tmp_path / "indsigt.zip")
+
+
+def rewrite_log(archive: Archive, keep: typing.Callable[[dict[str, object]], bool]) -> None:
+    """The log written anew with a fresh, valid chain, holding only the entries `keep` keeps
+    (as a forger with a script would)."""
+    prev, lines = GENESIS, []
+    for entry in archive.audit_log.entries():
+        if keep(entry):
+            meta = {k: v for k, v in entry.items() if k not in ("seq", "at", "action", "prev")}
+            at = datetime.fromisoformat(str(entry["at"]))
+            lines.append(make_line(prev, len(lines) + 1, at, str(entry["action"]), meta))
+            prev = line_hash(lines[-1])
+    archive.audit_log.path.write_bytes(b"".join(line + b"\n" for line in lines))
+
+
+def test_verify_reports_the_last_audit_lines_cut_off(archive: Archive, tmp_path: Path) -> None:
+    fill_archive(archive)
+    view_and_export(archive, tmp_path)
+    assert archive.verify() == []
+    lines = archive.audit_log.path.read_bytes().splitlines(keepends=True)
+    assert [json.loads(line)["action"] for line in lines[-3:-1]] == ["viewed", "exported"]
+    archive.audit_log.path.write_bytes(b"".join(lines[:-3]))  # viewed, exported, verified
+    assert archive.audit_log.verify() == [
+        f"audit.log: cut short: it ends at line {len(lines) - 3}, but line {len(lines)} was "
+        "written (3 line(s) missing)"
+    ]
+    assert any("cut short" in p for p in archive.verify())
+    archive.reindex()
+    for _ in range(5):  # the lines appended since cannot hide the cut
+        archive.audit("viewed", employee="7", forms=2)
+    assert archive.verify() == [
+        f"audit.log: line {len(lines)} was cut off or changed before a later append "
+        "(the log was cut short or rewritten)"
+    ]
+
+
+def test_a_removed_head_file_is_reported(archive: Archive, tmp_path: Path) -> None:
+    """Once records name lines of the log, the head file is expected: removing it with the
+    log's last lines is reported (until the next append starts the head file anew)."""
+    fill_archive(archive)
+    view_and_export(archive, tmp_path)
+    lines = archive.audit_log.path.read_bytes().splitlines(keepends=True)
+    archive.audit_log.path.write_bytes(b"".join(lines[:-2]))
+    (archive.work / "audit.head").unlink()
+    assert archive.verify() == [
+        ".formflow/audit.head: missing, so the end of audit.log cannot be checked"
+    ]
+
+
+@pytest.mark.parametrize("head_kept", [True, False], ids=["head_file", "records_only"])
+def test_verify_reports_a_log_rewritten_with_a_fresh_valid_chain(
+    archive: Archive, tmp_path: Path, head_kept: bool
+) -> None:
+    file(archive, pdf("a1"))
+    archive.personnel_file("1042")
+    file(archive, pdf("a2"))
+    file(archive, pdf("o"), result(number="7", name="Åse Østergård"))
+    rewrite_log(archive, lambda entry: entry["action"] != "viewed")
+    if not head_kept:
+        (archive.work / "audit.head").unlink(missing_ok=True)  # the records still know
+    assert archive.audit_log.verify() == (
+        ["audit.log: cut short: it ends at line 3, but line 4 was written "
+         "(1 line(s) missing)"] if head_kept else []
+    )  # fmt: skip
+    problems = archive.verify()
+    assert (
+        "audit.log: cut short or rewritten: 2 record(s) were filed after lines it no longer "
+        "holds as they were (the earliest, line 2, before "
+        "personale/1042 Birthe Mølgaard/2026/aftaleskema-2026-v2.json)"
+    ) in problems
+    assert len(problems) == 2
+    missing = ".formflow/audit.head: missing, so the end of audit.log cannot be checked"
+    assert (missing in problems) is not head_kept
+    archive.reindex()
+    assert archive.verify() != []
+
+
+@pytest.mark.parametrize("deleted", ["both", "original", "record"])
+def test_a_deleted_filing_is_reported_and_reindex_does_not_launder_it(
+    archive: Archive, tmp_path: Path, deleted: str
+) -> None:
+    fill_archive(archive)
+    [gone] = archive.forms(employee="1042", year=2027)
+    line = next(
+        n for n, e in enumerate(archive.audit_log.entries(), start=1)
+        if e.get("action") == "filed" and e.get("sha256") == gone.sha256
+    )  # fmt: skip
+    if deleted in ("both", "original"):
+        (archive.root / gone.original).unlink()
+    if deleted in ("both", "record"):
+        (archive.root / gone.record).unlink()
+    expected = (
+        f"audit.log line {line}: employee 1042's preparation 2027 v1 (sha256 "
+        f"{gone.sha256[:12]}) was filed, but its record is not in the archive (deleted, or "
+        "set aside by reindex after part of it was deleted)"
+    )
+    assert archive.reindex() == 4  # a part left behind is set aside, as before
+    assert archive.verify() == [expected]
+    config = tmp_path / "formflow.toml"
+    config.write_text('archive = "archive"\n', encoding="utf-8")
+    verified = CliRunner().invoke(cli, ["--config", str(config), "archive", "verify"])
+    assert verified.exit_code == 1
+    assert expected in verified.output
+    assert "Birthe" not in verified.output and "Fortroligt" not in verified.output
+
+
+def test_a_filing_replaced_by_another_record_is_reported(archive: Archive) -> None:
+    """The original deleted after a complete filing, reindex sets its record aside, the form
+    is dropped again and filed under the same version: the first filing is still gone."""
+    first = file(archive, pdf("one"))
+    first.original.unlink()
+    archive.reindex()
+    again = file(archive, pdf("one"))
+    assert again.version == 1 and not again.duplicate
+    assert archive.verify() == [
+        f"audit.log line 1: employee 1042's agreement 2026 v1 (sha256 {first.sha256[:12]}) was "
+        "filed, but another record is in its place (deleted, or set aside by reindex after "
+        "part of it was deleted)"
+    ]
+
+
+def test_an_archive_from_before_the_anchors_still_verifies(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Records without an anchor and no head file: nothing to hold the log against."""
+    with monkeypatch.context() as patch:
+        patch.setattr(AuditLog, "head", lambda log: None)
+        patch.setattr(AuditLog, "_keep_head", lambda log, head: None)
+        fill_archive(archive)
+        view_and_export(archive, tmp_path)
+    assert not (archive.work / "audit.head").exists()
+    assert all(
+        json.loads(p.read_text())["audit_head"] is None for p in archive.people.rglob("*.json")
+    )
+    assert archive.verify() == []
+    file(archive, pdf("new"))  # filing goes on: its record and the head file are anchored
+    assert (archive.work / "audit.head").exists()
+    assert archive.verify() == []
+
+
+def test_a_head_file_left_behind_by_a_crash_is_caught_up(archive: Archive) -> None:
+    """The head file is written after the log's fsync without one of its own: a crash can
+    leave it behind the log, which the next append reads back to check."""
+    head = archive.work / "audit.head"
+    archive.audit("viewed", employee="1042", forms=1)
+    behind = head.read_bytes()
+    for i in range(300):  # beyond one 4 KB read-back chunk
+        archive.audit("viewed", employee="1042", forms=i)
+    head.write_bytes(behind)
+    archive.audit("viewed", employee="7", forms=1)
+    assert archive.verify() == []
+    head.write_bytes(behind)  # behind again, and now the log is rewritten underneath it
+    rewrite_log(archive, lambda entry: entry.get("forms") != 1)
+    archive.audit("viewed", employee="7", forms=2)
+    assert "audit.log: line 1 was cut off or changed before a later append" in archive.verify()[0]
+
+
+def test_a_short_write_to_the_audit_log_is_an_error_and_cut_off_by_the_next_append(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk can write part of a line: that is no entry, and the head stays where it
+    was (else the next append, cutting the torn line, would find its head gone)."""
+    archive.audit("viewed", employee="1042", forms=1)
+    real = os.write
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "write", lambda fd, data: real(fd, data[:10]))
+        with pytest.raises(ArchiveError, match="short write"):
+            archive.audit("viewed", employee="7", forms=1)
+    archive.audit("viewed", employee="7", forms=1)
+    assert [e["action"] for e in archive.audit_log.entries()] == [
+        "viewed", "audit_repaired", "viewed"
+    ]  # fmt: skip
+    assert archive.verify() == []
+
+
+def test_an_unreadable_record_is_reported_once(archive: Archive) -> None:
+    filed = file(archive, pdf("one"))
+    filed.record.write_bytes(b"not a record")
+    assert archive.verify() == [
+        "personale/1042 Birthe Mølgaard/2026/aftaleskema-2026-v1.json: not a readable record",
+        "index.sqlite: out of date with the records (run reindex)",
+    ]
+
+
+def test_a_filing_writes_its_anchor_without_an_fsync_of_its_own(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The head file and the record's anchor cost no fsync: a filing fsyncs its staged
+    original and record, its year folder and the audit log, as before."""
+    file(archive, pdf("first"))  # folders and lock files made
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    second = file(archive, pdf("second"))
+    assert json.loads(second.record.read_text())["audit_head"]["seq"] == 1
+    assert "audit.head" not in synced
+    assert sorted(n for n in synced if not n.startswith(".tmp-")) == ["2026", "audit.log"]
+    assert len(synced) == 4  # and the two staged files (SQLite syncs its WAL itself)
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from formflow.errors import ArchiveError
 log = logging.getLogger(__name__)
 
 FilingKey = tuple[str, int, str, int]  # employee, year, kind, version
+FILING_ACTIONS = ("filed", "generated")  # the audit entries that say a form was filed
 
 
 def filing_key(row: FormRow) -> FilingKey:
@@ -69,7 +70,7 @@ class Books:
         return {
             (e.get("employee"), e.get("year"), e.get("kind"), e.get("version")): e  # type: ignore[misc]
             for e in self.audit_log.entries()
-            if e.get("action") in ("filed", "generated")
+            if e.get("action") in FILING_ACTIONS
         }
 
     def has_filed_entry(self, row: FormRow) -> bool:

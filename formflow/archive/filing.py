@@ -196,6 +196,7 @@ class Filing:
                 source_name=form.source_name,
                 arrived=form.arrived,
                 filed=self.clock(),
+                audit_head=self.books.audit_log.head(),  # kept in memory: no read per filing
             )
             encoded = encode_record(record)
             self._put_in_place(form, place, encoded, staged)

@@ -6,7 +6,8 @@ archive/
   personale/1042 Birthe Mølgaard/2026/ aftaleskema-2026-v1.pdf + aftaleskema-2026-v1.json
   index.sqlite                         rebuildable cache for queries (`reindex`)
   audit.log                            append-only, hash-chained
-  .formflow/                           the locks; staged files; originals of interrupted filings
+  .formflow/                           the locks; staged files; originals of interrupted filings;
+                                       audit.head, the log's last line as written (`audit`)
 ```
 
 Several daemon threads or processes may file at once. A filing holds `.formflow/filing.lock`
@@ -44,6 +45,7 @@ LOCKS_FOLDER = "locks"  # the employees' write locks (see `Layout.writing`)
 INTERRUPTED_FOLDER = "afbrudte-arkiveringer"
 INDEX_NAME = "index.sqlite"
 AUDIT_NAME = "audit.log"
+AUDIT_HEAD_NAME = "audit.head"  # in WORK_FOLDER: out of the way of a rewrite of the log
 README_NAME = "LÆSMIG.txt"
 README_TEXT = """\
 Personalemapper fra medarbejderudviklingssamtaler (MUS)

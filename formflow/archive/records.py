@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from formflow.archive.audit import Anchor
 from formflow.model import CheckResult
 from formflow.naming import KIND_FILE_NAMES
 
@@ -132,8 +133,12 @@ def build_record(
     source_name: str,
     arrived: datetime | None,
     filed: datetime,
+    audit_head: Anchor | None = None,
 ) -> dict[str, Any]:
-    """The record JSON of one filed form (`result` is None for a form formflow generated)."""
+    """The record JSON of one filed form (`result` is None for a form formflow generated).
+
+    `audit_head` is the audit log's last line at the filing: `verify` checks the log still
+    holds it as it was (a record from before it has none, and is not checked)."""
     if kind not in STATES:
         raise ValueError(f"unknown form kind {kind!r}")
     if state not in STATES[kind]:
@@ -160,6 +165,7 @@ def build_record(
         # the text as written wherever the record's value differs from it (a Danish date
         # stored as ISO, an answer in a field the definition did not know)
         "as_written": dict(result.extraction.raw) if result else {},
+        "audit_head": audit_head.to_json() if audit_head else None,
     }
 
 

@@ -18,7 +18,7 @@ from formflow.archive.books import Books
 from formflow.archive.export import export_person
 from formflow.archive.filing import Filing
 from formflow.archive.index import EmployeeRow, Index
-from formflow.archive.layout import AUDIT_NAME, INDEX_NAME, Layout
+from formflow.archive.layout import AUDIT_HEAD_NAME, AUDIT_NAME, INDEX_NAME, Layout
 from formflow.archive.maintenance import Maintenance
 from formflow.archive.queries import Queries
 from formflow.archive.records import FiledForm, FormRow
@@ -51,7 +51,9 @@ class Archive:
         self.people = self.layout.people
         self.work = self.layout.work
         self.index = Index(root / INDEX_NAME)
-        self.audit_log = AuditLog(root / AUDIT_NAME, clock)
+        self.audit_log = AuditLog(
+            root / AUDIT_NAME, clock, head_path=self.layout.work / AUDIT_HEAD_NAME
+        )
         self._books = Books(self.layout, self.index, self.audit_log)
         self._queries = Queries(self.layout, self._books, self.settings.roster, self.same_person)
         self._filing = Filing(self.layout, self._books, self._queries, clock)
