@@ -100,7 +100,7 @@ def print_checks(
 def _print_unreadable(console: Console, path: Path, error: UnreadableForm) -> None:
     from rich.text import Text
 
-    console.print(Text.assemble((str(path), "bold"), ": ", ("cannot be read", "red")))
+    console.print(Text.assemble((shown(str(path)), "bold"), ": ", ("cannot be read", "red")))
     console.print(Text(f"  {error.message}"))
     console.print(Text(f"  ({error.code}: {error.detail})", style="dim"))
 
@@ -118,7 +118,7 @@ def _check_heading(path: Path, result: CheckResult) -> Text:
     extraction = result.extraction
     verdict = CHECK_VERDICTS.get(check_state(result), ("valid", "green"))
     return Text.assemble(
-        (str(path), "bold"),
+        (shown(str(path)), "bold"),  # a dropped file's name is the employee's to choose
         f": {extraction.kind} {extraction.year or '?'} "
         f"(read as {extraction.reader}, definition {extraction.definition}) ",
         verdict,

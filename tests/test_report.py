@@ -249,7 +249,7 @@ def test_the_check_table_shows_controls_and_keeps_multi_line_answers(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`formflow check`'s tables: a value's bidi controls and NUL are shown as marks; the line
-    breaks of a multi-line answer stay line breaks in its cell."""
+    breaks of a multi-line answer stay line breaks in its cell; the file's name is marked."""
     from pathlib import Path
 
     from formflow.config import Settings
@@ -262,10 +262,16 @@ def test_the_check_table_shows_controls_and_keeps_multi_line_answers(
         {"employee_signature": Signature("drawn", True, signer="Bo\u2067Bæk")},
         (Problem("leader_name", "warning", "leader_not_roster", "Lederen „Lis\u202ee“\nny"),),
     )
-    report.print_checks([Path("x.pdf")], [result], Settings())
+    report.print_checks([Path("skema\u202efdp.pdf")], [result], Settings())
     printed = capsys.readouterr().out
     assert not set(printed) & set(HIDDEN)
-    for mark in ("Anne<U+202E>Hansen", "1<U+0000>2", "Bo<U+2067>Bæk", "Lederen „Lis<U+202E>e“"):
+    for mark in (
+        "skema<U+202E>fdp.pdf",
+        "Anne<U+202E>Hansen",
+        "1<U+0000>2",
+        "Bo<U+2067>Bæk",
+        "Lederen „Lis<U+202E>e“",
+    ):
         assert mark in printed, mark
     assert "⏎" not in printed  # the problem's second line is a line of its cell
 
