@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formflow.config import Settings
+from formflow.display import shown
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -99,7 +100,7 @@ def print_checks(
 def _print_unreadable(console: Console, path: Path, error: UnreadableForm) -> None:
     from rich.text import Text
 
-    console.print(Text.assemble((str(path), "bold"), ": ", ("cannot be read", "red")))
+    console.print(Text.assemble((shown(str(path)), "bold"), ": ", ("cannot be read", "red")))
     console.print(Text(f"  {error.message}"))
     console.print(Text(f"  ({error.code}: {error.detail})", style="dim"))
 
@@ -117,7 +118,7 @@ def _check_heading(path: Path, result: CheckResult) -> Text:
     extraction = result.extraction
     verdict = CHECK_VERDICTS.get(check_state(result), ("valid", "green"))
     return Text.assemble(
-        (str(path), "bold"),
+        (shown(str(path)), "bold"),  # a dropped file's name is the employee's to choose
         f": {extraction.kind} {extraction.year or '?'} "
         f"(read as {extraction.reader}, definition {extraction.definition}) ",
         verdict,
@@ -142,7 +143,8 @@ def _field_name(definition: FormDefinition | None, key: str) -> str:
 
 
 def _fields_table(result: CheckResult, definition: FormDefinition | None) -> Table:
-    """The fields filled in, by name and key; the empty ones counted."""
+    """The fields filled in, by name and key; the empty ones counted. A value as `shown`
+    shows it, a multi-line answer on its lines."""
     from rich.table import Table
     from rich.text import Text
 
@@ -152,6 +154,7 @@ def _fields_table(result: CheckResult, definition: FormDefinition | None) -> Tab
     table.add_column("Value")
     filled = {k: v for k, v in extraction.fields.items() if v}
     for key, value in filled.items():
+        value = shown(value, keep_lines=True)
         table.add_row(Text(_field_name(definition, key)), Text(key, style="dim"), Text(value))
     empty = len(extraction.fields) - len(filled)
     table.caption = f"{len(filled)} fields filled, {empty} empty"
@@ -168,7 +171,7 @@ def _signatures_table(result: CheckResult) -> Table:
             Text(key),
             Text(signature.kind),
             Text("yes" if signature.valid else "no"),
-            Text(signature.signer),
+            Text(shown(signature.signer)),
         )
     return table
 
@@ -184,7 +187,7 @@ def _problems_table(result: CheckResult, definition: FormDefinition | None) -> T
             Text(_field_name(definition, problem.field) if problem.field else "-"),
             Text(problem.severity, style=style),
             Text(problem.code),
-            Text(problem.message),
+            Text(shown(problem.message, keep_lines=True)),  # may quote a value
         )
     return table
 
@@ -237,7 +240,8 @@ def status_lines(status: RoundStatus, width: int) -> list[tuple[str, str]]:
     lines.append(("rule", "  ".join("-" * w for w in widths)))
     indent = " " * (widths[0] + 2)
     for leader, group, rows in groups:
-        heading = f"{leader} ({len(rows)} {'medarbejder' if len(rows) == 1 else 'medarbejdere'})"
+        people = f"{len(rows)} {'medarbejder' if len(rows) == 1 else 'medarbejdere'}"
+        heading = f"{shown(leader)} ({people})"
         lines += [("", ""), ("leader", "\n".join(_wrapped(heading, width)))]
         for cells, row in zip(group, rows, strict=True):
             lines.append(("row", _row_text(cells, widths, measure, tails)))
@@ -447,11 +451,12 @@ PERSONNEL_HEADINGS = (
 
 
 def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
-    """`archive show`: one employee's filed forms, every version, as a Danish plain table."""
+    """`archive show`: one employee's filed forms, every version, as a Danish plain table;
+    what came from forms (names, numbers, file names) as `shown` shows it."""
     from formflow.naming import KIND_FILE_NAMES
 
     leader = f", leder {person.leader}" if person.leader else ""
-    lines = [f"{person.number} {person.name}{leader}: {person.folder}"]
+    lines = [shown(f"{person.number} {person.name}{leader}: {person.folder}")]
     if not rows:
         return "\n".join([*lines, "(ingen skemaer arkiveret)"]) + "\n"
     table = [
@@ -463,7 +468,7 @@ def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
             _danish_day(row.meeting_date),
             _danish_day(row.arrived),
             _danish_day(row.filed),
-            row.original.rsplit("/", 1)[-1],
+            shown(row.original.rsplit("/", 1)[-1]),
         )
         for row in rows
     ]
@@ -502,10 +507,10 @@ def print_carry_over(report: Report) -> None:
         details += line.overflow
         style = {"skipped": "yellow", "made": "green", "would_make": "cyan"}.get(line.result, "")
         table.add_row(
-            Text(f"{line.number} {line.name}"),
-            Text(line.leader or "-"),
+            Text(shown(f"{line.number} {line.name}")),
+            Text(shown(line.leader) or "-"),
             Text(RESULT_NAMES[line.result], style=style),
-            Text("\n".join(details)),
+            Text("\n".join(map(shown, details))),
         )
     console.print(table)
     counts = ", ".join(f"{RESULT_NAMES[r]} {report.count(r)}" for r in RESULT_NAMES)

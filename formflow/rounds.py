@@ -34,6 +34,8 @@ from itertools import filterfalse
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from formflow.display import shown
+
 if TYPE_CHECKING:
     from formflow.model import CheckResult, Problem
 
@@ -199,31 +201,28 @@ class RoundStatus:
         }
 
     def to_csv(self) -> bytes:
-        """One line per employee, for Danish Excel: `;` between cells (Excel in a Danish
-        locale splits on semicolons, the comma being the decimal mark), UTF-8 with a BOM (else
-        Excel reads æøå as Latin-1), CRLF line ends; Danish headings and states, ISO dates
-        (Excel reads them as dates), several follow-up dates joined by a space."""
-        import csv
-        import io
+        """One line per employee, for Danish Excel (`display.excel_csv`: semicolons, UTF-8
+        with a BOM, CRLF, no cell Excel could run as a formula); Danish headings and states,
+        ISO dates (Excel reads them as dates), several follow-up dates joined by a space."""
+        from formflow.display import excel_csv
 
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(CSV_HEADINGS)
         join = " ".join
-        writer.writerows(
+        return excel_csv(
+            CSV_HEADINGS,
             (
-                *row[:3],
-                PREPARATION_WORDS[row.preparation],
-                *row[4:8],
-                AGREEMENT_WORDS[row.agreement],
-                row.agreement_reason,
-                join(row.followups_due),
-                join(row.followups_overdue),
-                row.next_meeting_date,
-            )
-            for row in self.rows
+                (
+                    *row[:3],
+                    PREPARATION_WORDS[row.preparation],
+                    *row[4:8],
+                    AGREEMENT_WORDS[row.agreement],
+                    row.agreement_reason,
+                    join(row.followups_due),
+                    join(row.followups_overdue),
+                    row.next_meeting_date,
+                )
+                for row in self.rows
+            ),
         )
-        return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
 class ArchiveView(Protocol):
@@ -630,10 +629,11 @@ def followup_words(row: StatusRow) -> str:
 
 def table_cells(row: StatusRow, today: str) -> tuple[str, ...]:
     """One row of the status table in Danish, in the order of TABLE_HEADINGS; what does not
-    fit a row of 80 columns is in `row_notes`, the leader in the heading of the row's group."""
+    fit a row of 80 columns is in `row_notes`, the leader in the heading of the row's group.
+    The number and the name as `display.shown` shows them: one line, no control obeyed."""
     return (
-        row.number,
-        row.name or "-",
+        shown(row.number),
+        shown(row.name) or "-",
         preparation_words(row, today),
         danish_date(row.meeting_date),
         AGREEMENT_WORDS[row.agreement],
@@ -656,7 +656,7 @@ def row_notes(row: StatusRow) -> str:
     ):
         if codes is not None:  # the codes as the audit wrote them, comma-separated
             notes.append(f"{form} {words[state]}: {', '.join(codes.split(',')) or '-'}")
-    return "; ".join(notes)
+    return shown("; ".join(notes))  # the codes are formflow's, but read from the audit log
 
 
 def row_summary(row: StatusRow, today: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from formflow.archive import STATES, EmployeeRow, FormRow
 from formflow.report import ARCHIVE_STATES, personnel_table
 
@@ -51,3 +53,19 @@ def test_an_empty_personnel_file_says_so_in_danish() -> None:
     assert personnel_table(PERSON._replace(leader=""), []) == (
         "1042 Birthe Mølgaard: personale/1042-Birthe-Mølgaard\n(ingen skemaer arkiveret)\n"
     )
+
+
+def test_names_from_forms_are_shown_on_one_line_without_bidi_controls() -> None:
+    """Issue 13 item 5: a name holding a line break or a right-to-left override, kept as it
+    came in the record, is shown with marks for them: one line, read left to right."""
+    person = EmployeeRow("1042", "Birthe\nMølgaard\u202e", "personale/1042-Birthe", "Lone\x00Leder")
+    form = replace(
+        row("preparation", "received"), original="personale/1042-Birthe/skema\u202efdp.exe"
+    )
+    lines = personnel_table(person, [form]).splitlines()
+    assert len(lines) == 3
+    assert (
+        lines[0] == "1042 Birthe⏎Mølgaard<U+202E>, leder Lone<U+0000>Leder: personale/1042-Birthe"
+    )
+    assert lines[2].endswith("  skema<U+202E>fdp.exe")
+    assert lines[2].startswith("2026  forberedelsesskema  1        modtaget")

@@ -209,3 +209,81 @@ def test_a_big_round_is_printed_plain_even_on_a_terminal(
     printed = capsys.readouterr().out
     assert printed == report.status_table(_status(many))
     assert "Medarbejder Ærø 0 " in printed
+
+
+# --- issue 13 item 5: what a form holds is shown, never obeyed ----------------------------------
+
+HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x00\x1b\x7f\x85\u200e"
+
+
+def test_the_status_table_shows_line_breaks_and_bidi_controls() -> None:
+    """A name with a line break, NUL and a right-to-left override keeps to its row and its
+    columns; the controls are shown as marks, not obeyed (the JSON keeps them exact)."""
+    found = [
+        _row("101", "Anne\nHansen\u202e", leader="Lise\u202eLeder"),
+        _row("102\r\n", "Bo\x00Bæk\t" + HIDDEN),
+        _row("103", "Anne-Marie O'Brien Ærø"),
+    ]
+    status = _status(found)
+    for text in (report.status_table(status), _terminal_table(status)):
+        assert not set(text) & set(HIDDEN + "\r\t")
+        lines = text.splitlines()
+        assert "Lise<U+202E>Leder (1 medarbejder)" in lines
+        (anne,) = [line for line in lines if line.startswith("101 ")]
+        assert "Anne⏎Hansen<U+202E>" in anne and "til tiden" in anne  # one line
+        (bo,) = [line for line in lines if line.startswith("102⏎ ")]
+        assert "Bo<U+0000>Bæk<U+0009><U+202A>" in bo
+        assert any(re.match("103 +Anne-Marie O'Brien Ærø  ", line) for line in lines)
+    assert json.loads(report.status_json(status))["employees"][0]["name"] == "Anne\nHansen\u202e"
+
+
+def _terminal_table(status: RoundStatus) -> str:
+    from rich.console import Console
+
+    console = Console(width=100, record=True, file=io.StringIO(), force_terminal=True)
+    report.print_status(status, console)
+    return console.export_text()
+
+
+def test_the_check_table_shows_controls_and_keeps_multi_line_answers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`formflow check`'s tables: a value's bidi controls and NUL are shown as marks; the line
+    breaks of a multi-line answer stay line breaks in its cell; the file's name is marked."""
+    from pathlib import Path
+
+    from formflow.config import Settings
+    from formflow.model import CheckResult, Extraction, Problem, Signature
+
+    fields = {"employee_name": "Anne\u202eHansen", "employee_number": "1\x002"}
+    extraction = Extraction("x.pdf", "acroform", "preparation", 2026, "preparation", fields)
+    result = CheckResult(
+        extraction,
+        {"employee_signature": Signature("drawn", True, signer="Bo\u2067Bæk")},
+        (Problem("leader_name", "warning", "leader_not_roster", "Lederen „Lis\u202ee“\nny"),),
+    )
+    report.print_checks([Path("skema\u202efdp.pdf")], [result], Settings())
+    printed = capsys.readouterr().out
+    assert not set(printed) & set(HIDDEN)
+    for mark in (
+        "skema<U+202E>fdp.pdf",
+        "Anne<U+202E>Hansen",
+        "1<U+0000>2",
+        "Bo<U+2067>Bæk",
+        "Lederen „Lis<U+202E>e“",
+    ):
+        assert mark in printed, mark
+    assert "⏎" not in printed  # the problem's second line is a line of its cell
+
+
+def test_the_carry_over_report_shows_controls(capsys: pytest.CaptureFixture[str]) -> None:
+    """The carry-over report's names and leaders come from agreements and the roster."""
+    from pathlib import Path
+
+    from formflow.carryover_run import Line, Report
+
+    line = Line("7", "Anne\nHansen\u202e", "Lise\x00Leder", "skipped", reason="ingen aftale")
+    report.print_carry_over(Report(2026, 2027, Path("ud"), "preparation", (line,)))
+    printed = capsys.readouterr().out
+    assert not set(printed) & set(HIDDEN)
+    assert "Anne⏎Hansen<U+202E>" in printed and "Lise<U+0000>Leder" in printed

@@ -759,3 +759,43 @@ def test_the_arrival_day_is_the_date_fromisoformat_reads(arrived: str) -> None:
     except ValueError:
         expected = None
     assert _arrived_day(arrived) == (expected if arrived else None)
+
+
+# --- issue 13 item 5: a name is never a formula in Excel -----------------------------------------
+
+
+def test_status_csv_writes_no_formula(archive: Archive, tmp_path: Path) -> None:
+    """A roster name and a form name that Excel would run as formulas (=, @, -, +) are
+    neutralised as OWASP says (a `'` before them, the field quoted); ordinary names, hyphens
+    and apostrophes included, are written as they are."""
+    (tmp_path / "employees.csv").write_text(
+        'number,name,leader\n101,"=HYPERLINK(""http://x"",""klik"")",+Lise\n'
+        "102,-5,Lise Leder\n103,Anne-Marie O'Brien,Åse Ærø-Øst\n",
+        encoding="utf-8",
+    )
+    _file(archive, "110", "@SUM(A1)", "preparation", YEAR, "received", "2026-05-02T08:00+02:00",
+          leader_name="-2+3")  # fmt: skip
+    config = tmp_path / "formflow.toml"
+    config.write_text(
+        f'archive = "{archive.root}"\nroster = "{tmp_path / "employees.csv"}"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "status", "--year", "2026", "--csv"])
+    assert result.exit_code == 0, result.output
+    data = result.stdout_bytes.decode("utf-8-sig")
+    lines = {line.split(";", 1)[0]: line for line in data.split("\r\n")}
+    assert lines["101"].startswith('101;"\'=HYPERLINK(""http://x"",""klik"")";"\'+Lise";')
+    assert lines["102"].startswith('102;"\'-5";Lise Leder;')
+    assert lines["103"].startswith("103;Anne-Marie O'Brien;Åse Ærø-Øst;")
+    assert lines["110"].startswith('110;"\'@SUM(A1)";"\'-2+3";modtaget;')
+    import csv
+    import io
+
+    read = {row[0]: row for row in csv.reader(io.StringIO(data, newline=""), delimiter=";")}
+    assert read["101"][1:3] == ['\'=HYPERLINK("http://x","klik")', "'+Lise"]
+    assert read["110"][1:3] == ["'@SUM(A1)", "'-2+3"]
+    # the JSON keeps the exact names
+    as_json = CliRunner().invoke(
+        cli, ["--config", str(config), "status", "--year", "2026", "--json"]
+    )
+    names = {row["number"]: row["name"] for row in json.loads(as_json.output)["employees"]}
+    assert names["101"] == '=HYPERLINK("http://x","klik")' and names["110"] == "@SUM(A1)"
