@@ -57,6 +57,7 @@ from formflow.inbox import notice_name, sanitize_name, shown_text
 from formflow.intake import Dropped, Identity, Vanished, open_dropped, remove_original, same_file
 from formflow.ledger import Entry, Ledger
 from formflow.model import CheckResult, Extraction, Problem
+from formflow.parserlog import reading
 from formflow.returns import Folder, notice_mode, return_folder
 
 if TYPE_CHECKING:
@@ -314,7 +315,8 @@ class Ingestor:
         """Read the bytes taken at intake: the reader never opens the dropped name."""
         dropped = taken.dropped
         try:
-            extraction = self.reader(dropped.data, shown_text(str(dropped.relative)))
+            with reading(taken.name):  # the PDF libraries' warnings: one line with the count
+                extraction = self.reader(dropped.data, shown_text(str(dropped.relative)))
         except UnreadableForm as error:
             return HandBack(taken, rejected(unreadable_problems(error)))
         except (OSError, FormflowError):

@@ -582,3 +582,44 @@ def test_created_folders_mirror_the_folders_the_forms_lay_in(
         os.umask(old)
     assert oct((settings.inbox / "afvist").stat().st_mode & 0o7777) == "0o755"
     assert oct((settings.inbox / "afvist" / "salg").stat().st_mode & 0o7777) == "0o750"
+
+
+# --- the PDF libraries' warnings (issue 13) ---------------------------------------------------
+
+
+def broken_xref_pdf() -> bytes:
+    """A real form whose every cross-reference offset is off by 7 bytes: pypdf warns about
+    each object it has to look for (hundreds of lines), and reads it all the same."""
+    import re
+
+    from samples.watch.make_watch_samples import sample
+
+    data = sample("preparation.pdf")
+    xref = data.rindex(b"\nxref")
+    table = re.sub(
+        rb"(\d{10}) (\d{5} n)", lambda m: b"%010d %s" % (int(m[1]) + 7, m[2]), data[xref:]
+    )
+    return data[:xref] + table
+
+
+def test_the_pdf_libraries_warnings_are_one_line_per_file(
+    settings: Settings, archive: FlakyArchive, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from formflow.read import read_data
+
+    path = drop(settings, "salg/brudt xref.pdf", broken_xref_pdf())
+    ingestor = make_ingestor(settings, archive, lambda data, name: read_data(data, name, settings))
+    with caplog.at_level("INFO"):
+        outcome = ingestor.ingest(path)
+    assert outcome.action in ("filed", "held", "rejected")  # read, whatever it holds
+    libraries = [r for r in caplog.records if not r.name.startswith("formflow")]
+    assert libraries == []
+    summaries = [r.getMessage() for r in caplog.records if "PDF libraries" in r.getMessage()]
+    assert len(summaries) == 1 and summaries[0].startswith("read brudt xref.pdf: ")
+    assert int(summaries[0].split("gave ")[1].split()[0]) > 100
+    caplog.clear()
+    with caplog.at_level("INFO"):  # outside a read, the libraries log as before
+        logging.getLogger("pypdf._reader").warning("a warning of its own")
+    assert [r.getMessage() for r in caplog.records] == ["a warning of its own"]
