@@ -485,7 +485,7 @@ class Ingestor:
         destination = folder.path / name
         log.info("%s %s sha256=%s codes=%s -> %s", move.action, move.name,
                  move.sha256[:12] or "-", ",".join(move.codes),
-                 sanitize_name(str(destination.relative_to(self.inbox))))  # fmt: skip
+                 destination.relative_to(self.inbox))  # fmt: skip
         return Outcome(move.action, move.name, move.sha256, codes=move.codes,
                        destination=destination)  # fmt: skip
 
