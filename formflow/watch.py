@@ -46,9 +46,10 @@ from formflow.inbox import (
     is_walkable_dir,
     looks_complete,
     sanitize_name,
+    shown_text,
 )
 from formflow.ingest import Outcome, ingest_safely
-from formflow.returns import make_top_folders
+from formflow.returns import NotAFolder, make_top_folders, open_folder
 
 log = logging.getLogger("formflow.watch")
 
@@ -147,64 +148,60 @@ def scan(inbox: Path, own_folders: tuple[str, ...]) -> tuple[dict[str, os.stat_r
         root = os.open(inbox, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
         raise InboxUnavailable(_errno(error)) from error
-    try:
-        stack = [(PurePath(), root, list(os.scandir(root)))]
-    except OSError as error:
-        os.close(root)
-        raise InboxUnavailable(_errno(error)) from error
     found: dict[str, os.stat_result] = {}
-    complete = True
     try:
-        while stack:
-            relative, fd, entries = stack.pop()
-            try:
-                complete &= _scan_folder(inbox, relative, fd, entries, own_folders, found, stack)
-            finally:
-                os.close(fd)
+        stack, complete = _look_into(inbox, PurePath(), root, own_folders, found)
+    except OSError as error:
+        raise InboxUnavailable(_errno(error)) from error
     finally:
-        for _, fd, _ in stack:  # only after an error: the folders not yet looked into
+        os.close(root)
+    while stack:
+        folder = stack.pop()
+        try:
+            fd = open_folder(inbox, folder.parts)  # from the inbox down, following no link
+        except (FileNotFoundError, NotAFolder):
+            continue  # gone, or swapped for a link or a file since listed: the next scan
+        except OSError as error:
+            log.warning("cannot look into %s: %s", shown_text(str(folder)), _errno(error))
+            complete = False
+            continue
+        try:
+            subfolders, looked = _look_into(inbox, folder, fd, own_folders, found)
+        except OSError as error:
+            log.warning("cannot look into %s: %s", shown_text(str(folder)), _errno(error))
+            subfolders, looked = [], False
+        finally:
             os.close(fd)
+        stack.extend(subfolders)
+        complete &= looked
     return found, complete
 
 
-_Listed = tuple[PurePath, int, list["os.DirEntry[str]"]]
-_SUBFOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
-def _scan_folder(
+def _look_into(
     inbox: Path,
     relative: PurePath,
     fd: int,
-    entries: list[os.DirEntry[str]],
     own_folders: tuple[str, ...],
     found: dict[str, os.stat_result],
-    stack: list[_Listed],
-) -> bool:
-    """One folder's entries (listed from `fd`): candidates into `found`, subfolders onto
-    `stack`; False when something could not be looked into."""
+) -> tuple[list[PurePath], bool]:
+    """The candidates in the open folder `fd` into `found`; its subfolders to look into, and
+    False when an entry could not be looked at. Raises OSError when it cannot be listed."""
     complete = True
-    for entry in entries:
+    subfolders = []
+    for entry in list(os.scandir(fd)):
         child = relative / entry.name
         try:
             if entry.is_dir(follow_symlinks=False):
                 if is_walkable_dir(entry.name, own_folders):
-                    sub = os.open(entry.name, _SUBFOLDER, dir_fd=fd)
-                    try:
-                        stack.append((child, sub, list(os.scandir(sub))))
-                    except BaseException:
-                        os.close(sub)
-                        raise
-                continue
-            if is_candidate(child, own_folders):
+                    subfolders.append(child)
+            elif is_candidate(child, own_folders):
                 found[str(inbox / child)] = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
             continue  # gone since listed
         except OSError as error:
-            if error.errno in (errno.ELOOP, errno.ENOTDIR):
-                continue  # a folder swapped for a link or a file since listed: next scan
-            log.warning("cannot look into %s: %s", sanitize_name(str(child)), _errno(error))
+            log.warning("cannot look at %s: %s", shown_text(str(child)), _errno(error))
             complete = False
-    return complete
+    return subfolders, complete
 
 
 def is_complete(path: Path, max_bytes: int) -> bool:
