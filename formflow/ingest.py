@@ -265,7 +265,8 @@ class Ingestor:
             else:
                 outcomes.append(self._recover_returned(entry, source, name))
         for folder in (self.settings.watch.rejected_folder, self.settings.watch.held_folder):
-            # an explanation whose writing was interrupted (fsutil's temp names: ours alone)
+            # an explanation whose writing was interrupted (formflow.returns' temp names;
+            # rglob enters no linked folder)
             for leftover in (self.inbox / folder).rglob(".tmp-*.part"):
                 leftover.unlink(missing_ok=True)
         return outcomes
@@ -462,11 +463,7 @@ class Ingestor:
             return self._retry_or_raise(name, "", error)
 
     def _move(self, move: _Move) -> Outcome:
-        top = (
-            self.settings.watch.rejected_folder
-            if move.action == "rejected"
-            else self.settings.watch.held_folder
-        )
+        top = self._top_folder(move.action)
         with self._move_lock, return_folder(self.inbox, top, move.relative_parent) as folder:
             name = folder.free_name(move.source.name)
             entry = self.ledger.begin(move.sha256, move.source, move.identity, move.action,
@@ -515,7 +512,10 @@ class Ingestor:
 
     def _recover_returned(self, entry: Entry, source: Path, name: str) -> Outcome:
         destination = Path(entry.destination)
-        top, *department = destination.parent.relative_to(self.inbox).parts
+        try:
+            top, *department = destination.parent.relative_to(self.inbox).parts
+        except ValueError:  # the inbox was moved meanwhile: into its own folder, by the action
+            top, department = self._top_folder(entry.action), []
         with self._move_lock, return_folder(self.inbox, top, PurePath(*department)) as folder:
             there = destination.name
             if same_file(source, entry.identity) and (folder.prefix or folder.exists(there)):
@@ -530,6 +530,10 @@ class Ingestor:
         return Outcome(action, name, entry.sha256, destination=folder.path / there)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _top_folder(self, action: str) -> str:
+        watch = self.settings.watch
+        return watch.held_folder if action == "held" else watch.rejected_folder
 
     @contextlib.contextmanager
     def _hash_lock(self, sha256: str) -> Iterator[None]:
