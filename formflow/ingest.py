@@ -15,7 +15,8 @@
 
 Any stage may stop a file early with a typed result: an `Outcome` (nothing more to do) or a
 `HandBack` (rejected or held, with the reason), which the hand-back stage carries out: the
-original moves to the inbox's rejected or held folder with a Danish explanation beside it. A
+original moves to the inbox's rejected or held folder (a real folder inside the inbox, no link
+followed: `formflow.returns`) with a Danish explanation beside it, as private as the form. A
 file refused at intake (a link, too big, empty) goes back the same way, and so does a file
 whose worker was killed over it (`Ingestor.reject`: it ran past the time limit or crashed
 the reader). A bug in a reader or a rule holds the form for a person (never the daemon's end,

@@ -16,7 +16,11 @@ Operations:
   sake (a full archive disk) is retried with backoff, staying in the inbox;
 - `--once` processes what is there, waiting out the stability window, and exits (for cron);
 - a file that stays stable but incomplete (a PDF without `%%EOF`) is given
-  INCOMPLETE_GRACE stability windows more, then read anyway so it goes back with a reason.
+  INCOMPLETE_GRACE stability windows more, then read anyway so it goes back with a reason;
+  the wait starts again whenever the file grows (a slow upload is still being written);
+- no file stops the daemon: a fault while taking one is logged and the file tried again
+  later, a worker thread that dies anyway is logged and replaced, a fault in the loop is
+  logged and the loop goes on.
 """
 
 from __future__ import annotations
