@@ -165,14 +165,19 @@ def looks_complete(head: bytes, data_or_tail: bytes, *, whole: bool) -> bool:
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _UNSAFE = re.compile(r'[/\\:*?"<>|]')
+# A name that is not valid UTF-8 (what old Windows and Mac clients write onto a share) comes
+# from the file system with each undecodable byte as a lone surrogate (surrogateescape).
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
 
 
 def sanitize_name(name: str, fallback: str = "skema") -> str:
-    """A dropped file's name made safe to create beside it: NFC, no control characters, no
-    path separators or traversal, no leading dots, at most MAX_NAME_BYTES (UTF-8), the
-    extension kept. Used only for the rejected copy; archive names come from the form's data.
+    """A dropped file's name made safe to create beside it and to show: NFC, no control
+    characters, no path separators or traversal, no leading dots, at most MAX_NAME_BYTES
+    (UTF-8), the extension kept; each byte that is not UTF-8 becomes `_` (so the name is
+    valid UTF-8, whatever the dropping client wrote). Used for the returned copy and in logs
+    and explanations; archive names come from the form's data.
     """
-    text = unicodedata.normalize("NFC", name)
+    text = unicodedata.normalize("NFC", _UNDECODABLE.sub("_", name))
     text = _CONTROL.sub("", text)
     text = _UNSAFE.sub("_", text)
     text = text.strip().strip(".").strip()
@@ -185,6 +190,12 @@ def sanitize_name(name: str, fallback: str = "skema") -> str:
     budget = MAX_NAME_BYTES - len(ext_part.encode("utf-8"))
     stem = _truncate_utf8(stem, budget).rstrip(" .") or fallback
     return stem + ext_part
+
+
+def shown_text(name: str) -> str:
+    """A dropped name (or path) as text to store and show, never as a path: valid UTF-8,
+    each byte that is not UTF-8 escaped (`skema-\\xe6.pdf`)."""
+    return _UNDECODABLE.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}", name)
 
 
 def unique_name(name: str, taken: Iterable[str]) -> str:

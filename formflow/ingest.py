@@ -15,7 +15,8 @@
 
 Any stage may stop a file early with a typed result: an `Outcome` (nothing more to do) or a
 `HandBack` (rejected or held, with the reason), which the hand-back stage carries out: the
-original moves to the inbox's rejected or held folder with a Danish explanation beside it. A
+original moves to the inbox's rejected or held folder (a real folder inside the inbox, no link
+followed: `formflow.returns`) with a Danish explanation beside it, as private as the form. A
 file refused at intake (a link, too big, empty) goes back the same way, and so does a file
 whose worker was killed over it (`Ingestor.reject`: it ran past the time limit or crashed
 the reader). A bug in a reader or a rule holds the form for a person (never the daemon's end,
@@ -53,20 +54,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from formflow.config import Settings
 from formflow.decision import Decision, decide, held, rejected
 from formflow.errors import ArchiveError, FormflowError, UnreadableForm
-from formflow.fsutil import write_bytes
-from formflow.inbox import notice_name, sanitize_name
-from formflow.intake import (
-    Dropped,
-    Identity,
-    Vanished,
-    choose_destination,
-    move_aside,
-    open_dropped,
-    remove_original,
-    same_file,
-)
+from formflow.inbox import notice_name, sanitize_name, shown_text
+from formflow.intake import Dropped, Identity, Vanished, open_dropped, remove_original, same_file
 from formflow.ledger import Entry, Ledger
 from formflow.model import CheckResult, Extraction, Problem
+from formflow.parserlog import reading
+from formflow.returns import Folder, notice_mode, return_folder
 
 if TYPE_CHECKING:
     from formflow.archive import FiledForm
@@ -100,7 +93,6 @@ TRANSIENT_ERRNOS = frozenset(
     )
     if hasattr(errno, name)
 )
-NOTICE_MODE = 0o644  # the explanation is for the employee who dropped the file
 ARCHIVE_REFUSED = (
     "Skemaet kunne ikke lægges i en personalemappe (fx fordi medarbejdernummeret ikke kan "
     "bruges). En person ser på det."
@@ -275,7 +267,8 @@ class Ingestor:
             else:
                 outcomes.append(self._recover_returned(entry, source, name))
         for folder in (self.settings.watch.rejected_folder, self.settings.watch.held_folder):
-            # an explanation whose writing was interrupted (fsutil's temp names: ours alone)
+            # an explanation whose writing was interrupted (formflow.returns' temp names;
+            # rglob enters no linked folder)
             for leftover in (self.inbox / folder).rglob(".tmp-*.part"):
                 leftover.unlink(missing_ok=True)
         return outcomes
@@ -325,7 +318,8 @@ class Ingestor:
         """Read the bytes taken at intake: the reader never opens the dropped name."""
         dropped = taken.dropped
         try:
-            extraction = self.reader(dropped.data, str(dropped.relative))
+            with reading(taken.name):  # the PDF libraries' warnings: one line with the count
+                extraction = self.reader(dropped.data, shown_text(str(dropped.relative)))
         except UnreadableForm as error:
             return HandBack(taken, rejected(unreadable_problems(error)))
         except (OSError, FormflowError):
@@ -370,7 +364,7 @@ class Ingestor:
                 decided.result,
                 state=decided.decision.state,
                 arrived=taken.arrived,
-                source_name=str(dropped.relative),
+                source_name=shown_text(str(dropped.relative)),
             )
         except ArchiveError as error:
             if is_transient(error):
@@ -472,25 +466,17 @@ class Ingestor:
             return self._retry_or_raise(name, "", error)
 
     def _move(self, move: _Move) -> Outcome:
-        folder_name = (
-            self.settings.watch.rejected_folder
-            if move.action == "rejected"
-            else self.settings.watch.held_folder
-        )
-        folder = self.inbox / folder_name
-        for part in move.relative_parent.parts:
-            folder = folder / sanitize_name(part)
-        with self._move_lock:
-            folder.mkdir(parents=True, exist_ok=True)
-            destination = choose_destination(folder, move.source.name)
+        top = self._top_folder(move.action)
+        with self._move_lock, return_folder(self.inbox, top, move.relative_parent) as folder:
+            name = folder.free_name(move.source.name)
             entry = self.ledger.begin(move.sha256, move.source, move.identity, move.action,
-                                      str(destination), move.notice)  # fmt: skip
+                                      str(folder.path / name), move.notice)  # fmt: skip
             try:
-                self._put_back(entry, move.source, destination)
+                self._put_back(entry, folder, name)
             except OSError:
                 if same_file(move.source, move.identity):  # nothing moved: retry afresh
                     with contextlib.suppress(OSError):
-                        destination.with_name(notice_name(destination.name)).unlink()
+                        folder.unlink(notice_name(name))
                     self.ledger.finish(entry)
                 raise
         self.ledger.finish(entry)
@@ -499,21 +485,22 @@ class Ingestor:
         year, kind = move.form
         self.archive.audit(move.action, sha256=move.sha256 or None, codes=",".join(move.codes),
                            employee=move.employee or None, year=year, kind=kind)  # fmt: skip
+        destination = folder.path / name
         log.info("%s %s sha256=%s codes=%s -> %s", move.action, move.name,
                  move.sha256[:12] or "-", ",".join(move.codes),
                  destination.relative_to(self.inbox))  # fmt: skip
         return Outcome(move.action, move.name, move.sha256, codes=move.codes,
                        destination=destination)  # fmt: skip
 
-    def _put_back(self, entry: Entry, source: Path, destination: Path) -> None:
-        """Explanation first (atomic), then the original (one rename): both or a redo."""
-        write_bytes(
-            destination.with_name(notice_name(destination.name)),
-            entry.notice.encode("utf-8"),
-            mode=NOTICE_MODE,
-        )
-        if same_file(source, entry.identity):
-            move_aside(source, destination)
+    def _put_back(self, entry: Entry, folder: Folder, name: str) -> None:
+        """Explanation first (atomic), then the original (one rename): both or a redo. The
+        explanation is as private as the form it explains."""
+        source = Path(entry.source)
+        moved = not same_file(source, entry.identity)
+        form_mode = folder.mode_of(name) if moved else _mode_of(source)
+        folder.write(notice_name(name), entry.notice.encode("utf-8"), notice_mode(form_mode))
+        if not moved:
+            folder.take(source, self.inbox, name)
 
     # -- recovery --------------------------------------------------------------------------
 
@@ -531,18 +518,28 @@ class Ingestor:
 
     def _recover_returned(self, entry: Entry, source: Path, name: str) -> Outcome:
         destination = Path(entry.destination)
-        if same_file(source, entry.identity) and os.path.lexists(destination):
-            # Someone put a file at our chosen name meanwhile: choose another.
-            destination = choose_destination(destination.parent, source.name)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        self._put_back(entry, source, destination)
+        try:
+            top, *department = destination.parent.relative_to(self.inbox).parts
+        except ValueError:  # the inbox was moved meanwhile: into its own folder, by the action
+            top, department = self._top_folder(entry.action), []
+        with self._move_lock, return_folder(self.inbox, top, PurePath(*department)) as folder:
+            there = destination.name
+            if same_file(source, entry.identity) and (folder.prefix or folder.exists(there)):
+                # Someone put a file at our chosen name meanwhile, or the department's
+                # folder is no folder now: choose another.
+                there = folder.free_name(source.name)
+            self._put_back(entry, folder, there)
         self.ledger.finish(entry)
         log.info("%s %s sha256=%s (finished after a restart)", entry.action, name,
                  entry.sha256[:12] or "-")  # fmt: skip
         action: Action = "held" if entry.action == "held" else "rejected"
-        return Outcome(action, name, entry.sha256, destination=destination)
+        return Outcome(action, name, entry.sha256, destination=folder.path / there)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _top_folder(self, action: str) -> str:
+        watch = self.settings.watch
+        return watch.held_folder if action == "held" else watch.rejected_folder
 
     @contextlib.contextmanager
     def _hash_lock(self, sha256: str) -> Iterator[None]:
@@ -568,12 +565,22 @@ class Ingestor:
 
 def ingest_safely(ingest: Callable[[Path], Outcome], path: Path) -> Outcome:
     """`ingest(path)`, with any error that is not the file's fault (permissions, a bug)
-    logged by its type only and turned into a retry: the file stays in the inbox."""
+    logged by its type only and turned into a retry: the file stays in the inbox. Never
+    raises (an Exception): the thread that called it goes on to the next file."""
     try:
         return ingest(path)
     except Exception as error:
-        log.error("cannot take %s: %s", sanitize_name(path.name), _errno_name(error))
-        return Outcome("retry", sanitize_name(path.name), detail=type(error).__name__)
+        name = shown_name(path)
+        log.error("cannot take %s: %s", name, _errno_name(error))
+        return Outcome("retry", name, detail=type(error).__name__)
+
+
+def shown_name(path: Path) -> str:
+    """The file's name as logs show it (sanitized); a placeholder should even that fail."""
+    try:
+        return sanitize_name(path.name)
+    except Exception:  # a bug in naming must not take the error handling down with it
+        return "(navn kan ikke vises)"
 
 
 def unreadable_problems(error: UnreadableForm) -> tuple[Problem, ...]:
@@ -611,6 +618,12 @@ def _form_of(result: CheckResult | None) -> tuple[int | None, str | None]:
     if result is None:
         return None, None
     return result.extraction.year, result.extraction.kind or None
+
+
+def _mode_of(path: Path) -> int | None:
+    with contextlib.suppress(OSError):
+        return os.lstat(path).st_mode
+    return None
 
 
 def _relative_parent(inbox: Path, path: Path) -> PurePath:

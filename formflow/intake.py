@@ -8,7 +8,7 @@ whose real path lies inside the inbox, and read whole into memory once: every la
 works on those bytes (or a private copy of them), never on the name again.
 
 The dropped name is never used as a path: returned files get a sanitized, collision-free name
-(`formflow.inbox.sanitize_name`, `unique_name`).
+in a real folder inside the inbox (`formflow.returns`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from formflow.errors import UnreadableForm
-from formflow.inbox import sanitize_name, unique_name
 
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -127,27 +126,6 @@ def lstat_identity(path: Path) -> Identity:
     return Identity.of(os.lstat(path))
 
 
-def choose_destination(folder: Path, dropped_name: str) -> Path:
-    """A free, sanitized name in `folder` for a returned file (its explanation goes beside)."""
-    taken = os.listdir(folder) if folder.is_dir() else []
-    return folder / unique_name(sanitize_name(dropped_name), taken)
-
-
-def move_aside(source: Path, destination: Path) -> None:
-    """Move a dropped file to the rejected or held folder, in the same inbox (one rename).
-
-    The rename moves the directory entry itself: a symlink stays a symlink (never followed), a
-    FIFO is never opened. Never overwrites: a taken destination raises FileExistsError.
-    """
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if os.path.lexists(destination):
-        raise FileExistsError(str(destination))
-    os.rename(source, destination)
-    _fsync_dir(destination.parent)
-    if source.parent != destination.parent:
-        _fsync_dir(source.parent)
-
-
 def remove_original(path: Path, identity: Identity) -> bool:
     """Unlink a dropped file once its bytes are durably archived; only if it is still the same
     file. Returns False when it already left (a crash after the unlink) or was replaced.
@@ -240,16 +218,3 @@ def _read_all(fd: int, max_bytes: int) -> bytes:
         if total > max_bytes:
             raise _too_big(total, max_bytes)
         chunks.append(chunk)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some network file systems refuse fsync on folders; the rename itself stands
-    finally:
-        os.close(fd)

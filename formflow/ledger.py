@@ -29,7 +29,8 @@ class Entry:
 
     id: int
     sha256: str
-    source: str  # absolute path of the dropped file (text; re-checked by identity)
+    source: str  # absolute path of the dropped file (re-checked by identity; may hold
+    # undecodable bytes as surrogates, as os.fsdecode gives them)
     identity: Identity
     action: str  # filed / rejected / held / duplicate
     destination: str  # rejected / held: where the original goes
@@ -76,13 +77,13 @@ class Ledger:
                 "destination, notice, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     sha256,
-                    str(source),
+                    os.fsencode(source),
                     identity.dev,
                     identity.ino,
                     identity.size,
                     identity.mtime_ns,
                     action,
-                    destination,
+                    os.fsencode(destination),
                     notice,
                     datetime.now().isoformat(timespec="seconds"),
                 ),
@@ -117,8 +118,7 @@ class Ledger:
                 "notice FROM pending ORDER BY id"
             ).fetchall()
         return [
-            Entry(r[0], r[1], r[2], Identity(r[3], r[4], r[5], r[6]), r[7], r[8], r[9])
-            for r in rows
+            Entry(r[0], r[1], _path(r[2]), Identity(*r[3:7]), r[7], _path(r[8]), r[9]) for r in rows
         ]
 
     def filing_of(self, sha256: str, source: Path, identity: Identity) -> Entry | None:
@@ -131,3 +131,9 @@ class Ledger:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _path(stored: bytes | str) -> str:
+    """A path as stored: its file-system bytes (a name need not be UTF-8, which SQLite's text
+    must be), or text in a ledger written before."""
+    return os.fsdecode(stored) if isinstance(stored, bytes) else stored

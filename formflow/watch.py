@@ -16,7 +16,11 @@ Operations:
   sake (a full archive disk) is retried with backoff, staying in the inbox;
 - `--once` processes what is there, waiting out the stability window, and exits (for cron);
 - a file that stays stable but incomplete (a PDF without `%%EOF`) is given
-  INCOMPLETE_GRACE stability windows more, then read anyway so it goes back with a reason.
+  INCOMPLETE_GRACE stability windows more, then read anyway so it goes back with a reason;
+  the wait starts again whenever the file grows (a slow upload is still being written);
+- no file stops the daemon: a fault while taking one is logged and the file tried again
+  later, a worker thread that dies anyway is logged and replaced, a fault in the loop is
+  logged and the loop goes on.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import logging
 import os
 import queue
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,10 +42,18 @@ from types import FrameType
 from typing import Any
 
 from formflow.config import Settings, check_watch_folders
-from formflow.errors import LockedError
+from formflow.errors import FormflowError, LockedError
 from formflow.fsutil import make_private_dirs
-from formflow.inbox import StabilityTracker, is_candidate, is_walkable_dir, looks_complete
+from formflow.inbox import (
+    StabilityTracker,
+    is_candidate,
+    is_walkable_dir,
+    looks_complete,
+    sanitize_name,
+    shown_text,
+)
 from formflow.ingest import Outcome, ingest_safely
+from formflow.returns import NotAFolder, make_top_folders, open_folder
 
 log = logging.getLogger("formflow.watch")
 
@@ -97,9 +110,21 @@ class Stats:
 
 @contextlib.contextmanager
 def inbox_lock(inbox: Path) -> Iterator[None]:
-    """Hold the inbox's lock while watching; a second daemon gets LockedError at once."""
-    fd = os.open(inbox / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    """Hold the inbox's lock while watching; a second daemon gets LockedError at once.
+
+    Everyone can write in the inbox: a link planted under the lock's name is never followed
+    (formflow would truncate what it points at), nor is anything but a regular file used."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
     try:
+        fd = os.open(inbox / LOCK_NAME, flags, 0o600)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        message = f"{inbox / LOCK_NAME} is a link: remove it, then start again"
+        raise FormflowError(message) from error
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FormflowError(f"{inbox / LOCK_NAME} is not a file: remove it, then start again")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
@@ -119,31 +144,68 @@ def scan(inbox: Path, own_folders: tuple[str, ...]) -> tuple[dict[str, os.stat_r
     the scan was complete (a subfolder that could not be listed makes it partial).
 
     Links are never followed: a symlink is reported as itself (intake refuses it), a linked
-    folder is not entered. Raises InboxUnavailable when the root itself cannot be listed.
+    folder is not entered; each subfolder is opened relative to its parent's descriptor
+    without following links, so one swapped for a link after it was listed is not entered
+    either. Raises InboxUnavailable when the root itself cannot be listed.
     """
-    found: dict[str, os.stat_result] = {}
-    complete = True
     try:
-        root_entries = list(os.scandir(inbox))
+        root = os.open(inbox, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
-        raise InboxUnavailable(errno.errorcode.get(error.errno or 0, str(error))) from error
-    stack: list[tuple[PurePath, list[os.DirEntry[str]]]] = [(PurePath(), root_entries)]
+        raise InboxUnavailable(_errno(error)) from error
+    found: dict[str, os.stat_result] = {}
+    try:
+        stack, complete = _look_into(inbox, PurePath(), root, own_folders, found)
+    except OSError as error:
+        raise InboxUnavailable(_errno(error)) from error
+    finally:
+        os.close(root)
     while stack:
-        relative, entries = stack.pop()
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if is_walkable_dir(entry.name, own_folders):
-                        stack.append((relative / entry.name, list(os.scandir(entry.path))))
-                    continue
-                if is_candidate(relative / entry.name, own_folders):
-                    found[entry.path] = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue  # gone since listed
-            except OSError as error:
-                log.warning("cannot look into %s: %s", relative / entry.name, _errno(error))
-                complete = False
+        folder = stack.pop()
+        try:
+            fd = open_folder(inbox, folder.parts)  # from the inbox down, following no link
+        except (FileNotFoundError, NotAFolder):
+            continue  # gone, or swapped for a link or a file since listed: the next scan
+        except OSError as error:
+            log.warning("cannot look into %s: %s", shown_text(str(folder)), _errno(error))
+            complete = False
+            continue
+        try:
+            subfolders, looked = _look_into(inbox, folder, fd, own_folders, found)
+        except OSError as error:
+            log.warning("cannot look into %s: %s", shown_text(str(folder)), _errno(error))
+            subfolders, looked = [], False
+        finally:
+            os.close(fd)
+        stack.extend(subfolders)
+        complete &= looked
     return found, complete
+
+
+def _look_into(
+    inbox: Path,
+    relative: PurePath,
+    fd: int,
+    own_folders: tuple[str, ...],
+    found: dict[str, os.stat_result],
+) -> tuple[list[PurePath], bool]:
+    """The candidates in the open folder `fd` into `found`; its subfolders to look into, and
+    False when an entry could not be looked at. Raises OSError when it cannot be listed."""
+    complete = True
+    subfolders = []
+    for entry in list(os.scandir(fd)):
+        child = relative / entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if is_walkable_dir(entry.name, own_folders):
+                    subfolders.append(child)
+            elif is_candidate(child, own_folders):
+                found[str(inbox / child)] = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # gone since listed
+        except OSError as error:
+            log.warning("cannot look at %s: %s", shown_text(str(child)), _errno(error))
+            complete = False
+    return subfolders, complete
 
 
 def is_complete(path: Path, max_bytes: int) -> bool:
@@ -208,6 +270,9 @@ class Watcher:
         self._wake = threading.Event()
         self._scan_soon = True
         self._unavailable: _Backoff | None = None
+        self._threads: list[threading.Thread] = []
+        self._holding: dict[str, str] = {}  # a worker thread's name -> the file it takes
+        self._next_scan = self._next_look = 0.0
 
     # -- public ----------------------------------------------------------------------------
 
@@ -222,23 +287,16 @@ class Watcher:
 
     def run(self) -> int:
         """Watch until stopped (or, with `once`, until the inbox is done); the exit code."""
-        for folder in self.own_folders:
-            with contextlib.suppress(OSError):
-                (self.inbox / folder).mkdir(exist_ok=True)
-        workers = [
-            threading.Thread(target=self._work, name=f"formflow-worker-{n}", daemon=True)
-            for n in range(self.threads)
-        ]
-        for worker in workers:
-            worker.start()
+        make_top_folders(self.inbox, self.own_folders)
+        self._threads = [self._start_thread(n) for n in range(self.threads)]
         try:
             self._loop()
         finally:
             self.stop.set()
-            for _ in workers:
+            for _ in self._threads:
                 self._queue.put(None)
-            for worker in workers:
-                worker.join()
+            for thread in self._threads:
+                thread.join()
         log.info("stopped: %s", self.stats.summary())
         if self.gave_up:
             log.warning("%d file(s) left in the inbox after repeated failures", len(self.gave_up))
@@ -248,8 +306,26 @@ class Watcher:
     # -- the main loop ---------------------------------------------------------------------
 
     def _loop(self) -> None:
-        """Look at the inbox once per tick: a full scan when one is due (the interval, or a
-        file event), else only the tracked files; then hand out the stable ones.
+        """Look at the inbox once per tick (`_tick`) until stopped or, with `--once`, done.
+
+        A fault in a tick (a bug: the errors of files and of the place are handled where they
+        happen) is logged by its type and the loop goes on after a tick's pause: no file may
+        stop the daemon.
+        """
+        tick = min(max(self.settings.watch.stability_seconds / 4, 0.05), 0.5)
+        self._next_scan = self._next_look = self.clock()
+        while not self.stop.is_set():
+            try:
+                if self._tick(tick):
+                    return
+            except Exception as error:
+                log.error("fault in the daemon's loop: %s; going on", type(error).__name__)
+                log.debug("fault in the daemon's loop", exc_info=True)
+                self._sleep(tick)
+
+    def _tick(self, tick: float) -> bool:
+        """A full scan when one is due (the interval, or a file event), else a look at the
+        tracked files only; then hand out the stable ones. True when `--once` is done.
 
         A worker finishing a file wakes the loop only to see whether `--once` is done: the
         looking waits for the next tick, so a backlog of thousands costs one look per tick,
@@ -257,32 +333,29 @@ class Watcher:
         `--once` scans at the start, at the rescan interval and once more before it exits
         (a file dropped meanwhile is taken too).
         """
-        scan_every = self.polling or self.settings.watch.rescan_seconds
-        next_scan = self.clock()
-        next_look = next_scan
-        tick = min(max(self.settings.watch.stability_seconds / 4, 0.05), 0.5)
-        while not self.stop.is_set():
-            now = self.clock()
-            if self._unavailable and now < self._unavailable.until:
-                self._sleep(self._unavailable.until - now)
-                continue
-            if now >= next_look or self._scan_soon:  # a file event: scan at once
-                if self._scan_soon or now >= next_scan:
-                    self._scan_soon = False
-                    if not self._full_scan(now):
-                        continue
-                    next_scan = now + scan_every
-                else:
-                    self._look_again(now)
-                self._dispatch(self.clock())
-                next_look = now + tick
-            if self.once and self._done():
-                if not self._full_scan(self.clock()):
-                    continue
-                if self._done():
-                    return
-                next_look = self.clock()  # new files: look at them from now on
-            self._sleep(next_look - self.clock())
+        now = self.clock()
+        if self._unavailable and now < self._unavailable.until:
+            self._sleep(self._unavailable.until - now)
+            return False
+        self._revive()
+        if now >= self._next_look or self._scan_soon:  # a file event: scan at once
+            if self._scan_soon or now >= self._next_scan:
+                self._scan_soon = False
+                if not self._full_scan(now):
+                    return False
+                self._next_scan = now + (self.polling or self.settings.watch.rescan_seconds)
+            else:
+                self._look_again(now)
+            self._dispatch(self.clock())
+            self._next_look = now + tick
+        if self.once and self._done():
+            if not self._full_scan(self.clock()):
+                return False
+            if self._done():
+                return True
+            self._next_look = self.clock()  # new files: look at them from now on
+        self._sleep(self._next_look - self.clock())
+        return False
 
     def _full_scan(self, now: float) -> bool:
         try:
@@ -326,14 +399,25 @@ class Watcher:
             if backoff and (now < backoff.until or path in self.gave_up):
                 continue
             if not is_complete(Path(path), self.max_bytes):
-                since = self._incomplete_since.setdefault(path, now)
-                if now - since < self.incomplete_wait:
+                if self._still_arriving(path, now):
                     continue
-                log.info("reading %s although it looks incomplete", Path(path).name)
+                log.info("reading %s although it looks incomplete", sanitize_name(Path(path).name))
             self._incomplete_since.pop(path, None)
             with self._lock:
                 self._in_flight.add(path)
             self._queue.put(path)
+
+    def _still_arriving(self, path: str, now: float) -> bool:
+        """A stable but incomplete file gets `incomplete_wait` more before it is read anyway;
+        the wait starts again whenever the file changed (a slow upload that pauses longer
+        than the stability window between its pieces is still being written)."""
+        with self._lock:
+            observed = self.tracker.get(path)
+        changed = observed.since if observed else now
+        since = self._incomplete_since.get(path)
+        if since is None or since < changed:
+            since = self._incomplete_since[path] = now
+        return now - since < self.incomplete_wait
 
     def _done(self) -> bool:
         with self._lock:
@@ -344,16 +428,53 @@ class Watcher:
 
     # -- the workers -----------------------------------------------------------------------
 
+    def _start_thread(self, number: int) -> threading.Thread:
+        thread = threading.Thread(target=self._work, name=f"formflow-worker-{number}", daemon=True)
+        thread.start()
+        return thread
+
     def _work(self) -> None:
+        """Take files from the queue until told to end. A fault while taking one (a bug:
+        `ingest_safely` answers for every error of a file) is logged and the file kept for
+        another try; the thread goes on with the next."""
+        me = threading.current_thread().name
         while True:
             path = self._queue.get()
             if path is None:
                 return
-            if self.stop.is_set():  # stopping: files not yet started stay in the inbox
-                with self._lock:
-                    self._in_flight.discard(path)
+            with self._lock:
+                self._holding[me] = path
+            try:
+                if self.stop.is_set():  # stopping: files not yet started stay in the inbox
+                    with self._lock:
+                        self._in_flight.discard(path)
+                else:
+                    self._take(path)
+            except Exception as error:
+                self._fault(path, f"fault while taking it: {type(error).__name__}")
+            with self._lock:
+                self._holding.pop(me, None)
+
+    def _revive(self) -> None:
+        """A worker thread that died anyway is a fault: logged, its file kept for another
+        try, a new thread in its place."""
+        for number, thread in enumerate(self._threads):
+            if thread.is_alive():
                 continue
-            self._take(path)
+            with self._lock:
+                path = self._holding.pop(thread.name, None)
+            log.error("worker thread %s died; starting a new one", thread.name)
+            if path is not None:
+                self._fault(path, "its worker thread died")
+            self._threads[number] = self._start_thread(number)
+
+    def _fault(self, path: str, what: str) -> None:
+        log.error("%s: %s; kept for another try", sanitize_name(Path(path).name), what)
+        log.debug("fault on %s", sanitize_name(Path(path).name), exc_info=True)
+        with self._lock:
+            self._in_flight.discard(path)
+            self._retry_later(path)
+        self._wake.set()
 
     def _take(self, path: str) -> None:
         # an error that is not the file's fault (a worker that cannot start): kept, tried later

@@ -59,6 +59,7 @@ from formflow.errors import FormflowError, UnreadableForm
 from formflow.inbox import sanitize_name
 from formflow.ingest import Ingestor, Outcome, Reader, ingest_safely
 from formflow.model import CheckResult, Extraction
+from formflow.parserlog import reading
 
 if TYPE_CHECKING:
     from formflow.archive.roster import RosterEntry
@@ -205,7 +206,9 @@ def check_job(read: ReadFile, settings: Settings, clock: ReadClock) -> tuple[Han
 
     def read_and_check(path: Path) -> CheckResult | _Unreadable:
         try:
-            return check(clock.read(read, path, settings), None)
+            with reading(sanitize_name(path.name)):  # the PDF libraries' warnings: one line
+                extraction = clock.read(read, path, settings)
+            return check(extraction, None)
         except UnreadableForm as error:
             return _Unreadable.of(error)
         except Exception as error:  # a reader's bug: this file cannot be read
@@ -307,29 +310,37 @@ def _serve_slots(
 
 
 def _serve(conn: Connection, slot: int, handle: Handler, clock: ReadClock) -> None:
+    """Answer this slot's paths until the daemon says stop or is gone.
+
+    A job answers every file (its errors are answers); a slot that cannot answer one (a bug
+    in the job, an answer that cannot be sent) must not end quietly while the daemon waits
+    for it: the process ends instead, which the daemon understands (this file is Lost, the
+    worker replaced)."""
     clock.serve_as(slot)
-    while True:
-        try:
-            path = conn.recv()
-        except (EOFError, OSError):
-            return  # the daemon is gone
-        if path is None:
-            return
-        try:
-            answer = handle(Path(path))
-        except BaseException:
-            # a job answers every file (its errors are answers); one that cannot is a bug,
-            # and ending is what the daemon understands: this file is Lost, the worker replaced
-            os._exit(70)
-        # a process that ran out of memory is not trusted with the next file: it says so
-        # with its answer, and the daemon stops it once its other slots are done
-        last = clock.exhausted
-        try:
-            conn.send(("answer", answer, last))
-        except OSError:
-            return  # BrokenPipeError: the daemon died (SIGKILL) while we worked
-        if last:
-            return
+    try:
+        while _answer_next(conn, handle, clock):
+            pass
+    except BaseException:
+        os._exit(70)
+
+
+def _answer_next(conn: Connection, handle: Handler, clock: ReadClock) -> bool:
+    """Take the next path and answer it; False when this slot is done."""
+    try:
+        path = conn.recv()
+    except (EOFError, OSError):
+        return False  # the daemon is gone
+    if path is None:
+        return False
+    answer = handle(Path(path))
+    # a process that ran out of memory is not trusted with the next file: it says so with
+    # its answer, and the daemon stops it once its other slots are done
+    last = clock.exhausted
+    try:
+        conn.send(("answer", answer, last))
+    except OSError:
+        return False  # BrokenPipeError: the daemon died (SIGKILL) while we worked
+    return not last
 
 
 def _die_with_parent() -> None:

@@ -135,6 +135,10 @@ CASES = [
     Case("pdf-med-forkert-endelse.docx", data(sample("agreement.pdf")), "archive"),
     Case("word-med-forkert-endelse.pdf", data(sample("agreement.docx")), "archive"),
     Case("venter-på-medarbejder.pdf", data(sample("agreement-awaiting.pdf")), "archive"),
+    # names that are not UTF-8 (Latin-1 from an old client), more of them than the daemon has
+    # threads: each goes back under a name that can be shown, and filing goes on
+    *(Case(os.fsdecode(b"skema-\xe6\xf8 %d.pdf" % n), broken("corrupt.pdf"), "afvist", "corrupt",
+           returned_as=f"skema-__ {n}.pdf") for n in range(5)),
 ]  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import unicodedata
 import zipfile
 from pathlib import PurePath
@@ -17,6 +18,7 @@ from formflow.inbox import (
     looks_complete,
     pdf_complete,
     sanitize_name,
+    shown_text,
     unique_name,
     zip_complete,
 )
@@ -197,3 +199,14 @@ def test_unique_name_stays_short() -> None:
     other = unique_name(name, [name])
     assert other.endswith(" (2).pdf")
     assert len(other.encode("utf-8")) <= MAX_NAME_BYTES
+
+
+def test_a_name_that_is_not_utf8_can_be_shown() -> None:
+    """Undecodable bytes (surrogates from os.fsdecode) become `_` in a name to create and
+    are escaped in text to store; both are valid UTF-8."""
+    name = os.fsdecode(b"skema-\xe6\xf8.pdf")
+    assert sanitize_name(name) == "skema-__.pdf"
+    assert shown_text(name) == "skema-\\xe6\\xf8.pdf"
+    assert sanitize_name(os.fsdecode(b"\xff\xfe.pdf")) == "__.pdf"
+    for text in (sanitize_name(name), shown_text(name)):
+        text.encode("utf-8")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
+import logging
 import os
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from conftest import FlakyArchive, fake_reader, fake_validator, form_bytes, no_r
 
 from formflow.config import Settings
 from formflow.errors import ArchiveError
-from formflow.ingest import Ingestor, Read, is_transient
+from formflow.ingest import Ingestor, Outcome, Read, ingest_safely, is_transient
 from formflow.intake import Identity, lstat_identity
 from formflow.ledger import Ledger
 from formflow.model import Extraction
@@ -392,12 +394,253 @@ def test_a_failed_return_leaves_no_half_and_is_retried(
     ingestor = make_ingestor(settings, archive)
     path = drop(settings, "skema.pdf", b"not a form")
 
-    def share_gone(source: Path, destination: Path) -> None:
+    def share_gone(folder: object, source: Path, inbox: Path, name: str) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr("formflow.ingest.move_aside", share_gone)
+    monkeypatch.setattr("formflow.returns.Folder.take", share_gone)
     assert ingestor.ingest(path).action == "retry"
     assert inbox_files(settings) == ["skema.pdf"] and ingestor.ledger.pending() == []
     monkeypatch.undo()
     assert ingestor.ingest(path).action == "rejected"
     assert inbox_files(settings) == ["afvist/skema.pdf", "afvist/skema.pdf.txt"]
+
+
+# --- hostile names and folders (issue 13) ----------------------------------------------------
+
+LATIN1_NAME = b"skema-\xe6\xf8.pdf"  # "skema-æø.pdf" as an old Windows or Mac client writes it
+
+
+def drop_bytes_name(settings: Settings, relative: bytes, data: bytes) -> Path:
+    """Drop a file under a name given as bytes (not necessarily UTF-8); its path as the scan
+    gives it (undecodable bytes as surrogates)."""
+    path = os.path.join(os.fsencode(settings.inbox), relative)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return Path(os.fsdecode(path))
+
+
+def test_a_name_that_is_not_utf8_is_filed(settings: Settings, archive: FlakyArchive) -> None:
+    path = drop_bytes_name(settings, LATIN1_NAME, form_bytes())
+    outcome = make_ingestor(settings, archive).ingest(path)
+    assert (outcome.action, outcome.name) == ("filed", "skema-__.pdf")
+    assert not os.path.lexists(path) and len(archive.states()) == 1
+
+
+def test_a_name_that_is_not_utf8_goes_back_under_a_name_that_can_be_shown(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    data = form_bytes(errors=[["meeting_date", "date_missing"]])
+    path = drop_bytes_name(settings, b"l\xf8n/" + LATIN1_NAME, data)  # a department's too
+    outcome = make_ingestor(settings, archive).ingest(path)
+    assert (outcome.action, outcome.name) == ("rejected", "skema-__.pdf")
+    assert inbox_files(settings) == ["afvist/l_n/skema-__.pdf", "afvist/l_n/skema-__.pdf.txt"]
+    returned = settings.inbox / "afvist" / "l_n" / "skema-__.pdf"
+    assert returned.read_bytes() == data
+    assert "„skema-__.pdf“" in returned.with_name("skema-__.pdf.txt").read_text("utf-8")
+    assert not os.path.lexists(path)
+
+
+def test_a_name_that_is_not_utf8_refused_at_intake_goes_back(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    path = drop_bytes_name(settings, LATIN1_NAME, b"")
+    outcome = make_ingestor(settings, archive).ingest(path)
+    assert (outcome.action, outcome.codes) == ("rejected", ("empty",))
+    assert inbox_files(settings) == ["afvist/skema-__.pdf", "afvist/skema-__.pdf.txt"]
+
+
+def test_recover_finishes_a_return_of_a_name_that_is_not_utf8(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    path = drop_bytes_name(settings, LATIN1_NAME, b"not a form")
+    destination = settings.inbox / "afvist" / "skema-__.pdf"
+    ledger = Ledger(settings.archive / ".formflow" / "ledger.sqlite")
+    ledger.begin("", path, lstat_identity(path), "rejected", str(destination), "Forklaring\n")
+    assert [o.action for o in make_ingestor(settings, archive).recover()] == ["rejected"]
+    assert destination.read_bytes() == b"not a form" and not os.path.lexists(path)
+
+
+def test_ingest_safely_never_raises_even_when_naming_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The error handler itself must not fail (it once called the failing naming again)."""
+
+    def broken(name: str, fallback: str = "skema") -> str:
+        raise UnicodeEncodeError("utf-8", name, 0, 1, "surrogates not allowed")
+
+    def failing(path: Path) -> Outcome:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("formflow.ingest.sanitize_name", broken)
+    outcome = ingest_safely(failing, Path("/in/skema.pdf"))
+    assert (outcome.action, outcome.detail) == ("retry", "RuntimeError")
+
+
+@pytest.mark.parametrize("how", ["symlink_out", "symlink_loop", "regular_file", "dangling"])
+def test_a_department_folder_that_is_no_folder_never_takes_a_return(
+    settings: Settings, archive: FlakyArchive, tmp_path: Path, how: str
+) -> None:
+    """`afvist/salg` planted as a link (out of the inbox, or back into it: a loop) or as a file:
+    the form goes into `afvist` itself, named with its department; nothing planted is touched."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    rejected = settings.inbox / "afvist"
+    rejected.mkdir()
+    impostor = rejected / "salg"
+    if how == "symlink_out":
+        impostor.symlink_to(outside, target_is_directory=True)
+    elif how == "symlink_loop":
+        impostor.symlink_to("../salg", target_is_directory=True)
+    elif how == "regular_file":
+        impostor.write_bytes(b"someone's file")
+    else:
+        impostor.symlink_to(tmp_path / "nowhere")
+    data = form_bytes(errors=[["meeting_date", "date_missing"]])
+    path = drop(settings, "salg/skema.pdf", data)
+    outcome = make_ingestor(settings, archive).ingest(path)
+    assert outcome.action == "rejected"
+    assert outcome.destination == rejected / "salg - skema.pdf"
+    assert (rejected / "salg - skema.pdf").read_bytes() == data
+    assert (rejected / "salg - skema.pdf.txt").exists()
+    assert list(outside.iterdir()) == [] and not path.exists()
+    assert os.path.lexists(impostor)  # never moved or removed
+    if how == "regular_file":
+        assert impostor.read_bytes() == b"someone's file"
+    else:
+        assert impostor.is_symlink()
+    assert sorted(os.listdir(settings.inbox / "salg")) == []  # nothing came back (no loop)
+
+
+def test_a_nested_department_folder_that_is_a_link_is_not_followed(
+    settings: Settings, archive: FlakyArchive, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (settings.inbox / "til-afklaring" / "salg").mkdir(parents=True)
+    (settings.inbox / "til-afklaring" / "salg" / "nord").symlink_to(outside)
+    settings.roster.write_text("nummer;navn;leder\n1042;Birthe Mølgaard;Lone Leder\n", "utf-8")
+    path = drop(settings, "salg/nord/skema.pdf", form_bytes(number="9999"))
+    outcome = make_ingestor(settings, archive).ingest(path)
+    assert outcome.action == "held"
+    held = settings.inbox / "til-afklaring" / "salg - nord - skema.pdf"
+    assert outcome.destination == held and held.exists() and list(outside.iterdir()) == []
+
+
+def test_a_rejected_folder_that_is_a_link_returns_nothing(
+    settings: Settings, archive: FlakyArchive, tmp_path: Path
+) -> None:
+    """The top folder itself must be a real folder: until it is, the file stays (retried)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (settings.inbox / "afvist").symlink_to(outside)
+    path = drop(settings, "skema.pdf", b"not a form")
+    outcome = ingest_safely(make_ingestor(settings, archive).ingest, path)
+    assert outcome.action == "retry"
+    assert path.read_bytes() == b"not a form" and list(outside.iterdir()) == []
+
+
+def test_recover_never_follows_a_link_planted_meanwhile(
+    settings: Settings, archive: FlakyArchive, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    path = drop(settings, "salg/skema.pdf", b"not a form")
+    destination = settings.inbox / "afvist" / "salg" / "skema.pdf"
+    ledger = Ledger(settings.archive / ".formflow" / "ledger.sqlite")
+    ledger.begin("", path, lstat_identity(path), "rejected", str(destination), "Forklaring\n")
+    (settings.inbox / "afvist").mkdir()
+    (settings.inbox / "afvist" / "salg").symlink_to(outside)  # planted before the restart
+    assert [o.action for o in make_ingestor(settings, archive).recover()] == ["rejected"]
+    assert (settings.inbox / "afvist" / "salg - skema.pdf").read_bytes() == b"not a form"
+    assert list(outside.iterdir()) == []
+
+
+# --- modes of what is returned (issue 13) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("form", "notice"), [(0o600, 0o600), (0o640, 0o640), (0o644, 0o644)])
+def test_the_explanation_is_as_private_as_the_form(
+    settings: Settings, archive: FlakyArchive, form: int, notice: int
+) -> None:
+    path = drop(settings, "salg/skema.pdf", b"not a form")
+    path.chmod(form)
+    make_ingestor(settings, archive).ingest(path)
+    returned = settings.inbox / "afvist" / "salg" / "skema.pdf"
+    assert oct(returned.stat().st_mode & 0o777) == oct(form)  # the original, as it was
+    assert oct(returned.with_name("skema.pdf.txt").stat().st_mode & 0o777) == oct(notice)
+
+
+def test_created_folders_mirror_the_folders_the_forms_lay_in(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    """Whoever could list a department's forms as they lay there can list them returned."""
+    settings.inbox.chmod(0o755)
+    path = drop(settings, "salg/skema.pdf", b"not a form")
+    (settings.inbox / "salg").chmod(0o750)
+    old = os.umask(0o022)
+    try:
+        make_ingestor(settings, archive).ingest(path)
+    finally:
+        os.umask(old)
+    assert oct((settings.inbox / "afvist").stat().st_mode & 0o7777) == "0o755"
+    assert oct((settings.inbox / "afvist" / "salg").stat().st_mode & 0o7777) == "0o750"
+
+
+# --- the PDF libraries' warnings (issue 13) ---------------------------------------------------
+
+
+def broken_xref_pdf() -> bytes:
+    """A real form whose every cross-reference offset is off by 7 bytes: pypdf warns about
+    each object it has to look for (hundreds of lines), and reads it all the same."""
+    import re
+
+    from samples.watch.make_watch_samples import sample
+
+    data = sample("preparation.pdf")
+    xref = data.rindex(b"\nxref")
+    table = re.sub(
+        rb"(\d{10}) (\d{5} n)", lambda m: b"%010d %s" % (int(m[1]) + 7, m[2]), data[xref:]
+    )
+    return data[:xref] + table
+
+
+class Written(logging.Handler):
+    """What the daemon's own log handler (on the root logger) would write. (pytest's caplog
+    also hooks into loggers that do not propagate, so it cannot tell.)"""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.name, record.getMessage()))
+
+
+@pytest.fixture
+def written() -> Iterator[Written]:
+    handler, root = Written(), logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_the_pdf_libraries_warnings_are_one_line_per_file(
+    settings: Settings, archive: FlakyArchive, written: Written
+) -> None:
+    from formflow.read import read_data
+
+    path = drop(settings, "salg/brudt xref.pdf", broken_xref_pdf())
+    ingestor = make_ingestor(settings, archive, lambda data, name: read_data(data, name, settings))
+    outcome = ingestor.ingest(path)
+    assert outcome.action in ("filed", "held", "rejected")  # read, whatever it holds
+    assert [line for line in written.lines if not line[0].startswith("formflow")] == []
+    summaries = [text for _, text in written.lines if "PDF libraries" in text]
+    assert len(summaries) == 1 and summaries[0].startswith("read brudt xref.pdf: ")
+    assert int(summaries[0].split("gave ")[1].split()[0]) > 100
+    written.lines.clear()
+    logging.getLogger("pypdf._reader").warning("a warning outside a read")  # written as before
+    assert written.lines == [("pypdf._reader", "a warning outside a read")]

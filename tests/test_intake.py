@@ -13,9 +13,7 @@ import pytest
 from formflow.errors import UnreadableForm
 from formflow.intake import (
     Vanished,
-    choose_destination,
     lstat_identity,
-    move_aside,
     open_dropped,
     remove_original,
     same_file,
@@ -114,27 +112,6 @@ def test_empty_is_refused(inbox: Path) -> None:
 def test_a_file_gone_before_reading_vanished(inbox: Path) -> None:
     with pytest.raises(Vanished):
         open_dropped(inbox, inbox / "væk.pdf", max_bytes=LIMIT)
-
-
-def test_move_aside_never_overwrites_and_keeps_links_as_links(inbox: Path, outside: Path) -> None:
-    rejected = inbox / "afvist"
-    link = inbox / "genvej.pdf"
-    link.symlink_to(outside / "hemmelig.pdf")
-    target = choose_destination(rejected, link.name)
-    move_aside(link, target)
-    assert target.is_symlink() and not link.exists()
-    assert (outside / "hemmelig.pdf").read_bytes().startswith(b"%PDF")  # target untouched
-    (inbox / "genvej.pdf").write_bytes(b"ny")
-    with pytest.raises(FileExistsError):
-        move_aside(inbox / "genvej.pdf", target)
-    second = choose_destination(rejected, "GENVEJ.PDF")
-    assert second.name == "GENVEJ (2).PDF"
-
-
-def test_choose_destination_sanitizes(inbox: Path) -> None:
-    destination = choose_destination(inbox / "afvist", "../../\x07etc.pdf")
-    assert destination.parent == inbox / "afvist"
-    assert "/" not in destination.name and "\x07" not in destination.name
 
 
 def test_remove_original_only_the_same_file(inbox: Path) -> None:

@@ -8,6 +8,7 @@ reader and validator (tests/conftest.py), so they are quick; the SIGTERM and bur
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -26,7 +27,7 @@ from conftest import FlakyArchive, fake_validator, form_bytes, no_roster
 from watchdog import events
 
 from formflow.config import Settings
-from formflow.errors import LockedError, UnreadableForm
+from formflow.errors import FormflowError, LockedError, UnreadableForm
 from formflow.ingest import Ingestor
 from formflow.ledger import Ledger
 from formflow.model import Extraction
@@ -463,3 +464,182 @@ def test_only_events_that_may_bring_a_file_call_for_a_scan(
 ) -> None:
     """With a backlog, each filing removes or moves a file: those must not each cost a scan."""
     assert _may_bring_a_file(event, Path("/in"), ("afvist", "til-afklaring")) is scan
+
+
+# --- faults and hostile inboxes (issue 13) -----------------------------------------------------
+
+
+def run_once_in_thread(settings: Settings, archive: FlakyArchive, timeout: float = 20) -> int:
+    """`watch --once` in a thread; it must end (a hung daemon fails the test, not the run)."""
+    codes: list[int] = []
+    thread = threading.Thread(
+        target=lambda: codes.append(
+            run_watch(settings, once=True, services=fake_services(archive))
+        ),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "watch --once never ended"
+    return codes[0]
+
+
+def test_files_whose_names_are_not_utf8_do_not_stop_the_filing(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    """Four such files (as many as there are threads, and more) and good ones after them."""
+    inbox = os.fsencode(settings.inbox)
+    for n in range(6):
+        with open(os.path.join(inbox, b"skema-\xe6\xf8 %d.pdf" % n), "wb") as handle:
+            handle.write(form_bytes(number=str(100 + n)))
+    os.makedirs(os.path.join(inbox, b"l\xf8n"))
+    with open(os.path.join(inbox, b"l\xf8n", b"\xe6.pdf"), "wb") as handle:
+        handle.write(b"not a form")
+    drop(settings, "god.pdf", form_bytes(number="200"))
+    assert run_once_in_thread(settings, archive) == 0
+    assert len(archive.states()) == 7
+    assert left_in_inbox(settings) == ["afvist/l_n/_.pdf", "afvist/l_n/_.pdf.txt"]
+
+
+def test_a_fault_while_taking_a_file_does_not_kill_its_thread(
+    settings: Settings, archive: FlakyArchive, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """An exception out of the error handling itself (as a name once caused): the file is
+    kept and tried again, the thread goes on, `--once` ends."""
+    from formflow import watch
+
+    real = watch.ingest_safely
+    faults = ["UnicodeEncodeError"]
+
+    def faulty(ingest: Callable[[Path], Any], path: Path) -> Any:
+        if faults:
+            raise UnicodeEncodeError("utf-8", faults.pop(), 0, 1, "surrogates not allowed")
+        return real(ingest, path)
+
+    monkeypatch.setattr("formflow.watch.ingest_safely", faulty)
+    drop(settings, "skema.pdf", form_bytes())
+    with caplog.at_level("ERROR", logger="formflow.watch"):
+        assert run_once_in_thread(settings, archive) == 0
+    assert len(archive.states()) == 1 and left_in_inbox(settings) == []
+    assert "fault while taking it: UnicodeEncodeError" in caplog.text
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # on purpose
+def test_a_worker_thread_that_dies_is_replaced(
+    settings: Settings, archive: FlakyArchive, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from formflow import watch
+
+    real = watch.ingest_safely
+    deaths = [SystemExit(3)]  # ends a thread without a trace, past any `except Exception`
+
+    def deadly(ingest: Callable[[Path], Any], path: Path) -> Any:
+        if deaths:
+            raise deaths.pop()
+        return real(ingest, path)
+
+    monkeypatch.setattr("formflow.watch.ingest_safely", deadly)
+    settings = settings.replace(watch=dataclasses.replace(settings.watch, workers=1))
+    drop(settings, "skema.pdf", form_bytes())
+    with caplog.at_level("ERROR", logger="formflow.watch"):
+        assert run_once_in_thread(settings, archive) == 0
+    assert len(archive.states()) == 1 and left_in_inbox(settings) == []
+    assert "worker thread formflow-worker-0 died; starting a new one" in caplog.text
+
+
+def test_a_fault_in_the_loop_does_not_stop_the_daemon(
+    settings: Settings, archive: FlakyArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formflow import watch
+
+    real = watch.is_complete
+    faults = [RuntimeError("a bug")]
+
+    def faulty(path: Path, max_bytes: int) -> bool:
+        if faults:
+            raise faults.pop()
+        return real(path, max_bytes)
+
+    monkeypatch.setattr("formflow.watch.is_complete", faulty)
+    drop(settings, "skema.pdf", form_bytes())
+    assert run_once_in_thread(settings, archive) == 0
+    assert len(archive.states()) == 1
+
+
+def test_a_growing_upload_is_not_taken_as_incomplete(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    """Pieces come more slowly than the stability window (0.3 s): between them the file is
+    stable but incomplete; while it grows the grace (3 s here) starts again, however long."""
+    path = drop(settings, "langsom.pdf", b'%PDF-1.7\n{"kind": ')
+    ingest = fake_services(archive)(settings, threading.Event()).ingest
+    clock = [100.0]
+    watcher = Watcher(settings, ingest, polling=0.2, clock=lambda: clock[0])
+    watcher.prime()
+    for _ in range(30):  # 12 s of upload, each piece 0.4 s after the last
+        clock[0] += 0.4
+        watcher._dispatch(clock[0])  # stable (0.4 >= 0.3) and incomplete: waits
+        assert watcher._queue.qsize() == 0, f"taken while growing, at {clock[0] - 100:.1f} s"
+        with open(path, "ab") as handle:
+            handle.write(b" " * 4096)
+        watcher._look_again(clock[0])
+    with open(path, "ab") as handle:
+        handle.write(b"\n%%EOF\n")  # the last piece
+    watcher._look_again(clock[0])
+    clock[0] += 0.4
+    watcher._dispatch(clock[0])
+    assert watcher._queue.qsize() == 1
+
+
+def test_a_stalled_upload_still_goes_back_after_its_grace(
+    settings: Settings, archive: FlakyArchive
+) -> None:
+    drop(settings, "halv.pdf", b'%PDF-1.7\n{"kind": ')
+    ingest = fake_services(archive)(settings, threading.Event()).ingest
+    clock = [100.0]
+    watcher = Watcher(settings, ingest, polling=0.2, clock=lambda: clock[0])
+    watcher.prime()
+    clock[0] += 0.4
+    watcher._dispatch(clock[0])
+    clock[0] += watcher.incomplete_wait - 0.1
+    watcher._dispatch(clock[0])
+    assert watcher._queue.qsize() == 0
+    clock[0] += 0.2
+    watcher._dispatch(clock[0])
+    assert watcher._queue.qsize() == 1
+
+
+def test_scan_never_enters_a_folder_swapped_for_a_link_after_listing(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop(settings, "salg/a.pdf", b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "personalesag.pdf").write_bytes(b"x")
+    real = os.scandir
+    calls: list[object] = []
+
+    def swapping(where: Any = ".") -> Any:
+        entries = list(real(where))
+        if not calls:  # the inbox was listed: now `salg` becomes a link out of it
+            (settings.inbox / "salg").rename(settings.inbox / ".gammel")
+            (settings.inbox / "salg").symlink_to(outside, target_is_directory=True)
+        calls.append(where)
+        return iter(entries)
+
+    monkeypatch.setattr(os, "scandir", swapping)
+    found, _ = scan(settings.inbox, ("afvist", "til-afklaring"))
+    assert not any("personalesag" in path for path in found)
+
+
+def test_a_lock_file_planted_as_a_link_is_never_followed(
+    settings: Settings, archive: FlakyArchive, tmp_path: Path
+) -> None:
+    victim = tmp_path / "index.sqlite"
+    victim.write_bytes(b"someone's data")
+    (settings.inbox / LOCK).symlink_to(victim)
+    with pytest.raises(FormflowError, match="is a link"):
+        run_watch(settings, once=True, services=fake_services(archive))
+    assert victim.read_bytes() == b"someone's data"

@@ -21,7 +21,7 @@ from samples.watch.make_watch_samples import sample, vary_pdf
 
 from formflow.config import Settings
 from formflow.errors import FormflowError
-from formflow.ingest import Ingestor, Reader
+from formflow.ingest import Ingestor, Outcome, Reader
 from formflow.model import Extraction
 from formflow.read import read_data
 from formflow.workers import IngestPool, build_ingestor
@@ -71,6 +71,21 @@ def build_dying(settings: Settings, reader: Reader) -> tuple[Ingestor, Callable[
         return check(extraction, arrived)  # type: ignore[arg-type]
 
     ingestor.validator = validator  # type: ignore[assignment]
+    return ingestor, close
+
+
+def build_unanswerable(settings: Settings, reader: Reader) -> tuple[Ingestor, Callable[[], None]]:
+    """The real stages, except that a file named "ubesvarlig" gets an answer that cannot be
+    sent back (its slot could not answer it: a bug in the job)."""
+    ingestor, close = build_ingestor(settings, reader)
+    ingest = ingestor.ingest
+
+    def unanswerable(path: Path) -> Outcome:
+        if "ubesvarlig" in path.name:
+            return Outcome("filed", path.name, destination=threading.Lock())  # type: ignore[arg-type]
+        return ingest(path)
+
+    ingestor.ingest = unanswerable  # type: ignore[method-assign]
     return ingestor, close
 
 
@@ -143,6 +158,22 @@ def test_a_worker_dying_outside_the_read_keeps_the_file_for_another_try(
         assert path.exists()  # kept: not the file's fault as far as anyone knows
         assert "a worker died while taking skema 9004.pdf" in caplog.text
         assert pool.ingest(drop(settings, "1042")).action == "filed"
+
+
+def test_a_slot_that_cannot_answer_ends_its_worker_not_the_daemon(
+    settings: Settings, own: Ingestor
+) -> None:
+    """It once ended its thread quietly, and the daemon's thread waited for it for ever."""
+    path = drop(settings, "1042", "ubesvarlig.pdf")
+    with IngestPool(settings, own, workers=1, build=build_unanswerable) as pool:
+        outcomes: list[Outcome] = []
+        waiting = threading.Thread(target=lambda: outcomes.append(pool.ingest(path)), daemon=True)
+        waiting.start()
+        waiting.join(timeout=30)
+        assert not waiting.is_alive(), "the daemon's thread waits for ever"
+        assert [(o.action, o.detail) for o in outcomes] == [("retry", "worker_lost")]
+        assert path.exists()
+        assert pool.ingest(drop(settings, "1043")).action == "filed"  # a fresh worker
 
 
 def test_a_crash_blames_only_the_file_being_read(settings: Settings, own: Ingestor) -> None:
