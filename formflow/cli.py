@@ -464,7 +464,8 @@ def watch_command(
     "as_csv",
     is_flag=True,
     help="Print one CSV line per employee for Excel: semicolons, UTF-8 with BOM, Danish "
-    "headings and states, ISO dates.",
+    "headings and states, ISO dates; a cell that Excel would take for a formula (=, +, -, @) "
+    "starts with '.",
 )
 @pass_context
 def status_command(
