@@ -48,6 +48,11 @@ class FormsSettings:
     directory: str = _setting(
         "", "Folder with the organisation's own form definitions (from `formflow forms new`)."
     )
+    vocabulary: str = _setting(
+        "",
+        "A TOML file of the organisation's own words for the forms' labels, added to "
+        "forms/vocabulary.toml (same layout), for reading its own forms.",
+    )
 
 
 @dataclass(frozen=True)

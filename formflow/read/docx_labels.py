@@ -21,7 +21,7 @@ from typing import Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
-from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
+from formflow.read.labels import Block, Para, Table
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W_NS}}}"
@@ -46,24 +46,15 @@ def read_docx_labels(
     root: Any, custom_props: Mapping[str, str], settings: Settings, file: str
 ) -> Extraction:
     """The answers of a DOCX without content controls, found by their labels."""
-    from formflow.read import FormEdition, finish, identify, resolve_definition
+    from formflow.read import finish, read_labelled
 
-    blocks = body_blocks(root)
-    texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
-    edition = identify(custom_props, texts, settings)
-    if edition.kind is None:
-        for text in texts:  # seed 004's spelling: "Forberedelseskema til Medarbejder..."
-            kind, year = title_kind(text)
-            if kind:
-                edition = FormEdition(kind, edition.year or year, edition.definition)
-                break
-    definition, edition = resolve_definition(edition, (), settings)
+    definition, edition, values = read_labelled(body_blocks(root), custom_props, settings)
     return finish(
         file=file,
         reader="docx-layout",
         edition=edition,
         definition=definition,
-        values=read_blocks(definition, blocks),
+        values=values,
     )
 
 

@@ -43,6 +43,8 @@ from formflow.forms.definition import (
     SignaturesBlock,
     TextBlock,
 )
+from formflow.read.dates import DateError, parse_date
+from formflow.read.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -67,24 +69,14 @@ PLACEHOLDERS = frozenset(
     {"Skriv her", "dd.mm.åååå", "1-4", "Skriv dit navn eller indsæt din underskrift"}
 )
 
-# Other words people use for a label when they rebuild a form (normalised forms, see `norm`).
-ALIASES: dict[str, str] = {
-    "medarbejdernummer": "medarbejdernr",
-    "medarbejder nr": "medarbejdernr",
-    "medarb nr": "medarbejdernr",
-    "nærmeste leder": "leder",
-    "dato for mus": "dato for samtale",
-    "samtaledato": "dato for samtale",
-}
-
 _NUMBERING = re.compile(r"^\(?(\d{1,2}[a-z]?)\s*[.)]\s+|^\(?(\d{1,2}[a-z]?)\)\s*")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
-_TITLE_KINDS = (
-    (re.compile(r"forberedelses?\s*-?\s*skema", re.IGNORECASE), "preparation"),
-    (re.compile(r"udviklings\s*-?\s*og\s+aftaleskema", re.IGNORECASE), "agreement"),
-)
 _YEAR = re.compile(r"\b(20\d\d)\b")
+_NOT_WORD = re.compile(r"[\W_]+")
+# A title is a short line; a longer paragraph naming a form ("... udfyldelse af udviklings- og
+# aftaleskemaet") is instructions, and tells nothing about which form this is.
+_TITLE_WORDS = 12
 
 
 def norm(text: str) -> str:
@@ -92,14 +84,14 @@ def norm(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_QUOTES).casefold()
     text = re.sub(r"\s+", " ", text).strip()
     text = _NUMBERING.sub("", text, count=1)
-    text = text.rstrip(" :?.*").replace(".", "").strip()
-    return ALIASES.get(text, text)
+    return text.rstrip(" :?.*").replace(".", "").strip()
 
 
 @lru_cache(maxsize=8192)  # pure; the same labels and cell texts are compared over and over
 def compact(text: str) -> str:
-    """`norm` without spaces: a label hyphenated across lines (`kompetenceud vikling`) matches."""
-    return norm(text).replace(" ", "").replace("-", "")
+    """`norm` with letters and digits only: a label hyphenated across lines (`kompetenceud
+    vikling`) or punctuated a little differently (`sidemandsoplæring, mv.`) matches."""
+    return _NOT_WORD.sub("", norm(text))
 
 
 def section_number(text: str) -> str:
@@ -119,15 +111,32 @@ def label_key(text: str) -> str:
     return compact(text)
 
 
-def title_kind(text: str) -> tuple[str | None, int | None]:
-    """Kind and year from a title line: seed 004's spelling `Forberedelseskema` included."""
-    flat = re.sub(r"\s+", " ", text)
-    for pattern, kind in _TITLE_KINDS:
-        match = pattern.search(flat)
-        if match:
-            year = _YEAR.search(flat, match.end())
-            return kind, int(year[1]) if year else None
+def title_kind(text: str, vocabulary: Vocabulary | None = None) -> tuple[str | None, int | None]:
+    """Kind and year from a title line, by the vocabulary's title words (seed 004's spelling
+    `Forberedelseskema`, "MUS 2025 – Udviklings- og aftaleskema", "Min udviklingsplan"); the
+    year is one written in the same line, before or after the words."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    if not flat or len(flat.split()) > _TITLE_WORDS:
+        return None, None
+    key = compact(flat)
+    for word, kind in _title_words(vocabulary or default_vocabulary()):
+        if word in key:
+            years = set(_YEAR.findall(flat))
+            return kind, int(years.pop()) if len(years) == 1 else None
     return None, None
+
+
+@lru_cache(maxsize=8)
+def _title_words(vocabulary: Vocabulary) -> tuple[tuple[str, str], ...]:
+    return tuple((compact(word), kind) for word, kind in vocabulary.title_words())
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    """The built-in vocabulary (`forms/vocabulary.toml`) for callers that have no settings."""
+    from formflow.read.vocabulary import vocabulary_for
+
+    return vocabulary_for(None)
 
 
 # --- the walk -----------------------------------------------------------------------------------
@@ -158,13 +167,78 @@ class _Found:
         self.values[key] = value
 
 
+@dataclass(frozen=True)
+class Combined:
+    """A box holding a signature and its date together ("Dato og underskrift, klinikejer")."""
+
+    signature: FieldSpec
+    date: FieldSpec
+
+    @property
+    def key(self) -> str:
+        return self.signature.key
+
+    @property
+    def row(self) -> str:
+        return self.signature.row
+
+    @property
+    def section(self) -> str:
+        return self.signature.section
+
+    @property
+    def type(self) -> str:
+        return self.signature.type
+
+
+Target = FieldSpec | Combined
+
+# A date at the start or the end of a combined box: the Danish ways of writing one (dates.py
+# judges it; this only finds where it stands).
+_DATE_TEXT = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*(?:\d{4}|\d{2})"
+    r"|\d{1,2}\.?\s*[a-zæøåA-ZÆØÅ]{3,9}\.?\s*\d{4})"
+)
+_DATE_FIRST = re.compile(
+    rf"^\s*(?:d\.\s*|den\s+)?({_DATE_TEXT})(?:\s*[,;:/–-]\s*|\s+)(.*)$", re.DOTALL
+)
+_DATE_LAST = re.compile(
+    rf"^(.*?)(?:\s*[,;:/–-]\s*|\s+)(?:d\.\s*|den\s+)?({_DATE_TEXT})\s*$", re.DOTALL
+)
+
+
+def split_dated(value: str) -> tuple[str | None, str]:
+    """(date, rest) of a box holding a date and a name; (None, value) when no date stands at
+    its start or end (a month name must be one, so "12 Karen 2025" is no date)."""
+    first = _DATE_FIRST.match(value)
+    if first and _is_date(first[1]):
+        return first[1], first[2].strip()
+    last = _DATE_LAST.match(value)
+    if last and _is_date(last[2]):
+        return last[2], last[1].strip()
+    if _is_date(value.strip()):
+        return value.strip(), ""
+    return None, value
+
+
+def _is_date(text: str) -> bool:
+    try:
+        parse_date(text)
+    except DateError as error:
+        return error.code == "date_invalid"  # shaped like a date: validation names the day
+    return True
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def read_blocks(definition: FormDefinition, blocks: Iterable[Block]) -> dict[str, str]:
-    """The answers `blocks` show for `definition`'s fields (raw text; absent = not found)."""
-    walker = _Walker(definition)
+def read_blocks(
+    definition: FormDefinition, blocks: Iterable[Block], vocabulary: Vocabulary | None = None
+) -> dict[str, str]:
+    """The answers `blocks` show for `definition`'s fields (raw text; absent = not found),
+    its labels as the definition and the vocabulary (default: the built-in one) word them."""
+    walker = _Walker(definition, vocabulary or default_vocabulary())
     for block in blocks:
         if isinstance(block, Para):
             walker.paragraph(block.text)
@@ -175,17 +249,21 @@ def read_blocks(definition: FormDefinition, blocks: Iterable[Block]) -> dict[str
 
 
 class _Walker:
-    def __init__(self, definition: FormDefinition) -> None:
+    def __init__(self, definition: FormDefinition, vocabulary: Vocabulary) -> None:
         self.definition = definition
+        self.vocabulary = vocabulary
+        self.words = _Words(definition, vocabulary)
         self.found = _Found()
         self.section: Section | None = None
-        self.pending: FieldSpec | None = None
+        self.pending: Target | None = None
         self.pending_lines: list[str] = []
         self.plan_row: int | None = None  # the row of a plan written one label table per row
         self.matrix: _Matrix | None = None  # a matrix continued in the next table (page break)
+        self.rows = _RowCounter()  # goal and plan rows written as labels, one after another
+        self.goal_category: str | None = None  # a category written on its own line above
         self.static = _static_texts(definition)
         # labels_here() by section and plan row: asked for every paragraph and table.
-        self.scopes: dict[tuple[int, int | None], dict[str, list[FieldSpec]]] = {}
+        self.scopes: dict[tuple[int, int | None], dict[str, list[Target]]] = {}
         self.headings = [(section, label_forms(section.title)) for section in definition.sections]
         self.questions = {
             label_key(question.text): spec
@@ -199,7 +277,7 @@ class _Walker:
     def blocks_here(self) -> tuple[object, ...]:
         return self.section.blocks if self.section else ()
 
-    def labels_here(self) -> dict[str, list[FieldSpec]]:
+    def labels_here(self) -> dict[str, list[Target]]:
         """Label text -> the fields it may name in the current section (and the header).
 
         The same for the same section and plan row (the definition does not change during a
@@ -210,30 +288,90 @@ class _Walker:
             labels = self.scopes[scope] = self.scope_labels()
         return labels
 
-    def scope_labels(self) -> dict[str, list[FieldSpec]]:
-        labels: dict[str, list[FieldSpec]] = {}
-
-        def add(text: str, spec: FieldSpec) -> None:
-            for form in label_forms(text):
+    def scope_labels(self) -> dict[str, list[Target]]:
+        labels: dict[str, list[Target]] = {}
+        specs: list[FieldSpec] = list(self.definition.header)
+        for block in self.blocks_here():
+            if isinstance(block, FieldBlock | ListBlock | SignaturesBlock):
+                specs.extend(block.fields)
+            elif isinstance(block, RowTable) and 1 <= (self.plan_row or 0) <= len(block.rows):
+                specs.extend(block.rows[(self.plan_row or 0) - 1])
+        for spec in specs:
+            for form in self.words.forms(spec):
                 if spec not in labels.setdefault(form, []):
                     labels[form].append(spec)
-
-        for spec in self.definition.header:
-            add(spec.label, spec)
-        for block in self.blocks_here():
-            if isinstance(block, FieldBlock):
-                add(block.field.label, block.field)
-            elif isinstance(block, ListBlock):
-                for spec in block.fields:
-                    add(spec.label, spec)
-            elif isinstance(block, SignaturesBlock):
-                for role in block.roles:
-                    add(role.signature.label, role.signature)
-                    add(role.date.label, role.date)
-            elif isinstance(block, RowTable) and 1 <= (self.plan_row or 0) <= len(block.rows):
-                for spec in block.rows[(self.plan_row or 0) - 1]:
-                    add(spec.label, spec)
+        self.words.add_combined(labels, self.blocks_here())
         return labels
+
+    def resolve(self, text: str) -> Target | None:
+        """The field a label names here: by the section's (and header's) labels and their
+        words, a goal's category and column, a plan's column, else a label that names one
+        field of the whole form. None when it names none, or more than one."""
+        key = label_key(text)
+        if not key:
+            return None
+        labels = self.labels_here()
+        if key in labels:
+            return _only(labels[key], self.blocks_here())
+        goal = self.goal_label(text)
+        if goal is not None:
+            return goal
+        plan = self.plan_label(key)
+        if plan is not None:
+            return plan
+        found = self.words.whole_form.get(key, [])
+        return found[0] if len(found) == 1 else None
+
+    def goal_label(self, text: str) -> FieldSpec | None:
+        """`Faglig udvikling: Startdato`, `Personlig udvikling 2 - Mål`, or a column alone under
+        a category line: a goal's cell, its row counted where the label does not say it."""
+        tables = self.words.goal_tables(self.blocks_here() if self.section else None)
+        if not tables:
+            return None
+        parts = re.split(r"\s*[:,–]\s*|\s+-\s+", text.strip(), maxsplit=1)
+        head, column_text = (parts[0], parts[1]) if len(parts) == 2 else ("", text)
+        category, number = self.words.category(head) if head else (self.goal_category, None)
+        if category is None:
+            return None
+        for table in tables:
+            column = self.words.column(table, column_text)
+            if column is None:
+                continue
+            return self.counted(f"{table.prefix}_{category}", number, column.key)
+        return None
+
+    def counted(self, prefix: str, number: int | None, column: str) -> FieldSpec | None:
+        """The cell `<prefix>_<number>_<column>`; with no number, the row after the last one
+        this column was placed in (the labels of a goal or plan row come one row at a time)."""
+        if number is None:
+            number = self.rows.next(prefix, column)
+        key = f"{prefix}_{number}_{column}"
+        if not self.definition.has(key):
+            return None
+        self.rows.pending[key] = (prefix, number, column)
+        return self.definition.field(key)
+
+    def plan_label(self, key: str) -> FieldSpec | None:
+        """A plan's column label outside a plan table: the plan's rows one after another."""
+        plans = self.words.row_tables(self.blocks_here() if self.section else None)
+        for plan in plans:
+            for column in plan.columns:
+                if key in self.words.column_forms(plan, column):
+                    return self.counted(plan.prefix, None, column.key)
+        return None
+
+    def place(self, target: Target | None, value: str) -> None:
+        """Put `value` as `target`'s answer; a combined box's date and signature apart."""
+        if target is None:
+            return
+        if isinstance(target, Combined):
+            date, rest = split_dated(value)
+            if date is not None:
+                self.found.put(target.date.key, date)
+            self.found.put(target.signature.key, rest)
+            return
+        self.rows.claim(target.key)
+        self.found.put(target.key, value)
 
     # --- paragraphs
 
@@ -249,18 +387,18 @@ class _Walker:
             self.close_pending()
             self.pending = self.questions[key]
             return
-        if self.caption(text):
+        if self.caption(text) or self.category_line(text):
             return
-        labels = self.labels_here()
-        if key in labels:
+        target = self.resolve(text)
+        if target is not None or self.known_label(key):
             self.close_pending()
-            self.pending = _only(labels[key], self.blocks_here())
+            self.pending = target
             return
         if self.is_static(key):
             if self.pending_lines:  # printed text after an answer ends it; before, it is skipped
                 self.close_pending()
             return
-        if ":" in text and self.label_and_value(text, labels):
+        if ":" in text and self.label_and_value(text):
             return
         if self.list_item(text):
             return
@@ -287,6 +425,7 @@ class _Walker:
         self.section = section
         self.plan_row = None
         self.matrix = None
+        self.goal_category = None
         single = [b for b in section.blocks if not isinstance(b, TextBlock)]
         if len(single) == 1 and isinstance(single[0], FieldBlock):
             # A one-answer section: the answer follows the heading (its label is the title).
@@ -310,15 +449,32 @@ class _Walker:
             len(key) >= 12 and any(key in text for text in self.static if len(text) > len(key))
         )
 
-    def label_and_value(self, text: str, labels: dict[str, list[FieldSpec]]) -> bool:
-        label, _, value = text.partition(":")
-        key = label_key(label)
-        if key not in labels:
+    def label_and_value(self, text: str) -> bool:
+        """`Navn: Birthe`, `Faglig udvikling: Startdato: 01.04.2025`: the first colon after
+        which the text before it is a label."""
+        for colon in re.finditer(":", text):
+            label, value = text[: colon.start()], text[colon.end() :]
+            target = self.resolve(label)
+            if target is None and not self.known_label(label_key(label)):
+                continue
+            self.close_pending()
+            self.place(target, value.strip())
+            return True
+        return False
+
+    def known_label(self, key: str) -> bool:
+        """`key` is a label here, even one that names two fields (and so none)."""
+        return key in self.labels_here() or key in self.words.whole_form
+
+    def category_line(self, text: str) -> bool:
+        """A goal category on its own line in a goal section: the goal labels under it."""
+        if not self.words.goal_tables(self.blocks_here() if self.section else None):
             return False
-        spec = _only(labels[key], self.blocks_here())
+        category, number = self.words.category(text)
+        if category is None or number is not None:
+            return False
         self.close_pending()
-        if spec is not None:
-            self.found.put(spec.key, value.strip())
+        self.goal_category = category
         return True
 
     def list_item(self, text: str) -> bool:
@@ -334,7 +490,7 @@ class _Walker:
 
     def close_pending(self) -> None:
         if self.pending is not None and self.pending_lines:
-            self.found.put(self.pending.key, "\n".join(self.pending_lines))
+            self.place(self.pending, "\n".join(self.pending_lines))
         self.pending = None
         self.pending_lines = []
 
@@ -347,7 +503,7 @@ class _Walker:
         if not rows:
             return
         if self.pending is not None and len(rows) == 1 and _cells(rows[0]) == 1:
-            self.found.put(self.pending.key, next(c for c in rows[0] if c is not None))
+            self.place(self.pending, next(c for c in rows[0] if c is not None) or "")
             self.close_pending_after_table()
             return
         self.close_pending()
@@ -377,12 +533,12 @@ class _Walker:
             for block in self.blocks_here():
                 if not isinstance(block, GoalTable | RowTable | Grid):
                     continue
-                columns = _column_map(row, block.columns)
+                columns = _column_map(row, block.columns, self.words.forms_of(block))
                 # Most columns matched (at least two; one for a one-column plan): a header row,
                 # not a few labels stacked over their answers.
                 needed = max(min(2, len(block.columns)), (len(block.columns) + 1) // 2)
                 if len(columns) >= needed and (best is None or len(columns) > best[0]):
-                    best = (len(columns), _Matrix(block, columns, index, self.definition))
+                    best = (len(columns), _Matrix(block, columns, index, self.words))
         if best is None:
             return None
         return best[1]
@@ -391,13 +547,17 @@ class _Walker:
         labels = self.labels_here()
         roles = self.roles_in(rows, labels)
 
-        def spec_of(cell: str | None) -> FieldSpec | None:
-            if not cell or label_key(cell) not in labels:
+        def spec_of(cell: str | None) -> Target | None:
+            if not cell:
                 return None
-            return _only(labels[label_key(cell)], self.blocks_here(), roles)
+            if label_key(cell) in labels:
+                return _only(labels[label_key(cell)], self.blocks_here(), roles)
+            return self.resolve(cell)
 
         def is_label(cell: str | None) -> bool:
-            return bool(cell) and label_key(cell or "") in labels
+            if not cell:
+                return False
+            return self.known_label(label_key(cell)) or self.resolve(cell) is not None
 
         def label_row(row: tuple[str | None, ...]) -> bool:
             return any(is_label(c) for c in row) and all(not c or is_label(c) for c in row)
@@ -416,7 +576,7 @@ class _Walker:
         rows: list[tuple[str | None, ...]],
         index: int,
         used: set[int],
-        spec_of: Callable[[str | None], FieldSpec | None],
+        spec_of: Callable[[str | None], Target | None],
         is_label: Callable[[str | None], bool],
     ) -> None:
         """A row of two or more labels heads the values in the row below (seed 004's
@@ -433,15 +593,15 @@ class _Walker:
         for cell, value in zip(row, target, strict=True):
             spec = spec_of(cell)
             if spec is not None and value is not None:
-                self.found.put(spec.key, value)
+                self.place(spec, value)
 
     def row_labels(
         self,
         rows: list[tuple[str | None, ...]],
         index: int,
-        labels: dict[str, list[FieldSpec]],
+        labels: dict[str, list[Target]],
         roles: set[str],
-        spec_of: Callable[[str | None], FieldSpec | None],
+        spec_of: Callable[[str | None], Target | None],
         is_label: Callable[[str | None], bool],
     ) -> None:
         """The labels in one row of a table, each with its answer beside, under or in it."""
@@ -455,11 +615,11 @@ class _Walker:
                 continue
             stacked = self.stacked(cell, labels, roles)
             if stacked is not None:
-                self.found.put(*stacked)
+                self.place(*stacked)
 
     def label_cell(
         self,
-        spec: FieldSpec,
+        spec: Target,
         rows: list[tuple[str | None, ...]],
         index: int,
         position: int,
@@ -472,32 +632,35 @@ class _Walker:
         rest = [(i, c) for i, c in enumerate(row) if i > position and c is not None]
         right = rest[0] if rest and not is_label(rest[0][1]) else None
         if right is not None and right[1]:
-            self.found.put(spec.key, right[1] or "")
+            self.place(spec, right[1] or "")
             consumed.add(right[0])
             return
         for other in (index + 1, index - 1):
             if 0 <= other < len(rows) and len(rows[other]) == len(row):
                 value = rows[other][position]
                 if value and not is_label(value) and not any(is_label(c) for c in rows[other]):
-                    self.found.put(spec.key, value)
+                    self.place(spec, value)
                     return
         if right is not None:
-            self.found.put(spec.key, "")
+            self.place(spec, "")
             consumed.add(right[0])
 
     def stacked(
-        self, cell: str, labels: dict[str, list[FieldSpec]], roles: set[str]
-    ) -> tuple[str, str] | None:
-        """A cell with its label (or question) on top and the answer under it."""
+        self, cell: str, labels: dict[str, list[Target]], roles: set[str]
+    ) -> tuple[Target, str] | None:
+        """A cell with its label (or question) on top and the answer under it, or the label
+        and a colon before it (`Navn: Birthe`)."""
         tokens = list(re.finditer(r"\S+", cell))
         for count in range(len(tokens) - 1, 0, -1):
             end = tokens[count - 1].end()
             key = label_key(cell[:end])
-            spec = self.questions.get(key)
+            spec: Target | None = self.questions.get(key)
             if spec is None and key in labels:
                 spec = _only(labels[key], self.blocks_here(), roles)
+            if spec is None and cell[:end].endswith(":"):
+                spec = self.resolve(cell[:end])
             if spec is not None:
-                return spec.key, cell[end:].strip(" \t").lstrip("\n")
+                return spec, cell[end:].strip(" \t").lstrip("\n")
         return None
 
     def list_row(self, row: tuple[str | None, ...]) -> bool:
@@ -513,21 +676,121 @@ class _Walker:
         return False
 
     def roles_in(
-        self, rows: list[tuple[str | None, ...]], labels: dict[str, list[FieldSpec]]
+        self, rows: list[tuple[str | None, ...]], labels: dict[str, list[Target]]
     ) -> set[str]:
         """The signature roles whose signature label appears in these rows (for a bare Dato)."""
         roles = set()
         for row in rows:
             for cell in row:
-                for spec in labels.get(label_key(cell or ""), []):
+                key = label_key(cell or "")
+                for spec in labels.get(key, []) or self.words.whole_form.get(key, []):
                     if spec.type == "signature":
                         roles.add(spec.row)
         return roles
 
 
+class _RowCounter:
+    """Rows of goals or plans written as labels (`Faglig udvikling: Startdato`), counted: a
+    column's label seen again starts the next row."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, int] = {}
+        self.used: set[tuple[str, int, str]] = set()
+        self.pending: dict[str, tuple[str, int, str]] = {}  # key -> its row, until placed
+
+    def next(self, prefix: str, column: str) -> int:
+        row = self.current.get(prefix, 1)
+        return row + 1 if (prefix, row, column) in self.used else row
+
+    def claim(self, key: str) -> None:
+        place = self.pending.pop(key, None)
+        if place is not None:
+            prefix, row, _column = place
+            self.current[prefix] = max(self.current.get(prefix, 1), row)
+            self.used.add(place)
+
+
+class _Words:
+    """The words that name each field of a definition: its labels and the vocabulary's."""
+
+    def __init__(self, definition: FormDefinition, vocabulary: Vocabulary) -> None:
+        self.definition = definition
+        self.vocabulary = vocabulary
+        self.categories: dict[str, str] = {}
+        for category in definition.categories:
+            for word in (category.label, *vocabulary.category_words(category.key)):
+                for form in label_forms(word):
+                    self.categories.setdefault(form, category.key)
+        self.columns: dict[tuple[int, Column], frozenset[str]] = {}
+        self.whole_form: dict[str, list[Target]] = {}
+        specs = [*definition.header]
+        for section in definition.sections:
+            for block in section.blocks:
+                if isinstance(block, FieldBlock | ListBlock | SignaturesBlock):
+                    specs.extend(block.fields)
+        for spec in specs:
+            for form in self.forms(spec):
+                if spec not in self.whole_form.setdefault(form, []):
+                    self.whole_form[form].append(spec)
+        self.add_combined(self.whole_form, [b for s in definition.sections for b in s.blocks])
+
+    def forms(self, spec: FieldSpec) -> frozenset[str]:
+        words = (spec.label, *self.vocabulary.words(spec.key))
+        return frozenset(form for word in words for form in label_forms(word))
+
+    def add_combined(self, labels: dict[str, list[Target]], blocks: Iterable[object]) -> None:
+        """Boxes that hold a role's date and signature: their label names both."""
+        for block in blocks:
+            if not isinstance(block, SignaturesBlock):
+                continue
+            for role in block.roles:
+                combined = Combined(role.signature, role.date)
+                for word in self.vocabulary.combined_words(role.signature.key):
+                    for form in label_forms(word):
+                        others = [t for t in labels.get(form, []) if t != role.signature]
+                        labels[form] = [*others, combined] if combined not in others else others
+
+    def goal_tables(self, blocks: Sequence[object] | None) -> list[GoalTable]:
+        """The goal tables in `blocks`; with no section known, the form's only one."""
+        if blocks is None:
+            tables = self.definition.blocks(GoalTable)
+            return tables if len(tables) == 1 else []
+        return [b for b in blocks if isinstance(b, GoalTable)]
+
+    def row_tables(self, blocks: Sequence[object] | None) -> list[RowTable]:
+        if blocks is None:
+            tables = self.definition.blocks(RowTable)
+            return tables if len(tables) == 1 else []
+        return [b for b in blocks if isinstance(b, RowTable)]
+
+    def category(self, text: str) -> tuple[str | None, int | None]:
+        """`Faglig udvikling` -> ("professional", None); `Faglig udvikling 2` -> (.., 2)."""
+        match = re.fullmatch(r"(.*?)\s*(?:nr\.?\s*)?(\d{1,2})\.?", text.strip())
+        name, number = (match[1], int(match[2])) if match else (text, None)
+        return self.categories.get(label_key(name)), number
+
+    def column(self, block: GoalTable | RowTable | Grid, text: str) -> Column | None:
+        key = label_key(text)
+        found = [c for c in block.columns if key in self.column_forms(block, c)]
+        return found[0] if len(found) == 1 else None
+
+    def forms_of(self, block: GoalTable | RowTable | Grid) -> Callable[[Column], frozenset[str]]:
+        return lambda column: self.column_forms(block, column)
+
+    def column_forms(self, block: GoalTable | RowTable | Grid, column: Column) -> frozenset[str]:
+        """A column's label and the vocabulary's words for the fields under it."""
+        cached = self.columns.get((id(block), column))
+        if cached is None:
+            cells = [f for f in block.fields if f.key.endswith(f"_{column.key}")]
+            words = (column.label, *(self.vocabulary.words(cells[0].key) if cells else ()))
+            cached = frozenset(form for word in words for form in label_forms(word))
+            self.columns[(id(block), column)] = cached
+        return cached
+
+
 def _only(
-    specs: Sequence[FieldSpec], blocks: Sequence[object], roles: set[str] | None = None
-) -> FieldSpec | None:
+    specs: Sequence[Target], blocks: Sequence[object], roles: set[str] | None = None
+) -> Target | None:
     """The one field a label names here; a bare `Dato` needs its signature role to be known."""
     candidates = list(specs)
     if len(candidates) > 1 and roles:
@@ -557,14 +820,18 @@ def _close(a: str, b: str) -> bool:
     return bool(left and right) and len(left & right) / max(len(left), len(right)) >= 0.7
 
 
-def _column_map(row: tuple[str | None, ...], columns: Sequence[Column]) -> dict[int, Column]:
+def _column_map(
+    row: tuple[str | None, ...],
+    columns: Sequence[Column],
+    forms_of: Callable[[Column], frozenset[str]],
+) -> dict[int, Column]:
     found: dict[int, Column] = {}
     for index, cell in enumerate(row):
         if not cell:
             continue
         key = label_key(cell)
         for column in columns:
-            if key in label_forms(column.label) and column not in found.values():
+            if key in forms_of(column) and column not in found.values():
                 found[index] = column
                 break
     return found
@@ -598,7 +865,7 @@ class _Matrix:
         block: GoalTable | RowTable | Grid,
         columns: dict[int, Column],
         header_index: int,
-        definition: FormDefinition,
+        words: _Words,
     ) -> None:
         self.block = block
         self.columns = columns
@@ -606,11 +873,8 @@ class _Matrix:
         self.category: str | None = None
         self.counts: dict[str, int] = {}
         self.next_number = 1
-        self.categories = {
-            form: category.key
-            for category in definition.categories
-            for form in label_forms(category.label)
-        }
+        self.categories = words.categories
+        self.forms_of = words.forms_of(block)
         self.grid_rows = (
             {form: row.key for row in block.rows for form in label_forms(row.label)}
             if isinstance(block, Grid)
@@ -628,8 +892,9 @@ class _Matrix:
 
     def read(self, rows: list[tuple[str | None, ...]], found: _Found) -> None:
         start = 0
+        columns = tuple(self.columns.values())
         if self.header_index < len(rows) and _column_map(
-            rows[self.header_index], tuple(self.columns.values())
+            rows[self.header_index], columns, self.forms_of
         ):
             header = rows[self.header_index]
             key_column = self.row_key_column()
@@ -640,14 +905,14 @@ class _Matrix:
                 )
             start = self.header_index + 1
         for row in rows[start:]:
-            if _column_map(row, tuple(self.columns.values())):
+            if _column_map(row, columns, self.forms_of):
                 continue  # a header repeated on the next page
             keys = self.row_keys(row)
             if keys is None:
                 continue
             for index, column in self.columns.items():
                 cell = row[index] if index < len(row) else None
-                if cell is not None and not _column_map((cell,), tuple(self.columns.values())):
+                if cell is not None and not _column_map((cell,), columns, self.forms_of):
                     found.put(f"{keys}_{column.key}", cell)
 
     def row_keys(self, row: tuple[str | None, ...]) -> str | None:

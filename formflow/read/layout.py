@@ -19,14 +19,11 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
-from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
-
-if TYPE_CHECKING:
-    from formflow.read import FormEdition
+from formflow.read.labels import Block, Para, Table
 
 # pdfplumber's word settings: characters further apart than this (pt) start a new word.
 _WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.5, "y_tolerance": 2, "keep_blank_chars": False}
@@ -68,7 +65,7 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
     """Read a PDF without form fields by the labels on its pages (reader "layout")."""
     import pdfplumber
 
-    from formflow.read import finish, identify, resolve_definition, unreadable
+    from formflow.read import finish, read_labelled, unreadable
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -82,13 +79,7 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
             blocks.extend(page_blocks(page))
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
-    texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
-    edition = identify({}, texts, settings)
-    if edition.kind is None:
-        # Seed 004's own spelling ("Forberedelseskema til Medarbejderudviklingssamtale").
-        edition = _seed_title(texts, edition)
-    definition, edition = resolve_definition(edition, (), settings)
-    values = read_blocks(definition, blocks)
+    definition, edition, values = read_labelled(blocks, {}, settings)
     return finish(
         file=file,
         reader="layout",
@@ -97,16 +88,6 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
         values=values,
         pages=pages,
     )
-
-
-def _seed_title(texts: Iterable[str], edition: FormEdition) -> FormEdition:
-    from formflow.read import FormEdition
-
-    for text in texts:
-        kind, year = title_kind(text)
-        if kind:
-            return FormEdition(kind, year, None)
-    return edition
 
 
 # --- one page -> blocks ----------------------------------------------------------------------

@@ -66,7 +66,7 @@ def clinic() -> str:
     plan_keys = ("competence", "activity", "when", "success", "followup_date", "followup_how",
                  "followup_who")  # fmt: skip
     plan = (
-        "<table><tr>" + "".join(f"<th>{q}</th>" for q in questions) + "</tr><tr>"
+        "<table border='1' cellpadding='3'><tr>" + "".join(f"<th>{q}</th>" for q in questions) + "</tr><tr>"
         + "".join(f"<td>{t(f'plan_1_{k}')}</td>" for k in plan_keys) + "</tr>"
         + "<tr>" + "<td>&nbsp;</td>" * 7 + "</tr></table>"
     )  # fmt: skip
@@ -75,12 +75,12 @@ def clinic() -> str:
         f"<p>Navn: {t('employee_name')}</p><p>Klinikejer: {t('leader_name')}</p>"
         f"<p>Dato for samtale: {t('meeting_date')}</p>"
         "<h2>Aftaler og mål for det kommende år</h2>"
-        "<table><tr><th>Område</th><th>Aftaler og mål (konkrete og målbare)</th>"
+        "<table border='1' cellpadding='3'><tr><th>Område</th><th>Aftaler og mål (konkrete og målbare)</th>"
         f"<th>Startdato</th><th>Slutdato</th></tr>{goals}</table>"
         f"<h2>Udviklingsplan</h2>{plan}"
         "<h2>Evt. opsummering af særlige aftaler eller temaer, der blev talt om:</h2>"
         + "".join(f"<p>{html.escape(line)}</p>" for line in typed(AGREEMENT, "summary").split("\n"))
-        + "<p>&nbsp;</p><table><tr>"
+        + "<p>&nbsp;</p><table border='1' cellpadding='3'><tr>"
         f"<td>{t('signature_leader_date')} {t('signature_leader')}</td>"
         f"<td>{t('signature_employee_date')} {t('signature_employee')}</td></tr>"
         "<tr><td>Dato og underskrift, klinikejer</td><td>Dato og underskrift, medarbejder</td>"
@@ -132,7 +132,7 @@ def twocol() -> str:
     body = (
         "<p>Udfyldes af leder og medarbejder sammen ved afslutningen af samtalen. "
         "Begge parter gemmer en kopi.</p>"
-        f"<table>{table}</table>"
+        f"<table border='1' cellpadding='3'>{table}</table>"
     )
     return page("Udviklings- og aftaleskema (MUS) 2025", body), [key for _, key in rows]
 
