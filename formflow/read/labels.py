@@ -261,6 +261,7 @@ class _Walker:
         self.matrix: _Matrix | None = None  # a matrix continued in the next table (page break)
         self.rows = _RowCounter()  # goal and plan rows written as labels, one after another
         self.goal_category: str | None = None  # a category written on its own line above
+        self.last_role: str | None = None  # the role whose signature was placed last
         self.static = _static_texts(definition)
         # labels_here() by section and plan row: asked for every paragraph and table.
         self.scopes: dict[tuple[int, int | None], dict[str, list[Target]]] = {}
@@ -312,7 +313,7 @@ class _Walker:
             return None
         labels = self.labels_here()
         if key in labels:
-            return _only(labels[key], self.blocks_here())
+            return self.after_signature(labels[key]) or _only(labels[key], self.blocks_here())
         goal = self.goal_label(text)
         if goal is not None:
             return goal
@@ -320,7 +321,14 @@ class _Walker:
         if plan is not None:
             return plan
         found = self.words.whole_form.get(key, [])
-        return found[0] if len(found) == 1 else None
+        return found[0] if len(found) == 1 else self.after_signature(found)
+
+    def after_signature(self, candidates: Sequence[Target]) -> Target | None:
+        """A bare `Dato` right after a signature: that signature's date."""
+        if len(candidates) < 2 or self.last_role is None:
+            return None
+        dates = [c for c in candidates if c.type == "date" and c.row == self.last_role]
+        return dates[0] if len(dates) == 1 else None
 
     def goal_label(self, text: str) -> FieldSpec | None:
         """`Faglig udvikling: Startdato`, `Personlig udvikling 2 - Mål`, or a column alone under
@@ -364,6 +372,7 @@ class _Walker:
         """Put `value` as `target`'s answer; a combined box's date and signature apart."""
         if target is None:
             return
+        self.last_role = target.row if target.type == "signature" else None
         if isinstance(target, Combined):
             date, rest = split_dated(value)
             if date is not None:
@@ -404,6 +413,8 @@ class _Walker:
             return
         if self.pending is not None:
             self.pending_lines.append(text)
+            if self.pending.type not in ("multiline", "signature"):
+                self.close_pending()  # a date, a name: one line; what follows is not part of it
 
     def heading(self, text: str) -> Section | None:
         """The section `text` is the heading of, by its title (and number, if it has one)."""
@@ -751,17 +762,16 @@ class _Words:
                         labels[form] = [*others, combined] if combined not in others else others
 
     def goal_tables(self, blocks: Sequence[object] | None) -> list[GoalTable]:
-        """The goal tables in `blocks`; with no section known, the form's only one."""
-        if blocks is None:
-            tables = self.definition.blocks(GoalTable)
-            return tables if len(tables) == 1 else []
-        return [b for b in blocks if isinstance(b, GoalTable)]
+        """The goal tables in `blocks` (a section's); else the form's only one, if it has one."""
+        here = [b for b in blocks or () if isinstance(b, GoalTable)]
+        tables = self.definition.blocks(GoalTable)
+        return here or (tables if len(tables) == 1 else [])
 
     def row_tables(self, blocks: Sequence[object] | None) -> list[RowTable]:
-        if blocks is None:
-            tables = self.definition.blocks(RowTable)
-            return tables if len(tables) == 1 else []
-        return [b for b in blocks if isinstance(b, RowTable)]
+        """The plans in `blocks` (a section's); else the form's only one, if it has one."""
+        here = [b for b in blocks or () if isinstance(b, RowTable)]
+        tables = self.definition.blocks(RowTable)
+        return here or (tables if len(tables) == 1 else [])
 
     def category(self, text: str) -> tuple[str | None, int | None]:
         """`Faglig udvikling` -> ("professional", None); `Faglig udvikling 2` -> (.., 2)."""

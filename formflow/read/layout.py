@@ -26,7 +26,13 @@ from formflow.model import Extraction
 from formflow.read.labels import Block, Para, Table
 
 # pdfplumber's word settings: characters further apart than this (pt) start a new word.
-_WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.5, "y_tolerance": 2, "keep_blank_chars": False}
+# Words keep their font: a bold label line over its answer is no wrapped line of one paragraph.
+_WORD_SETTINGS: dict[str, Any] = {
+    "x_tolerance": 1.5,
+    "y_tolerance": 2,
+    "keep_blank_chars": False,
+    "extra_attrs": ["fontname"],
+}
 # How far apart (pt) two words' tops may be and still sit on one line.
 _LINE_TOLERANCE = 2.5
 # A line in the bottom or top band of the page that looks like a page number is furniture.
@@ -59,6 +65,7 @@ class Word:
     x1: float
     top: float
     bottom: float
+    font: str = ""
 
 
 def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
@@ -99,7 +106,14 @@ def page_blocks(page: Any) -> list[Block]:
 
     content = page_content(page)
     words = [
-        Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]))
+        Word(
+            _repaired(w["text"]),
+            float(w["x0"]),
+            float(w["x1"]),
+            float(w["top"]),
+            float(w["bottom"]),
+            w["fontname"],
+        )
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
     edges = ruling_edges(content)
@@ -165,6 +179,7 @@ def page_content(page: Any) -> Content:
                     "bottom": (height - obj.y0) + top_offset,
                     "doctop": doctop + top,
                     "upright": obj.upright,
+                    "fontname": obj.fontname,
                 }
             )
         elif kind is LTLine:
@@ -172,6 +187,19 @@ def page_content(page: Any) -> Content:
         elif kind is LTRect:
             content.rects.append(page.process_object(obj))
     return content
+
+
+def _repaired(text: str) -> str:
+    """A word whose ligatures a printer's ToUnicode map wrote byte-swapped (Ghostscript prints
+    LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes."""
+    if text.isascii() or not any(_swapped(c) for c in text):
+        return text
+    return "".join(chr(ord(c) >> 8) if _swapped(c) else c for c in text)
+
+
+def _swapped(char: str) -> bool:
+    code = ord(char)
+    return code & 0xFF == 0 and 0x21 <= code >> 8 <= 0x7E
 
 
 def _leaves(objects: Iterable[Any]) -> Iterator[Any]:
@@ -434,6 +462,7 @@ def free_blocks(
             elif (
                 joinable
                 and not side_by_side
+                and line[0].font == previous[-1].font
                 and abs((line[0].bottom - line[0].top) - height) < 1.0
                 and _wrapped(previous, line, limit)
             ):
@@ -481,6 +510,8 @@ def _caption_of(caption: list[list[Word]], table: list[list[Word]], above: bool)
         return False  # a label is a few words; a numbered heading is no caption
     near = table[0] if above else table[-1]
     height = line[0].bottom - line[0].top
+    if height > (near[0].bottom - near[0].top) + 1.0:
+        return False  # a larger line is a heading, not a box's label
     gap = near[0].top - line[0].bottom if above else line[0].top - near[0].bottom
     starts = [part[0].x0 for row in table for part in segments(row)]
     # A label sits close over its box; under a signature box it may be a box's height away.
