@@ -63,6 +63,10 @@ class Table:
 
 Block = Para | Table
 
+# Joins two lines that cannot be joined with certainty (a word cut, or wrapped?): a label
+# holding it still matches (labels compare letters and digits), an answer holding it is not found.
+UNCERTAIN = "\x00"
+
 # The grey placeholder texts of formflow's DOCX ("Skriv her", "dd.mm.åååå", ...): an export to
 # PDF prints them, and they are no answer.
 PLACEHOLDERS = frozenset(
@@ -150,6 +154,8 @@ class _Found:
     ambiguous: set[str] = field(default_factory=set)
 
     def put(self, key: str, value: str) -> None:
+        if UNCERTAIN in value:
+            return
         value = value.strip("\n")
         if value.strip() in PLACEHOLDERS:
             value = ""  # formflow's placeholder, kept as text by LibreOffice: no answer
@@ -262,6 +268,7 @@ class _Walker:
         self.rows = _RowCounter()  # goal and plan rows written as labels, one after another
         self.goal_category: str | None = None  # a category written on its own line above
         self.last_role: str | None = None  # the role whose signature was placed last
+        self.header_only: _Matrix | None = None  # the last table: a matrix's header alone
         self.static = _static_texts(definition)
         # labels_here() by section and plan row: asked for every paragraph and table.
         self.scopes: dict[tuple[int, int | None], dict[str, list[Target]]] = {}
@@ -387,6 +394,7 @@ class _Walker:
     def paragraph(self, text: str) -> None:
         if not text.strip():
             return
+        self.header_only = None
         section = self.heading(text)
         if section is not None:
             self.enter(section)
@@ -518,7 +526,9 @@ class _Walker:
             self.close_pending_after_table()
             return
         self.close_pending()
+        rows = self.header_split(rows)
         matrix = self.find_matrix(rows)
+        self.header_only = matrix if matrix is not None and len(rows) == 1 else None
         if matrix is not None:
             self.matrix = matrix
             matrix.read(rows, self.found)
@@ -528,6 +538,26 @@ class _Walker:
             return
         self.matrix = None
         self.label_table(rows)
+
+    def header_split(self, rows: list[tuple[str | None, ...]]) -> list[tuple[str | None, ...]]:
+        """A table's header row cut by a page break (`Hjælp til andre dele af` | `Aftaler og mål`
+        at the foot of a page, `firmaet` | `(konkrete og målbare)` on top of the next): the
+        two halves joined, when together they head the matrix better than the first half."""
+        before = self.header_only
+        if before is None or len(rows[0]) != len(before.header):
+            return rows
+        joined = tuple(
+            " ".join(part for part in (a, b) if part) if a is not None else b
+            for a, b in zip(before.header, rows[0], strict=True)
+        )
+        matrix = self.find_matrix([joined])
+        if matrix is None or len(matrix.columns) < len(before.columns):
+            return rows
+        if matrix.block is before.block and _column_map(
+            rows[0], tuple(matrix.columns.values()), matrix.forms_of
+        ):
+            return rows  # the next table repeats the whole header: no half
+        return [joined, *rows[1:]]
 
     def caption_row(self, row: tuple[str | None, ...]) -> bool:
         cells = [c for c in row if c]
@@ -885,6 +915,7 @@ class _Matrix:
         self.next_number = 1
         self.categories = words.categories
         self.forms_of = words.forms_of(block)
+        self.header: tuple[str | None, ...] = ()
         self.grid_rows = (
             {form: row.key for row in block.rows for form in label_forms(row.label)}
             if isinstance(block, Grid)
@@ -906,7 +937,7 @@ class _Matrix:
         if self.header_index < len(rows) and _column_map(
             rows[self.header_index], columns, self.forms_of
         ):
-            header = rows[self.header_index]
+            header = self.header = rows[self.header_index]
             key_column = self.row_key_column()
             if key_column is not None and isinstance(self.block, GoalTable):
                 # Seed 004 heads each category's table with the category in the first cell.

@@ -23,7 +23,7 @@ from typing import Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
-from formflow.read.labels import Block, Para, Table
+from formflow.read.labels import UNCERTAIN, Block, Para, Table
 
 # pdfplumber's word settings: characters further apart than this (pt) start a new word.
 # Words keep their font: a bold label line over its answer is no wrapped line of one paragraph.
@@ -387,10 +387,28 @@ def _wrapped(line: Sequence[Word], following: Sequence[Word], limit: float) -> b
     return line[-1].x1 + space + (first.x1 - first.x0) > limit
 
 
-def _broken_word(line: Sequence[Word], limit: float) -> bool:
-    """A lone word filling its line: a word too long for the box, cut by the filler."""
-    word = line[-1]
-    return len(line) == 1 and len(word.text) > 4 and word.x1 > limit - 2 * _char_width(word)
+def _broken_word(line: Sequence[Word], following: Sequence[Word], limit: float) -> bool:
+    """A lone word filling its line, cut by the filler because the whole word is wider than
+    the box (a word that ends in punctuation, or would fit whole, was wrapped, not cut); or a
+    date cut after its hyphen (`2025-04-` over `15`)."""
+    word, rest = line[-1], following[0]
+    if word.text[-1:] == "-" and word.text[-2:-1].isdigit() and rest.text[:1].isdigit():
+        return True
+    return (
+        len(line) == 1
+        and len(word.text) > 4
+        and word.text[-1] not in _ENDS
+        and word.x1 > limit - 2 * _char_width(word)
+        and (word.x1 - word.x0) + (rest.x1 - rest.x0) > limit - word.x0
+    )
+
+
+# Short Danish words that may stand alone at the start of a line after a long word.
+_SHORT_WORDS = frozenset(
+    "er at og i på en et de du af til med om for den det som har kan vi jeg man så nu ud op ind"
+    " ikke der her ved fra".split()
+)
+_ENDS = frozenset(",.;:!?)»”\"'")
 
 
 def _char_width(word: Word) -> float:
@@ -408,10 +426,14 @@ def cell_text(words: Sequence[Word], left: float, right: float) -> str:
 
 
 def _reflow(lines: Sequence[Sequence[Word]], limit: float) -> str:
+    """The lines as typed. Where a cut word's rest is also a word of its own (`journaler` over
+    `er`: "journalerer" cut, or "journaler er" wrapped?) the lines are joined by UNCERTAIN: as a
+    label the text still reads (labels compare letters only), as an answer it is not found."""
     parts = [_line_text(lines[0])]
     for previous, line in itertools.pairwise(lines):
-        if _broken_word(previous, limit):
-            parts.append("")
+        if _broken_word(previous, line, limit):
+            cut = line[0].text.casefold().rstrip(".,;:!?") in _SHORT_WORDS
+            parts.append(UNCERTAIN if cut else "")
         else:
             parts.append(" " if _wrapped(previous, line, limit) else "\n")
         parts.append(_line_text(line))

@@ -82,6 +82,7 @@ def company_docx(path: Path) -> list[str]:
                 table.cell(0, i).text = text
             for i, col in enumerate(("text", "start", "end", "status"), start=1):
                 table.cell(1, i).text = p(f"{prefix}_{cat}_1_{col}")
+            _widths(table, (3.2, 7.0, 2.4, 2.4, 1.8))  # seed 004: a wide column for the goal
             doc.add_paragraph("")
         if prefix == "prev_goal":
             doc.add_heading("3. Hvilke yderligere aktiviteter var der i gang sidste år?", 2)
@@ -126,6 +127,17 @@ def company_docx(path: Path) -> list[str]:
     sign.cell(1, 1).text = p("signature_employee")
     doc.save(str(path))
     return [k for k in PREPARATION if k not in ("employee_number", "leader_name")]
+
+
+def _widths(table, centimetres: tuple[float, ...]) -> None:  # type: ignore[no-untyped-def]
+    from docx.shared import Cm
+
+    table.autofit = False
+    for column, width in zip(table.columns, centimetres, strict=True):
+        column.width = Cm(width)  # the grid LibreOffice lays out by
+    for row in table.rows:
+        for cell, width in zip(row.cells, centimetres, strict=True):
+            cell.width = Cm(width)
 
 
 def unclear_docx(path: Path) -> list[str]:
