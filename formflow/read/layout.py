@@ -405,9 +405,10 @@ def _broken_word(line: Sequence[Word], following: Sequence[Word], limit: float) 
 
 # Short Danish words that may stand alone at the start of a line after a long word.
 _SHORT_WORDS = frozenset(
-    "er at og i på en et de du af til med om for den det som har kan vi jeg man så nu ud op ind"
-    " ikke der her ved fra".split()
-)
+    ("er", "at", "og", "i", "på", "en", "et", "de", "du", "af", "til", "med", "om", "for", "den",
+     "det", "som", "har", "kan", "vi", "jeg", "man", "så", "nu", "ud", "op", "ind", "ikke", "der",
+     "her", "ved", "fra")
+)  # fmt: skip
 _ENDS = frozenset(",.;:!?)»”\"'")
 
 
@@ -467,6 +468,7 @@ def free_blocks(
         return []
     right = max(line[-1].x1 for line in lines)
     limit = min(right, page_width) - 2.0
+    lines = _continued(lines, limit)
     groups: list[list[list[Word]]] = []
     for line in lines:
         if groups:
@@ -500,6 +502,41 @@ def free_blocks(
         else:
             blocks.append((top, Para(_reflow(group, limit))))
     return blocks
+
+
+def _continued(lines: list[list[Word]], limit: float) -> list[list[Word]]:
+    """A label and its value side by side (`Navn:      Birthe Ærø`), the value wrapped onto
+    lines under itself: each such line joins the value (one word holding its text, a space
+    where the line wrapped, a line break where it did not)."""
+    out: list[list[Word]] = []
+    physical: list[Word] = []  # the last line as printed, for telling a wrap
+    for line in lines:
+        parts = segments(out[-1]) if out else []
+        value = parts[-1] if len(parts) > 1 else None
+        if value is not None and _continues(value, physical or value, line):
+            joiner = " " if _wrapped(physical or value, line, limit) else "\n"
+            text = _line_text(value) + joiner + _line_text(line)
+            first = value[0]
+            joined = Word(text, first.x0, max(value[-1].x1, line[-1].x1), first.top,
+                          first.bottom, first.font)  # fmt: skip
+            out[-1] = [*out[-1][: len(out[-1]) - len(value)], joined]
+        else:
+            out.append(line)
+        physical = line
+    return out
+
+
+def _continues(value: Sequence[Word], above: Sequence[Word], line: Sequence[Word]) -> bool:
+    """`line` goes on with the value: one part, starting where the value starts, close under
+    the line above in the same font and size."""
+    height = above[0].bottom - above[0].top
+    return (
+        len(segments(line)) == 1
+        and abs(line[0].x0 - value[0].x0) <= 3.0
+        and 0 <= line[0].top - above[0].bottom < height * 0.6
+        and line[0].font == above[-1].font
+        and abs((line[0].bottom - line[0].top) - height) < 1.0
+    )
 
 
 def _caption_lines(groups: list[list[list[Word]]]) -> list[list[list[Word]]]:

@@ -17,6 +17,9 @@ and its `<name>.json` (kind, year, the values a reader must find):
   signature line;
 - `ruled-preparation.pdf` (reportlab, ruled tables): "Forberedelsesskema til MUS 2025" with a
   label cell beside each value cell and the goal tables drawn as grids;
+- `colon-preparation.pdf` (reportlab, text only): the preparation form as `Label: value`
+  lines in an HR department's own words, long answers wrapped under themselves, goals as
+  category-prefixed labels;
 - `devplan.pdf` (reportlab): seed 003's "Min udviklingsplan", labels above their answers.
 """
 
@@ -273,7 +276,11 @@ def ruled_pdf(path: Path) -> list[str]:
         from reportlab.lib.utils import simpleSplit
 
         for r, row in enumerate(rows):
-            wrapped = [simpleSplit(text, "DejaVu", 9, width - 6) or [""] for text, width in zip(row, widths)]
+            wrapped = [
+                [part for para in text.split("\n") for part in simpleSplit(para, "DejaVu", 9, width - 6)]
+                or [""]
+                for text, width in zip(row, widths)
+            ]
             height = 12 * max(len(parts) for parts in wrapped) + 6
             w.need(height)
             x = 50.0
@@ -319,6 +326,45 @@ def ruled_pdf(path: Path) -> list[str]:
             "meeting_date", *goal_keys, "other_activities", "activity_comments",
             "work_environment", "relations", "other_topics", "signature_employee",
             "signature_employee_date"]  # fmt: skip
+
+
+def colon_preparation_pdf(path: Path) -> list[str]:
+    """`Label:` and value side by side, long values wrapped under themselves, unnumbered
+    headings, goals as category-prefixed labels (status included)."""
+    w = Writer(path)
+    w.line("Forberedelsesskema til MUS 2025", 15, bold=True)
+    w.line("Afleveres til lederen senest en uge før samtalen.")
+    w.gap()
+    header = ("employee_name", "employee_number", "employee_position", "leader_name", "meeting_date")
+    for label, key in zip(("Navn", "Lønnummer", "Stillingsbetegnelse", "Nærmeste leder",
+                           "Samtaledato"), header):  # fmt: skip
+        w.labelled(label, p(key), indent=170)
+    keys = list(header)
+    for prefix, heading in (("prev_goal", "Status på mål og aftaler fra sidste MUS"),
+                            ("goal", "Aftaler og mål for det kommende år")):  # fmt: skip
+        w.gap()
+        w.line(heading, 12, bold=True)
+        for cat, label in CATEGORIES:
+            for col, word in (("text", "Mål"), ("start", "Startdato"), ("end", "Slutdato"),
+                              ("status", "Status (1-4)")):  # fmt: skip
+                key = f"{prefix}_{cat}_1_{col}"
+                if key in PREPARATION:
+                    w.labelled(f"{label}: {word}", p(key), indent=290, width=250)
+                    keys.append(key)
+    w.gap()
+    w.line("Aktiviteter og samarbejde", 12, bold=True)
+    for label, key in (("Andre aktiviteter", "other_activities"),
+                       ("Kommentarer til aktiviteter", "activity_comments"),
+                       ("Arbejdsmiljø", "work_environment"),
+                       ("Forhold til kolleger og leder", "relations"),
+                       ("Andet du ønsker at drøfte", "other_topics")):  # fmt: skip
+        w.labelled(label, p(key), indent=230, width=300)
+        keys.append(key)
+    w.gap(20)
+    w.labelled("Underskrift (medarbejder)", p("signature_employee"), indent=230)
+    w.labelled("Dato", p("signature_employee_date"), indent=230)
+    w.save()
+    return [*keys, "signature_employee", "signature_employee_date"]
 
 
 def devplan_pdf(path: Path) -> list[str]:
@@ -372,6 +418,7 @@ def main() -> None:
     for name, make, kind, values in (
         ("colon-agreement.pdf", colon_pdf, "agreement", AGREEMENT),
         ("ruled-preparation.pdf", ruled_pdf, "preparation", PREPARATION),
+        ("colon-preparation.pdf", colon_preparation_pdf, "preparation", PREPARATION),
         ("devplan.pdf", devplan_pdf, "agreement", AGREEMENT),
     ):
         write_expected(name, kind, 2025, values, make(HERE / name))

@@ -77,8 +77,10 @@ PREPARATION: dict[str, tuple[str, str]] = {
     "prev_goal_sales_1_end": ("30.09.2024", "2024-09-30"),
     "prev_goal_sales_1_status": ("1", "1"),
     "other_activities": (
-        "Flytning af lageret til den nye hal i Vejle.",
-        "Flytning af lageret til den nye hal i Vejle.",
+        "Flytning af lageret til den nye hal i Vejle, hvor jeg stod for planlægningen af "
+        "reolerne og for at få alle varer talt op inden åbningen.",
+        "Flytning af lageret til den nye hal i Vejle, hvor jeg stod for planlægningen af "
+        "reolerne og for at få alle varer talt op inden åbningen.",
     ),
     "highlight_1": ("Flytningen af lageret", "Flytningen af lageret"),
     "highlight_2": ("Det nye scannersystem", "Det nye scannersystem"),
@@ -103,7 +105,10 @@ PREPARATION: dict[str, tuple[str, str]] = {
     "competence_long_when": ("2026", "2026"),
     "work_environment": ("Bedre lys ved pakkebordene.", "Bedre lys ved pakkebordene."),
     "relations": ("Godt samarbejde med chaufførerne.", "Godt samarbejde med chaufførerne."),
-    "other_topics": ("Mulighed for at gå ned i tid.", "Mulighed for at gå ned i tid."),
+    "other_topics": (
+        "Mulighed for at gå ned i tid.\nEn fast dag med hjemmearbejde.",
+        "Mulighed for at gå ned i tid.\nEn fast dag med hjemmearbejde.",
+    ),
     "signature_employee": ("Jens Peter Søgaard", "Jens Peter Søgaard"),
     "signature_employee_date": ("28.01.2025", "2025-01-28"),
 }
