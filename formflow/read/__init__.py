@@ -163,8 +163,10 @@ def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) 
     edition = FormEdition(kind if kind in FORM_KINDS else None, year, name)
     if edition.kind and edition.year:
         return edition
+    titles: list[tuple[str, str, str]] | None = None  # looked up once, for the first text
     for text in texts:
-        found = identify_title(text, settings)
+        titles = _titles(settings) if titles is None else titles
+        found = identify_title(text, settings, titles)
         if found.kind:
             return FormEdition(
                 edition.kind or found.kind, edition.year or found.year, name or found.definition
@@ -172,9 +174,12 @@ def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) 
     return edition
 
 
-def identify_title(text: str, settings: Settings) -> FormEdition:
-    """`Forberedelsesskema til MUS 2027` anywhere in `text` -> preparation, 2027."""
-    for title, kind, name in _titles(settings):
+def identify_title(
+    text: str, settings: Settings, titles: list[tuple[str, str, str]] | None = None
+) -> FormEdition:
+    """`Forberedelsesskema til MUS 2027` anywhere in `text` -> preparation, 2027 (`titles`:
+    the definitions' titles, when the caller has looked them up already)."""
+    for title, kind, name in titles if titles is not None else _titles(settings):
         match = _title_pattern(title).search(text)
         if match:
             return FormEdition(kind, int(match[1]), name)

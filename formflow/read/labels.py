@@ -258,7 +258,7 @@ class _Walker:
     def __init__(self, definition: FormDefinition, vocabulary: Vocabulary) -> None:
         self.definition = definition
         self.vocabulary = vocabulary
-        self.words = _Words(definition, vocabulary)
+        self.words = _words(definition, vocabulary)
         self.found = _Found()
         self.section: Section | None = None
         self.pending: Target | None = None
@@ -749,6 +749,11 @@ class _RowCounter:
             prefix, row, _column = place
             self.current[prefix] = max(self.current.get(prefix, 1), row)
             self.used.add(place)
+
+
+@lru_cache(maxsize=16)  # one per definition and vocabulary (both frozen): made once, only read
+def _words(definition: FormDefinition, vocabulary: Vocabulary) -> _Words:
+    return _Words(definition, vocabulary)
 
 
 class _Words:
