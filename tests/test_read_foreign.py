@@ -58,6 +58,7 @@ def test_foreign_form_reads_kind_year_and_values_none_wrong(path: Path) -> None:
         ("Udviklings og aftaleskema 2026", "agreement", 2026),
         ("Min udviklingsplan", "agreement", None),
         ("Referat af personalemøde 2027", None, None),
+        ("Inspirationsspørgsmål til samtalen og udviklingsplan", None, None),
         # instructions that name a form are no title
         (
             "Samtalen afsluttes med fælles udfyldelse af udviklings- og aftaleskemaet for MUS, "
@@ -203,6 +204,24 @@ def test_label_above_its_value_a_date_is_one_line_and_a_bare_dato_follows_its_si
     }
 
 
+def test_a_heading_of_the_organisations_own_ends_an_answer_and_is_none() -> None:
+    """Seed 003's theme headings are no labels formflow knows: under an unanswered question
+    the next theme's heading is not its answer."""
+    from formflow.forms.library import load_definition
+    from formflow.read.labels import Para, read_blocks
+
+    blocks = [
+        Para("4. Hvordan fungerer mit samarbejde med mine kollegaer, med samarbejdspartnere fra "
+             "andre afdelinger, eksterne samarbejdspartnere mv.?"),
+        Para("Motivation og trivsel", heading=True),
+        Para("1. Hvad motiverer mig?"),
+        Para("At løse problemer for kunderne."),
+    ]  # fmt: skip
+    assert read_blocks(load_definition("preparation"), blocks) == {
+        "q_motivation": "At løse problemer for kunderne."
+    }
+
+
 def test_a_label_that_names_two_fields_names_neither() -> None:
     from formflow.read.labels import Para
 
@@ -272,7 +291,7 @@ def test_a_bold_label_line_is_no_wrapped_line_of_the_answer_above() -> None:
     blocks = [block for _, block in free_blocks(lines, 290)]
     assert blocks == [
         Para("Bedre til journalføring, så den er klar samme dag"),
-        Para("Hvilke kompetenceudviklingsaktiviteter skal gennemføres?"),
+        Para("Hvilke kompetenceudviklingsaktiviteter skal gennemføres?", heading=True),
     ]
 
 

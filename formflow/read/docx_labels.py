@@ -15,6 +15,7 @@ hold only the bytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -40,6 +41,10 @@ _V_MERGE = f"{_W}vMerge"
 _SDT = f"{_W}sdt"
 _SDT_CONTENT = f"{_W}sdtContent"
 _VAL = f"{_W}val"
+_P_PR = f"{_W}pPr"
+_P_STYLE = f"{_W}pStyle"
+_OUTLINE = f"{_W}outlineLvl"
+_HEADING_STYLE = re.compile(r"(heading|overskrift|title|titel)", re.IGNORECASE)
 
 
 def read_docx_labels(
@@ -98,13 +103,26 @@ def _blocks(parent: Any) -> Iterator[Block]:
         if tag == _P:
             text = paragraph_text(child)
             if text.strip():
-                yield Para(text)
+                yield Para(text, _is_heading(child))
         elif tag == _TBL:
             yield Table(_table_rows(child))
         elif tag == _SDT:
             content = _first_child(child, _SDT_CONTENT)
             if content is not None:
                 yield from _blocks(content)
+
+
+def _is_heading(paragraph: Any) -> bool:
+    """A paragraph in a heading or title style (Word's "Heading 2", Danish "Overskrift 2",
+    LibreOffice's) or with an outline level."""
+    properties = _first_child(paragraph, _P_PR)
+    if properties is None:
+        return False
+    if _first_child(properties, _OUTLINE) is not None:
+        return True
+    style = _first_child(properties, _P_STYLE)
+    name = (style.get(_VAL) or "") if style is not None else ""
+    return bool(_HEADING_STYLE.match(name))
 
 
 def _table_rows(table: Any) -> tuple[tuple[str | None, ...], ...]:

@@ -49,9 +49,11 @@ from formflow.read.vocabulary import Vocabulary
 
 @dataclass(frozen=True)
 class Para:
-    """A paragraph outside tables (text with "\\n" for line breaks)."""
+    """A paragraph outside tables (text with "\\n" for line breaks); `heading` when the
+    document shows it as one (a heading style, a bold or larger line): never an answer."""
 
     text: str
+    heading: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,15 +120,22 @@ def label_key(text: str) -> str:
 def title_kind(text: str, vocabulary: Vocabulary | None = None) -> tuple[str | None, int | None]:
     """Kind and year from a title line, by the vocabulary's title words (seed 004's spelling
     `Forberedelseskema`, "MUS 2025 – Udviklings- og aftaleskema", "Min udviklingsplan"); the
-    year is one written in the same line, before or after the words."""
+    year is one written in the same line, before or after the words.
+
+    A title is short and starts with its words (after at most two others: "MUS 2025 -", "Min",
+    "Klinikkens"); a line that mentions a form further in ("Inspirationsspørgsmål til samtalen
+    og udviklingsplan") is no title.
+    """
     flat = re.sub(r"\s+", " ", text).strip()
-    if not flat or len(flat.split()) > _TITLE_WORDS:
+    tokens = [compact(token) for token in flat.split()]
+    tokens = [token for token in tokens if token]
+    if not tokens or len(tokens) > _TITLE_WORDS:
         return None, None
-    key = compact(flat)
     for word, kind in _title_words(vocabulary or default_vocabulary()):
-        if word in key:
-            years = set(_YEAR.findall(flat))
-            return kind, int(years.pop()) if len(years) == 1 else None
+        for start in range(min(3, len(tokens))):
+            if "".join(tokens[start:]).startswith(word):
+                years = set(_YEAR.findall(flat))
+                return kind, int(years.pop()) if len(years) == 1 else None
     return None, None
 
 
@@ -247,7 +256,7 @@ def read_blocks(
     walker = _Walker(definition, vocabulary or default_vocabulary())
     for block in blocks:
         if isinstance(block, Para):
-            walker.paragraph(block.text)
+            walker.paragraph(block.text, block.heading)
         else:
             walker.table(block)
     walker.close_pending()
@@ -391,7 +400,7 @@ class _Walker:
 
     # --- paragraphs
 
-    def paragraph(self, text: str) -> None:
+    def paragraph(self, text: str, heading: bool = False) -> None:
         if not text.strip():
             return
         self.header_only = None
@@ -410,6 +419,9 @@ class _Walker:
         if target is not None or self.known_label(key):
             self.close_pending()
             self.pending = target
+            return
+        if heading:  # a heading of the organisation's own (a theme): ends an answer, is none
+            self.close_pending()
             return
         if self.is_static(key):
             if self.pending_lines:  # printed text after an answer ends it; before, it is skipped

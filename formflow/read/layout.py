@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -494,14 +495,28 @@ def free_blocks(
                 continue
         groups.append([line])
     groups = _caption_lines(groups)
+    body = _body_height(words)
     blocks: list[tuple[float, Block]] = []
     for group in groups:
         top = group[0][0].top
         if any(len(segments(line)) > 1 for line in group):
             blocks.append((top, _segment_table(group)))
         else:
-            blocks.append((top, Para(_reflow(group, limit))))
+            blocks.append((top, Para(_reflow(group, limit), _is_heading(group, body))))
     return blocks
+
+
+def _body_height(words: Sequence[Word]) -> float:
+    """The height of most words on the page: its body text's size."""
+    heights = Counter(round(w.bottom - w.top) for w in words)
+    return float(heights.most_common(1)[0][0]) if heights else 0.0
+
+
+def _is_heading(group: Sequence[Sequence[Word]], body: float) -> bool:
+    """Lines set larger than the body text, or all in a bold font: a heading, never an answer."""
+    first = group[0][0]
+    larger = first.bottom - first.top > body + 1.5
+    return larger or all("bold" in w.font.casefold() for line in group for w in line)
 
 
 def _continued(lines: list[list[Word]], limit: float) -> list[list[Word]]:

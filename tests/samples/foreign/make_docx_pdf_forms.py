@@ -9,6 +9,9 @@ and its `<name>.json` (kind, year, the values a reader must find):
   spelling ("Forberedelseskema til Medarbejderudviklingssamtale (MUS)", no year), no employee
   number, a row of labels over a row of values, a goal table per category, numbered headings
   worded as in the seed, answers as paragraphs under their heading;
+- `inspiration-preparation.docx` and its LibreOffice export `inspiration-preparation-lo.pdf`:
+  seed 003's inspiration questions ("MUS-samtalen"), each answered under it; the questions
+  decide the kind;
 - `unclear-title.docx`: "Medarbejdersamtale – referat": a title that names no form, so the
   labels on the page decide the kind; `Label: value` paragraphs;
 - `colon-agreement.pdf` (reportlab, text only): "MUS 2025 – Udviklings- og aftaleskema",
@@ -31,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from values import AGREEMENT, HERE, PREPARATION, typed, write_expected  # noqa: E402
+from values import AGREEMENT, HERE, PREPARATION, QUESTIONS, typed, write_expected  # noqa: E402
 
 CATEGORIES = (
     ("professional", "Faglig udvikling"),
@@ -167,6 +170,65 @@ def unclear_docx(path: Path) -> list[str]:
     doc.save(str(path))
     return [*keys, "plan_1_competence", "plan_1_success", "next_meeting_date",
             "signature_leader", "signature_leader_date"]  # fmt: skip
+
+
+SEED_003 = (
+    ("Tilbageblik og feedback", (
+        ("Hvilke resultater og præstationer har jeg opnået det seneste år?", "q_results"),
+        ("Hvad er gået godt, hvad har været udfordrende? Og hvorfor?", "q_went_well"),
+        ("Hvilke kompetencer har jeg særligt haft i spil det seneste år?", "q_competences_used"),
+        ("Hvordan fungerer mit samarbejde med mine kollegaer, med samarbejdspartnere fra andre "
+         "afdelinger, eksterne samarbejdspartnere mv.?", "q_cooperation"),
+    )),
+    ("Motivation og trivsel", (
+        ("Hvad motiverer mig?", "q_motivation"),
+        ("Hvordan trives jeg med mine opgaver, kolleger og min nærmeste leder?", "q_wellbeing"),
+        ("Får jeg den feedback, som jeg har brug for fra mine kolleger og fra min nærmeste "
+         "leder?", "q_feedback"),
+    )),
+    ("Mål og udvikling", (
+        ("Hvilke kompetencer har jeg brug for at udvikle i forhold til afdelingens opgaver og "
+         "udfordringer?", "q_competence_needs"),
+        ("Mine overvejelser ift. opgaver/funktioner/karriere på kort og lidt længere sigt?",
+         "q_career"),
+        ("Hvad skal jeg gøre mere af/mindre af i det kommende år – lad os lave konkrete aftaler",
+         "q_more_less"),
+    )),
+)  # fmt: skip
+
+
+def inspiration_docx(path: Path) -> list[str]:
+    """Seed 003's inspiration questions, answered under each question: a title that names no
+    form ("MUS-samtalen"), so the questions decide the kind."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("MUS-samtalen", 1)
+    doc.add_paragraph("Dette materiale er inspiration til vores MUS.")
+    doc.add_paragraph("Formål:")
+    doc.add_paragraph(
+        "At få drøftet det seneste års præstationer, opgaver, samarbejde, trivsel m.m.",
+        style="List Bullet",
+    )
+    doc.add_paragraph(f"Navn: {typed(QUESTIONS, 'employee_name')}")
+    doc.add_paragraph(f"Nærmeste leder: {typed(QUESTIONS, 'leader_name')}")
+    doc.add_paragraph(f"Dato for samtale: {typed(QUESTIONS, 'meeting_date')}")
+    doc.add_heading("Inspirationsspørgsmål til samtalen og udviklingsplan", 2)
+    doc.add_paragraph(
+        "Læs og tænk over inspirationsspørgsmålene nedenfor. Skriv gerne noter. Det gør jeg også."
+    )
+    keys = ["employee_name", "leader_name", "meeting_date"]
+    for theme, questions in SEED_003:
+        doc.add_heading(theme, 2)
+        for number, (question, key) in enumerate(questions, start=1):
+            doc.add_paragraph(f"{number}. {question}")
+            if key in QUESTIONS:
+                doc.add_paragraph(typed(QUESTIONS, key))
+                keys.append(key)
+            else:
+                doc.add_paragraph("")
+    doc.save(str(path))
+    return keys
 
 
 # --- reportlab ----------------------------------------------------------------------------------
@@ -413,6 +475,13 @@ def main() -> None:
             check=True, timeout=120,
         )  # fmt: skip
         write_expected(printed.name, "preparation", 2025, PREPARATION, keys)
+    inspiration = HERE / "inspiration-preparation.docx"
+    keys = inspiration_docx(inspiration)
+    write_expected(inspiration.name, "preparation", 2025, QUESTIONS, keys)
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = export(inspiration, Path(tmp))
+        (HERE / "inspiration-preparation-lo.pdf").write_bytes(pdf.read_bytes())
+        write_expected("inspiration-preparation-lo.pdf", "preparation", 2025, QUESTIONS, keys)
     unclear = HERE / "unclear-title.docx"
     write_expected(unclear.name, "agreement", 2025, AGREEMENT, unclear_docx(unclear))
     for name, make, kind, values in (

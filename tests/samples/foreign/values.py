@@ -114,6 +114,27 @@ PREPARATION: dict[str, tuple[str, str]] = {
 }
 
 
+# Answers to seed 003's inspiration questions (the preparation form's `q_<id>` fields).
+QUESTIONS: dict[str, tuple[str, str]] = {
+    key: (text, text)
+    for key, text in {
+        "employee_name": "Sofie Ærenlund",
+        "leader_name": "Thomas Bæk",
+        "meeting_date": "2025-11-20",
+        "q_results": "Jeg har fået styr på månedsafslutningen og lavet en ny skabelon.",
+        "q_went_well": "Samarbejdet i teamet er gået godt; travlheden i juni var svær.",
+        "q_competences_used": "Overblik og Excel.",
+        "q_motivation": "At løse problemer for kunderne.",
+        "q_wellbeing": "Jeg trives, men vil gerne have mere ro om formiddagen.",
+        "q_feedback": "Ja, mest fra kollegerne.",
+        "q_competence_needs": "Projektledelse og bedre formidling.",
+        "q_career": "Jeg vil gerne være teamkoordinator om et par år.",
+        "q_more_less": "Mere analyse, mindre manuel bogføring.",
+    }.items()
+}
+QUESTIONS["meeting_date"] = ("20. november 2025", "2025-11-20")
+
+
 def typed(values: dict[str, tuple[str, str]], key: str) -> str:
     return values[key][0]
 
