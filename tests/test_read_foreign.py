@@ -204,6 +204,35 @@ def test_label_above_its_value_a_date_is_one_line_and_a_bare_dato_follows_its_si
     }
 
 
+def test_an_organisations_own_numbering_and_no_headings_at_all() -> None:
+    """Sections numbered the organisation's way (seed 004's "9. Dato for næste samtale"), a
+    goal table with no heading over it (the agreement has only one), a label with a hint in
+    parentheses and a line to write on left blank."""
+    from formflow.read.labels import Para, Table
+
+    values = agreement_blocks(
+        Para("Dato for samtale (dd.mm.åååå): 12.03.2025"),
+        Table(
+            (
+                ("Område", "Mål", "Start", "Slut"),
+                ("Faglig udvikling", "Kursus i røntgenhygiejne", "01.04.2025", "30.09.2025"),
+            )
+        ),
+        Para("9. Dato for næste samtale"),
+        Para("10.03.2026"),
+        Para("Stilling: ____________"),  # a label with a line to write on: not answered
+        Table((("Leder", "Karen Holm ________"),)),
+    )
+    assert values == {
+        "meeting_date": "12.03.2025",
+        "goal_professional_1_text": "Kursus i røntgenhygiejne",
+        "goal_professional_1_start": "01.04.2025",
+        "goal_professional_1_end": "30.09.2025",
+        "next_meeting_date": "10.03.2026",
+        "leader_name": "Karen Holm",
+    }
+
+
 def test_a_heading_of_the_organisations_own_ends_an_answer_and_is_none() -> None:
     """Seed 003's theme headings are no labels formflow knows: under an unanswered question
     the next theme's heading is not its answer."""

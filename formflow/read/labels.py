@@ -78,6 +78,8 @@ PLACEHOLDERS = frozenset(
 _NUMBERING = re.compile(r"^\(?(\d{1,2}[a-z]?)\s*[.)]\s+|^\(?(\d{1,2}[a-z]?)\)\s*")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+# A line to write on (`__________`, `..........`), printed where the answer goes: no answer.
+_BLANK_LINE = re.compile(r"_{3,}|\.{5,}|…{2,}")
 _YEAR = re.compile(r"\b(20\d\d)\b")
 _NOT_WORD = re.compile(r"[\W_]+")
 # A title is a short line; a longer paragraph naming a form ("... udfyldelse af udviklings- og
@@ -165,7 +167,7 @@ class _Found:
     def put(self, key: str, value: str) -> None:
         if UNCERTAIN in value:
             return
-        value = value.strip("\n")
+        value = _BLANK_LINE.sub(" ", value).strip(" ").strip("\n")
         if value.strip() in PLACEHOLDERS:
             value = ""  # formflow's placeholder, kept as text by LibreOffice: no answer
         if key in self.ambiguous:
@@ -328,6 +330,8 @@ class _Walker:
         if not key:
             return None
         labels = self.labels_here()
+        if key not in labels and key not in self.words.whole_form and "(" in text:
+            key = label_key(_PARENTHESES.sub("", text))  # `Dato for samtale (dd.mm.åååå)`
         if key in labels:
             return self.after_signature(labels[key]) or _only(labels[key], self.blocks_here())
         goal = self.goal_label(text)
@@ -441,7 +445,7 @@ class _Walker:
         key = label_key(text)
         number = section_number(text)
         for section, forms in self.headings:
-            if key in forms and (not number or not section.number or number == section.number):
+            if key in forms:  # the title as written: an organisation numbers its own sections
                 return section
         if number:
             # Seed 004 words some headings differently ("Aftaler og mål og aftaler for ...");
@@ -583,9 +587,7 @@ class _Walker:
         """The goal table, plan or grid whose column labels head this table, if any."""
         best: tuple[int, _Matrix] | None = None
         for index, row in enumerate(rows[:2]):
-            for block in self.blocks_here():
-                if not isinstance(block, GoalTable | RowTable | Grid):
-                    continue
+            for block in self.matrices_here():
                 columns = _column_map(row, block.columns, self.words.forms_of(block))
                 # Most columns matched (at least two; one for a one-column plan): a header row,
                 # not a few labels stacked over their answers.
@@ -595,6 +597,14 @@ class _Walker:
         if best is None:
             return None
         return best[1]
+
+    def matrices_here(self) -> list[GoalTable | RowTable | Grid]:
+        """The section's goal tables, plans and grids; outside them, each kind the form has
+        only one of (an agreement's goals in a form without formflow's headings)."""
+        here = [b for b in self.blocks_here() if isinstance(b, GoalTable | RowTable | Grid)]
+        if here:
+            return here
+        return self.words.unique_matrices
 
     def label_table(self, rows: list[tuple[str | None, ...]]) -> None:
         labels = self.labels_here()
@@ -791,6 +801,12 @@ class _Words:
                 if spec not in self.whole_form.setdefault(form, []):
                     self.whole_form[form].append(spec)
         self.add_combined(self.whole_form, [b for s in definition.sections for b in s.blocks])
+        self.unique_matrices: list[GoalTable | RowTable | Grid] = [
+            block
+            for kind in (GoalTable, RowTable, Grid)
+            for block in definition.blocks(kind)
+            if len(definition.blocks(kind)) == 1
+        ]
 
     def forms(self, spec: FieldSpec) -> frozenset[str]:
         words = (spec.label, *self.vocabulary.words(spec.key))
