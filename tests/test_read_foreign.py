@@ -370,9 +370,9 @@ def test_an_organisation_adds_its_own_words_in_its_settings(tmp_path: Path) -> N
     from formflow.read.vocabulary import vocabulary_for
 
     own = tmp_path / "ord.toml"
-    own.write_text('[roles]\nleader = ["afdelingsleder"]\n[labels]\nleader_name = ["Teamleder"]\n')
+    own.write_text('[roles]\nleader = ["praksisansvarlig"]\n[labels]\nleader_name = ["Fagansvarlig"]\n')
     settings = settings_from_dict({"forms": {"vocabulary": str(own)}})
-    blocks = [Para("Teamleder: Karen Holm"), Para("Underskrift, afdelingsleder: Karen Holm")]
+    blocks = [Para("Fagansvarlig: Karen Holm"), Para("Underskrift, praksisansvarlig: Karen Holm")]
     definition = load_definition("agreement")
     assert read_blocks(definition, blocks, vocabulary_for(Settings())) == {}
     assert read_blocks(definition, blocks, vocabulary_for(settings)) == {
