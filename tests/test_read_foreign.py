@@ -167,6 +167,26 @@ def test_a_combined_date_and_signature_box_is_split_into_both() -> None:
     }
 
 
+def test_tabbed_lines_are_columns_a_caption_finds_its_box_above() -> None:
+    from formflow.read.labels import Para
+
+    values = agreement_blocks(
+        Para("Navn:\tMette Ølgod"),
+        Para("4.\tDato for næste samtale"),  # a numbered heading with a tab is no table row
+        Para("10.03.2026"),
+        Para("14.03.2025 Karen Holm\t\t18.03.2025 Mette Ølgod"),
+        Para("Dato og underskrift, klinikejer\t\tDato og underskrift, medarbejder"),
+    )
+    assert values == {
+        "employee_name": "Mette Ølgod",
+        "next_meeting_date": "10.03.2026",
+        "signature_leader_date": "14.03.2025",
+        "signature_leader": "Karen Holm",
+        "signature_employee_date": "18.03.2025",
+        "signature_employee": "Mette Ølgod",
+    }
+
+
 @pytest.mark.parametrize(
     ("box", "split"),
     [
@@ -370,7 +390,9 @@ def test_an_organisation_adds_its_own_words_in_its_settings(tmp_path: Path) -> N
     from formflow.read.vocabulary import vocabulary_for
 
     own = tmp_path / "ord.toml"
-    own.write_text('[roles]\nleader = ["praksisansvarlig"]\n[labels]\nleader_name = ["Fagansvarlig"]\n')
+    own.write_text(
+        '[roles]\nleader = ["praksisansvarlig"]\n[labels]\nleader_name = ["Fagansvarlig"]\n'
+    )
     settings = settings_from_dict({"forms": {"vocabulary": str(own)}})
     blocks = [Para("Fagansvarlig: Karen Holm"), Para("Underskrift, praksisansvarlig: Karen Holm")]
     definition = load_definition("agreement")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -256,13 +256,45 @@ def read_blocks(
     """The answers `blocks` show for `definition`'s fields (raw text; absent = not found),
     its labels as the definition and the vocabulary (default: the built-in one) word them."""
     walker = _Walker(definition, vocabulary or default_vocabulary())
-    for block in blocks:
+    for block in _tab_rows(blocks):
         if isinstance(block, Para):
             walker.paragraph(block.text, block.heading)
         else:
             walker.table(block)
     walker.close_pending()
     return walker.found.values
+
+
+_TABS = re.compile(r"\s*\t\s*")
+
+
+def _tab_rows(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Lines set in columns with tabs (seed 000: `14.03.2025 Karen Holm<tab><tab>18.03.2025
+    Mette Ølgod` over `Dato og underskrift, klinikejer<tab><tab>Dato og underskrift,
+    medarbejder`) as the rows of a table, so a label finds its value above or below it."""
+    rows: list[tuple[str | None, ...]] = []
+    for block in blocks:
+        parts = _tab_parts(block)
+        if parts is not None:
+            rows.append(parts)
+            continue
+        if rows:
+            yield Table(tuple(rows))
+            rows = []
+        yield block
+    if rows:
+        yield Table(tuple(rows))
+
+
+def _tab_parts(block: Block) -> tuple[str | None, ...] | None:
+    if not isinstance(block, Para) or block.heading or "\t" not in block.text:
+        return None
+    if "\n" in block.text:
+        return None
+    parts = tuple(part for part in _TABS.split(block.text.strip()) if part)
+    if len(parts) < 2 or re.fullmatch(r"\(?\d{1,2}[a-z]?[.)]?", parts[0]):
+        return None  # one column, or a numbered item (`4.<tab>Hvordan ...`)
+    return parts
 
 
 class _Walker:

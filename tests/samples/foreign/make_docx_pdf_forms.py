@@ -12,6 +12,9 @@ and its `<name>.json` (kind, year, the values a reader must find):
 - `inspiration-preparation.docx` and its LibreOffice export `inspiration-preparation-lo.pdf`:
   seed 003's inspiration questions ("MUS-samtalen"), each answered under it; the questions
   decide the kind;
+- `clinic-agreement-tabs.docx` and its LibreOffice export `clinic-agreement-tabs-lo.pdf`: seed
+  000's clinic agreement typed in Word with tabs, the dates and signatures on one tabbed line
+  over their captions ("Dato og underskrift, klinikejer");
 - `unclear-title.docx`: "Medarbejdersamtale – referat": a title that names no form, so the
   labels on the page decide the kind; `Label: value` paragraphs;
 - `colon-agreement.pdf` (reportlab, text only): "MUS 2025 – Udviklings- og aftaleskema",
@@ -144,6 +147,52 @@ def _widths(table, centimetres: tuple[float, ...]) -> None:  # type: ignore[no-u
     for row in table.rows:
         for cell, width in zip(row.cells, centimetres, strict=True):
             cell.width = Cm(width)
+
+
+def clinic_tabs_docx(path: Path) -> list[str]:
+    """Seed 000's clinic agreement typed in Word with tabs: `Navn:<tab>...` lines, the goals
+    in a table, the plan's questions each over its answer, and the two signature boxes as a
+    tabbed line of dates and names over a tabbed line of their captions."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Udviklings- og aftaleskema for MUS", 1)
+    for label, key in (("Navn", "employee_name"), ("Klinikejer", "leader_name"),
+                       ("Dato for samtale", "meeting_date")):  # fmt: skip
+        doc.add_paragraph(f"{label}:\t{a(key)}")
+    doc.add_heading("Aftaler og mål for det kommende år", 2)
+    goals = doc.add_table(rows=4, cols=4)
+    goals.style = "Table Grid"
+    for i, text in enumerate(("Område", "Aftaler og mål", "Startdato", "Slutdato")):
+        goals.cell(0, i).text = text
+    for r, (cat, label) in enumerate(CATEGORIES[:3], start=1):
+        goals.cell(r, 0).text = label
+        for i, col in enumerate(("text", "start", "end"), start=1):
+            goals.cell(r, i).text = a(f"goal_{cat}_1_{col}")
+    _widths(goals, (3.5, 7.0, 2.8, 2.8))
+    keys = ["employee_name", "leader_name", "meeting_date"]
+    keys += [f"goal_{c}_1_{col}" for c, _ in CATEGORIES[:3] for col in ("text", "start", "end")]
+    doc.add_heading("Udviklingsplan", 2)
+    for question, key in (
+        ("Hvilke kompetencer skal udvikles og med hvilke mål?", "plan_1_competence"),
+        ("Hvilke kompetence-udviklingsaktiviteter skal gennemføres?", "plan_1_activity"),
+        ("Hvornår?", "plan_1_when"),
+        ("Hvem følger op?", "plan_1_followup_who"),
+    ):
+        doc.add_paragraph(question).runs[0].bold = True
+        doc.add_paragraph(a(key))
+        keys.append(key)
+    doc.add_heading("Evt. opsummering af særlige aftaler eller temaer, der blev talt om:", 2)
+    doc.add_paragraph(a("summary"))
+    doc.add_paragraph("")
+    doc.add_paragraph(
+        f"{a('signature_leader_date')} {a('signature_leader')}\t\t"
+        f"{a('signature_employee_date')} {a('signature_employee')}"
+    )
+    doc.add_paragraph("Dato og underskrift, klinikejer\t\tDato og underskrift, medarbejder")
+    doc.save(str(path))
+    return [*keys, "summary", "signature_leader", "signature_leader_date",
+            "signature_employee", "signature_employee_date"]  # fmt: skip
 
 
 def unclear_docx(path: Path) -> list[str]:
@@ -482,6 +531,13 @@ def main() -> None:
         pdf = export(inspiration, Path(tmp))
         (HERE / "inspiration-preparation-lo.pdf").write_bytes(pdf.read_bytes())
         write_expected("inspiration-preparation-lo.pdf", "preparation", 2025, QUESTIONS, keys)
+    clinic = HERE / "clinic-agreement-tabs.docx"
+    keys = clinic_tabs_docx(clinic)
+    write_expected(clinic.name, "agreement", 2025, AGREEMENT, keys)
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = export(clinic, Path(tmp))
+        (HERE / "clinic-agreement-tabs-lo.pdf").write_bytes(pdf.read_bytes())
+        write_expected("clinic-agreement-tabs-lo.pdf", "agreement", 2025, AGREEMENT, keys)
     unclear = HERE / "unclear-title.docx"
     write_expected(unclear.name, "agreement", 2025, AGREEMENT, unclear_docx(unclear))
     for name, make, kind, values in (
