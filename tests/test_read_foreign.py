@@ -138,6 +138,35 @@ def test_category_prefixed_goal_labels_count_their_rows() -> None:
     }
 
 
+def test_a_row_across_the_goal_table_names_the_category_of_the_rows_under_it() -> None:
+    from formflow.read.labels import Para, Table
+
+    values = agreement_blocks(
+        Para("Aftaler og mål for det kommende år"),
+        Table(
+            (
+                ("Mål", "Startdato", "Slutdato"),
+                ("Faglig udvikling", None, None),
+                ("Kursus i røntgenhygiejne", "01.04.2025", "30.09.2025"),
+                ("Journalføring", "", ""),
+                ("Personlig udvikling", None, None),
+                ("Oplæring af elever", "", "31.12.2025"),
+            )
+        ),
+    )
+    assert values == {
+        "goal_professional_1_text": "Kursus i røntgenhygiejne",
+        "goal_professional_1_start": "01.04.2025",
+        "goal_professional_1_end": "30.09.2025",
+        "goal_professional_2_text": "Journalføring",
+        "goal_professional_2_start": "",
+        "goal_professional_2_end": "",
+        "goal_personal_1_text": "Oplæring af elever",
+        "goal_personal_1_start": "",
+        "goal_personal_1_end": "31.12.2025",
+    }
+
+
 def test_goal_labels_outside_a_section_of_a_form_with_two_goal_tables_are_not_guessed() -> None:
     """The preparation form has last year's goals and next year's: without the section's
     heading, `Faglig udvikling: Mål` could be either."""

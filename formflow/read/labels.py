@@ -1013,6 +1013,8 @@ class _Matrix:
         for row in rows[start:]:
             if _column_map(row, columns, self.forms_of):
                 continue  # a header repeated on the next page
+            if self.category_row(row):
+                continue
             keys = self.row_keys(row)
             if keys is None:
                 continue
@@ -1020,6 +1022,19 @@ class _Matrix:
                 cell = row[index] if index < len(row) else None
                 if cell is not None and not _column_map((cell,), columns, self.forms_of):
                     found.put(f"{keys}_{column.key}", cell)
+
+    def category_row(self, row: tuple[str | None, ...]) -> bool:
+        """A row across the goal table holding only a category (`Faglig udvikling` over its
+        goals): the category of the rows under it, no goal row itself."""
+        if not isinstance(self.block, GoalTable):
+            return False
+        texts = [cell for cell in row if cell]
+        if len(texts) != 1 or sum(cell is not None for cell in row) != 1:
+            return False
+        category = self.categories.get(label_key(texts[0]))
+        if category is not None:
+            self.category = category
+        return category is not None
 
     def row_keys(self, row: tuple[str | None, ...]) -> str | None:
         """The key prefix of a body row (`goal_sales_2`), or None when it cannot be placed."""
@@ -1032,7 +1047,7 @@ class _Matrix:
                 if category is None:
                     return None  # a row keyed by something we do not know
                 self.category = category
-            elif key_column is None or self.category is None:
+            elif self.category is None:  # none yet: no category cell, no category row above
                 return None
             number = self.counts.get(self.category, 0) + 1
             self.counts[self.category] = number
