@@ -1,7 +1,9 @@
 """Finding a form's answers by its Danish labels: the pure core of both label-based readers.
 
 A form whose fields are gone (a flattened or printed PDF, a DOCX rebuilt by hand or re-saved
-by an editor that drops content controls) still shows the contract's labels. The readers
+by an editor that drops content controls, an organisation's own form) still shows labels: the
+definition's, or the words of the vocabulary (`formflow.read.vocabulary`: *klinikejer* for
+Leder, "Samtaledato" for "Dato for samtale"). The readers
 (`layout` for PDFs, `docx_labels` for DOCX) turn a document into a flat sequence of `Para`
 and `Table` blocks in reading order; `read_blocks` walks that sequence against the form
 definition and places each answer it can place with confidence:
@@ -14,10 +16,16 @@ definition and places each answer it can place with confidence:
   with the values in the row below (seed 004's `Navn | Stilling | Dato for samtale`) or above
   (signature lines);
 - a paragraph `Navn: Birthe` is a label and its value; a label or question on its own, and a
-  one-field section's heading, take the paragraphs or the one-cell table that follow.
+  one-field section's heading, take the paragraphs or the one-cell table that follow (a date
+  or a name one line; a heading of the document's own ends them);
+- goals and plans written as labels (`Faglig udvikling: Startdato`, the plan's questions one
+  after another) fill their rows in turn; a box "Dato og underskrift, klinikejer" gives both
+  the date and the signature; lines set in columns with tabs are read as a table.
 
-Anything else is left out: an answer that is absent is "not found", never guessed. A key that
-two places give different answers is dropped as ambiguous.
+A label names a field in the current section, else when it names exactly one field of the
+form. Anything else is left out: an answer that is absent is "not found", never guessed. A
+label that names two fields names neither; a key that two places give different answers is
+dropped as ambiguous; text that may hold a cut word (`UNCERTAIN`) answers nothing.
 """
 
 from __future__ import annotations

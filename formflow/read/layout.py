@@ -5,7 +5,9 @@ pass over its objects: the words (with positions) once, the stroked lines once. 
 tables are rebuilt from those lines (filled areas, such as the shaded answer boxes, are left
 out, so they do not split cells); words inside a cell make its text, the other words make the
 paragraphs between tables. Lines are joined back into the text a person typed: a line that
-ended because the next word did not fit is a soft wrap (a space), any other end a line break.
+ended because the next word did not fit is a soft wrap (a space), any other end a line break;
+a line in another font (a bold label under its answer) starts a new paragraph, and a value
+beside its label wrapped under itself stays one value. Bold or larger lines are headings.
 
 The result is the same `Para`/`Table` sequence the DOCX label reader produces, read against
 the form definition by `formflow.read.labels` (labels, sections, goal tables), so both
