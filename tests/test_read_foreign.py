@@ -300,6 +300,30 @@ def test_a_heading_of_the_organisations_own_ends_an_answer_and_is_none() -> None
     }
 
 
+def test_labels_of_fields_the_form_has_not_end_an_answer() -> None:
+    """Seed 004's preparation form has a "9. Dato for næste samtale" and a leader's signature;
+    formflow's preparation form has neither: they end the answer above, and are not read."""
+    from formflow.forms.library import load_definition
+    from formflow.read.labels import Para, read_blocks
+
+    blocks = [
+        Para("8. Andet du ønsker at drøfte?"),
+        Para("Mulighed for at gå ned i tid."),
+        Para("1. fra august"),  # a numbered list in the answer
+        Para("9. Næste samtale holdes hos"),  # a later numbered section the form has not
+        Para("Birgittes kontor"),
+        Para("10. Underskrift"),
+        Para("Underskrift (medarbejder)"),
+        Para("Jens Søgaard"),
+        Para("Underskrift (leder)"),
+        Para("Birgitte Nørgaard"),
+    ]
+    assert read_blocks(load_definition("preparation"), blocks) == {
+        "other_topics": "Mulighed for at gå ned i tid.\n1. fra august",
+        "signature_employee": "Jens Søgaard",
+    }
+
+
 def test_a_label_that_names_two_fields_names_neither() -> None:
     from formflow.read.labels import Para
 

@@ -86,6 +86,8 @@ PLACEHOLDERS = frozenset(
 _NUMBERING = re.compile(r"^\(?(\d{1,2}[a-z]?)\s*[.)]\s+|^\(?(\d{1,2}[a-z]?)\)\s*")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+# A hint on how to write the answer, after a label: `(dd.mm.åååå)`, `(1-4)`.
+_HINT = re.compile(r"\s*\((?=[^)]*(?:\d|dd|åå))[^)]*\)", re.IGNORECASE)
 # A line to write on (`__________`, `..........`), printed where the answer goes: no answer.
 _BLANK_LINE = re.compile(r"_{3,}|\.{5,}|…{2,}")
 _YEAR = re.compile(r"\b(20\d\d)\b")
@@ -371,7 +373,7 @@ class _Walker:
             return None
         labels = self.labels_here()
         if key not in labels and key not in self.words.whole_form and "(" in text:
-            key = label_key(_PARENTHESES.sub("", text))  # `Dato for samtale (dd.mm.åååå)`
+            key = label_key(_HINT.sub("", text))  # `Dato for samtale (dd.mm.åååå)`
         if key in labels:
             return self.after_signature(labels[key]) or _only(labels[key], self.blocks_here())
         goal = self.goal_label(text)
@@ -464,7 +466,9 @@ class _Walker:
             self.close_pending()
             self.pending = target
             return
-        if heading:  # a heading of the organisation's own (a theme): ends an answer, is none
+        if heading or key in self.words.any_label or self.later_section(text):
+            # a heading of the document's own, a label of a field this form has not, the next
+            # numbered section: ends an answer, and is none
             self.close_pending()
             return
         if self.is_static(key):
@@ -477,7 +481,7 @@ class _Walker:
             return
         if self.pending is not None:
             self.pending_lines.append(text)
-            if self.pending.type not in ("multiline", "signature"):
+            if self.pending.type != "multiline":
                 self.close_pending()  # a date, a name: one line; what follows is not part of it
 
     def heading(self, text: str) -> Section | None:
@@ -536,6 +540,16 @@ class _Walker:
             self.place(target, value.strip())
             return True
         return False
+
+    def later_section(self, text: str) -> bool:
+        """`9. Dato for næste samtale` in section 8: a numbered heading after this section's,
+        (a numbered list in an answer counts from 1)."""
+        number = section_number(text)
+        current = self.section.number if self.section else ""
+        digits = re.match(r"\d+", number), re.match(r"\d+", current)
+        if digits[0] is None or digits[1] is None or _is_date(text.strip()):
+            return False  # `10. marts 2026` is a date, no section 10
+        return int(digits[0][0]) > int(digits[1][0])
 
     def known_label(self, key: str) -> bool:
         """`key` is a label here, even one that names two fields (and so none)."""
@@ -813,6 +827,19 @@ class _RowCounter:
             self.used.add(place)
 
 
+@lru_cache(maxsize=8)
+def vocabulary_labels(vocabulary: Vocabulary) -> frozenset[str]:
+    """Every label the vocabulary knows, for any field of any form (every role's words)."""
+    roles = [name for _, names in vocabulary.roles for name in names]
+    words = [
+        word.replace("{role}", role) if "{role}" in word else word
+        for _, table in (*vocabulary.labels, *vocabulary.combined)
+        for word in table
+        for role in (roles if "{role}" in word else [""])
+    ]
+    return frozenset(form for word in words for form in label_forms(word))
+
+
 @lru_cache(maxsize=16)  # one per definition and vocabulary (both frozen): made once, only read
 def _words(definition: FormDefinition, vocabulary: Vocabulary) -> _Words:
     return _Words(definition, vocabulary)
@@ -841,6 +868,7 @@ class _Words:
                 if spec not in self.whole_form.setdefault(form, []):
                     self.whole_form[form].append(spec)
         self.add_combined(self.whole_form, [b for s in definition.sections for b in s.blocks])
+        self.any_label = vocabulary_labels(vocabulary)
         self.unique_matrices: list[GoalTable | RowTable | Grid] = [
             block
             for kind in (GoalTable, RowTable, Grid)
