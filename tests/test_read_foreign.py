@@ -496,3 +496,33 @@ def test_a_foreign_form_missing_required_values_goes_back_naming_them() -> None:
         received=datetime(2025, 4, 1, 9, 0),
     )
     assert "Medarbejdernr." in notice and "ikke udfyldt" in notice
+
+
+def test_words_placeholder_in_an_empty_content_control_is_no_answer() -> None:
+    """An HR department's Word form with its own (untagged) content controls: an empty one
+    shows "Klik eller tryk her for at skrive tekst." in the placeholder style; printed to PDF
+    the phrase is page text."""
+    from lxml import etree
+
+    from formflow.read.docx_labels import W_NS, body_blocks
+    from formflow.read.labels import Para, Table
+
+    showing = (
+        "<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:r><w:t>"
+        "Klik eller tryk her for at skrive tekst.</w:t></w:r></w:sdtContent></w:sdt>"
+    )
+    styled = (
+        '<w:r><w:rPr><w:rStyle w:val="PlaceholderText"/></w:rPr>'
+        "<w:t>Klik eller tryk for at angive en dato.</w:t></w:r>"
+    )
+    root = etree.fromstring(
+        f'<w:document xmlns:w="{W_NS}"><w:body>'
+        f"<w:p><w:r><w:t>Stilling: </w:t></w:r>{showing}</w:p>"
+        f"<w:p><w:r><w:t>Dato for samtale: </w:t></w:r>{styled}</w:p>"
+        "<w:p><w:r><w:t>Navn: </w:t></w:r><w:sdt><w:sdtPr/><w:sdtContent><w:r><w:t>Mette"
+        "</w:t></w:r></w:sdtContent></w:sdt></w:p></w:body></w:document>"
+    )
+    blocks = body_blocks(root)
+    assert blocks == [Para("Stilling: "), Para("Dato for samtale: "), Para("Navn: Mette")]
+    printed = agreement_blocks(Table((("Stilling", "Klik eller tryk her for at skrive tekst."),)))
+    assert printed == {"employee_position": ""}

@@ -42,6 +42,9 @@ _SDT = f"{_W}sdt"
 _SDT_CONTENT = f"{_W}sdtContent"
 _VAL = f"{_W}val"
 _P_PR = f"{_W}pPr"
+_SDT_PR = f"{_W}sdtPr"
+_SHOWING = f"{_W}showingPlcHdr"
+_R_STYLE = f"{_W}rStyle"
 _P_STYLE = f"{_W}pStyle"
 _OUTLINE = f"{_W}outlineLvl"
 _HEADING_STYLE = re.compile(r"(heading|overskrift|title|titel)", re.IGNORECASE)
@@ -108,7 +111,7 @@ def _blocks(parent: Any) -> Iterator[Block]:
             yield Table(_table_rows(child))
         elif tag == _SDT:
             content = _first_child(child, _SDT_CONTENT)
-            if content is not None:
+            if content is not None and not _showing_placeholder(child):
                 yield from _blocks(content)
 
 
@@ -169,14 +172,16 @@ def _cell_text(cell: Any) -> str:
 
 
 def paragraph_text(paragraph: Any) -> str:
-    """A paragraph's text: runs, tabs and line breaks; deleted text and field codes left out."""
+    """A paragraph's text: runs, tabs and line breaks; deleted text, field codes and the
+    placeholder a content control shows while empty left out."""
+    hidden = _placeholder_runs(paragraph)
     parts: list[str] = []
     for element in paragraph.iter(*_TEXT_TAGS):
         tag = element.tag
         if tag == _P and element is not paragraph:
             continue  # a nested paragraph (text box) is its own text
         parent = element.getparent()
-        if parent is None or parent.tag != _R:
+        if parent is None or parent.tag != _R or (hidden and parent in hidden):
             continue  # a w:tab in the paragraph's tab stops is not text
         if tag == _T:
             parts.append(element.text or "")
@@ -185,3 +190,23 @@ def paragraph_text(paragraph: Any) -> str:
         else:
             parts.append("\n")
     return "".join(parts)
+
+
+def _showing_placeholder(control: Any) -> bool:
+    properties = _first_child(control, _SDT_PR)
+    return properties is not None and _first_child(properties, _SHOWING) is not None
+
+
+def _placeholder_runs(paragraph: Any) -> set[Any]:
+    """The runs of a paragraph that show a content control's placeholder ("Klik eller tryk her
+    for at skrive tekst."): in a control flagged as showing it, or in the placeholder style."""
+    hidden: set[Any] = set()
+    for control in paragraph.iter(_SDT):
+        if _showing_placeholder(control):
+            hidden.update(control.iter(_R))
+    for style in paragraph.iter(_R_STYLE):
+        if style.get(_VAL) in ("PlaceholderText", "Placeholder Text"):
+            run = style.getparent().getparent()  # w:rStyle in w:rPr in w:r
+            if run is not None:
+                hidden.add(run)
+    return hidden

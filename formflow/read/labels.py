@@ -81,6 +81,18 @@ UNCERTAIN = "\x00"
 # PDF prints them, and they are no answer.
 PLACEHOLDERS = frozenset(
     {"Skriv her", "dd.mm.åååå", "1-4", "Skriv dit navn eller indsæt din underskrift"}
+    # ... and Word's, in the content controls of a form an HR department made (Danish, English)
+    | {
+        "Klik eller tryk her for at skrive tekst.",
+        "Klik eller tryk for at angive en dato.",
+        "Klik her for at angive tekst.",
+        "Klik her for at angive en dato.",
+        "Vælg et element.",
+        "Click or tap here to enter text.",
+        "Click or tap to enter a date.",
+        "Click here to enter text.",
+        "Choose an item.",
+    }
 )
 
 _NUMBERING = re.compile(r"^\(?(\d{1,2}[a-z]?)\s*[.)]\s+|^\(?(\d{1,2}[a-z]?)\)\s*")
