@@ -128,6 +128,7 @@ def test_category_prefixed_goal_labels_count_their_rows() -> None:
         ),
         Para("Hjælp til salg"),  # a category on its own line heads the labels under it
         Para("Aftaler og mål: Holdtræning"),
+        Para("Hjælp til andre dele af firmaet – Mål 2: Status for økonomi"),
     )
     assert values == {
         "goal_professional_1_start": "01.04.2025",
@@ -135,6 +136,7 @@ def test_category_prefixed_goal_labels_count_their_rows() -> None:
         "goal_professional_2_text": "Journalføring",
         "goal_personal_2_end": "31.12.2025",
         "goal_sales_1_text": "Holdtræning",
+        "goal_company_2_text": "Status for økonomi",
     }
 
 
@@ -322,6 +324,17 @@ def test_labels_of_fields_the_form_has_not_end_an_answer() -> None:
         "other_topics": "Mulighed for at gå ned i tid.\n1. fra august",
         "signature_employee": "Jens Søgaard",
     }
+
+
+def test_a_signature_date_label_without_a_role_is_the_only_signatures() -> None:
+    from formflow.forms.library import load_definition
+    from formflow.read.labels import Para, read_blocks
+
+    blocks = [Para("Dato for underskrift: 28.01.2025")]
+    assert read_blocks(load_definition("preparation"), blocks) == {
+        "signature_employee_date": "28.01.2025"
+    }
+    assert agreement_blocks(*blocks) == {}  # the leader's or the employee's?
 
 
 def test_a_label_that_names_two_fields_names_neither() -> None:

@@ -415,6 +415,9 @@ class _Walker:
         category, number = self.words.category(head) if head else (self.goal_category, None)
         if category is None:
             return None
+        numbered = re.fullmatch(r"(.*?)\s*(?:nr\.?\s*)?(\d{1,2})\.?", column_text.strip())
+        if numbered and number is None:  # `Faglig udvikling – Mål 2`
+            column_text, number = numbered[1], int(numbered[2])
         for table in tables:
             column = self.words.column(table, column_text)
             if column is None:
