@@ -222,6 +222,10 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"forms.categories: category {key!r} needs a label")
     if settings.watch.workers < 1:
         raise SettingsError("watch.workers must be at least 1")
+    if settings.forms.vocabulary:
+        from formflow.read.vocabulary import check_vocabulary_file
+
+        check_vocabulary_file(Path(settings.forms.vocabulary))
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

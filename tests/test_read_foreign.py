@@ -479,6 +479,18 @@ def test_a_malformed_vocabulary_is_refused() -> None:
         parse_vocabulary([("ord.toml", "[labels]\nleader_name = 'Chef'\n")])
 
 
+def test_an_unusable_vocabulary_file_is_a_settings_error(tmp_path: Path) -> None:
+    from formflow.config import settings_from_dict
+    from formflow.errors import SettingsError
+
+    with pytest.raises(SettingsError, match=r"forms\.vocabulary"):
+        settings_from_dict({"forms": {"vocabulary": str(tmp_path / "missing.toml")}})
+    broken = tmp_path / "ord.toml"
+    broken.write_text("[labels]\nleader_name = 'Chef'\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="list of words"):
+        settings_from_dict({"forms": {"vocabulary": str(broken)}})
+
+
 def test_the_vocabulary_file_is_no_form_definition() -> None:
     from formflow.forms.library import available_definitions
 

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from formflow.config import Settings
-from formflow.errors import DefinitionError
+from formflow.errors import DefinitionError, SettingsError
+
+if TYPE_CHECKING:
+    from formflow.config import Settings
 
 _PLACEHOLDERS = {
     "<cat>": "[a-z]+",
@@ -114,6 +116,15 @@ def _merge(merged: dict[str, dict[str, list[str]]], data: Mapping[str, Any], nam
                 raise DefinitionError(f"{name}: {section}.{key} must be a list of words")
             known = merged[section].setdefault(key, [])
             known.extend(word for word in words if word not in known)
+
+
+def check_vocabulary_file(path: Path) -> None:
+    """An organisation's vocabulary file (setting `forms.vocabulary`) that cannot be used is a
+    settings error, found when the settings are read, not at each form."""
+    try:
+        parse_vocabulary([(str(path), path.read_text(encoding="utf-8"))])
+    except (OSError, UnicodeDecodeError, DefinitionError) as error:
+        raise SettingsError(f"forms.vocabulary: {error}") from error
 
 
 def vocabulary_for(settings: Settings | None = None) -> Vocabulary:
