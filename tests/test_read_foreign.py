@@ -551,3 +551,26 @@ def test_words_placeholder_in_an_empty_content_control_is_no_answer() -> None:
     assert blocks == [Para("Stilling: "), Para("Dato for samtale: "), Para("Navn: Mette")]
     printed = agreement_blocks(Table((("Stilling", "Klik eller tryk her for at skrive tekst."),)))
     assert printed == {"employee_position": ""}
+
+
+def test_a_line_clearly_larger_than_the_body_is_a_heading_a_little_larger_is_an_answer() -> None:
+    from formflow.read.labels import Para
+    from formflow.read.layout import free_blocks
+
+    def line(text: str, top: float, size: float) -> list[Word]:
+        return [Word(text, 10.0, 10.0 + len(text) * size * 0.5, top, top + size, "Sans")]
+
+    lines = (
+        line("Navn", 0, 10) + line("Mette Ølgod", 14, 12)  # the answer typed a little larger
+        + line("Stilling", 40, 10) + line("Klinikassistent", 54, 12)
+        + line("Leder", 80, 10) + line("Udviklingsplan", 100, 14)
+    )  # fmt: skip
+    blocks = [block for _, block in free_blocks(lines, 400)]
+    assert blocks == [
+        Para("Navn"),
+        Para("Mette Ølgod"),
+        Para("Stilling"),
+        Para("Klinikassistent"),
+        Para("Leder"),
+        Para("Udviklingsplan", heading=True),
+    ]

@@ -515,9 +515,10 @@ def _body_height(words: Sequence[Word]) -> float:
 
 
 def _is_heading(group: Sequence[Sequence[Word]], body: float) -> bool:
-    """Lines set larger than the body text, or all in a bold font: a heading, never an answer."""
+    """Lines set clearly larger than the body text (a quarter; answers may be typed a little
+    larger than the printed labels), or all in a bold font: a heading, never an answer."""
     first = group[0][0]
-    larger = first.bottom - first.top > body + 1.5
+    larger = first.bottom - first.top > body * 1.25
     return larger or all("bold" in w.font.casefold() for line in group for w in line)
 
 

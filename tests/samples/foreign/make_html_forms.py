@@ -99,7 +99,7 @@ CLINIC_KEYS = [
 ]  # fmt: skip
 
 
-def twocol() -> str:
+def twocol() -> tuple[str, list[str]]:
     rows = [
         ("Navn", "employee_name"),
         ("Medarbejdernummer", "employee_number"),
