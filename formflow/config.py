@@ -48,6 +48,11 @@ class FormsSettings:
     directory: str = _setting(
         "", "Folder with the organisation's own form definitions (from `formflow forms new`)."
     )
+    vocabulary: str = _setting(
+        "",
+        "A TOML file of the organisation's own words for the forms' labels, added to "
+        "forms/vocabulary.toml (same layout), for reading its own forms.",
+    )
 
 
 @dataclass(frozen=True)
@@ -219,6 +224,10 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"forms.categories: category {key!r} needs a label")
     if settings.watch.workers < 1:
         raise SettingsError("watch.workers must be at least 1")
+    if settings.forms.vocabulary:
+        from formflow.read.vocabulary import check_vocabulary_file
+
+        check_vocabulary_file(Path(settings.forms.vocabulary))
 
 
 def check_watch_folders(settings: Settings) -> None:

@@ -76,6 +76,7 @@ def available_definitions(settings: Settings | None = None) -> list[str]:
     names = {p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml")} - {
         "common",
         "questions",
+        "vocabulary",
     }
     return sorted(names)
 

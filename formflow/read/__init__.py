@@ -18,10 +18,11 @@ wherever the file comes from outside.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formflow.config import Settings
 from formflow.errors import DefinitionError, FormflowError, UnreadableForm
@@ -29,6 +30,9 @@ from formflow.forms.definition import FORM_KINDS, FormDefinition
 from formflow.model import Evidence, Extraction, Problem, ReaderName
 from formflow.read.normalize import normalize_values
 from formflow.read.sniff import HEAD_BYTES, sniff
+
+if TYPE_CHECKING:
+    from formflow.read.labels import Block
 
 MB = 1024 * 1024
 
@@ -159,8 +163,10 @@ def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) 
     edition = FormEdition(kind if kind in FORM_KINDS else None, year, name)
     if edition.kind and edition.year:
         return edition
+    titles: list[tuple[str, str, str]] | None = None  # looked up once, for the first text
     for text in texts:
-        found = identify_title(text, settings)
+        titles = _titles(settings) if titles is None else titles
+        found = identify_title(text, settings, titles)
         if found.kind:
             return FormEdition(
                 edition.kind or found.kind, edition.year or found.year, name or found.definition
@@ -168,9 +174,12 @@ def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) 
     return edition
 
 
-def identify_title(text: str, settings: Settings) -> FormEdition:
-    """`Forberedelsesskema til MUS 2027` anywhere in `text` -> preparation, 2027."""
-    for title, kind, name in _titles(settings):
+def identify_title(
+    text: str, settings: Settings, titles: list[tuple[str, str, str]] | None = None
+) -> FormEdition:
+    """`Forberedelsesskema til MUS 2027` anywhere in `text` -> preparation, 2027 (`titles`:
+    the definitions' titles, when the caller has looked them up already)."""
+    for title, kind, name in titles if titles is not None else _titles(settings):
         match = _title_pattern(title).search(text)
         if match:
             return FormEdition(kind, int(match[1]), name)
@@ -252,6 +261,70 @@ def _kind_from_keys(keys: set[str]) -> str | None:
         if any(key.startswith(prefixes) for key in keys):
             return kind
     return None
+
+
+# --- forms read by their labels -------------------------------------------------------------
+
+
+def read_labelled(
+    blocks: Sequence[Block], data: Mapping[str, str], settings: Settings
+) -> tuple[FormDefinition, FormEdition, dict[str, str]]:
+    """The definition, edition and raw answers of a form read by its labels (`blocks` from the
+    layout or DOCX label reader; `data` the file's own form_kind/form_year, if any).
+
+    The kind comes from the data, else the title (any of the vocabulary's title words), else
+    the labels on the page: the kind whose own fields are answered, when the other kind's are
+    not. The year comes from the data or the title, else it is the meeting date's.
+    """
+    from formflow.read.labels import Para, read_blocks, title_kind
+    from formflow.read.vocabulary import vocabulary_for
+
+    vocabulary = vocabulary_for(settings)
+    texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
+    edition = identify(data, texts, settings)
+    if edition.kind is None:
+        for text in texts:
+            kind, year = title_kind(text, vocabulary)
+            if kind:
+                edition = FormEdition(kind, edition.year or year, edition.definition)
+                break
+    if edition.kind is None:
+        edition = FormEdition(_kind_by_labels(blocks, settings), edition.year, None)
+    definition, edition = resolve_definition(edition, (), settings)
+    values = read_blocks(definition, blocks, vocabulary)
+    if edition.year is None:
+        edition = FormEdition(edition.kind, _meeting_year(values), edition.definition)
+    return definition, edition, values
+
+
+def _kind_by_labels(blocks: Sequence[Block], settings: Settings) -> str | None:
+    """The kind whose own fields (those the other kind lacks) the page answers: at least two
+    of them, and none of the other kind's. Anything less decides nothing."""
+    from formflow.forms.library import load_definition
+    from formflow.read.labels import read_blocks
+    from formflow.read.vocabulary import vocabulary_for
+
+    definitions = {kind: load_definition(kind, settings) for kind in FORM_KINDS}
+    answered: dict[str, int] = {}
+    for kind, definition in definitions.items():
+        others = {
+            k for other in definitions.values() if other is not definition for k in other.keys
+        }
+        values = read_blocks(definition, blocks, vocabulary_for(settings))
+        answered[kind] = sum(1 for k, v in values.items() if v.strip() and k not in others)
+    ranked = sorted(answered.items(), key=lambda item: -item[1])
+    (best, count), (_, runner_up) = ranked[0], ranked[1]
+    return best if count >= 2 and runner_up == 0 else None
+
+
+def _meeting_year(values: Mapping[str, str]) -> int | None:
+    """The year of the meeting date, when the form has one that is a real date."""
+    from formflow.read.dates import DateError, parse_date
+
+    try:
+        return parse_date(values.get("meeting_date", "")).year
+    except DateError:
+        return None
 
 
 # --- finishing --------------------------------------------------------------------------------

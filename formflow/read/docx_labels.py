@@ -15,13 +15,14 @@ hold only the bytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
-from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
+from formflow.read.labels import Block, Para, Table
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W_NS}}}"
@@ -40,30 +41,28 @@ _V_MERGE = f"{_W}vMerge"
 _SDT = f"{_W}sdt"
 _SDT_CONTENT = f"{_W}sdtContent"
 _VAL = f"{_W}val"
+_P_PR = f"{_W}pPr"
+_SDT_PR = f"{_W}sdtPr"
+_SHOWING = f"{_W}showingPlcHdr"
+_R_STYLE = f"{_W}rStyle"
+_P_STYLE = f"{_W}pStyle"
+_OUTLINE = f"{_W}outlineLvl"
+_HEADING_STYLE = re.compile(r"(heading|overskrift|title|titel)", re.IGNORECASE)
 
 
 def read_docx_labels(
     root: Any, custom_props: Mapping[str, str], settings: Settings, file: str
 ) -> Extraction:
     """The answers of a DOCX without content controls, found by their labels."""
-    from formflow.read import FormEdition, finish, identify, resolve_definition
+    from formflow.read import finish, read_labelled
 
-    blocks = body_blocks(root)
-    texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
-    edition = identify(custom_props, texts, settings)
-    if edition.kind is None:
-        for text in texts:  # seed 004's spelling: "Forberedelseskema til Medarbejder..."
-            kind, year = title_kind(text)
-            if kind:
-                edition = FormEdition(kind, edition.year or year, edition.definition)
-                break
-    definition, edition = resolve_definition(edition, (), settings)
+    definition, edition, values = read_labelled(body_blocks(root), custom_props, settings)
     return finish(
         file=file,
         reader="docx-layout",
         edition=edition,
         definition=definition,
-        values=read_blocks(definition, blocks),
+        values=values,
     )
 
 
@@ -107,13 +106,26 @@ def _blocks(parent: Any) -> Iterator[Block]:
         if tag == _P:
             text = paragraph_text(child)
             if text.strip():
-                yield Para(text)
+                yield Para(text, _is_heading(child))
         elif tag == _TBL:
             yield Table(_table_rows(child))
         elif tag == _SDT:
             content = _first_child(child, _SDT_CONTENT)
-            if content is not None:
+            if content is not None and not _showing_placeholder(child):
                 yield from _blocks(content)
+
+
+def _is_heading(paragraph: Any) -> bool:
+    """A paragraph in a heading or title style (Word's "Heading 2", Danish "Overskrift 2",
+    LibreOffice's) or with an outline level."""
+    properties = _first_child(paragraph, _P_PR)
+    if properties is None:
+        return False
+    if _first_child(properties, _OUTLINE) is not None:
+        return True
+    style = _first_child(properties, _P_STYLE)
+    name = (style.get(_VAL) or "") if style is not None else ""
+    return bool(_HEADING_STYLE.match(name))
 
 
 def _table_rows(table: Any) -> tuple[tuple[str | None, ...], ...]:
@@ -160,14 +172,16 @@ def _cell_text(cell: Any) -> str:
 
 
 def paragraph_text(paragraph: Any) -> str:
-    """A paragraph's text: runs, tabs and line breaks; deleted text and field codes left out."""
+    """A paragraph's text: runs, tabs and line breaks; deleted text, field codes and the
+    placeholder a content control shows while empty left out."""
+    hidden = _placeholder_runs(paragraph)
     parts: list[str] = []
     for element in paragraph.iter(*_TEXT_TAGS):
         tag = element.tag
         if tag == _P and element is not paragraph:
             continue  # a nested paragraph (text box) is its own text
         parent = element.getparent()
-        if parent is None or parent.tag != _R:
+        if parent is None or parent.tag != _R or (hidden and parent in hidden):
             continue  # a w:tab in the paragraph's tab stops is not text
         if tag == _T:
             parts.append(element.text or "")
@@ -176,3 +190,23 @@ def paragraph_text(paragraph: Any) -> str:
         else:
             parts.append("\n")
     return "".join(parts)
+
+
+def _showing_placeholder(control: Any) -> bool:
+    properties = _first_child(control, _SDT_PR)
+    return properties is not None and _first_child(properties, _SHOWING) is not None
+
+
+def _placeholder_runs(paragraph: Any) -> set[Any]:
+    """The runs of a paragraph that show a content control's placeholder ("Klik eller tryk her
+    for at skrive tekst."): in a control flagged as showing it, or in the placeholder style."""
+    hidden: set[Any] = set()
+    for control in paragraph.iter(_SDT):
+        if _showing_placeholder(control):
+            hidden.update(control.iter(_R))
+    for style in paragraph.iter(_R_STYLE):
+        if style.get(_VAL) in ("PlaceholderText", "Placeholder Text"):
+            run = style.getparent().getparent()  # w:rStyle in w:rPr in w:r
+            if run is not None:
+                hidden.add(run)
+    return hidden

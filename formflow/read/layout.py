@@ -5,7 +5,9 @@ pass over its objects: the words (with positions) once, the stroked lines once. 
 tables are rebuilt from those lines (filled areas, such as the shaded answer boxes, are left
 out, so they do not split cells); words inside a cell make its text, the other words make the
 paragraphs between tables. Lines are joined back into the text a person typed: a line that
-ended because the next word did not fit is a soft wrap (a space), any other end a line break.
+ended because the next word did not fit is a soft wrap (a space), any other end a line break;
+a line in another font (a bold label under its answer) starts a new paragraph, and a value
+beside its label wrapped under itself stays one value. Bold or larger lines are headings.
 
 The result is the same `Para`/`Table` sequence the DOCX label reader produces, read against
 the form definition by `formflow.read.labels` (labels, sections, goal tables), so both
@@ -17,19 +19,23 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
-from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
-
-if TYPE_CHECKING:
-    from formflow.read import FormEdition
+from formflow.read.labels import UNCERTAIN, Block, Para, Table
 
 # pdfplumber's word settings: characters further apart than this (pt) start a new word.
-_WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.5, "y_tolerance": 2, "keep_blank_chars": False}
+# Words keep their font: a bold label line over its answer is no wrapped line of one paragraph.
+_WORD_SETTINGS: dict[str, Any] = {
+    "x_tolerance": 1.5,
+    "y_tolerance": 2,
+    "keep_blank_chars": False,
+    "extra_attrs": ["fontname"],
+}
 # How far apart (pt) two words' tops may be and still sit on one line.
 _LINE_TOLERANCE = 2.5
 # A line in the bottom or top band of the page that looks like a page number is furniture.
@@ -62,13 +68,14 @@ class Word:
     x1: float
     top: float
     bottom: float
+    font: str = ""
 
 
 def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
     """Read a PDF without form fields by the labels on its pages (reader "layout")."""
     import pdfplumber
 
-    from formflow.read import finish, identify, resolve_definition, unreadable
+    from formflow.read import finish, read_labelled, unreadable
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -82,13 +89,7 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
             blocks.extend(page_blocks(page))
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
-    texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
-    edition = identify({}, texts, settings)
-    if edition.kind is None:
-        # Seed 004's own spelling ("Forberedelseskema til Medarbejderudviklingssamtale").
-        edition = _seed_title(texts, edition)
-    definition, edition = resolve_definition(edition, (), settings)
-    values = read_blocks(definition, blocks)
+    definition, edition, values = read_labelled(blocks, {}, settings)
     return finish(
         file=file,
         reader="layout",
@@ -97,16 +98,6 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
         values=values,
         pages=pages,
     )
-
-
-def _seed_title(texts: Iterable[str], edition: FormEdition) -> FormEdition:
-    from formflow.read import FormEdition
-
-    for text in texts:
-        kind, year = title_kind(text)
-        if kind:
-            return FormEdition(kind, year, None)
-    return edition
 
 
 # --- one page -> blocks ----------------------------------------------------------------------
@@ -118,7 +109,14 @@ def page_blocks(page: Any) -> list[Block]:
 
     content = page_content(page)
     words = [
-        Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]))
+        Word(
+            _repaired(w["text"]),
+            float(w["x0"]),
+            float(w["x1"]),
+            float(w["top"]),
+            float(w["bottom"]),
+            w["fontname"],
+        )
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
     edges = ruling_edges(content)
@@ -184,6 +182,7 @@ def page_content(page: Any) -> Content:
                     "bottom": (height - obj.y0) + top_offset,
                     "doctop": doctop + top,
                     "upright": obj.upright,
+                    "fontname": obj.fontname,
                 }
             )
         elif kind is LTLine:
@@ -191,6 +190,19 @@ def page_content(page: Any) -> Content:
         elif kind is LTRect:
             content.rects.append(page.process_object(obj))
     return content
+
+
+def _repaired(text: str) -> str:
+    """A word whose ligatures a printer's ToUnicode map wrote byte-swapped (Ghostscript prints
+    LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes."""
+    if text.isascii() or not any(_swapped(c) for c in text):
+        return text
+    return "".join(chr(ord(c) >> 8) if _swapped(c) else c for c in text)
+
+
+def _swapped(char: str) -> bool:
+    code = ord(char)
+    return code & 0xFF == 0 and 0x21 <= code >> 8 <= 0x7E
 
 
 def _leaves(objects: Iterable[Any]) -> Iterator[Any]:
@@ -378,10 +390,29 @@ def _wrapped(line: Sequence[Word], following: Sequence[Word], limit: float) -> b
     return line[-1].x1 + space + (first.x1 - first.x0) > limit
 
 
-def _broken_word(line: Sequence[Word], limit: float) -> bool:
-    """A lone word filling its line: a word too long for the box, cut by the filler."""
-    word = line[-1]
-    return len(line) == 1 and len(word.text) > 4 and word.x1 > limit - 2 * _char_width(word)
+def _broken_word(line: Sequence[Word], following: Sequence[Word], limit: float) -> bool:
+    """A lone word filling its line, cut by the filler because the whole word is wider than
+    the box (a word that ends in punctuation, or would fit whole, was wrapped, not cut); or a
+    date cut after its hyphen (`2025-04-` over `15`)."""
+    word, rest = line[-1], following[0]
+    if word.text[-1:] == "-" and word.text[-2:-1].isdigit() and rest.text[:1].isdigit():
+        return True
+    return (
+        len(line) == 1
+        and len(word.text) > 4
+        and word.text[-1] not in _ENDS
+        and word.x1 > limit - 2 * _char_width(word)
+        and (word.x1 - word.x0) + (rest.x1 - rest.x0) > limit - word.x0
+    )
+
+
+# Short Danish words that may stand alone at the start of a line after a long word.
+_SHORT_WORDS = frozenset(
+    ("er", "at", "og", "i", "på", "en", "et", "de", "du", "af", "til", "med", "om", "for", "den",
+     "det", "som", "har", "kan", "vi", "jeg", "man", "så", "nu", "ud", "op", "ind", "ikke", "der",
+     "her", "ved", "fra")
+)  # fmt: skip
+_ENDS = frozenset(",.;:!?)»”\"'")
 
 
 def _char_width(word: Word) -> float:
@@ -399,10 +430,14 @@ def cell_text(words: Sequence[Word], left: float, right: float) -> str:
 
 
 def _reflow(lines: Sequence[Sequence[Word]], limit: float) -> str:
+    """The lines as typed. Where a cut word's rest is also a word of its own (`journaler` over
+    `er`: "journalerer" cut, or "journaler er" wrapped?) the lines are joined by UNCERTAIN: as a
+    label the text still reads (labels compare letters only), as an answer it is not found."""
     parts = [_line_text(lines[0])]
     for previous, line in itertools.pairwise(lines):
-        if _broken_word(previous, limit):
-            parts.append("")
+        if _broken_word(previous, line, limit):
+            cut = line[0].text.casefold().rstrip(".,;:!?") in _SHORT_WORDS
+            parts.append(UNCERTAIN if cut else "")
         else:
             parts.append(" " if _wrapped(previous, line, limit) else "\n")
         parts.append(_line_text(line))
@@ -436,6 +471,7 @@ def free_blocks(
         return []
     right = max(line[-1].x1 for line in lines)
     limit = min(right, page_width) - 2.0
+    lines = _continued(lines, limit)
     groups: list[list[list[Word]]] = []
     for line in lines:
         if groups:
@@ -453,6 +489,7 @@ def free_blocks(
             elif (
                 joinable
                 and not side_by_side
+                and line[0].font == previous[-1].font
                 and abs((line[0].bottom - line[0].top) - height) < 1.0
                 and _wrapped(previous, line, limit)
             ):
@@ -460,14 +497,64 @@ def free_blocks(
                 continue
         groups.append([line])
     groups = _caption_lines(groups)
+    body = _body_height(words)
     blocks: list[tuple[float, Block]] = []
     for group in groups:
         top = group[0][0].top
         if any(len(segments(line)) > 1 for line in group):
             blocks.append((top, _segment_table(group)))
         else:
-            blocks.append((top, Para(_reflow(group, limit))))
+            blocks.append((top, Para(_reflow(group, limit), _is_heading(group, body))))
     return blocks
+
+
+def _body_height(words: Sequence[Word]) -> float:
+    """The height of most words on the page: its body text's size."""
+    heights = Counter(round(w.bottom - w.top) for w in words)
+    return float(heights.most_common(1)[0][0]) if heights else 0.0
+
+
+def _is_heading(group: Sequence[Sequence[Word]], body: float) -> bool:
+    """Lines set clearly larger than the body text (a quarter; answers may be typed a little
+    larger than the printed labels), or all in a bold font: a heading, never an answer."""
+    first = group[0][0]
+    larger = first.bottom - first.top > body * 1.25
+    return larger or all("bold" in w.font.casefold() for line in group for w in line)
+
+
+def _continued(lines: list[list[Word]], limit: float) -> list[list[Word]]:
+    """A label and its value side by side (`Navn:      Birthe Ærø`), the value wrapped onto
+    lines under itself: each such line joins the value (one word holding its text, a space
+    where the line wrapped, a line break where it did not)."""
+    out: list[list[Word]] = []
+    physical: list[Word] = []  # the last line as printed, for telling a wrap
+    for line in lines:
+        parts = segments(out[-1]) if out else []
+        value = parts[-1] if len(parts) > 1 else None
+        if value is not None and _continues(value, physical or value, line):
+            joiner = " " if _wrapped(physical or value, line, limit) else "\n"
+            text = _line_text(value) + joiner + _line_text(line)
+            first = value[0]
+            joined = Word(text, first.x0, max(value[-1].x1, line[-1].x1), first.top,
+                          first.bottom, first.font)  # fmt: skip
+            out[-1] = [*out[-1][: len(out[-1]) - len(value)], joined]
+        else:
+            out.append(line)
+        physical = line
+    return out
+
+
+def _continues(value: Sequence[Word], above: Sequence[Word], line: Sequence[Word]) -> bool:
+    """`line` goes on with the value: one part, starting where the value starts, close under
+    the line above in the same font and size."""
+    height = above[0].bottom - above[0].top
+    return (
+        len(segments(line)) == 1
+        and abs(line[0].x0 - value[0].x0) <= 3.0
+        and 0 <= line[0].top - above[0].bottom < height * 0.6
+        and line[0].font == above[-1].font
+        and abs((line[0].bottom - line[0].top) - height) < 1.0
+    )
 
 
 def _caption_lines(groups: list[list[list[Word]]]) -> list[list[list[Word]]]:
@@ -500,6 +587,8 @@ def _caption_of(caption: list[list[Word]], table: list[list[Word]], above: bool)
         return False  # a label is a few words; a numbered heading is no caption
     near = table[0] if above else table[-1]
     height = line[0].bottom - line[0].top
+    if height > (near[0].bottom - near[0].top) + 1.0:
+        return False  # a larger line is a heading, not a box's label
     gap = near[0].top - line[0].bottom if above else line[0].top - near[0].bottom
     starts = [part[0].x0 for row in table for part in segments(row)]
     # A label sits close over its box; under a signature box it may be a box's height away.
