@@ -32,7 +32,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 
@@ -346,13 +345,12 @@ def original(number: str, form: str) -> Response:
     if row is None or path is None:
         abort(404)
     site.archive.audit("web_downloaded", who=user.login, role=user.role, employee=number, form=form)
-    return send_file(
-        path,
-        mimetype=MIMETYPES.get(row.file_format, "application/octet-stream"),
-        as_attachment=True,
-        download_name=f"{form}.{row.file_format}",
-        max_age=0,
+    # read whole (forms are small, `limits.max_file_mb`): no file handle outlives the request
+    response = Response(
+        path.read_bytes(), mimetype=MIMETYPES.get(row.file_format, "application/octet-stream")
     )
+    response.headers.set("Content-Disposition", "attachment", filename=f"{form}.{row.file_format}")
+    return response
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
