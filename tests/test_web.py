@@ -282,6 +282,10 @@ def test_secure_cookies_behind_tls(settings: Settings, clock: Clock) -> None:
     session = next(c for c in cookies if c.startswith("__Host-formflow="))
     assert "Secure" in session and "HttpOnly" in session and "Path=/" in session
     assert client.get("/", base_url="https://mus.example").status_code == 200
+    token = csrf_of(client.get("/logout", base_url="https://mus.example"))
+    out = client.post("/logout", data={"csrf": token}, base_url="https://mus.example")
+    (dropped,) = out.headers.getlist("Set-Cookie")
+    assert dropped.startswith("__Host-formflow=;") and "Secure" in dropped  # else kept
 
 
 def test_a_post_without_its_csrf_token_is_refused(app: Flask) -> None:

@@ -34,6 +34,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
 from formflow.archive import Archive
 from formflow.archive.records import valid_number
@@ -84,6 +85,16 @@ class Web:
     @property
     def login_cookie(self) -> str:
         return f"{self.cookie}-login"
+
+    def set_cookie(self, response: BaseResponse, name: str, value: str) -> None:
+        """HttpOnly, SameSite=Lax, Secure behind TLS (`web.secure_cookies`), path /."""
+        secure = self.settings.web.secure_cookies
+        response.set_cookie(name, value, httponly=True, samesite="Lax", secure=secure)
+
+    def drop_cookie(self, response: BaseResponse, name: str) -> None:
+        # with the attributes it was set with: a browser keeps a __Host- cookie otherwise
+        secure = self.settings.web.secure_cookies
+        response.delete_cookie(name, httponly=True, samesite="Lax", secure=secure)
 
     def csrf(self, bound: str) -> str:
         return hmac.new(self.secret, bound.encode("utf-8"), hashlib.sha256).hexdigest()
@@ -194,9 +205,9 @@ def logged_in(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @site.get("/login")
-def login_page() -> Response:
+def login_page() -> BaseResponse:
     if g.user is not None:
-        return redirect(url_for("site.round_page"))  # type: ignore[return-value]
+        return redirect(url_for("site.round_page"))
     return _login_form("", 200)
 
 
@@ -204,18 +215,12 @@ def _login_form(error: str, status: int) -> Response:
     site = web()
     g.login_nonce = secrets.token_urlsafe(24)
     response = Response(render_template("login.html", error=error), status=status)
-    response.set_cookie(
-        site.login_cookie,
-        g.login_nonce,
-        httponly=True,
-        samesite="Lax",
-        secure=site.settings.web.secure_cookies,
-    )
+    site.set_cookie(response, site.login_cookie, g.login_nonce)
     return response
 
 
 @site.post("/login")
-def login() -> Response:
+def login() -> BaseResponse:
     site, options = web(), web().settings.web
     window = options.login_window_minutes * 60
     try:
@@ -234,11 +239,9 @@ def login() -> Response:
     token = site.users.start_session(user.login)
     site.archive.audit("web_login", who=user.login, role=user.role)
     response = redirect(url_for("site.round_page"))
-    response.set_cookie(
-        site.cookie, token, httponly=True, samesite="Lax", secure=options.secure_cookies
-    )
-    response.delete_cookie(site.login_cookie)
-    return response  # type: ignore[return-value]
+    site.set_cookie(response, site.cookie, token)
+    site.drop_cookie(response, site.login_cookie)
+    return response
 
 
 @site.get("/logout")
@@ -248,13 +251,13 @@ def logout_page() -> str:
 
 
 @site.post("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     site = web()
     if g.session is not None:
         site.users.end_session(g.session.token)
     response = redirect(url_for("site.login_page"))
-    response.delete_cookie(site.cookie)
-    return response  # type: ignore[return-value]
+    site.drop_cookie(response, site.cookie)
+    return response
 
 
 # --- the round ----------------------------------------------------------------------------------
@@ -321,7 +324,8 @@ def employee_page(number: str) -> str:
     site.archive.audit(
         "web_viewed", who=user.login, role=user.role, page="medarbejder", employee=number, forms=ids
     )
-    looks = pages.looks_at(site.archive.audit_log.entries(), number)
+    own = user.role == "employee"  # only the employee is shown who has looked (the log is read)
+    looks = pages.looks_at(site.archive.audit_log.entries(), number) if own else []
     return render_template(
         "employee.html",
         number=number,
@@ -329,7 +333,7 @@ def employee_page(number: str) -> str:
         leader=shown(access.leader_of_employee(number, roster, people)),
         years=pages.personnel_file(site.archive.root, rows, site.settings),
         looks=looks,
-        own=user.role == "employee",
+        own=own,
     )
 
 

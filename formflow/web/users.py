@@ -128,8 +128,15 @@ class Users:
         self._dummy = self.hasher.hash(secrets.token_hex(16))  # see `authenticate`
 
     @classmethod
-    def of_archive(cls, archive: Path, **options: object) -> Users:
-        return cls(users_path(archive), **options)  # type: ignore[arg-type]
+    def of_archive(
+        cls,
+        archive: Path,
+        *,
+        hasher: PasswordHasher | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> Users:
+        """The users of the archive under `archive` (`users_path`)."""
+        return cls(users_path(archive), hasher=hasher, clock=clock)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
