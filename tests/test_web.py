@@ -138,6 +138,13 @@ def test_every_role_sees_exactly_what_it_needs(app: Flask, login: str, ids: dict
     client = log_in(app, login)
     nobody = client.get("/medarbejder/9999")
     assert nobody.status_code == 404
+    assert client.get("/logout").status_code == 200
+    start = client.get("/")
+    if USERS[login][0] == "employee":  # no round: straight to their own file
+        assert start.status_code == 302
+        assert start.headers["Location"] == f"/medarbejder/{USERS[login][1]}"
+    else:
+        assert start.status_code == 200
     for url in PAGES:
         answer = client.get(ids[url])
         if url in ALLOWED[login]:
