@@ -225,6 +225,11 @@ def test_without_a_roster_the_latest_form_names_the_leader(app: Flask, settings:
     assert lise.get("/medarbejder/1002").status_code == 200  # the form names Lise
     assert ole.get("/medarbejder/1002").status_code == 404
     assert lise.get("/medarbejder/1005").status_code == 404  # no roster, no form: nobody
+    # HR's round has Carla's rejected agreement (no personnel folder: no link to one)
+    hanne = log_in(app, "hanne").get("/?tilstand=aftale-rejected").get_data(as_text=True)
+    assert "<td>1003</td>" in hanne and "date_invalid" in hanne
+    assert 'href="/medarbejder/1003"' not in hanne
+    assert "1003" not in log_in(app, "lise").get("/").get_data(as_text=True)
 
 
 # --- the pages, in Danish ------------------------------------------------------------------------

@@ -277,7 +277,9 @@ def round_page() -> Any:
     deadline_days = site.settings.validation.preparation_deadline_days
     status = round_of(site.archive, year, today=today, deadline_days=deadline_days)
     roster, people = site.archive.roster(), site.archive.index.people()
-    rows = [r for r in status.rows if access.may_see(user, r.number, roster, people)]
+    rows = list(status.rows)
+    if user.role != "hr":  # HR sees every row, a form handed back by an unknown number too
+        rows = [r for r in rows if access.may_see(user, r.number, roster, people)]
     leaders = sorted({r.leader for r in rows if r.leader}, key=str.casefold)
     chosen_leader = request.args.get("leder", "") if user.role == "hr" else ""
     state = request.args.get("tilstand", "")
@@ -292,6 +294,7 @@ def round_page() -> Any:
         "round.html",
         year=year,
         lines=pages.round_lines(rows, today.isoformat()),
+        files={r.number for r in rows if access.is_known(r.number, roster, people)},
         totals=pages.totals_table(totals(rows)),
         leaders=leaders,
         chosen_leader=chosen_leader,
