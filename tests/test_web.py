@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -438,3 +443,36 @@ def test_serve_runs_waitress_with_the_trusted_proxy(
     seen.clear()
     app_module.serve(settings, "0.0.0.0", 9000)
     assert "trusted_proxy" not in seen
+
+
+def test_formflow_serve_answers_over_http(settings: Settings, tmp_path: Path) -> None:
+    """The real server: `formflow serve` under waitress, asked over a socket."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = settings.archive.parent / "formflow.toml"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "formflow", "--config", str(config), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        with _get_when_up(f"http://127.0.0.1:{port}/login") as answer:
+            assert answer.status == 200
+            assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+            assert "Log ind" in answer.read().decode("utf-8")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode("utf-8", "replace")
+    assert f"http://127.0.0.1:{port}/login" in output
+
+
+def _get_when_up(url: str) -> Any:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=5)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
