@@ -476,3 +476,16 @@ def _get_when_up(url: str) -> Any:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_web_settings_are_checked() -> None:
+    from formflow.config import settings_from_dict
+    from formflow.errors import SettingsError
+
+    web = settings_from_dict({"web": {"secure_cookies": True, "trusted_proxy": "127.0.0.1"}}).web
+    assert web.secure_cookies and web.trusted_proxy == "127.0.0.1" and web.idle_minutes == 30
+    for wrong in ({"idle_minutes": 0}, {"login_attempts": 0}, {"login_window_minutes": 0}):
+        with pytest.raises(SettingsError, match="at least 1"):
+            settings_from_dict({"web": wrong})
+    with pytest.raises(SettingsError, match="must be of type bool"):
+        settings_from_dict({"web": {"secure_cookies": "yes"}})
