@@ -619,6 +619,109 @@ def demo_command(folder: Path, force: bool) -> None:
     run_demo(folder, force=force, say=click.echo)
 
 
+# --- the web: serve, users ------------------------------------------------------------------
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port."
+)
+@pass_context
+def serve_command(ctx: Context, host: str, port: int) -> None:
+    """Serve the MUS round and the personnel files in a browser (need to know only).
+
+    Users log in at /login (add them with `formflow users add`). Put it behind a reverse
+    proxy with TLS and set web.secure_cookies; see the README.
+    """
+    from formflow.web.app import serve
+
+    click.echo(f"formflow serve: http://{host}:{port}/login (Ctrl-C stops)")
+    serve(ctx.settings, host, port)
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Who may log in to `formflow serve`: add, list, remove, change a password."""
+
+
+@users_group.command("add")
+@click.argument("login")
+@click.option(
+    "--role",
+    type=click.Choice(["hr", "leader", "employee"]),
+    required=True,
+    help="hr sees everyone, a leader their own employees, an employee their own file.",
+)
+@click.option(
+    "--person",
+    default="",
+    metavar="NUMBER_OR_NAME",
+    help="A leader's name as on the roster; an employee's number (or name).",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@pass_context
+def users_add(ctx: Context, login: str, role: str, person: str, password_stdin: bool) -> None:
+    """Add the user LOGIN with a role and a password (asked twice unless --password-stdin)."""
+    from formflow.archive import Archive
+    from formflow.web.access import resolve_person
+    from formflow.web.users import Users
+
+    archive = Archive.open(ctx.settings)
+    if role != "hr" and person:
+        person, warning = resolve_person(role, person, archive.roster(), archive.index.people())
+        if warning:
+            click.echo(f"Warning: {warning}", err=True)
+    users = Users.of_archive(ctx.settings.archive)
+    user = users.add(login, role, person, _new_password(password_stdin))
+    shown_person = f" for {user.person}" if user.person else ""
+    click.echo(f"added {user.login} ({user.role}{shown_person})")
+
+
+@users_group.command("list")
+@pass_context
+def users_list(ctx: Context) -> None:
+    """List the users: login, role, person, created."""
+    from formflow.display import shown
+    from formflow.web.users import Users
+
+    for user in Users.of_archive(ctx.settings.archive).all():
+        click.echo(f"{user.login:24} {user.role:9} {shown(user.person) or '-':24} {user.created}")
+
+
+@users_group.command("remove")
+@click.argument("login")
+@pass_context
+def users_remove(ctx: Context, login: str) -> None:
+    """Remove the user LOGIN; their sessions end at once."""
+    from formflow.web.users import Users
+
+    Users.of_archive(ctx.settings.archive).remove(login)
+    click.echo(f"removed {login}")
+
+
+@users_group.command("passwd")
+@click.argument("login")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@pass_context
+def users_passwd(ctx: Context, login: str, password_stdin: bool) -> None:
+    """Set a new password for LOGIN; their sessions end at once."""
+    from formflow.web.users import Users
+
+    Users.of_archive(ctx.settings.archive).set_password(login, _new_password(password_stdin))
+    click.echo(f"new password set for {login}; their sessions have ended")
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 

@@ -127,6 +127,30 @@ class SignatureSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """[web]: `formflow serve`, the personnel file and the round in a browser."""
+
+    secure_cookies: bool = _setting(
+        False,
+        "Send the session cookie only over HTTPS (Secure); turn on behind a TLS proxy.",
+    )
+    idle_minutes: int = _setting(
+        30, "A browser session ends after this many minutes without a request."
+    )
+    login_attempts: int = _setting(
+        5, "Failed logins allowed per login and per client address within login_window_minutes."
+    )
+    login_window_minutes: int = _setting(
+        15, "The window in which failed logins are counted (then the login is open again)."
+    )
+    trusted_proxy: str = _setting(
+        "",
+        "Address of the reverse proxy whose X-Forwarded-For/-Proto headers are believed "
+        '(e.g. "127.0.0.1"); empty: none.',
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of formflow's settings."""
 
@@ -143,6 +167,7 @@ class Settings:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     signatures: SignatureSettings = field(default_factory=SignatureSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -224,6 +249,10 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"forms.categories: category {key!r} needs a label")
     if settings.watch.workers < 1:
         raise SettingsError("watch.workers must be at least 1")
+    if min(settings.web.idle_minutes, settings.web.login_attempts) < 1:
+        raise SettingsError("web.idle_minutes and web.login_attempts must be at least 1")
+    if settings.web.login_window_minutes < 1:
+        raise SettingsError("web.login_window_minutes must be at least 1")
     if settings.forms.vocabulary:
         from formflow.read.vocabulary import check_vocabulary_file
 

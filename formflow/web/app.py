@@ -1,0 +1,376 @@
+"""The web app of `formflow serve`: Flask, synchronous like the rest of formflow.
+
+`create_app(settings)` builds it (tests drive it with Flask's test client; `serve` runs it
+under waitress). Every request for a page or a download is checked on the server: logged in
+(a session kept in `users.sqlite`, its cookie only a random token), then need to know
+(`access.may_see`); whatever a user may not see answers the same 404 as a number that does
+not exist. Every view and download is written to the archive's audit log (who, what, which
+employee and form; never form contents) before it is answered. Every POST carries a CSRF
+token (an HMAC of the session, or for the login form of a random cookie), failed logins are
+rate-limited, and every answer carries a Content-Security-Policy allowing nothing inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from argon2 import PasswordHasher
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from formflow.archive import Archive
+from formflow.archive.records import valid_number
+from formflow.config import Settings
+from formflow.display import shown
+from formflow.rounds import round_of, totals
+from formflow.web import access, pages
+from formflow.web.users import Users, UsersError, normal_login
+
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+MIMETYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+TOO_MANY = "For mange mislykkede forsøg på at logge ind. Vent {minutes} minutter, og prøv igen."
+WRONG = "Forkert brugernavn eller adgangskode."
+
+site = Blueprint("site", __name__)
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class Web:
+    """What the requests share: settings, the users file, the archive and the clock."""
+
+    settings: Settings
+    users: Users
+    archive: Archive
+    clock: Callable[[], datetime]
+    secret: bytes
+
+    @property
+    def cookie(self) -> str:
+        # __Host-: the browser keeps it only from HTTPS, for this host, on path /
+        return "__Host-formflow" if self.settings.web.secure_cookies else "formflow"
+
+    @property
+    def login_cookie(self) -> str:
+        return f"{self.cookie}-login"
+
+    def set_cookie(self, response: BaseResponse, name: str, value: str) -> None:
+        """HttpOnly, SameSite=Lax, Secure behind TLS (`web.secure_cookies`), path /."""
+        secure = self.settings.web.secure_cookies
+        response.set_cookie(name, value, httponly=True, samesite="Lax", secure=secure)
+
+    def drop_cookie(self, response: BaseResponse, name: str) -> None:
+        # with the attributes it was set with: a browser keeps a __Host- cookie otherwise
+        secure = self.settings.web.secure_cookies
+        response.delete_cookie(name, httponly=True, samesite="Lax", secure=secure)
+
+    def csrf(self, bound: str) -> str:
+        return hmac.new(self.secret, bound.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def today(self) -> date:
+        return self.clock().date()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = _now,
+    hasher: PasswordHasher | None = None,
+) -> Flask:
+    """The app over the archive and users of `settings` (`clock`: sessions, the round's day)."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a login form, a logout button
+    users = Users.of_archive(settings.archive, hasher=hasher, clock=clock)
+    archive = Archive(settings.archive, settings)
+    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret())
+    app.register_blueprint(site)
+    app.before_request(_load_session)
+    app.before_request(_check_csrf)
+    app.after_request(_secure_headers)
+    app.register_error_handler(404, _not_found)
+    app.jinja_env.globals["csrf_token"] = _csrf_token
+    app.jinja_env.globals["role_words"] = pages.ROLE_WORDS
+    return app
+
+
+def web() -> Web:
+    found: Web = current_app.extensions["formflow"]
+    return found
+
+
+# --- sessions, CSRF, headers ------------------------------------------------------------------
+
+
+def _load_session(*_: Any) -> None:
+    site = web()
+    token = request.cookies.get(site.cookie, "")
+    session = site.users.session(token, site.settings.web.idle_minutes * 60) if token else None
+    g.session = session
+    g.user = session.user if session else None
+
+
+def _csrf_token() -> str:
+    """The token the page's forms carry: bound to the session, or on the login page to the
+    random value of its own cookie (set by `login_page`)."""
+    site = web()
+    if g.get("session") is not None:
+        return site.csrf("session:" + g.session.token)
+    return site.csrf("login:" + g.login_nonce)
+
+
+def _check_csrf() -> Response | None:
+    """Refuse a POST whose token is not the one its page was given (the login form too)."""
+    if request.method != "POST":
+        return None
+    site = web()
+    if g.session is not None:
+        expected = site.csrf("session:" + g.session.token)
+    else:
+        nonce = request.cookies.get(site.login_cookie, "")
+        expected = site.csrf("login:" + nonce) if nonce else ""
+    given = request.form.get("csrf", "")
+    if expected and hmac.compare_digest(given.encode(), expected.encode()):
+        return None
+    body = render_template(
+        "message.html",
+        title="Formularen er udløbet",
+        message="Siden var for gammel, eller formularen kom ikke fra formflow. "
+        "Gå tilbage, indlæs siden igen, og prøv en gang til.",
+    )
+    return Response(body, status=400)
+
+
+def _secure_headers(response: Response) -> Response:
+    response.headers.update(HEADERS)
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"  # personnel data stays off disks
+    return response
+
+
+def _not_found(_: Exception) -> tuple[str, int]:
+    """One answer for a number that does not exist and one that is not the user's to see."""
+    body = render_template(
+        "message.html",
+        title="Siden findes ikke",
+        message="Siden findes ikke, eller du har ikke adgang til den.",
+    )
+    return body, 404
+
+
+def logged_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The view for a logged-in user; anyone else is sent to the login page."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("site.login_page"))
+        return view(*args, **kwargs)
+
+    return checked
+
+
+# --- login and logout ---------------------------------------------------------------------------
+
+
+@site.get("/login")
+def login_page() -> BaseResponse:
+    if g.user is not None:
+        return redirect(url_for("site.round_page"))
+    return _login_form("", 200)
+
+
+def _login_form(error: str, status: int) -> Response:
+    site = web()
+    g.login_nonce = secrets.token_urlsafe(24)
+    response = Response(render_template("login.html", error=error), status=status)
+    site.set_cookie(response, site.login_cookie, g.login_nonce)
+    return response
+
+
+@site.post("/login")
+def login() -> BaseResponse:
+    site, options = web(), web().settings.web
+    window = options.login_window_minutes * 60
+    try:
+        login = normal_login(request.form.get("login", ""))
+    except UsersError:
+        login = "?"  # counted like a wrong password: the form asks for nothing else
+    keys = (f"login:{login}", f"address:{request.remote_addr or '?'}")
+    if any(site.users.failures(key, window) >= options.login_attempts for key in keys):
+        return _login_form(TOO_MANY.format(minutes=options.login_window_minutes), 429)
+    user = site.users.authenticate(login, request.form.get("password", ""))
+    if user is None:
+        site.users.record_failure(keys, window)
+        return _login_form(WRONG, 401)
+    site.users.clear_failures(keys[0])
+    site.users.end_idle_sessions(options.idle_minutes * 60)
+    token = site.users.start_session(user.login)
+    site.archive.audit("web_login", who=user.login, role=user.role)
+    response = redirect(url_for("site.round_page"))
+    site.set_cookie(response, site.cookie, token)
+    site.drop_cookie(response, site.login_cookie)
+    return response
+
+
+@site.get("/logout")
+@logged_in
+def logout_page() -> str:
+    return render_template("logout.html")
+
+
+@site.post("/logout")
+def logout() -> BaseResponse:
+    site = web()
+    if g.session is not None:
+        site.users.end_session(g.session.token)
+    response = redirect(url_for("site.login_page"))
+    site.drop_cookie(response, site.cookie)
+    return response
+
+
+# --- the round ----------------------------------------------------------------------------------
+
+
+@site.get("/")
+@logged_in
+def round_page() -> Any:
+    """The round of a year like `formflow status`: HR everyone (a leader's to choose), a
+    leader their own employees; an employee is sent to their own file."""
+    site, user = web(), g.user
+    if user.role == "employee":
+        return redirect(url_for("site.employee_page", number=user.person))
+    today = site.today()
+    year = request.args.get("aar", type=int) or today.year
+    year = year if 2000 <= year <= 2100 else today.year
+    deadline_days = site.settings.validation.preparation_deadline_days
+    status = round_of(site.archive, year, today=today, deadline_days=deadline_days)
+    roster, people = site.archive.roster(), site.archive.index.people()
+    rows = list(status.rows)
+    if user.role != "hr":  # HR sees every row, a form handed back by an unknown number too
+        rows = [r for r in rows if access.may_see(user, r.number, roster, people)]
+    leaders = sorted({r.leader for r in rows if r.leader}, key=str.casefold)
+    chosen_leader = request.args.get("leder", "") if user.role == "hr" else ""
+    state = request.args.get("tilstand", "")
+    state = state if state in pages.STATE_FILTERS else ""
+    rows = [
+        r
+        for r in rows
+        if (not chosen_leader or r.leader == chosen_leader) and pages.matches_state(r, state)
+    ]
+    site.archive.audit("web_round", who=user.login, role=user.role, year=year, employees=len(rows))
+    return render_template(
+        "round.html",
+        year=year,
+        lines=pages.round_lines(rows, today.isoformat()),
+        files={r.number for r in rows if access.is_known(r.number, roster, people)},
+        totals=pages.totals_table(totals(rows)),
+        leaders=leaders,
+        chosen_leader=chosen_leader,
+        states=pages.STATE_FILTERS,
+        chosen_state=state,
+    )
+
+
+# --- the personnel file -------------------------------------------------------------------------
+
+
+def _visible(number: str) -> tuple[Any, Any]:
+    """(roster, people) when the user may see `number`'s file; else the request ends in 404."""
+    site = web()
+    if not valid_number(number):
+        abort(404)
+    roster, people = site.archive.roster(), site.archive.index.people()
+    if not access.may_see(g.user, number, roster, people):
+        abort(404)
+    return roster, people
+
+
+@site.get("/medarbejder/<number>")
+@logged_in
+def employee_page(number: str) -> str:
+    site, user = web(), g.user
+    roster, people = _visible(number)
+    rows = site.archive.forms(employee=number, latest_only=False)
+    ids = [pages.form_id(row) for row in rows]
+    site.archive.audit(
+        "web_viewed", who=user.login, role=user.role, page="medarbejder", employee=number, forms=ids
+    )
+    own = user.role == "employee"  # only the employee is shown who has looked (the log is read)
+    looks = pages.looks_at(site.archive.audit_log.entries(), number) if own else []
+    return render_template(
+        "employee.html",
+        number=number,
+        name=shown(access.name_of(number, roster, people)),
+        leader=shown(access.leader_of_employee(number, roster, people)),
+        years=pages.personnel_file(site.archive.root, rows, site.settings),
+        looks=looks,
+        own=own,
+    )
+
+
+@site.get("/medarbejder/<number>/skema/<form>/original")
+@logged_in
+def original(number: str, form: str) -> Response:
+    """The original as it was handed in, found by the form's id among the employee's rows."""
+    site, user = web(), g.user
+    _visible(number)
+    rows = site.archive.forms(employee=number, latest_only=False)
+    row = next((r for r in rows if pages.form_id(r) == form), None)
+    path = pages.within(site.archive.root, row.original) if row is not None else None
+    if row is None or path is None:
+        abort(404)
+    site.archive.audit("web_downloaded", who=user.login, role=user.role, employee=number, form=form)
+    # read whole (forms are small, `limits.max_file_mb`): no file handle outlives the request
+    response = Response(
+        path.read_bytes(), mimetype=MIMETYPES.get(row.file_format, "application/octet-stream")
+    )
+    response.headers.set("Content-Disposition", "attachment", filename=f"{form}.{row.file_format}")
+    return response
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the app under waitress until stopped."""
+    from waitress import serve as waitress_serve
+
+    proxy = settings.web.trusted_proxy
+    options: dict[str, Any] = {"host": host, "port": port, "threads": 8, "ident": "formflow"}
+    if proxy:
+        options |= {
+            "trusted_proxy": proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True,
+        }
+    waitress_serve(create_app(settings), **options)

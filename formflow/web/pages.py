@@ -1,0 +1,286 @@
+"""What the web pages show, in Danish: the round of a year and one employee's personnel file.
+
+Built from the archive's index, its records and its audit log; nothing here decides who may
+see what (`access` does, before any of this is called) and nothing here writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from formflow.archive import FormRow
+from formflow.archive.layout import read_record
+from formflow.archive.records import PEOPLE_FOLDER, file_stem
+from formflow.config import Settings
+from formflow.display import shown
+from formflow.rounds import (
+    AGREEMENT_STATES,
+    AGREEMENT_WORDS,
+    PREPARATION_STATES,
+    PREPARATION_WORDS,
+    StatusRow,
+    danish_date,
+    followup_words,
+    preparation_words,
+)
+
+KIND_TITLES = {"preparation": "Forberedelsesskema", "agreement": "Udviklings- og aftaleskema"}
+STATE_WORDS = {
+    "received": "modtaget",
+    "signed": "underskrevet",
+    "awaiting_employee": "venter på medarbejderens underskrift",
+    "awaiting_leader": "venter på lederens underskrift",
+    "generated": "lavet af formflow",
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SEVERITY_WORDS = {"error": "fejl", "warning": "advarsel"}
+LOOK_WORDS = {
+    "web_viewed": "så personalemappen",
+    "web_downloaded": "hentede",
+    "viewed": "så personalemappen (kommandolinjen)",
+    "exported": "udleverede alt (indsigtsanmodning)",
+}
+ROLE_WORDS = {"hr": "HR", "leader": "leder", "employee": "medarbejder"}
+# the state filter of the round page: value -> (Danish label, test on a row)
+STATE_FILTERS: dict[str, str] = {
+    **{f"forberedelse-{s}": f"Forberedelse: {w}" for s, w in PREPARATION_WORDS.items()},
+    **{f"aftale-{s}": f"Aftale: {w}" for s, w in AGREEMENT_WORDS.items()},
+    "opfoelgning-forfalden": "Opfølgning forfalden",
+}
+
+
+def day(iso: str | None) -> str:
+    """`2026-11-23` or a timestamp as `23.11.2026`; "-" for none."""
+    return danish_date(iso[:10]) if iso and len(iso) >= 10 else "-"
+
+
+def moment(iso: str | None) -> str:
+    """A timestamp as `23.11.2026 kl. 09.05` (Danish time of day); "-" for none."""
+    if not iso:
+        return "-"
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return "-"
+    return f"{when:%d.%m.%Y} kl. {when:%H.%M}"
+
+
+def form_id(row: FormRow) -> str:
+    """The id a form has in URLs (`aftaleskema-2026-v1`): found among the employee's rows
+    in the index, never used as a path."""
+    return file_stem(row.kind, row.year, row.version)
+
+
+# --- the round ------------------------------------------------------------------------------
+
+
+def matches_state(row: StatusRow, wanted: str) -> bool:
+    """Whether a round's row is in the state `wanted` (a key of STATE_FILTERS; "" for all)."""
+    if not wanted:
+        return True
+    form, _, state = wanted.partition("-")
+    if form == "forberedelse":
+        return row.preparation == state
+    if form == "aftale":
+        return row.agreement == state
+    return bool(row.followups_overdue)
+
+
+@dataclass(frozen=True)
+class RoundLine:
+    """One row of the round page, its cells in Danish; `late` marks what is overdue."""
+
+    number: str
+    name: str
+    leader: str
+    preparation: str
+    preparation_late: bool
+    meeting: str
+    agreement: str
+    followups: str
+    followups_late: bool
+    reasons: str
+
+
+def round_lines(rows: Iterable[StatusRow], today: str) -> list[RoundLine]:
+    lines = []
+    for row in rows:
+        deadline = row.preparation_deadline
+        late = row.preparation == "late" or (
+            row.preparation == "missing" and deadline is not None and deadline < today
+        )
+        reasons = [
+            f"{form} {words[state]}: {codes.replace(',', ', ') or '-'}"
+            for form, words, state, codes in (
+                ("Forberedelsesskema", PREPARATION_WORDS, row.preparation, row.preparation_reason),
+                ("Aftaleskema", AGREEMENT_WORDS, row.agreement, row.agreement_reason),
+            )
+            if codes is not None
+        ]
+        lines.append(
+            RoundLine(
+                row.number,
+                shown(row.name) or "-",
+                shown(row.leader) or "Uden leder",
+                preparation_words(row, today),
+                late,
+                day(row.meeting_date),
+                AGREEMENT_WORDS[row.agreement],
+                followup_words(row),
+                bool(row.followups_overdue),
+                "; ".join(reasons),
+            )
+        )
+    return lines
+
+
+def totals_table(totals: Mapping[str, int]) -> list[tuple[str, int]]:
+    """The totals as (Danish label, count), in the order of the states."""
+    found = [("Medarbejdere", totals["employees"])]
+    found += [
+        (f"Forberedelse {PREPARATION_WORDS[s]}", totals[f"preparation_{s}"])
+        for s in PREPARATION_STATES
+    ]
+    found += [(f"Aftale {AGREEMENT_WORDS[s]}", totals[f"agreement_{s}"]) for s in AGREEMENT_STATES]
+    found.append(("Opfølgning forfalden", totals["followups_overdue"]))
+    found.append(("Opfølgning inden for 14 dage", totals["followups_due"]))
+    return found
+
+
+# --- the personnel file ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    field: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Version:
+    """One filed version of a form, as the file page shows it."""
+
+    id: str
+    title: str
+    version: int
+    state: str
+    meeting: str
+    arrived: str
+    filed: str
+    file_format: str
+    findings: tuple[Finding, ...]
+    values: tuple[tuple[str, str], ...]
+
+
+def personnel_file(
+    root: Path, rows: Sequence[FormRow], settings: Settings
+) -> list[tuple[int, list[Version]]]:
+    """The employee's forms by year (newest first), each form's versions in order, with the
+    values and problems read from their records."""
+    years: dict[int, list[Version]] = {}
+    for row in sorted(rows, key=lambda r: (-r.year, r.kind, r.version)):
+        years.setdefault(row.year, []).append(_version(root, row, settings))
+    return list(years.items())
+
+
+def _version(root: Path, row: FormRow, settings: Settings) -> Version:
+    result = _result_of(root, row)
+    label = _labeller(row.kind, settings)
+    findings = tuple(
+        Finding(
+            label(p.get("field")) if p.get("field") else "-",
+            SEVERITY_WORDS.get(str(p.get("severity")), str(p.get("severity"))),
+            shown(str(p.get("message", "")), keep_lines=True),
+        )
+        for p in result.get("problems") or []
+        if isinstance(p, dict)
+    )
+    fields = result.get("fields") or {}
+    values = tuple((label(k), _value(v)) for k, v in fields.items() if isinstance(v, str) and v)
+    return Version(
+        form_id(row),
+        KIND_TITLES.get(row.kind, row.kind),
+        row.version,
+        STATE_WORDS.get(row.state, row.state),
+        day(row.meeting_date),
+        moment(row.arrived),
+        moment(row.filed),
+        row.file_format.upper(),
+        findings,
+        values,
+    )
+
+
+def _value(value: str) -> str:
+    """A value read as a person reads it: an ISO date (as formflow stores dates) the Danish
+    way, control and bidi characters shown, not obeyed (`display.shown`)."""
+    if _ISO_DATE.match(value):
+        try:
+            return danish_date(value)
+        except ValueError:
+            return value
+    return shown(value, keep_lines=True)
+
+
+def _result_of(root: Path, row: FormRow) -> dict[str, Any]:
+    """What the record says was read, or nothing when it cannot be read (the index row is
+    still shown: `archive verify` reports the record)."""
+    path = within(root, row.record)
+    record = read_record(path) if path is not None else None
+    result = record.get("result") if record else None
+    return result if isinstance(result, dict) else {}
+
+
+def within(root: Path, relative: str) -> Path | None:
+    """`root/relative` if it lies inside `root`'s personnel folders (symlinks resolved),
+    else None: a path from the index, never from a URL, and still checked."""
+    people = (root / PEOPLE_FOLDER).resolve()
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(people) and path.is_file() else None
+
+
+def _labeller(kind: str, settings: Settings) -> Any:
+    """A function naming a field key as the form does, or by its key on an unknown form."""
+    from formflow.errors import DefinitionError
+    from formflow.forms.library import load_definition
+    from formflow.notices import field_name
+
+    try:
+        definition = load_definition(kind, settings)
+    except DefinitionError:
+        return str
+    return lambda key: field_name(definition, str(key))
+
+
+# --- who has looked -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Look:
+    when: str
+    who: str
+    what: str
+
+
+def looks_at(entries: Iterable[Mapping[str, Any]], number: str) -> list[Look]:
+    """Who has looked at the personnel file of `number` and when, newest first, from the
+    audit log's entries (the web's views and downloads, the command line's `archive show`
+    and `archive export`)."""
+    found = []
+    for entry in entries:
+        action = entry.get("action")
+        if action not in LOOK_WORDS or entry.get("employee") != number:
+            continue
+        who = str(entry.get("who") or "på serveren")
+        role = ROLE_WORDS.get(str(entry.get("role")), "")
+        what = LOOK_WORDS[str(action)]
+        if action == "web_downloaded":
+            what += f" {entry.get('form', '')}"
+        found.append(Look(moment(str(entry.get("at"))), f"{who} ({role})" if role else who, what))
+    return found[::-1]

@@ -1,0 +1,491 @@
+"""`formflow serve`: need to know on every page and download, sessions, CSRF, rate limit, audit.
+
+A real archive, filled by formflow's own `watch --once` from the demo's workspace
+(`formflow.demo.create_workspace`), with the roster changed so that two leaders lead:
+Lise Løvgren leads 1001, 1003, 1004, 1005; Ole Olsen leads 1002. The forms all name Lise.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import closing
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from formflow.archive import Archive
+from formflow.config import Settings, load_settings
+from formflow.demo import create_workspace
+from formflow.watch import run_watch
+from formflow.web.app import create_app
+from formflow.web.users import Users
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PASSWORD = "hemmelig-kode-1"
+USERS = {  # login -> (role, person)
+    "hanne": ("hr", ""),
+    "lise": ("leader", "Lise Løvgren"),
+    "ole": ("leader", "Ole Olsen"),
+    "anna": ("employee", "1001"),
+    "bent": ("employee", "1002"),
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The demo's workspace run through `watch --once`, once per module (copied per test)."""
+    folder = tmp_path_factory.mktemp("web") / "ws"
+    settings, year = create_workspace(folder, force=False, today=date.today())
+    roster = folder / "employees.csv"
+    text = roster.read_text(encoding="utf-8")
+    moved = text.replace("1002,Bent Bødker,Lise Løvgren", "1002,Bent Bødker,Ole Olsen")
+    assert moved != text
+    roster.write_text(moved, encoding="utf-8")
+    assert run_watch(settings, once=True) == 0
+    for database in folder.rglob("*.sqlite"):  # all in the main files: copied without the WAL
+        with closing(sqlite3.connect(database)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return folder, year
+
+
+@pytest.fixture
+def settings(filled: tuple[Path, int], tmp_path: Path) -> Settings:
+    folder = tmp_path / "ws"
+    shutil.copytree(filled[0], folder, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+    found = load_settings(folder / "formflow.toml")
+    users = Users.of_archive(found.archive, hasher=CHEAP)
+    for login, (role, person) in USERS.items():
+        users.add(login, role, person, PASSWORD)
+    return found
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> Flask:
+    return create_app(settings, clock=clock, hasher=CHEAP)
+
+
+def csrf_of(page: TestResponse) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.get_data(as_text=True))
+    assert found, "the page has no CSRF token"
+    return found[1]
+
+
+def log_in(app: Flask, login: str, password: str = PASSWORD, **env: Any) -> FlaskClient:
+    client = app.test_client()
+    token = csrf_of(client.get("/login", environ_base=env))
+    answer = client.post(
+        "/login", data={"login": login, "password": password, "csrf": token}, environ_base=env
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client
+
+
+def audits(settings: Settings) -> list[dict[str, Any]]:
+    return list(Archive(settings.archive, settings).audit_log.entries())
+
+
+# --- need to know: every role against every page and download ---------------------------------
+
+ANNA_FORM = "/medarbejder/1001/skema/aftaleskema-2026-v1/original"
+BENT_FORM = "/medarbejder/1002/skema/aftaleskema-2026-v1/original"
+PAGES = [
+    "/medarbejder/1001",
+    ANNA_FORM,
+    "/medarbejder/1002",
+    BENT_FORM,
+    "/medarbejder/1005",  # on the roster, nothing filed
+    "/medarbejder/9999",  # nobody
+]
+ALLOWED = {
+    "hanne": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1002", BENT_FORM, "/medarbejder/1005"},
+    "lise": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1005"},
+    "ole": {"/medarbejder/1002", BENT_FORM},
+    "anna": {"/medarbejder/1001", ANNA_FORM},
+    "bent": {"/medarbejder/1002", BENT_FORM},
+}
+
+
+@pytest.fixture
+def ids(filled: tuple[Path, int]) -> dict[str, str]:
+    """The URLs of PAGES with the year the demo's forms carry (this year, as a rule)."""
+    year = filled[1]
+    return {url: url.replace("2026", str(year)) for url in PAGES}
+
+
+@pytest.mark.parametrize("login", sorted(USERS))
+def test_every_role_sees_exactly_what_it_needs(app: Flask, login: str, ids: dict[str, str]) -> None:
+    client = log_in(app, login)
+    nobody = client.get("/medarbejder/9999")
+    assert nobody.status_code == 404
+    assert client.get("/logout").status_code == 200
+    start = client.get("/")
+    if USERS[login][0] == "employee":  # no round: straight to their own file
+        assert start.status_code == 302
+        assert start.headers["Location"] == f"/medarbejder/{USERS[login][1]}"
+    else:
+        assert start.status_code == 200
+    for url in PAGES:
+        answer = client.get(ids[url])
+        if url in ALLOWED[login]:
+            assert answer.status_code == 200, (login, url)
+        else:
+            assert answer.status_code == 404, (login, url)
+            assert answer.data == nobody.data, "a forbidden file must look like no file"
+
+
+def test_not_logged_in_is_sent_to_login(app: Flask, ids: dict[str, str]) -> None:
+    client = app.test_client()
+    for url in ["/", "/logout", *ids.values()]:
+        answer = client.get(url)
+        assert answer.status_code == 302, url
+        assert answer.headers["Location"] == "/login"
+
+
+def test_a_download_is_the_original_byte_for_byte(
+    app: Flask, settings: Settings, ids: dict[str, str]
+) -> None:
+    answer = log_in(app, "anna").get(ids[ANNA_FORM])
+    (row,) = Archive(settings.archive, settings).forms(employee="1001", latest_only=False)
+    assert answer.data == (settings.archive / row.original).read_bytes()
+    assert answer.mimetype == "application/pdf"
+    assert "attachment" in answer.headers["Content-Disposition"]
+
+
+def test_no_path_is_taken_from_a_url(app: Flask) -> None:
+    client = log_in(app, "hanne")
+    for url in [
+        "/medarbejder/1001/skema/..%2F..%2F..%2Fformflow.toml/original",
+        "/medarbejder/1001/skema/../../formflow.toml/original",
+        "/medarbejder/..%2F1001/skema/aftaleskema-2026-v1/original",
+        "/medarbejder/1001/skema/aftaleskema-2026-v1.json/original",
+        "/medarbejder/1001/skema/aftaleskema-1999-v1/original",
+        "/medarbejder/1002/skema/aftaleskema-2026-v1.docx/original",
+    ]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_employees_go_to_their_own_file(app: Flask) -> None:
+    answer = log_in(app, "bent").get("/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/medarbejder/1002"
+
+
+def test_the_round_shows_a_leader_only_their_own(app: Flask) -> None:
+    lise = log_in(app, "lise").get("/").get_data(as_text=True)
+    for number in ("1001", "1003", "1004", "1005"):
+        assert f'href="/medarbejder/{number}"' in lise
+    assert 'href="/medarbejder/1002"' not in lise and "Bent" not in lise
+    assert "<th>Medarbejdere</th><td>4</td>" in lise  # totals of their own only
+    ole = log_in(app, "ole").get("/").get_data(as_text=True)
+    assert 'href="/medarbejder/1002"' in ole and "Anna" not in ole
+    assert "<th>Medarbejdere</th><td>1</td>" in ole
+    hanne = log_in(app, "hanne").get("/").get_data(as_text=True)
+    assert "<th>Medarbejdere</th><td>5</td>" in hanne
+
+
+def test_the_round_filters_by_leader_and_state_and_marks_overdue(app: Flask) -> None:
+    client = log_in(app, "hanne")
+    ole = client.get("/?leder=Ole+Olsen").get_data(as_text=True)
+    assert 'href="/medarbejder/1002"' in ole and 'href="/medarbejder/1001"' not in ole
+    signed = client.get("/?tilstand=aftale-signed").get_data(as_text=True)
+    assert 'href="/medarbejder/1001"' in signed and 'href="/medarbejder/1002"' not in signed
+    rejected = client.get("/?tilstand=aftale-rejected").get_data(as_text=True)
+    assert 'href="/medarbejder/1003"' in rejected and "date_invalid" in rejected
+    # Anna's preparation form never came and its deadline has passed: overdue, in red
+    anna = re.search(r'href="/medarbejder/1001">1001.*?</tr>', signed, re.S)
+    assert anna and '<td class="overdue">mangler</td>' in anna[0]
+    # a leader cannot widen their view with the leader filter
+    lise = log_in(app, "lise").get("/?leder=Ole+Olsen").get_data(as_text=True)
+    assert 'href="/medarbejder/1002"' not in lise
+
+
+def test_without_a_roster_the_latest_form_names_the_leader(app: Flask, settings: Settings) -> None:
+    settings.roster.unlink()
+    lise, ole = log_in(app, "lise"), log_in(app, "ole")
+    assert lise.get("/medarbejder/1002").status_code == 200  # the form names Lise
+    assert ole.get("/medarbejder/1002").status_code == 404
+    assert lise.get("/medarbejder/1005").status_code == 404  # no roster, no form: nobody
+    # HR's round has Carla's rejected agreement (no personnel folder: no link to one)
+    hanne = log_in(app, "hanne").get("/?tilstand=aftale-rejected").get_data(as_text=True)
+    assert "<td>1003</td>" in hanne and "date_invalid" in hanne
+    assert 'href="/medarbejder/1003"' not in hanne
+    assert "1003" not in log_in(app, "lise").get("/").get_data(as_text=True)
+
+
+# --- the pages, in Danish ------------------------------------------------------------------------
+
+
+def test_the_file_page_shows_forms_values_and_problems(
+    app: Flask, filled: tuple[Path, int]
+) -> None:
+    page = log_in(app, "hanne").get("/medarbejder/1001").get_data(as_text=True)
+    assert '<html lang="da">' in page
+    assert "Personalemappe: 1001 Anna Ærø" in page
+    assert f"MUS {filled[1]}" in page
+    assert "Udviklings- og aftaleskema, version 1" in page and "underskrevet" in page
+    assert "Tage certificering i projektledelse" in page  # a value read
+    assert "Faglig udvikling, række 1, Startdato" in page  # named as on the form
+    assert "Hent originalen (PDF)" in page
+    bent = log_in(app, "hanne").get("/medarbejder/1002").get_data(as_text=True)
+    assert "venter på medarbejderens underskrift" in bent
+    assert "advarsel" in bent  # the roster's leader differs from the form's
+
+
+def test_pages_allow_no_inline_script_or_style(app: Flask) -> None:
+    client = log_in(app, "hanne")
+    for url in ["/", "/medarbejder/1001", "/logout", "/medarbejder/9999"]:
+        answer = client.get(url)
+        body = answer.get_data(as_text=True)
+        assert "<script" not in body and "style=" not in body and "<style" not in body
+        csp = answer.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
+        assert answer.headers["Cache-Control"] == "no-store"
+    with app.test_client().get("/static/formflow.css") as style:
+        assert style.status_code == 200 and "Content-Security-Policy" in style.headers
+
+
+# --- sessions and CSRF ---------------------------------------------------------------------------
+
+
+def test_the_session_cookie_holds_a_token_only(app: Flask, settings: Settings) -> None:
+    client = app.test_client()
+    token = csrf_of(client.get("/login"))
+    answer = client.post("/login", data={"login": "lise", "password": PASSWORD, "csrf": token})
+    cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("formflow="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    assert value.encode() not in Users.of_archive(settings.archive, hasher=CHEAP).path.read_bytes()
+
+
+def test_secure_cookies_behind_tls(settings: Settings, clock: Clock) -> None:
+    web = settings.web.__class__(secure_cookies=True)
+    app = create_app(settings.replace(web=web), clock=clock, hasher=CHEAP)
+    client = app.test_client()
+    token = csrf_of(client.get("/login", base_url="https://mus.example"))
+    answer = client.post(
+        "/login",
+        data={"login": "lise", "password": PASSWORD, "csrf": token},
+        base_url="https://mus.example",
+    )
+    cookies = answer.headers.getlist("Set-Cookie")
+    session = next(c for c in cookies if c.startswith("__Host-formflow="))
+    assert "Secure" in session and "HttpOnly" in session and "Path=/" in session
+    assert client.get("/", base_url="https://mus.example").status_code == 200
+    token = csrf_of(client.get("/logout", base_url="https://mus.example"))
+    out = client.post("/logout", data={"csrf": token}, base_url="https://mus.example")
+    (dropped,) = out.headers.getlist("Set-Cookie")
+    assert dropped.startswith("__Host-formflow=;") and "Secure" in dropped  # else kept
+
+
+def test_a_post_without_its_csrf_token_is_refused(app: Flask) -> None:
+    client = app.test_client()
+    client.get("/login")
+    refused = client.post("/login", data={"login": "lise", "password": PASSWORD})
+    assert refused.status_code == 400 and "Formularen er udløbet" in refused.get_data(as_text=True)
+    forged = client.post("/login", data={"login": "lise", "password": PASSWORD, "csrf": "0" * 64})
+    assert forged.status_code == 400
+    assert client.get("/").status_code == 302  # not logged in
+    other = app.test_client()  # a token from another browser's login page does not do
+    stolen = csrf_of(other.get("/login"))
+    fresh = app.test_client()
+    fresh.get("/login")
+    answer = fresh.post("/login", data={"login": "lise", "password": PASSWORD, "csrf": stolen})
+    assert answer.status_code == 400
+    lise = log_in(app, "lise")
+    assert lise.post("/logout").status_code == 400
+    assert lise.get("/").status_code == 200  # still logged in
+
+
+def test_logout_revokes_the_session_on_the_server(app: Flask) -> None:
+    lise = log_in(app, "lise")
+    cookie = lise.get_cookie("formflow")
+    assert cookie is not None
+    token = csrf_of(lise.get("/logout"))
+    answer = lise.post("/logout", data={"csrf": token})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    replay = app.test_client()  # the old cookie, kept by someone, no longer logs in
+    replay.set_cookie("formflow", cookie.value)
+    assert replay.get("/").status_code == 302
+
+
+def test_a_changed_password_ends_the_session(app: Flask, settings: Settings) -> None:
+    lise = log_in(app, "lise")
+    Users.of_archive(settings.archive, hasher=CHEAP).set_password("lise", "en ny adgangskode")
+    assert lise.get("/").status_code == 302
+
+
+def test_an_idle_session_ends(app: Flask, clock: Clock) -> None:
+    lise = log_in(app, "lise")
+    clock.now += timedelta(minutes=29)
+    assert lise.get("/").status_code == 200
+    clock.now += timedelta(minutes=29)
+    assert lise.get("/").status_code == 200  # each request restarts the idle time
+    clock.now += timedelta(minutes=31)
+    answer = lise.get("/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    clock.now += timedelta(minutes=1)
+    assert lise.get("/").status_code == 302  # gone, not only refused once
+
+
+# --- failed logins -------------------------------------------------------------------------------
+
+
+def _try(app: Flask, login: str, password: str, address: str = "10.0.0.1") -> TestResponse:
+    client = app.test_client()
+    env = {"REMOTE_ADDR": address}
+    token = csrf_of(client.get("/login", environ_base=env))
+    return client.post(
+        "/login", data={"login": login, "password": password, "csrf": token}, environ_base=env
+    )
+
+
+def test_failed_logins_are_limited_per_login(app: Flask, clock: Clock) -> None:
+    for n in range(5):
+        wrong = _try(app, "lise", "forkert-kode", address=f"10.0.1.{n}")
+        assert wrong.status_code == 401
+        assert "Forkert brugernavn eller adgangskode." in wrong.get_data(as_text=True)
+    limited = _try(app, "lise", PASSWORD, address="10.0.2.1")  # the right password, too late
+    assert limited.status_code == 429
+    assert "For mange mislykkede forsøg" in limited.get_data(as_text=True)
+    assert _try(app, "ole", PASSWORD, address="10.0.2.1").status_code == 302  # others may
+    clock.now += timedelta(minutes=16)
+    assert _try(app, "lise", PASSWORD, address="10.0.2.1").status_code == 302
+
+
+def test_failed_logins_are_limited_per_address(app: Flask) -> None:
+    for login in ("a1", "a2", "a3", "a4", "hanne"):
+        assert _try(app, login, "forkert-kode", address="10.0.3.1").status_code == 401
+    assert _try(app, "ole", PASSWORD, address="10.0.3.1").status_code == 429
+    assert _try(app, "ole", PASSWORD, address="10.0.3.2").status_code == 302
+
+
+# --- the audit log -------------------------------------------------------------------------------
+
+
+def test_every_view_and_download_is_in_the_audit_log(
+    app: Flask, settings: Settings, ids: dict[str, str]
+) -> None:
+    lise = log_in(app, "lise")
+    lise.get("/")
+    lise.get("/medarbejder/1001")
+    lise.get(ids[ANNA_FORM])
+    lise.get("/medarbejder/1002")  # not hers: refused, and not a view
+    form = ids[ANNA_FORM].split("/")[4]
+    entries = [e for e in audits(settings) if e["action"].startswith("web_")]
+    assert [e["action"] for e in entries] == ["web_login", "web_round", "web_viewed",
+                                              "web_downloaded"]  # fmt: skip
+    assert all(e["who"] == "lise" and e["role"] == "leader" for e in entries)
+    assert entries[2]["employee"] == "1001" and entries[2]["forms"] == [form]
+    assert entries[2]["page"] == "medarbejder"
+    assert entries[3]["employee"] == "1001" and entries[3]["form"] == form
+    log = settings.archive.joinpath("audit.log").read_text(encoding="utf-8")
+    assert "Anna" not in log and "certificering" not in log  # never names or contents
+    assert Archive(settings.archive, settings).verify() == []
+
+
+def test_the_employee_sees_who_has_looked_at_their_file(app: Flask, ids: dict[str, str]) -> None:
+    log_in(app, "lise").get("/medarbejder/1001")
+    log_in(app, "hanne").get(ids[ANNA_FORM])
+    log_in(app, "hanne").get("/medarbejder/1002")  # Bent's file: not shown to Anna
+    page = log_in(app, "anna").get("/medarbejder/1001").get_data(as_text=True)
+    looks = page.split("Hvem har set din personalemappe", 1)[1]
+    assert "lise (leder)" in looks and "så personalemappen" in looks
+    assert "hanne (HR)" in looks and "hentede aftaleskema-" in looks
+    assert "anna (medarbejder)" in looks  # the view being answered is logged first
+    assert looks.count("<tr>") == 4  # heading + lise, hanne, anna
+    lise = log_in(app, "lise").get("/medarbejder/1001").get_data(as_text=True)
+    assert "Hvem har set din personalemappe" not in lise  # the employee's own page only
+
+
+def test_serve_runs_waitress_with_the_trusted_proxy(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import waitress
+
+    from formflow.web import app as app_module
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: seen.update(options))
+    monkeypatch.setattr(app_module, "create_app", lambda settings: "app")
+    web = settings.web.__class__(trusted_proxy="127.0.0.1")
+    app_module.serve(settings.replace(web=web), "127.0.0.1", 8080)
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 8080
+    assert seen["trusted_proxy"] == "127.0.0.1"
+    assert seen["trusted_proxy_headers"] == {"x-forwarded-for", "x-forwarded-proto"}
+    seen.clear()
+    app_module.serve(settings, "0.0.0.0", 9000)
+    assert "trusted_proxy" not in seen
+
+
+def test_formflow_serve_answers_over_http(settings: Settings, tmp_path: Path) -> None:
+    """The real server: `formflow serve` under waitress, asked over a socket."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = settings.archive.parent / "formflow.toml"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "formflow", "--config", str(config), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        with _get_when_up(f"http://127.0.0.1:{port}/login") as answer:
+            assert answer.status == 200
+            assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+            assert "Log ind" in answer.read().decode("utf-8")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode("utf-8", "replace")
+    assert f"http://127.0.0.1:{port}/login" in output
+
+
+def _get_when_up(url: str) -> Any:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=5)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_web_settings_are_checked() -> None:
+    from formflow.config import settings_from_dict
+    from formflow.errors import SettingsError
+
+    web = settings_from_dict({"web": {"secure_cookies": True, "trusted_proxy": "127.0.0.1"}}).web
+    assert web.secure_cookies and web.trusted_proxy == "127.0.0.1" and web.idle_minutes == 30
+    for wrong in ({"idle_minutes": 0}, {"login_attempts": 0}, {"login_window_minutes": 0}):
+        with pytest.raises(SettingsError, match="at least 1"):
+            settings_from_dict({"web": wrong})
+    with pytest.raises(SettingsError, match="must be of type bool"):
+        settings_from_dict({"web": {"secure_cookies": "yes"}})
