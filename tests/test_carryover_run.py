@@ -262,7 +262,9 @@ def _round_of(tmp_path: Path, count: int) -> Settings:
 
 def test_memory_does_not_grow_with_the_forms_made(tmp_path: Path) -> None:
     """Each form is written, recorded and forgotten: what is held after the 10th and after
-    the 50th differs by the report's small lines, not by ~85 kB of PDF and DOCX a form."""
+    the 50th differs by the report's small lines, not by ~85 kB of PDF and DOCX a form (the
+    old code grew ~72 kB a form; the bound leaves room for what a loaded machine's pool and
+    index allocate once, which made a 10 kB bound fail now and then)."""
     held: dict[int, int] = {}
 
     def measure(done: int, total: int) -> None:
@@ -280,7 +282,7 @@ def test_memory_does_not_grow_with_the_forms_made(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert report.count("made") == 50
-    assert (held[50] - held[10]) / 40 < 10_000, held
+    assert (held[50] - held[10]) / 40 < 20_000, held
     assert not any(isinstance(v, bytes) for line in report.lines for v in astuple(line))
 
 
