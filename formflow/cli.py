@@ -7,16 +7,17 @@ inside the commands, never at module level, so `formflow --help` answers at once
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from formflow import __version__, report
-from formflow.config import Settings, describe_settings, load_settings
+from formflow import __version__
 from formflow.errors import FormflowError
+
+if TYPE_CHECKING:
+    from formflow.config import Settings
 
 
 class Context:
@@ -29,6 +30,8 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from formflow.config import load_settings
+
             self._settings = load_settings(self.config)
         return self._settings
 
@@ -264,6 +267,8 @@ def _parse_numbers(answer: str, count: int) -> list[int]:
 @pass_context
 def settings_command(ctx: Context, defaults: bool) -> None:
     """Show the settings in force (or all defaults, documented, as a formflow.toml)."""
+    from formflow.config import describe_settings
+
     if defaults:
         section = ""
         for key, default, help_text in describe_settings():
@@ -294,6 +299,7 @@ def archive_group() -> None:
 @pass_context
 def archive_show(ctx: Context, employee: str) -> None:
     """Show the personnel file of EMPLOYEE (number or name): every form and version."""
+    from formflow import report
     from formflow.archive import Archive
 
     person, rows = Archive.open(ctx.settings).personnel_file(employee)
@@ -369,6 +375,9 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     awaiting a signature included), 1 when a form has problems that send it back, 2 when a
     file cannot be read as a form at all.
     """
+    import json
+
+    from formflow import report
     from formflow.archive.roster import read_roster
     from formflow.errors import UnreadableForm
     from formflow.workers import check_files
@@ -508,6 +517,7 @@ def _print_round(settings: Settings, year: int | None, leader: str | None, fmt: 
     """`formflow status`: the round of `year` (default: this year) as a table, JSON or CSV."""
     from datetime import date
 
+    from formflow import report
     from formflow.archive import Archive
     from formflow.rounds import round_of
 
@@ -585,6 +595,7 @@ def carry_over_command(
     <out>/<leader>/<number> <name>/ (the roster's leader, else the agreement's), and the same
     form is kept in their personnel folder. Running it again makes nothing new unless --force.
     """
+    from formflow import report
     from formflow.carryover_run import Options, run_carry_over
 
     to_year = to_year or from_year + 1
@@ -726,6 +737,8 @@ def _new_password(from_stdin: bool) -> str:
 
 
 def _load_json_object(path: Path) -> dict[str, Any]:
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
