@@ -430,14 +430,6 @@ def progress_bar(title: str) -> Callable[[int, int], None]:
     return update
 
 
-# A filed form's archive state as `archive show` names it (the states of archive.STATES).
-ARCHIVE_STATES = {
-    "received": "modtaget",
-    "signed": "underskrevet",
-    "awaiting_employee": "venter på medarbejderens underskrift",
-    "awaiting_leader": "venter på lederens underskrift",
-    "generated": "lavet af formflow",
-}
 PERSONNEL_HEADINGS = (
     "År",
     "Skema",
@@ -453,6 +445,7 @@ PERSONNEL_HEADINGS = (
 def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
     """`archive show`: one employee's filed forms, every version, as a Danish plain table;
     what came from forms (names, numbers, file names) as `shown` shows it."""
+    from formflow.archive.records import STATE_WORDS
     from formflow.naming import KIND_FILE_NAMES
 
     leader = f", leder {person.leader}" if person.leader else ""
@@ -464,7 +457,7 @@ def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
             str(row.year),
             KIND_FILE_NAMES.get(row.kind, row.kind),
             str(row.version),
-            ARCHIVE_STATES.get(row.state, row.state),
+            STATE_WORDS.get(row.state, row.state),
             _danish_day(row.meeting_date),
             _danish_day(row.arrived),
             _danish_day(row.filed),

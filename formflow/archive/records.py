@@ -29,6 +29,14 @@ STATES: dict[str, tuple[str, ...]] = {
     "preparation": ("received", "generated"),
     "agreement": ("signed", "awaiting_employee", "awaiting_leader", "generated"),
 }
+# Each state as people read it (`archive show`, the web page).
+STATE_WORDS = {
+    "received": "modtaget",
+    "signed": "underskrevet",
+    "awaiting_employee": "venter på medarbejderens underskrift",
+    "awaiting_leader": "venter på lederens underskrift",
+    "generated": "lavet af formflow",
+}
 FORMATS = ("pdf", "docx")
 READER_FORMATS = {"acroform": "pdf", "layout": "pdf", "docx": "docx", "docx-layout": "docx"}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from formflow.archive import FormRow
 from formflow.archive.layout import read_record
-from formflow.archive.records import PEOPLE_FOLDER, file_stem
+from formflow.archive.records import PEOPLE_FOLDER, STATE_WORDS, file_stem
 from formflow.config import Settings
 from formflow.display import shown
 from formflow.rounds import (
@@ -30,13 +30,6 @@ from formflow.rounds import (
 )
 
 KIND_TITLES = {"preparation": "Forberedelsesskema", "agreement": "Udviklings- og aftaleskema"}
-STATE_WORDS = {
-    "received": "modtaget",
-    "signed": "underskrevet",
-    "awaiting_employee": "venter på medarbejderens underskrift",
-    "awaiting_leader": "venter på lederens underskrift",
-    "generated": "lavet af formflow",
-}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SEVERITY_WORDS = {"error": "fejl", "warning": "advarsel"}
 LOOK_WORDS = {
