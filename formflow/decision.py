@@ -58,6 +58,27 @@ def decide(result: CheckResult) -> Decision:
     return Decision("rejected", problems=errors + warnings)
 
 
+def from_roster(result: CheckResult, number: str, name: str, leader: str) -> CheckResult:
+    """`result` for a form without an employee number, whose name is roster row `number`
+    (`name`): the number, and the leader the form does not name, taken from that row, with a
+    warning `number_from_roster` that says where they came from."""
+    extraction = result.extraction
+    fields = {**extraction.fields, "employee_number": number}
+    also = ""
+    if leader and not fields.get("leader_name", "").strip():
+        fields["leader_name"] = leader
+        also = " Lederen er også taget fra medarbejderlisten."
+    warning = Problem(
+        "employee_number",
+        "warning",
+        "number_from_roster",
+        "Skemaet har intet medarbejdernummer; det er fundet ud fra navnet i medarbejderlisten "
+        f"(nr. {number} {name}).{also}",
+    )
+    changed = replace(extraction, fields=fields)
+    return replace(result, extraction=changed, problems=(*result.problems, warning))
+
+
 def rejected(problems: tuple[Problem, ...]) -> Decision:
     return Decision("rejected", problems=problems)
 
