@@ -160,3 +160,14 @@ def test_watch_once_files_seed_004_form_by_the_roster(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     assert [p.name for p in inbox.rglob("company-*")] == []  # filed, none held or sent back
     assert len(list(folder.rglob("*.json"))) == 2
+
+
+@pytest.mark.parametrize("name", ["agreement-gs-printed.pdf", "agreement-qpdf-flattened.pdf"])
+def test_formflows_own_form_read_by_its_labels_keeps_every_required_field(name: str) -> None:
+    """Its own title names it: every field of its definition is its place, so a number
+    erased from a flattened own form is still missing, not "no place for it"."""
+    extraction = read_form(Path(__file__).parent / "samples" / name, Settings())
+    assert (extraction.reader, extraction.places) == ("layout", None)
+    fields = {k: v for k, v in extraction.fields.items() if k != "employee_number"}
+    result = check_form(replace(extraction, fields=fields), Settings(), arrived=NOW)
+    assert ("employee_number", "required_missing") in [(p.field, p.code) for p in result.problems]
