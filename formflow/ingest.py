@@ -352,7 +352,12 @@ class Ingestor:
             if isinstance(found, str):
                 return HandBack(checked.taken, decision.held(found), result)
             if found is not None:
-                result = from_roster(result, found.number, found.name, found.leader)
+                arrived = checked.taken.arrived
+                row = (found.number, found.name, found.leader)
+                result = from_roster(result, row, lambda e: self.validator(e, arrived))
+                decision = decide(result)
+                if decision.action != "filed":  # say, a leader's signature not the roster's
+                    return HandBack(checked.taken, decision, result)
         extraction = result.extraction
         reason = self.archive.check_identity(extraction.employee_number, extraction.employee_name)
         if reason:

@@ -171,3 +171,42 @@ def test_formflows_own_form_read_by_its_labels_keeps_every_required_field(name: 
     fields = {k: v for k, v in extraction.fields.items() if k != "employee_number"}
     result = check_form(replace(extraction, fields=fields), Settings(), arrived=NOW)
     assert ("employee_number", "required_missing") in [(p.field, p.code) for p in result.problems]
+
+
+def clinic_without_leader(tmp_path: Path, leader: str) -> tuple[str, Settings]:
+    """Seed 000's agreement as if it had no place for the leader's name: the roster's leader
+    is the one the typed leader signature must name."""
+    roster = f"nummer;navn;leder\n3001;Mette Kjærgaard Ølgod;{leader}\n"
+    extraction = read_form(FOREIGN / CLINIC[0], Settings())
+    fields = {k: v for k, v in extraction.fields.items() if k != "leader_name"}
+    places = (extraction.places or frozenset()) - {"leader_name"}
+    form = replace(extraction, fields=fields, places=places)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(parents=True)
+    settings = Settings().replace(
+        inbox=inbox, archive=tmp_path / "archive", roster=tmp_path / "employees.csv"
+    )
+    settings.roster.write_text(roster, encoding="utf-8")
+    dropped = inbox / CLINIC[0]
+    dropped.write_bytes((FOREIGN / CLINIC[0]).read_bytes())
+    ingestor = Ingestor(
+        settings,
+        reader=lambda data, shown: form,
+        validator=lambda extraction, arrived: check_form(extraction, settings, arrived=arrived),
+        archive=Archive(settings.archive, settings),
+        ledger=Ledger(settings.archive / ".formflow" / "ledger.sqlite"),
+        clock=lambda: datetime(2025, 3, 20, 9, 0),
+    )
+    outcome = ingestor.ingest(dropped)
+    return outcome.action, settings
+
+
+def test_the_rosters_leader_is_checked_against_the_leaders_signature(tmp_path: Path) -> None:
+    action, settings = clinic_without_leader(tmp_path / "a", "Karen Åberg Holm")
+    assert action == "filed"
+    (row,) = Archive(settings.archive, settings).forms()
+    assert (row.employee, row.state) == ("3001", "signed")
+    action, settings = clinic_without_leader(tmp_path / "b", "Ole Chef")
+    assert action == "rejected"
+    notice = (settings.inbox / "afvist" / f"{CLINIC[0]}.txt").read_text(encoding="utf-8")
+    assert "Karen Åberg Holm" in notice
