@@ -15,10 +15,11 @@ that needs the archive, so it is the ingest's step, not this module's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from formflow.model import CheckResult, Problem
+from formflow.model import CheckResult, Extraction, Problem
 
 Action = Literal["filed", "rejected", "held"]
 ROLES = ("employee", "leader")
@@ -56,6 +57,33 @@ def decide(result: CheckResult) -> Decision:
     errors = tuple(p for p in result.problems if p.severity == "error")
     warnings = tuple(p for p in result.problems if p.severity != "error")
     return Decision("rejected", problems=errors + warnings)
+
+
+def from_roster(
+    result: CheckResult,
+    row: tuple[str, str, str],
+    validate: Callable[[Extraction], CheckResult],
+) -> CheckResult:
+    """`result` for a form without an employee number whose name is the roster row `row`
+    (number, name, leader): the number, and the leader the form does not name, taken from the
+    row and validated again (`validate`: the leader's typed signature is judged against the
+    roster's leader), with a warning `number_from_roster` that says where they came from."""
+    number, name, leader = row
+    extraction = result.extraction
+    fields = {**extraction.fields, "employee_number": number}
+    also = ""
+    if leader and not fields.get("leader_name", "").strip():
+        fields["leader_name"] = leader
+        also = " Lederen er også taget fra medarbejderlisten."
+    warning = Problem(
+        "employee_number",
+        "warning",
+        "number_from_roster",
+        "Skemaet har intet medarbejdernummer; det er fundet ud fra navnet i medarbejderlisten "
+        f"(nr. {number} {name}).{also}",
+    )
+    checked = validate(replace(extraction, fields=fields))
+    return replace(checked, problems=(*checked.problems, warning))
 
 
 def rejected(problems: tuple[Problem, ...]) -> Decision:

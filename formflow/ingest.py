@@ -52,7 +52,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from formflow.config import Settings
-from formflow.decision import Decision, decide, held, rejected
+from formflow.decision import Decision, decide, from_roster, held, rejected
 from formflow.errors import ArchiveError, FormflowError, UnreadableForm
 from formflow.inbox import notice_name, sanitize_name, shown_text
 from formflow.intake import Dropped, Identity, Vanished, open_dropped, remove_original, same_file
@@ -63,6 +63,7 @@ from formflow.returns import Folder, notice_mode, return_folder
 
 if TYPE_CHECKING:
     from formflow.archive import FiledForm
+    from formflow.archive.roster import RosterEntry
 
 log = logging.getLogger("formflow.watch")
 
@@ -113,6 +114,8 @@ class ArchiveLike(Protocol):
     def find_by_hash(self, sha256: str) -> FiledForm | None: ...
 
     def check_identity(self, number: str, name: str) -> str | None: ...
+
+    def roster(self) -> dict[str, RosterEntry] | None: ...
 
     def file(
         self, data: bytes, result: CheckResult, *, state: str, arrived: datetime, source_name: str
@@ -343,11 +346,31 @@ class Ingestor:
         decision = decide(checked.result)
         if decision.action != "filed":
             return HandBack(checked.taken, decision, checked.result)
-        extraction = checked.result.extraction
+        result = checked.result
+        if not result.extraction.employee_number:
+            found = self._by_name(result.extraction.employee_name)
+            if isinstance(found, str):
+                return HandBack(checked.taken, decision.held(found), result)
+            if found is not None:
+                arrived = checked.taken.arrived
+                row = (found.number, found.name, found.leader)
+                result = from_roster(result, row, lambda e: self.validator(e, arrived))
+                decision = decide(result)
+                if decision.action != "filed":  # say, a leader's signature not the roster's
+                    return HandBack(checked.taken, decision, result)
+        extraction = result.extraction
         reason = self.archive.check_identity(extraction.employee_number, extraction.employee_name)
         if reason:
-            return HandBack(checked.taken, decision.held(reason), checked.result)
-        return Decided(checked.taken, checked.result, decision)
+            return HandBack(checked.taken, decision.held(reason), result)
+        return Decided(checked.taken, result, decision)
+
+    def _by_name(self, name: str) -> RosterEntry | str | None:
+        """A form without an employee number (seed 004): the one roster row with its name, or
+        why it is held; None without a roster (the identity check then holds it)."""
+        from formflow.archive.roster import find_by_name  # the archive package: only if needed
+
+        roster = self.archive.roster()
+        return None if roster is None else find_by_name(name, roster)
 
     def _file(self, decided: Decided) -> Outcome | HandBack:
         """Archive durably, then remove the original (never the other way round)."""

@@ -58,6 +58,9 @@ class Extraction:
     `fields` holds only what was found: a key that is absent was not found (a flattened form's
     label missing), a key with "" was found empty. `raw` keeps the text as written for values
     normalisation changed (a Danish date -> ISO), so nothing a person wrote is lost.
+    `places` are the keys the form has a place for, when that is not its definition's every
+    field: an organisation's own form read by its labels has only the labels found on the
+    page (seed 000's clinic agreement has no next meeting date). None: every field.
     """
 
     file: str
@@ -70,6 +73,7 @@ class Extraction:
     evidence: Evidence = field(default_factory=Evidence)
     problems: tuple[Problem, ...] = ()
     pages: int = 0
+    places: frozenset[str] | None = None
 
     @property
     def employee_number(self) -> str:

@@ -66,6 +66,9 @@ CODES: dict[str, str] = {
     "digital_signature_unmatched": "warning: a digital signature belongs to no role",
 }
 
+# Required on every form, whatever places it has (with the signatures and their dates).
+ALWAYS_REQUIRED = frozenset({"employee_name", "meeting_date"})
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ROLE_WORDS = {
     "leader": ("lederen", "lederens"),
@@ -84,7 +87,13 @@ def check(
 ) -> CheckResult:
     """Every rule of `definition` over one extracted form; `arrived` None leaves deadlines
     unjudged."""
-    form = _Form(definition, extraction.fields, extraction.raw, _unreadable(extraction.problems))
+    form = _Form(
+        definition,
+        extraction.fields,
+        extraction.raw,
+        _unreadable(extraction.problems),
+        extraction.places,
+    )
     signatures, signature_problems = signature_verdicts(extraction, definition, settings)
     problems = [
         *extraction.problems,
@@ -122,10 +131,16 @@ class _Form:
     fields: Mapping[str, str]
     raw: Mapping[str, str]  # the text as written, where reading normalised it
     unreadable: frozenset[str]
+    places: frozenset[str] | None = None  # an organisation's own form: its labels found
 
     @property
     def kind(self) -> str:
         return self.definition.kind
+
+    def has_place(self, key: str) -> bool:
+        """Whether the form has a place for `key`: every field of formflow's own forms; on
+        an organisation's own form the labels found, and always the name and meeting date."""
+        return self.places is None or key in self.places or key in ALWAYS_REQUIRED
 
     def value(self, key: str) -> str:
         return self.fields.get(key, "").strip()
@@ -192,10 +207,13 @@ def _danish(day: date) -> str:
 
 
 def _required(form: _Form, signatures: Mapping[str, Signature]) -> list[Problem]:
-    """Required header fields; on an agreement the next meeting and both signature dates."""
+    """Required header fields; on an agreement the next meeting and both signature dates.
+    A field the form has no place for is not required (`_Form.has_place`); the signatures'
+    dates always are."""
     keys = [spec.key for spec in form.definition.fields if spec.required]
     if form.kind == "agreement" and form.definition.has("next_meeting_date"):
         keys.append("next_meeting_date")
+    keys = [key for key in keys if form.has_place(key)]
     for role in form.roles:
         verdict = signatures.get(role.signature.key)
         signed = verdict is not None and verdict.kind != "missing"

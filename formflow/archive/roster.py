@@ -3,9 +3,12 @@
 With a roster (settings.roster: a CSV of number,name,leader; header row optional; UTF-8 with
 or without BOM; `;` or `,` separated; a header row may name further columns, position and
 meeting date, for the first round's forms), a form's employee number must be on it and its
-name must match. Without one, a new number makes a new personnel folder, and a known number with a
-name the archive has never seen for it is held. The reasons are Danish (they are written
-beside the held form) and never repeat the name on file: the inbox is a shared folder.
+name must match; a form without a number (seed 004) is the one row with its name
+(`find_by_name`), else held naming the rows it may be. Without one, a new number makes a new
+personnel folder, and a known number with a name the archive has never seen for it is held.
+The reasons are Danish (they are written beside the held form) and never repeat the name on
+file for a number the form gives: the inbox is a shared folder. Only a form with no number
+names the roster rows it may be (numbers and names), since the person deciding needs them.
 """
 
 from __future__ import annotations
@@ -111,6 +114,41 @@ def plain_same_person(a: str, b: str) -> bool:
         return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
     return norm(a) == norm(b)
+
+
+def same_name(a: str, b: str) -> bool:
+    """The same name after normalising case, accents ("José" = "Jose") and spacing: strict
+    enough to take a form without an employee number as this roster row's."""
+
+    def norm(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+    return norm(a) == norm(b)
+
+
+def find_by_name(
+    name: str,
+    roster: dict[str, RosterEntry],
+    loosely: Callable[[str, str], bool] | None = None,
+) -> RosterEntry | str:
+    """The one roster row whose name is the form's (`same_name`), or the Danish reason to
+    hold the form naming the rows that match `loosely` (typed-name tolerant) or by name:
+    never a guess between two people of the same name."""
+    if not name.strip():
+        return "Skemaet mangler både medarbejdernummer og medarbejderens navn."
+    same = [entry for entry in roster.values() if same_name(name, entry.name)]
+    if len(same) == 1:
+        return same[0]
+    loosely = loosely or default_matcher()
+    candidates = same or [entry for entry in roster.values() if loosely(name, entry.name)]
+    if len(same) > 1:
+        start = "Skemaet har intet medarbejdernummer, og navnet står flere gange i "
+    else:
+        start = "Skemaet har intet medarbejdernummer, og navnet står ikke i "
+    listing = "; ".join(f"nr. {entry.number} {entry.name}" for entry in candidates)
+    found = f"Mulige medarbejdere: {listing}." if candidates else "Ingen mulige medarbejdere."
+    return f"{start}medarbejderlisten. {found} Skriv medarbejdernummeret på skemaet."
 
 
 def default_matcher() -> Callable[[str, str], bool]:

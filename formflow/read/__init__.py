@@ -148,6 +148,9 @@ class FormEdition:
     kind: str | None = None
     year: int | None = None
     definition: str | None = None
+    # The keys an organisation's own form has a place for (`Extraction.places`); None for
+    # formflow's own forms, named by their data or title: every field of the definition.
+    places: frozenset[str] | None = None
 
 
 def identify(data: Mapping[str, str], texts: Iterable[str], settings: Settings) -> FormEdition:
@@ -276,12 +279,13 @@ def read_labelled(
     the labels on the page: the kind whose own fields are answered, when the other kind's are
     not. The year comes from the data or the title, else it is the meeting date's.
     """
-    from formflow.read.labels import Para, read_blocks, title_kind
+    from formflow.read.labels import Para, read_answers, title_kind
     from formflow.read.vocabulary import vocabulary_for
 
     vocabulary = vocabulary_for(settings)
     texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
     edition = identify(data, texts, settings)
+    own = edition.kind is not None  # formflow's own form: its data or its own title names it
     if edition.kind is None:
         for text in texts:
             kind, year = title_kind(text, vocabulary)
@@ -291,9 +295,9 @@ def read_labelled(
     if edition.kind is None:
         edition = FormEdition(_kind_by_labels(blocks, settings), edition.year, None)
     definition, edition = resolve_definition(edition, (), settings)
-    values = read_blocks(definition, blocks, vocabulary)
-    if edition.year is None:
-        edition = FormEdition(edition.kind, _meeting_year(values), edition.definition)
+    values, places = read_answers(definition, blocks, vocabulary)
+    year = edition.year or _meeting_year(values)
+    edition = FormEdition(edition.kind, year, edition.definition, None if own else places)
     return definition, edition, values
 
 
@@ -365,6 +369,7 @@ def finish(
             *normalized.problems,
         ),
         pages=pages,
+        places=edition.places,
     )
 
 

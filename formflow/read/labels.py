@@ -181,12 +181,16 @@ def default_vocabulary() -> Vocabulary:
 
 @dataclass
 class _Found:
-    """Answers placed so far; a key placed twice with different text becomes ambiguous."""
+    """Answers placed so far; a key placed twice with different text becomes ambiguous.
+    `places` are the keys whose label was found, answered or not (an uncertain or ambiguous
+    answer is not found, but the form has a place for it)."""
 
     values: dict[str, str] = field(default_factory=dict)
     ambiguous: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
 
     def put(self, key: str, value: str) -> None:
+        self.places.add(key)
         if UNCERTAIN in value:
             return
         value = _BLANK_LINE.sub(" ", value).strip(" ").strip("\n")
@@ -277,6 +281,13 @@ def read_blocks(
 ) -> dict[str, str]:
     """The answers `blocks` show for `definition`'s fields (raw text; absent = not found),
     its labels as the definition and the vocabulary (default: the built-in one) word them."""
+    return read_answers(definition, blocks, vocabulary)[0]
+
+
+def read_answers(
+    definition: FormDefinition, blocks: Iterable[Block], vocabulary: Vocabulary | None = None
+) -> tuple[dict[str, str], frozenset[str]]:
+    """`read_blocks`'s answers, and the keys whose labels the page shows (its places)."""
     walker = _Walker(definition, vocabulary or default_vocabulary())
     for block in _tab_rows(blocks):
         if isinstance(block, Para):
@@ -284,7 +295,7 @@ def read_blocks(
         else:
             walker.table(block)
     walker.close_pending()
-    return walker.found.values
+    return walker.found.values, frozenset(walker.found.places)
 
 
 _TABS = re.compile(r"\s*\t\s*")
@@ -452,6 +463,7 @@ class _Walker:
         self.last_role = target.row if target.type == "signature" else None
         if isinstance(target, Combined):
             date, rest = split_dated(value)
+            self.found.places.add(target.date.key)  # the box is the date's place too
             if date is not None:
                 self.found.put(target.date.key, date)
             self.found.put(target.signature.key, rest)
