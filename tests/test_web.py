@@ -121,13 +121,19 @@ PAGES = [
     BENT_FORM,
     "/medarbejder/1005",  # on the roster, nothing filed
     "/medarbejder/9999",  # nobody
+    "/medarbejder/1001/maal",
+    "/medarbejder/1002/maal",
+    "/medarbejder/9999/maal",
 ]
 ALLOWED = {
-    "hanne": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1002", BENT_FORM, "/medarbejder/1005"},
-    "lise": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1005"},
-    "ole": {"/medarbejder/1002", BENT_FORM},
-    "anna": {"/medarbejder/1001", ANNA_FORM},
-    "bent": {"/medarbejder/1002", BENT_FORM},
+    "hanne": {
+        *("/medarbejder/1001", ANNA_FORM, "/medarbejder/1002", BENT_FORM, "/medarbejder/1005"),
+        *("/medarbejder/1001/maal", "/medarbejder/1002/maal"),
+    },
+    "lise": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1005", "/medarbejder/1001/maal"},
+    "ole": {"/medarbejder/1002", BENT_FORM, "/medarbejder/1002/maal"},
+    "anna": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1001/maal"},
+    "bent": {"/medarbejder/1002", BENT_FORM, "/medarbejder/1002/maal"},
 }
 
 
@@ -489,3 +495,98 @@ def test_web_settings_are_checked() -> None:
             settings_from_dict({"web": wrong})
     with pytest.raises(SettingsError, match="must be of type bool"):
         settings_from_dict({"web": {"secure_cookies": "yes"}})
+
+
+# --- the goals across the years ---------------------------------------------------------------
+
+
+def _file_next_preparation(settings: Settings, year: int, statuses: dict[str, str]) -> None:
+    """Anna's preparation form of the year after, with the statuses she gave last year's
+    goals, filed by `watch --once` like any form."""
+    from formflow.demo import fill_pdf
+    from formflow.forms.library import load_definition
+    from formflow.forms.render import render_bytes
+
+    values = {
+        "employee_number": "1001",
+        "employee_name": "Anna Ærø",
+        "leader_name": "Lise Løvgren",
+        "meeting_date": f"10.03.{year + 1}",
+        "prev_goal_professional_1_text": "Tage certificering i projektledelse",
+        "prev_goal_sales_1_text": "Være med på kundemøder i Aarhus",
+        "signature_employee": "Anna Ærø",
+        "signature_employee_date": date.today().strftime("%d.%m.%Y"),
+        **statuses,
+    }
+    blank = render_bytes(load_definition("preparation"), year + 1, {}, "pdf")
+    (settings.inbox / "forberedelse-anna.pdf").write_bytes(fill_pdf(blank, values))
+    assert run_watch(settings, once=True) == 0
+    rows = Archive(settings.archive, settings).forms(employee="1001", latest_only=False)
+    assert any(r.kind == "preparation" and r.year == year + 1 for r in rows), "not filed"
+
+
+def test_the_goals_page_shows_each_goal_beside_its_status_the_year_after(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    year = filled[1]
+    client = log_in(app, "anna")
+    before = client.get("/medarbejder/1001/maal").get_data(as_text=True)
+    assert f"Aftalt i MUS {year}" in before
+    assert "Tage certificering i projektledelse" in before and "Faglig udvikling" in before
+    assert "Ikke vurderet" in before and f"intet forberedelsesskema for {year + 1}" in before
+    _file_next_preparation(
+        settings,
+        year,
+        {"prev_goal_professional_1_status": "3", "prev_goal_sales_1_status": "1"},
+    )
+    page = client.get("/medarbejder/1001/maal").get_data(as_text=True)
+    professional = page.index("Tage certificering i projektledelse")
+    sales = page.index("Være med på tre kundemøder i Århus")
+    assert "3 Bedre end forventet" in page[professional:sales]
+    assert "1 Ikke opnået" in page[sales:]
+    assert "I forberedelsen: Være med på kundemøder i Aarhus" in page  # edited: both shown
+    assert "Ikke vurderet" not in page
+    assert 'href="/medarbejder/1001/maal"' in client.get("/medarbejder/1001").get_data(as_text=True)
+
+
+def test_the_goals_page_is_need_to_know_and_audited(app: Flask, settings: Settings) -> None:
+    for login, allowed in [("hanne", True), ("lise", True), ("ole", False), ("bent", False)]:
+        answer = log_in(app, login).get("/medarbejder/1001/maal")
+        assert answer.status_code == (200 if allowed else 404), login
+    assert log_in(app, "hanne").get("/medarbejder/9999/maal").status_code == 404
+    looked = [
+        (e["who"], e["employee"])
+        for e in audits(settings)
+        if e.get("action") == "web_viewed" and e.get("page") == "maal"
+    ]
+    assert looked == [("hanne", "1001"), ("lise", "1001")]
+
+
+def test_goals_pair_as_carry_over_moves_them_past_empty_rows() -> None:
+    from formflow.web.goals import goals_across_years
+
+    agreement = {
+        "goal_personal_1_text": "Holde fri i ferien",
+        "goal_professional_1_text": "Kursus i Excel",
+        "goal_professional_3_text": "Lære tysk",  # row 2 empty: carried into row 2
+        "goal_professional_3_end": "2026-12-31",
+    }
+    preparation = {
+        "prev_goal_professional_1_text": "Kursus i Excel",
+        "prev_goal_professional_1_status": "2",
+        "prev_goal_professional_2_text": "Lære tysk",
+        "prev_goal_professional_2_status": "4",
+        "prev_goal_personal_1_text": "Holde fri i ferien",
+        "prev_goal_personal_1_status": "7",
+    }
+    labels = {"professional": "Faglig udvikling", "personal": "Personlig udvikling"}
+    (year,) = goals_across_years({2026: agreement}, {2027: preparation}, labels)
+    assert year.assessed and year.year == 2026
+    assert [(g.category, g.text, g.status_words, g.end) for g in year.goals] == [
+        ("Faglig udvikling", "Kursus i Excel", "2 Helt som aftalt og forventet", ""),
+        ("Faglig udvikling", "Lære tysk", "4 Den ekstraordinært seje indsats", "2026-12-31"),
+        ("Personlig udvikling", "Holde fri i ferien", "Ukendt status (7)", ""),
+    ]
+    (unassessed,) = goals_across_years({2026: agreement}, {2026: preparation}, labels)
+    assert not unassessed.assessed
+    assert {g.status_words for g in unassessed.goals} == {"Ikke vurderet"}

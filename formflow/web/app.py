@@ -340,6 +340,23 @@ def employee_page(number: str) -> str:
     )
 
 
+@site.get("/medarbejder/<number>/maal")
+@logged_in
+def goals_page(number: str) -> str:
+    """Each agreement's goals beside the status they got in the next year's preparation."""
+    site, user = web(), g.user
+    roster, people = _visible(number)
+    rows = site.archive.forms(employee=number, latest_only=False)
+    site.archive.audit("web_viewed", who=user.login, role=user.role, page="maal", employee=number)
+    return render_template(
+        "goals.html",
+        number=number,
+        name=shown(access.name_of(number, roster, people)),
+        years=pages.goal_years(site.archive.root, rows, site.settings),
+        value=pages.value_text,
+    )
+
+
 @site.get("/medarbejder/<number>/skema/<form>/original")
 @logged_in
 def original(number: str, form: str) -> Response:
