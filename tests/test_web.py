@@ -590,3 +590,60 @@ def test_goals_pair_as_carry_over_moves_them_past_empty_rows() -> None:
     (unassessed,) = goals_across_years({2026: agreement}, {2026: preparation}, labels)
     assert not unassessed.assessed
     assert {g.status_words for g in unassessed.goals} == {"Ikke vurderet"}
+
+
+# --- HR: the queues --------------------------------------------------------------------------
+
+
+def _hold_unknown_employee(settings: Settings, year: int) -> bytes:
+    """An agreement naming an employee number nobody knows: held for a person to decide."""
+    from formflow.demo import fill_pdf
+    from formflow.forms.library import load_definition
+    from formflow.forms.render import render_bytes
+
+    today = date.today().strftime("%d.%m.%Y")
+    meeting = date.today() - timedelta(days=20)  # as the demo's: its year is `year`
+    values = {
+        "employee_number": "4242",
+        "employee_name": "Åse Ukendt",
+        "leader_name": "Lise Løvgren",
+        "meeting_date": meeting.strftime("%d.%m.%Y"),
+        "next_meeting_date": f"01.12.{year + 1}",
+        "signature_leader": "Lise Løvgren",
+        "signature_leader_date": today,
+        "signature_employee": "Åse Ukendt",
+        "signature_employee_date": today,
+    }
+    data = fill_pdf(render_bytes(load_definition("agreement"), year, {}, "pdf"), values)
+    (settings.inbox / "aftale-aase.pdf").write_bytes(data)
+    assert run_watch(settings, once=True) == 0
+    held = settings.inbox / settings.watch.held_folder / "aftale-aase.pdf"
+    assert held.read_bytes() == data, "the form was not held"
+    return data
+
+
+def test_hr_sees_the_rejected_and_held_forms_with_their_reasons(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    _hold_unknown_employee(settings, filled[1])
+    rejected = settings.inbox / settings.watch.rejected_folder
+    (rejected / "falsk.pdf").write_bytes(b"%PDF-1.4 not handed back by formflow")
+    (rejected / "link.pdf").symlink_to(settings.archive / "audit.log")
+    page = log_in(app, "hanne").get("/koer").get_data(as_text=True)
+    rejected_part, held_part = page.split("Til afklaring (")
+    assert "Afviste skemaer (1)" in rejected_part and "aftaleskema-carla.pdf" in rejected_part
+    assert "1003" in rejected_part and "date_invalid" in rejected_part
+    assert "„30.02." in rejected_part and "findes ikke i kalenderen" in rejected_part
+    assert held_part.startswith("1)") and "aftale-aase.pdf" in held_part and "4242" in held_part
+    assert "falsk.pdf" not in page and "link.pdf" not in page
+    entry = [e for e in audits(settings) if e.get("action") == "web_queues"]
+    assert [(e["who"], e["rejected"], e["held"]) for e in entry] == [("hanne", 1, 1)]
+
+
+def test_the_queues_are_for_hr_only(app: Flask) -> None:
+    assert 'href="/koer"' in log_in(app, "hanne").get("/").get_data(as_text=True)
+    for login in ("lise", "ole", "anna", "bent"):
+        client = log_in(app, login)
+        assert client.get("/koer").status_code == 404, login
+        assert 'href="/koer"' not in client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert app.test_client().get("/koer").status_code == 302

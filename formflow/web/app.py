@@ -41,7 +41,7 @@ from formflow.archive.records import valid_number
 from formflow.config import Settings
 from formflow.display import shown
 from formflow.rounds import round_of, totals
-from formflow.web import access, pages
+from formflow.web import access, pages, queues
 from formflow.web.users import Users, UsersError, normal_login
 
 HEADERS = {
@@ -375,6 +375,43 @@ def original(number: str, form: str) -> Response:
     )
     response.headers.set("Content-Disposition", "attachment", filename=f"{form}.{row.file_format}")
     return response
+
+
+# --- HR: the queues and the access export --------------------------------------------------------
+
+
+def hr_only() -> None:
+    """Anyone but HR gets the 404 of a page that does not exist."""
+    if g.user.role != "hr":
+        abort(404)
+
+
+@site.get("/koer")
+@logged_in
+def queues_page() -> str:
+    """The rejected and held forms still in the inbox, with the reasons they were given."""
+    hr_only()
+    site, user = web(), g.user
+    watch = site.settings.watch
+    handed_back = queues.returned_entries(site.archive.audit_log.entries())
+    found = {
+        action: queues.queue(site.settings.inbox / folder, action, handed_back)
+        for action, folder in (("rejected", watch.rejected_folder), ("held", watch.held_folder))
+    }
+    site.archive.audit(
+        "web_queues", who=user.login, role=user.role, **{a: len(f) for a, f in found.items()}
+    )
+    return render_template(
+        "queues.html",
+        queues=[
+            (queues.QUEUE_TITLES[a], folder, f)
+            for (a, f), folder in zip(
+                found.items(), (watch.rejected_folder, watch.held_folder), strict=True
+            )
+        ],
+        moment=pages.moment,
+        kinds=pages.KIND_TITLES,
+    )
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
