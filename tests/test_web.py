@@ -647,3 +647,50 @@ def test_the_queues_are_for_hr_only(app: Flask) -> None:
         assert client.get("/koer").status_code == 404, login
         assert 'href="/koer"' not in client.get("/", follow_redirects=True).get_data(as_text=True)
     assert app.test_client().get("/koer").status_code == 302
+
+
+# --- HR: the GDPR access export ----------------------------------------------------------------
+
+
+def test_hr_gets_the_access_export_of_one_person(
+    app: Flask, settings: Settings, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    client = log_in(app, "hanne")
+    page = client.get("/medarbejder/1001")
+    assert 'action="/medarbejder/1001/indsigt"' in page.get_data(as_text=True)
+    answer = client.post("/medarbejder/1001/indsigt", data={"csrf": csrf_of(page)})
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    (row,) = Archive(settings.archive, settings).forms(employee="1001", latest_only=False)
+    original = (settings.archive / row.original).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as made:
+        names = made.namelist()
+        assert "README.txt" in names
+        assert original in [made.read(n) for n in names], "the original is not in the zip"
+        assert "Anna Ærø" in made.read("README.txt").decode("utf-8")
+    cli = Archive(settings.archive, settings).export("1001", tmp_path / "cli.zip")
+    with zipfile.ZipFile(cli) as made:
+        assert sorted(made.namelist()) == sorted(names)  # what `archive export` makes
+    actions = [(e["action"], e.get("who")) for e in audits(settings) if e.get("employee") == "1001"]
+    assert ("web_exported", "hanne") in actions and ("exported", None) in actions
+    nothing = client.post("/medarbejder/1005/indsigt", data={"csrf": csrf_of(page)})
+    assert nothing.status_code == 404 and "ingen personalemappe" in nothing.get_data(as_text=True)
+
+
+def test_the_access_export_is_for_hr_only_and_needs_its_csrf_token(app: Flask) -> None:
+    hanne = log_in(app, "hanne")
+    assert hanne.post("/medarbejder/1001/indsigt").status_code == 400
+    assert (
+        hanne.post("/medarbejder/9999/indsigt", data={"csrf": csrf_of(hanne.get("/"))}).status_code
+        == 404
+    )
+    for login in ("lise", "anna"):  # both may see 1001's file, neither may export it
+        client = log_in(app, login)
+        page = client.get("/medarbejder/1001")
+        assert "/indsigt" not in page.get_data(as_text=True)
+        answer = client.post("/medarbejder/1001/indsigt", data={"csrf": csrf_of(page)})
+        assert answer.status_code == 404, login
+    assert app.test_client().post("/medarbejder/1001/indsigt").status_code == 400

@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -39,6 +41,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from formflow.archive import Archive
 from formflow.archive.records import valid_number
 from formflow.config import Settings
+from formflow.errors import ArchiveError
 from formflow.display import shown
 from formflow.rounds import round_of, totals
 from formflow.web import access, pages, queues
@@ -412,6 +415,31 @@ def queues_page() -> str:
         moment=pages.moment,
         kinds=pages.KIND_TITLES,
     )
+
+
+@site.post("/medarbejder/<number>/indsigt")
+@logged_in
+def access_export(number: str) -> Response:
+    """The GDPR access export of one person: the zip `formflow archive export` makes."""
+    hr_only()
+    site, user = web(), g.user
+    _visible(number)
+    with tempfile.TemporaryDirectory(prefix="formflow-indsigt-") as folder:  # 0700
+        try:
+            made = site.archive.export(number, Path(folder) / "indsigt.zip")
+        except ArchiveError:  # on the roster, no personnel folder yet: nothing is held
+            body = render_template(
+                "message.html",
+                title="Intet at udlevere",
+                message=f"Arkivet har ingen personalemappe for medarbejder {number} endnu.",
+            )
+            return Response(body, status=404)
+        data = made.read_bytes()
+    site.archive.audit("web_exported", who=user.login, role=user.role, employee=number)
+    response = Response(data, mimetype="application/zip")
+    name = f"indsigt-{number}-{site.today().isoformat()}.zip"
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
