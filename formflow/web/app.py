@@ -41,8 +41,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from formflow.archive import Archive
 from formflow.archive.records import valid_number
 from formflow.config import Settings
-from formflow.errors import ArchiveError
 from formflow.display import shown
+from formflow.errors import ArchiveError
 from formflow.rounds import round_of, totals
 from formflow.web import access, pages, queues
 from formflow.web.users import Users, UsersError, normal_login
