@@ -2,7 +2,7 @@
 employee's next preparation form gave them, the chain `formflow carry-over` makes.
 
 Carry-over copies the filled goals of a category, in row order, into the first rows of the
-same category of next year's `prev_goal` table (empty rows skipped, /work/shared/forms-contract.md),
+same category of next year's `prev_goal` table (empty rows skipped: the forms contract),
 so the n-th filled goal of a category is paired with the n-th filled `prev_goal` row of it.
 When the preparation's text is not the agreement's (edited by hand) both are shown.
 """
