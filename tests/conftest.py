@@ -35,6 +35,7 @@ PACKAGES = {  # program -> the Debian package that brings it
     "soffice": "libreoffice-writer-nogui",
     "tesseract": "tesseract-ocr",
     "chromium": "chromium",
+    "chromedriver": "chromium-driver",
 }
 
 

@@ -121,13 +121,19 @@ PAGES = [
     BENT_FORM,
     "/medarbejder/1005",  # on the roster, nothing filed
     "/medarbejder/9999",  # nobody
+    "/medarbejder/1001/maal",
+    "/medarbejder/1002/maal",
+    "/medarbejder/9999/maal",
 ]
 ALLOWED = {
-    "hanne": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1002", BENT_FORM, "/medarbejder/1005"},
-    "lise": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1005"},
-    "ole": {"/medarbejder/1002", BENT_FORM},
-    "anna": {"/medarbejder/1001", ANNA_FORM},
-    "bent": {"/medarbejder/1002", BENT_FORM},
+    "hanne": {
+        *("/medarbejder/1001", ANNA_FORM, "/medarbejder/1002", BENT_FORM, "/medarbejder/1005"),
+        *("/medarbejder/1001/maal", "/medarbejder/1002/maal"),
+    },
+    "lise": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1005", "/medarbejder/1001/maal"},
+    "ole": {"/medarbejder/1002", BENT_FORM, "/medarbejder/1002/maal"},
+    "anna": {"/medarbejder/1001", ANNA_FORM, "/medarbejder/1001/maal"},
+    "bent": {"/medarbejder/1002", BENT_FORM, "/medarbejder/1002/maal"},
 }
 
 
@@ -489,3 +495,202 @@ def test_web_settings_are_checked() -> None:
             settings_from_dict({"web": wrong})
     with pytest.raises(SettingsError, match="must be of type bool"):
         settings_from_dict({"web": {"secure_cookies": "yes"}})
+
+
+# --- the goals across the years ---------------------------------------------------------------
+
+
+def _file_next_preparation(settings: Settings, year: int, statuses: dict[str, str]) -> None:
+    """Anna's preparation form of the year after, with the statuses she gave last year's
+    goals, filed by `watch --once` like any form."""
+    from formflow.demo import fill_pdf
+    from formflow.forms.library import load_definition
+    from formflow.forms.render import render_bytes
+
+    values = {
+        "employee_number": "1001",
+        "employee_name": "Anna Ærø",
+        "leader_name": "Lise Løvgren",
+        "meeting_date": f"10.03.{year + 1}",
+        "prev_goal_professional_1_text": "Tage certificering i projektledelse",
+        "prev_goal_sales_1_text": "Være med på kundemøder i Aarhus",
+        "signature_employee": "Anna Ærø",
+        "signature_employee_date": date.today().strftime("%d.%m.%Y"),
+        **statuses,
+    }
+    blank = render_bytes(load_definition("preparation"), year + 1, {}, "pdf")
+    (settings.inbox / "forberedelse-anna.pdf").write_bytes(fill_pdf(blank, values))
+    assert run_watch(settings, once=True) == 0
+    rows = Archive(settings.archive, settings).forms(employee="1001", latest_only=False)
+    assert any(r.kind == "preparation" and r.year == year + 1 for r in rows), "not filed"
+
+
+def test_the_goals_page_shows_each_goal_beside_its_status_the_year_after(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    year = filled[1]
+    client = log_in(app, "anna")
+    before = client.get("/medarbejder/1001/maal").get_data(as_text=True)
+    assert f"Aftalt i MUS {year}" in before
+    assert "Tage certificering i projektledelse" in before and "Faglig udvikling" in before
+    assert "Ikke vurderet" in before and f"intet forberedelsesskema for {year + 1}" in before
+    _file_next_preparation(
+        settings,
+        year,
+        {"prev_goal_professional_1_status": "3", "prev_goal_sales_1_status": "1"},
+    )
+    page = client.get("/medarbejder/1001/maal").get_data(as_text=True)
+    professional = page.index("Tage certificering i projektledelse")
+    sales = page.index("Være med på tre kundemøder i Århus")
+    assert "3 Bedre end forventet" in page[professional:sales]
+    assert "1 Ikke opnået" in page[sales:]
+    assert "I forberedelsen: Være med på kundemøder i Aarhus" in page  # edited: both shown
+    assert "Ikke vurderet" not in page
+    assert 'href="/medarbejder/1001/maal"' in client.get("/medarbejder/1001").get_data(as_text=True)
+
+
+def test_the_goals_page_is_need_to_know_and_audited(app: Flask, settings: Settings) -> None:
+    for login, allowed in [("hanne", True), ("lise", True), ("ole", False), ("bent", False)]:
+        answer = log_in(app, login).get("/medarbejder/1001/maal")
+        assert answer.status_code == (200 if allowed else 404), login
+    assert log_in(app, "hanne").get("/medarbejder/9999/maal").status_code == 404
+    looked = [
+        (e["who"], e["employee"])
+        for e in audits(settings)
+        if e.get("action") == "web_viewed" and e.get("page") == "maal"
+    ]
+    assert looked == [("hanne", "1001"), ("lise", "1001")]
+
+
+def test_goals_pair_as_carry_over_moves_them_past_empty_rows() -> None:
+    from formflow.web.goals import goals_across_years
+
+    agreement = {
+        "goal_personal_1_text": "Holde fri i ferien",
+        "goal_professional_1_text": "Kursus i Excel",
+        "goal_professional_3_text": "Lære tysk",  # row 2 empty: carried into row 2
+        "goal_professional_3_end": "2026-12-31",
+    }
+    preparation = {
+        "prev_goal_professional_1_text": "Kursus i Excel",
+        "prev_goal_professional_1_status": "2",
+        "prev_goal_professional_2_text": "Lære tysk",
+        "prev_goal_professional_2_status": "4",
+        "prev_goal_personal_1_text": "Holde fri i ferien",
+        "prev_goal_personal_1_status": "7",
+    }
+    labels = {"professional": "Faglig udvikling", "personal": "Personlig udvikling"}
+    (year,) = goals_across_years({2026: agreement}, {2027: preparation}, labels)
+    assert year.assessed and year.year == 2026
+    assert [(g.category, g.text, g.status_words, g.end) for g in year.goals] == [
+        ("Faglig udvikling", "Kursus i Excel", "2 Helt som aftalt og forventet", ""),
+        ("Faglig udvikling", "Lære tysk", "4 Den ekstraordinært seje indsats", "2026-12-31"),
+        ("Personlig udvikling", "Holde fri i ferien", "Ukendt status (7)", ""),
+    ]
+    (unassessed,) = goals_across_years({2026: agreement}, {2026: preparation}, labels)
+    assert not unassessed.assessed
+    assert {g.status_words for g in unassessed.goals} == {"Ikke vurderet"}
+
+
+# --- HR: the queues --------------------------------------------------------------------------
+
+
+def _hold_unknown_employee(settings: Settings, year: int) -> bytes:
+    """An agreement naming an employee number nobody knows: held for a person to decide."""
+    from formflow.demo import fill_pdf
+    from formflow.forms.library import load_definition
+    from formflow.forms.render import render_bytes
+
+    today = date.today().strftime("%d.%m.%Y")
+    meeting = date.today() - timedelta(days=20)  # as the demo's: its year is `year`
+    values = {
+        "employee_number": "4242",
+        "employee_name": "Åse Ukendt",
+        "leader_name": "Lise Løvgren",
+        "meeting_date": meeting.strftime("%d.%m.%Y"),
+        "next_meeting_date": f"01.12.{year + 1}",
+        "signature_leader": "Lise Løvgren",
+        "signature_leader_date": today,
+        "signature_employee": "Åse Ukendt",
+        "signature_employee_date": today,
+    }
+    data = fill_pdf(render_bytes(load_definition("agreement"), year, {}, "pdf"), values)
+    (settings.inbox / "aftale-aase.pdf").write_bytes(data)
+    assert run_watch(settings, once=True) == 0
+    held = settings.inbox / settings.watch.held_folder / "aftale-aase.pdf"
+    assert held.read_bytes() == data, "the form was not held"
+    return data
+
+
+def test_hr_sees_the_rejected_and_held_forms_with_their_reasons(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    _hold_unknown_employee(settings, filled[1])
+    rejected = settings.inbox / settings.watch.rejected_folder
+    (rejected / "falsk.pdf").write_bytes(b"%PDF-1.4 not handed back by formflow")
+    (rejected / "link.pdf").symlink_to(settings.archive / "audit.log")
+    page = log_in(app, "hanne").get("/koer").get_data(as_text=True)
+    rejected_part, held_part = page.split("Til afklaring (")
+    assert "Afviste skemaer (1)" in rejected_part and "aftaleskema-carla.pdf" in rejected_part
+    assert "1003" in rejected_part and "date_invalid" in rejected_part
+    assert "„30.02." in rejected_part and "findes ikke i kalenderen" in rejected_part
+    assert held_part.startswith("1)") and "aftale-aase.pdf" in held_part and "4242" in held_part
+    assert "falsk.pdf" not in page and "link.pdf" not in page
+    entry = [e for e in audits(settings) if e.get("action") == "web_queues"]
+    assert [(e["who"], e["rejected"], e["held"]) for e in entry] == [("hanne", 1, 1)]
+
+
+def test_the_queues_are_for_hr_only(app: Flask) -> None:
+    assert 'href="/koer"' in log_in(app, "hanne").get("/").get_data(as_text=True)
+    for login in ("lise", "ole", "anna", "bent"):
+        client = log_in(app, login)
+        assert client.get("/koer").status_code == 404, login
+        assert 'href="/koer"' not in client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert app.test_client().get("/koer").status_code == 302
+
+
+# --- HR: the GDPR access export ----------------------------------------------------------------
+
+
+def test_hr_gets_the_access_export_of_one_person(
+    app: Flask, settings: Settings, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    client = log_in(app, "hanne")
+    page = client.get("/medarbejder/1001")
+    assert 'action="/medarbejder/1001/indsigt"' in page.get_data(as_text=True)
+    answer = client.post("/medarbejder/1001/indsigt", data={"csrf": csrf_of(page)})
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    (row,) = Archive(settings.archive, settings).forms(employee="1001", latest_only=False)
+    original = (settings.archive / row.original).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as made:
+        names = made.namelist()
+        assert "README.txt" in names
+        assert original in [made.read(n) for n in names], "the original is not in the zip"
+        assert "Anna Ærø" in made.read("README.txt").decode("utf-8")
+    cli = Archive(settings.archive, settings).export("1001", tmp_path / "cli.zip")
+    with zipfile.ZipFile(cli) as made:
+        assert sorted(made.namelist()) == sorted(names)  # what `archive export` makes
+    actions = [(e["action"], e.get("who")) for e in audits(settings) if e.get("employee") == "1001"]
+    assert ("web_exported", "hanne") in actions and ("exported", None) in actions
+    nothing = client.post("/medarbejder/1005/indsigt", data={"csrf": csrf_of(page)})
+    assert nothing.status_code == 404 and "ingen personalemappe" in nothing.get_data(as_text=True)
+
+
+def test_the_access_export_is_for_hr_only_and_needs_its_csrf_token(app: Flask) -> None:
+    hanne = log_in(app, "hanne")
+    assert hanne.post("/medarbejder/1001/indsigt").status_code == 400
+    assert (
+        hanne.post("/medarbejder/9999/indsigt", data={"csrf": csrf_of(hanne.get("/"))}).status_code
+        == 404
+    )
+    for login in ("lise", "anna"):  # both may see 1001's file, neither may export it
+        client = log_in(app, login)
+        page = client.get("/medarbejder/1001")
+        assert "/indsigt" not in page.get_data(as_text=True)
+        answer = client.post("/medarbejder/1001/indsigt", data={"csrf": csrf_of(page)})
+        assert answer.status_code == 404, login
+    assert app.test_client().post("/medarbejder/1001/indsigt").status_code == 400

@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -40,8 +42,9 @@ from formflow.archive import Archive
 from formflow.archive.records import valid_number
 from formflow.config import Settings
 from formflow.display import shown
+from formflow.errors import ArchiveError
 from formflow.rounds import round_of, totals
-from formflow.web import access, pages
+from formflow.web import access, pages, queues
 from formflow.web.users import Users, UsersError, normal_login
 
 HEADERS = {
@@ -340,6 +343,23 @@ def employee_page(number: str) -> str:
     )
 
 
+@site.get("/medarbejder/<number>/maal")
+@logged_in
+def goals_page(number: str) -> str:
+    """Each agreement's goals beside the status they got in the next year's preparation."""
+    site, user = web(), g.user
+    roster, people = _visible(number)
+    rows = site.archive.forms(employee=number, latest_only=False)
+    site.archive.audit("web_viewed", who=user.login, role=user.role, page="maal", employee=number)
+    return render_template(
+        "goals.html",
+        number=number,
+        name=shown(access.name_of(number, roster, people)),
+        years=pages.goal_years(site.archive.root, rows, site.settings),
+        value=pages.value_text,
+    )
+
+
 @site.get("/medarbejder/<number>/skema/<form>/original")
 @logged_in
 def original(number: str, form: str) -> Response:
@@ -357,6 +377,68 @@ def original(number: str, form: str) -> Response:
         path.read_bytes(), mimetype=MIMETYPES.get(row.file_format, "application/octet-stream")
     )
     response.headers.set("Content-Disposition", "attachment", filename=f"{form}.{row.file_format}")
+    return response
+
+
+# --- HR: the queues and the access export --------------------------------------------------------
+
+
+def hr_only() -> None:
+    """Anyone but HR gets the 404 of a page that does not exist."""
+    if g.user.role != "hr":
+        abort(404)
+
+
+@site.get("/koer")
+@logged_in
+def queues_page() -> str:
+    """The rejected and held forms still in the inbox, with the reasons they were given."""
+    hr_only()
+    site, user = web(), g.user
+    watch = site.settings.watch
+    handed_back = queues.returned_entries(site.archive.audit_log.entries())
+    found = {
+        action: queues.queue(site.settings.inbox / folder, action, handed_back)
+        for action, folder in (("rejected", watch.rejected_folder), ("held", watch.held_folder))
+    }
+    site.archive.audit(
+        "web_queues", who=user.login, role=user.role, **{a: len(f) for a, f in found.items()}
+    )
+    return render_template(
+        "queues.html",
+        queues=[
+            (queues.QUEUE_TITLES[a], folder, f)
+            for (a, f), folder in zip(
+                found.items(), (watch.rejected_folder, watch.held_folder), strict=True
+            )
+        ],
+        moment=pages.moment,
+        kinds=pages.KIND_TITLES,
+    )
+
+
+@site.post("/medarbejder/<number>/indsigt")
+@logged_in
+def access_export(number: str) -> Response:
+    """The GDPR access export of one person: the zip `formflow archive export` makes."""
+    hr_only()
+    site, user = web(), g.user
+    _visible(number)
+    with tempfile.TemporaryDirectory(prefix="formflow-indsigt-") as folder:  # 0700
+        try:
+            made = site.archive.export(number, Path(folder) / "indsigt.zip")
+        except ArchiveError:  # on the roster, no personnel folder yet: nothing is held
+            body = render_template(
+                "message.html",
+                title="Intet at udlevere",
+                message=f"Arkivet har ingen personalemappe for medarbejder {number} endnu.",
+            )
+            return Response(body, status=404)
+        data = made.read_bytes()
+    site.archive.audit("web_exported", who=user.login, role=user.role, employee=number)
+    response = Response(data, mimetype="application/zip")
+    name = f"indsigt-{number}-{site.today().isoformat()}.zip"
+    response.headers.set("Content-Disposition", "attachment", filename=name)
     return response
 
 

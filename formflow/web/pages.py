@@ -28,6 +28,7 @@ from formflow.rounds import (
     followup_words,
     preparation_words,
 )
+from formflow.web.goals import GoalYear, goals_across_years
 
 KIND_TITLES = {"preparation": "Forberedelsesskema", "agreement": "Udviklings- og aftaleskema"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -195,7 +196,7 @@ def _version(root: Path, row: FormRow, settings: Settings) -> Version:
         if isinstance(p, dict)
     )
     fields = result.get("fields") or {}
-    values = tuple((label(k), _value(v)) for k, v in fields.items() if isinstance(v, str) and v)
+    values = tuple((label(k), value_text(v)) for k, v in fields.items() if isinstance(v, str) and v)
     return Version(
         form_id(row),
         KIND_TITLES.get(row.kind, row.kind),
@@ -210,7 +211,7 @@ def _version(root: Path, row: FormRow, settings: Settings) -> Version:
     )
 
 
-def _value(value: str) -> str:
+def value_text(value: str) -> str:
     """A value read as a person reads it: an ISO date (as formflow stores dates) the Danish
     way, control and bidi characters shown, not obeyed (`display.shown`)."""
     if _ISO_DATE.match(value):
@@ -277,3 +278,32 @@ def looks_at(entries: Iterable[Mapping[str, Any]], number: str) -> list[Look]:
             what += f" {entry.get('form', '')}"
         found.append(Look(moment(str(entry.get("at"))), f"{who} ({role})" if role else who, what))
     return found[::-1]
+
+
+# --- the goals across the years ---------------------------------------------------------------
+
+
+def goal_years(root: Path, rows: Sequence[FormRow], settings: Settings) -> list[GoalYear]:
+    """The employee's goals across the years from the records of the latest version of each
+    year's agreement and preparation form (`goals.goals_across_years`)."""
+    latest: dict[tuple[str, int], FormRow] = {}
+    for row in sorted(rows, key=lambda r: r.version):
+        latest[(row.kind, row.year)] = row
+    fields: dict[str, dict[int, dict[str, str]]] = {"agreement": {}, "preparation": {}}
+    for (kind, year), row in latest.items():
+        if kind in fields:
+            read = _result_of(root, row).get("fields") or {}
+            fields[kind][year] = {k: v for k, v in read.items() if isinstance(v, str)}
+    return goals_across_years(fields["agreement"], fields["preparation"], _goal_labels(settings))
+
+
+def _goal_labels(settings: Settings) -> dict[str, str]:
+    """Category key -> label, as the agreement form names them (seed 004 or the settings')."""
+    from formflow.errors import DefinitionError
+    from formflow.forms.library import load_definition
+
+    try:
+        table = load_definition("agreement", settings).goal_table("goal")
+    except DefinitionError:
+        return {}
+    return {c.key: c.label for c in table.categories} if table is not None else {}

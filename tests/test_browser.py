@@ -1,0 +1,147 @@
+"""`formflow serve` in real Chromium (Debian's chromium and chromium-driver, driven by Selenium).
+
+The app runs under waitress in a thread on 127.0.0.1 over the archive of tests/test_web.py;
+HR, a leader and an employee each log in through the login form, open a personnel file,
+download an original (compared byte for byte) and are answered 404 for a file that is not
+theirs. One screenshot per role is kept in the test's tmp folder (`screenshots/`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from test_web import CHEAP, PASSWORD, USERS, filled, settings  # noqa: F401 (fixtures)
+
+from formflow.archive import Archive
+from formflow.config import Settings
+from formflow.web.app import create_app
+
+pytestmark = pytest.mark.needs("chromium", "chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1100,900",
+)
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:  # noqa: F811 (the fixture imported above)
+    """The app under waitress on a free port of 127.0.0.1; its base URL."""
+    from waitress.server import create_server
+
+    running = create_server(create_app(settings, hasher=CHEAP), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{running.effective_port}"
+    running.close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    """Debian's chromium, headless, a fresh profile, downloads into tmp_path/downloads."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "chromium"
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    service = Service(executable_path=shutil.which("chromedriver") or "chromedriver")
+    driver = webdriver.Chrome(service=service, options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _log_in(driver: WebDriver, base: str, login: str) -> None:
+    driver.get(f"{base}/login")
+    driver.find_element(By.NAME, "login").send_keys(login)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+
+
+def _downloaded(folder: Path, name: str) -> bytes:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if (folder / name).is_file() and not list(folder.glob("*.crdownload")):
+            return (folder / name).read_bytes()
+        time.sleep(0.1)
+    raise AssertionError(f"{name} was not downloaded: {sorted(p.name for p in folder.iterdir())}")
+
+
+@pytest.mark.parametrize(
+    ("login", "own", "stranger"),
+    [("hanne", "1001", "9999"), ("lise", "1001", "1002"), ("anna", "1001", "1002")],
+)
+def test_each_role_in_chromium(
+    browser: WebDriver,
+    server: str,
+    settings: Settings,  # noqa: F811
+    filled: tuple[Path, int],  # noqa: F811
+    tmp_path: Path,
+    login: str,
+    own: str,
+    stranger: str,
+) -> None:
+    driver = browser
+    _log_in(driver, server, login)
+    heading = driver.find_element(By.TAG_NAME, "h1").text
+    if USERS[login][0] == "employee":
+        assert heading.startswith(f"Personalemappe: {own}")
+    else:
+        assert heading == f"MUS-runden {filled[1]}"
+    driver.get(f"{server}/medarbejder/{own}")
+    assert "Personalemappe: 1001 Anna Ærø" in driver.find_element(By.TAG_NAME, "h1").text
+    shots = tmp_path.parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    driver.save_screenshot(str(shots / f"{login}.png"))
+    driver.find_element(By.CSS_SELECTOR, "a.download").click()
+    (row,) = Archive(settings.archive, settings).forms(employee=own, latest_only=False)
+    name = f"aftaleskema-{filled[1]}-v1.pdf"
+    assert (
+        _downloaded(tmp_path / "downloads", name) == (settings.archive / row.original).read_bytes()
+    )
+    driver.get(f"{server}/medarbejder/{stranger}")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Siden findes ikke"
+    driver.get(f"{server}/medarbejder/{stranger}/maal")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Siden findes ikke"
+    driver.get(f"{server}/koer")
+    queues = driver.find_element(By.TAG_NAME, "h1").text
+    if login == "hanne":
+        assert queues == "Afviste skemaer og skemaer til afklaring"
+        assert "aftaleskema-carla.pdf" in driver.page_source
+        driver.save_screenshot(str(shots / "hanne-koer.png"))
+    else:
+        assert queues == "Siden findes ikke"
+    driver.get(f"{server}/medarbejder/{own}")
+    driver.find_element(By.CSS_SELECTOR, "a.goals").click()
+    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Mål og aftaler gennem årene")
+    assert "Tage certificering i projektledelse" in driver.page_source
+    driver.save_screenshot(str(shots / f"{login}-maal.png"))
+    viewed = [
+        e.get("employee")
+        for e in Archive(settings.archive, settings).audit_log.entries()
+        if e.get("who") == login and e.get("action") in ("web_viewed", "web_downloaded")
+    ]
+    landed = USERS[login][0] == "employee"  # sent to their own file when logging in
+    assert viewed == [own] * (5 if landed else 4), "a view or the download is not audited"
