@@ -16,6 +16,7 @@ import pytest
 from formflow.archive import Archive, FiledForm
 from formflow.config import Settings
 from formflow.errors import UnreadableForm
+from formflow.ingest import Outcome
 from formflow.model import CheckResult, Extraction, Problem, Signature
 
 # --- programs
@@ -160,3 +161,33 @@ def archive(settings: Settings) -> FlakyArchive:
 def no_roster(tmp_path: Path) -> Path:
     """A roster path with no file: the archive decides identity by its own folders."""
     return tmp_path / "no-roster.csv"
+
+
+def ingest_for_real(settings: Settings, path: Path) -> Outcome:
+    """`path` through the stages a worker builds (real reader, rules and archive), in process."""
+    from formflow.workers import build_ingestor, read_in_process
+
+    ingestor, close = build_ingestor(
+        settings, lambda data, name: read_in_process(data, name, settings)
+    )
+    try:
+        return ingestor.ingest(path)
+    finally:
+        close()
+
+
+# --- intake and returns -----------------------------------------------------------------------
+# An inbox, and a folder outside it holding someone's file that links from the inbox point at.
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    folder = tmp_path / "personale"
+    folder.mkdir()
+    (folder / "hemmelig.pdf").write_bytes(b"%PDF-1.7 fortroligt %%EOF")
+    return folder

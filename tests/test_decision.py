@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FlakyArchive, no_roster
+from conftest import FlakyArchive, ingest_for_real, no_roster
 
 from formflow.cli import cli
 from formflow.config import Settings
 from formflow.decision import Decision, decide
 from formflow.ledger import Ledger
 from formflow.model import CheckResult, Extraction, Problem, Signature
-from formflow.workers import build_ingestor, read_in_process
 
 AWAITING = Path(__file__).parent / "samples" / "watch" / "agreement-awaiting.pdf"
 
@@ -86,13 +85,7 @@ def test_watch_files_the_same_agreement_as_awaiting_the_employee(tmp_path: Path)
     settings.inbox.mkdir()
     path = settings.inbox / "aftale.pdf"
     path.write_bytes(AWAITING.read_bytes())
-    ingestor, close = build_ingestor(
-        settings, lambda data, name: read_in_process(data, name, settings)
-    )
-    try:
-        outcome = ingestor.ingest(path)
-    finally:
-        close()
+    outcome = ingest_for_real(settings, path)
     assert (outcome.action, outcome.state) == ("filed", "awaiting_employee")
     assert FlakyArchive(settings).states() == {outcome.sha256: "awaiting_employee"}
     assert Ledger(settings.archive / ".formflow" / "ledger.sqlite").pending() == []

@@ -22,21 +22,6 @@ from formflow.intake import (
 LIMIT = 1_000_000
 
 
-@pytest.fixture
-def inbox(tmp_path: Path) -> Path:
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def outside(tmp_path: Path) -> Path:
-    folder = tmp_path / "personale"
-    folder.mkdir()
-    (folder / "hemmelig.pdf").write_bytes(b"%PDF-1.7 fortroligt %%EOF")
-    return folder
-
-
 def _code(inbox: Path, path: Path) -> str:
     with pytest.raises(UnreadableForm) as caught:
         open_dropped(inbox, path, max_bytes=LIMIT)

@@ -10,21 +10,6 @@ import pytest
 from formflow.returns import NotAFolder, folder_mode, notice_mode, open_folder, return_folder
 
 
-@pytest.fixture
-def inbox(tmp_path: Path) -> Path:
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def outside(tmp_path: Path) -> Path:
-    folder = tmp_path / "personale"
-    folder.mkdir()
-    (folder / "hemmelig.pdf").write_bytes(b"%PDF-1.7 fortroligt %%EOF")
-    return folder
-
-
 def test_take_never_overwrites_and_keeps_links_as_links(inbox: Path, outside: Path) -> None:
     link = inbox / "genvej.pdf"
     link.symlink_to(outside / "hemmelig.pdf")

@@ -439,7 +439,7 @@ def test_check_warns_of_another_leader_than_the_roster(agreement_pdf: Path) -> N
 
 
 def test_a_form_naming_another_leader_is_filed_with_the_warning(agreement_pdf: Path) -> None:
-    from formflow.workers import build_ingestor, read_in_process
+    from conftest import ingest_for_real
 
     folder = agreement_pdf.parent
     settings = Settings(
@@ -448,13 +448,7 @@ def test_a_form_naming_another_leader_is_filed_with_the_warning(agreement_pdf: P
     settings.inbox.mkdir()
     dropped = settings.inbox / "aftale.pdf"
     dropped.write_bytes(agreement_pdf.read_bytes())
-    ingestor, close = build_ingestor(
-        settings, lambda data, name: read_in_process(data, name, settings)
-    )
-    try:
-        outcome = ingestor.ingest(dropped)
-    finally:
-        close()
+    outcome = ingest_for_real(settings, dropped)
     assert outcome.action == "filed" and "leader_not_roster" in outcome.codes
     archive = Archive.open(settings)
     (filed,) = archive.forms(employee="1042")
