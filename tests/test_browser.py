@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 from test_web import CHEAP, PASSWORD, USERS, filled, settings  # noqa: F401 (fixtures)
 
 from formflow.archive import Archive
@@ -77,7 +79,15 @@ def _log_in(driver: WebDriver, base: str, login: str) -> None:
     driver.get(f"{base}/login")
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    _follow(driver, "form.login button")
+
+
+def _follow(driver: WebDriver, selector: str) -> None:
+    """Click what loads a new page, and wait until it has replaced the old one (reading the
+    next page's heading at once could find the old page's, gone by the time it is read)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 20).until(staleness_of(old))
 
 
 def _downloaded(folder: Path, name: str) -> bytes:
@@ -134,7 +144,7 @@ def test_each_role_in_chromium(
     else:
         assert queues == "Siden findes ikke"
     driver.get(f"{server}/medarbejder/{own}")
-    driver.find_element(By.CSS_SELECTOR, "a.goals").click()
+    _follow(driver, "a.goals")
     assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Mål og aftaler gennem årene")
     assert "Tage certificering i projektledelse" in driver.page_source
     driver.save_screenshot(str(shots / f"{login}-maal.png"))
