@@ -1,0 +1,72 @@
+"""A real SMTP server on 127.0.0.1 for the mail tests (aiosmtpd), keeping what it got."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass(frozen=True)
+class Received:
+    sender: str
+    recipients: tuple[str, ...]
+    message: EmailMessage
+
+
+class Handler:
+    """Keeps every message; refuses the addresses in `refused` (550)."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's name)
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 Ukendt modtager"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+    def take(self) -> list[Received]:
+        taken, self.received = self.received, []
+        return taken
+
+
+def free_port() -> int:
+    """A port free now (aiosmtpd cannot be given port 0 and say which it took)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class MailServer:
+    def __init__(self) -> None:
+        self.handler = Handler()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        """Listen (again, on the same port: a server back after being down)."""
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller.loop.close()  # aiosmtpd leaves its event loop open
+            self.controller = None
