@@ -26,7 +26,7 @@ class Handler:
         self.received: list[Received] = []
         self.refused: set[str] = set()
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's name)
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if address in self.refused:
@@ -34,9 +34,7 @@ class Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802
-        self, server: Any, session: Any, envelope: Any
-    ) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), parsed))

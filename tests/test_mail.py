@@ -130,7 +130,8 @@ def events(settings: Settings, day: date) -> None:
         meetings.write_text(text.replace("15.03.2027;13:30", "16.03.2027;13:00"), "utf-8")
     if day == date(2027, 3, 5):
         file_form(archive, "preparation", 2027, "received", day, employee_number="1003",
-                  employee_name="Cæcilie Øst", leader_name=LISE, meeting_date="2027-03-16")  # fmt: skip
+                  employee_name="Cæcilie Øst", leader_name=LISE,
+                  meeting_date="2027-03-16")  # fmt: skip
     if day == date(2027, 3, 11):
         file_form(archive, "agreement", 2027, "awaiting_employee", day, employee_number="1001",
                   employee_name="Åse Ærø", leader_name=LISE, meeting_date="2027-03-10",
