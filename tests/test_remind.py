@@ -1,0 +1,220 @@
+"""`formflow remind` when things go wrong: a crash mid-send, the server down, a refused
+address, no address; the command line, the templates, meetings.csv, and watch's daily run."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import test_mail
+from click.testing import CliRunner
+from mailserver import MailServer
+from test_mail import seen
+
+from formflow.cli import cli
+from formflow.config import Settings
+from formflow.errors import SettingsError
+from formflow.mail.compose import COPENHAGEN, MailError
+from formflow.mail.daily import RETRY_MINUTES, DailyMail
+from formflow.mail.meetings import parse_meetings
+from formflow.mail.outbox import Outbox
+from formflow.mail.run import run_remind, table
+from formflow.mail.smtp import SmtpSender
+
+server = test_mail.server  # the round of test_mail and its SMTP server, as fixtures
+settings = test_mail.settings
+FEB_17 = date(2027, 2, 17)  # Åse's invitation and her follow-up reminder are due
+
+
+def outbox_states(settings: Settings) -> dict[str, str]:
+    with Outbox.open(settings.archive) as outbox:
+        return {key: state for key, (state, _, _) in outbox.states().items()}
+
+
+def test_a_crash_between_sending_and_sent_resends_only_that_message(
+    settings: Settings, server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished = Outbox.finished
+
+    def crash(self: Outbox, *args: object) -> None:
+        raise KeyboardInterrupt  # as kill -9 right after the server took the message
+
+    monkeypatch.setattr(Outbox, "finished", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_remind(settings, FEB_17)
+    first = server.handler.take()
+    assert len(first) == 1  # the first message went; the run died before the second
+    assert set(outbox_states(settings).values()) == {"sending"}
+    monkeypatch.setattr(Outbox, "finished", finished)
+    report = run_remind(settings, FEB_17)
+    assert [line.outcome for line in report.lines] == ["sent", "sent"]
+    again = server.handler.take()
+    assert seen(again[0]) == seen(first[0])  # that one twice, the other once
+    assert len(again) == 2
+    assert set(outbox_states(settings).values()) == {"sent"}
+    assert run_remind(settings, FEB_17).lines == ()
+
+
+def test_a_server_that_is_down_is_retried_with_back_off_and_nothing_is_lost(
+    settings: Settings, server: MailServer
+) -> None:
+    server.stop()
+    pauses: list[float] = []
+
+    def sender(mail: object) -> SmtpSender:
+        return SmtpSender(mail, delays=(0.01, 0.02), sleep=pauses.append)  # type: ignore[arg-type]
+
+    report = run_remind(settings, FEB_17, sender=sender)
+    assert [line.outcome for line in report.lines] == ["failed", "failed"]
+    assert pauses == [0.01, 0.02]  # the first message tried thrice; the second waits
+    assert "serveren svarer ikke" in report.lines[0].note
+    assert "ikke sendt, prøves igen" in table(report)
+    assert set(outbox_states(settings).values()) == {"failed"}
+    server.start()
+    later = run_remind(settings, FEB_17 + timedelta(days=1), sender=sender)
+    assert [line.outcome for line in later.lines] == ["sent", "sent"]
+    assert len(server.handler.take()) == 2
+
+
+def test_a_refused_address_is_reported_and_not_retried(
+    settings: Settings, server: MailServer
+) -> None:
+    server.handler.refused = {"bo@firma.dk"}
+    run_remind(settings, FEB_17)
+    server.handler.take()
+    day = date(2027, 2, 19)  # Bo's invitation: he is refused, his leader in copy is not
+    invitation = run_remind(settings, day)
+    assert [(line.outcome, line.note) for line in invitation.lines] == [
+        ("sent", "afvist: bo@firma.dk (550 5.1.1 Ukendt modtager)")
+    ]
+    assert [r.recipients for r in server.handler.take()] == [("lise@firma.dk",)]
+    day = date(2027, 3, 2)  # his hand-in reminder goes to him alone
+    reminder = run_remind(settings, day)
+    bos = [
+        (line.due.kind, line.outcome) for line in reminder.lines if line.due.person.number == "1002"
+    ]
+    assert bos == [("handin", "refused")]
+    assert "afvist af serveren" in table(reminder) and "bo@firma.dk" in table(reminder)
+    assert all("bo@firma.dk" not in r.recipients for r in server.handler.take())
+    assert run_remind(settings, day + timedelta(days=1)).lines == ()  # not tried again
+    assert outbox_states(settings)["handin/1002/2027/2027-03-05"] == "refused"
+
+
+def test_no_address_is_shown_and_the_message_goes_once_the_roster_has_one(
+    settings: Settings, server: MailServer
+) -> None:
+    roster = Path(settings.roster)
+    roster.write_text(roster.read_text("utf-8").replace("aase@firma.dk", ""), "utf-8")
+    report = run_remind(settings, FEB_17)
+    assert [(line.due.kind, line.outcome) for line in report.lines] == [
+        ("followup", "sent"),  # to Lise alone: her address is known
+        ("invitation", "missing"),
+    ]
+    assert report.lines[1].note == "ingen e-mailadresse for Åse Ærø i medarbejderlisten"
+    assert [r.recipients for r in server.handler.take()] == [("lise@firma.dk",)]
+    roster.write_text(
+        roster.read_text("utf-8").replace("Ærø;Lise Løvgren;", "Ærø;Lise Løvgren;aase@firma.dk"),
+        "utf-8",
+    )
+    later = run_remind(settings, FEB_17 + timedelta(days=1))
+    assert [(line.due.kind, line.outcome) for line in later.lines] == [("invitation", "sent")]
+
+
+def test_the_command_prints_a_danish_table_and_dry_run_sends_nothing(
+    settings: Settings, server: MailServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "formflow.toml"
+    config.write_text(
+        f'archive = "archive"\nroster = "employees.csv"\ninbox = "inbox"\n'
+        f'[mail]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "mus@firma.dk"\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    args = ["--config", str(config), "remind", "--today", "2027-02-17"]
+    dry = runner.invoke(cli, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Post i MUS-runden 17.02.2027 (prøvekørsel" in dry.output
+    assert "Åse Ærø" in dry.output and "indkaldelse" in dry.output and "sendes" in dry.output
+    assert server.handler.take() == []
+    sent = runner.invoke(cli, args)
+    assert sent.exit_code == 0, sent.output
+    assert "I alt: 2 sendt." in sent.output
+    assert len(server.handler.take()) == 2
+    rerun = runner.invoke(cli, args)
+    assert "Intet at sende i dag." in rerun.output
+    server.handler.refused = {"dorte@firma.dk"}
+    refused = runner.invoke(cli, ["--config", str(config), "remind", "--today", "2027-03-07"])
+    assert refused.exit_code == 1 and "afvist af serveren" in refused.output
+
+
+def test_an_organisations_own_texts(settings: Settings, server: MailServer, tmp_path: Path) -> None:
+    own = tmp_path / "tekster"
+    own.mkdir()
+    (own / "invitation.txt").write_text(
+        "Emne: Velkommen til MUS, $employee_name\nHej $employee_name, vi ses $meeting_date.\n",
+        encoding="utf-8",
+    )
+    mail = settings.mail.__class__(**{**vars(settings.mail), "templates": str(own)})
+    ours = settings.replace(mail=mail)
+    run_remind(ours, FEB_17)
+    subjects = sorted(str(r.message["Subject"]) for r in server.handler.take())
+    assert subjects == [
+        "Opfølgning på udviklingsplanen den 20.02.2027",  # the built-in text
+        "Velkommen til MUS, Åse Ærø",
+    ]
+    (own / "handin.txt").write_text("Emne: Husk $skema\n", encoding="utf-8")
+    with pytest.raises(MailError, match=r"handin.txt: \$skema cannot be filled in"):
+        run_remind(ours, FEB_17 + timedelta(days=1))
+
+
+def test_meetings_csv() -> None:
+    rows = parse_meetings(
+        "\ufeffnr;dato;tid;sted\n1001;10.03.2027;kl. 9.30;Mødelokale Ø\n7;2027-04-01;;\n"
+    )
+    assert [(m.employee, m.day.isoformat(), str(m.start), m.place) for m in rows.values()] == [
+        ("1001", "2027-03-10", "09:30:00", "Mødelokale Ø"),
+        ("7", "2027-04-01", "None", ""),
+    ]
+    with pytest.raises(ValueError, match="meetings row 2: the date is not a date"):
+        parse_meetings("1;10.03.2027;10:00;A\n2;31.02.2027;10:00;B\n")
+    with pytest.raises(ValueError, match="meetings row 1: the time is not HH:MM"):
+        parse_meetings("1;10.03.2027;25:00;A\n")
+    with pytest.raises(ValueError, match="a second meeting of 1 in 2027"):
+        parse_meetings("1;10.03.2027;;\n1;11.03.2027;;\n")
+
+
+def test_a_broken_meetings_csv_stops_the_run_with_its_line(
+    settings: Settings, server: MailServer
+) -> None:
+    Path(settings.mail.meetings).write_text("1001;i morgen;10:00;Ø\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="meetings row 1"):
+        run_remind(settings, FEB_17)
+
+
+def test_watch_runs_the_mail_once_a_day_at_its_hour_and_survives_a_failure(
+    settings: Settings,
+) -> None:
+    runs: list[datetime] = []
+    results = iter([RuntimeError("boom"), False, True, True])
+    now = [datetime(2027, 2, 17, 6, 59, tzinfo=COPENHAGEN)]
+
+    def run(_: Settings, at: datetime) -> bool:
+        runs.append(at)
+        result = next(results)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    daily = DailyMail(settings, threading.Event(), run=run, clock=lambda: now[0])
+    daily.step()
+    assert runs == []  # before mail.hour (7)
+    for minutes in (1, 2, RETRY_MINUTES + 1, RETRY_MINUTES + 2, 2 * RETRY_MINUTES + 2, 600):
+        now[0] = datetime(2027, 2, 17, 6, 59, tzinfo=COPENHAGEN) + timedelta(minutes=minutes)
+        daily.step()  # a fault, then a failure: each tried again after RETRY_MINUTES
+    assert [at.strftime("%H:%M") for at in runs] == ["07:00", "07:30", "08:01"]
+    now[0] = datetime(2027, 2, 18, 7, 0, tzinfo=COPENHAGEN)
+    daily.step()
+    daily.step()
+    assert len(runs) == 4  # the next day once
