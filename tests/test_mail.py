@@ -185,6 +185,7 @@ def test_the_rounds_calendar_day_by_day_exactly_once(
     check_first_round_form(settings, got[date(2027, 2, 24)][0])
     check_update(got[date(2027, 2, 22)][0], got[date(2027, 3, 1)][0])
     check_all_day(got[date(2027, 2, 19)][0])
+    check_followup(got[date(2027, 2, 13)][0])
     for items in got.values():
         for item in items:
             check_private(item.message)
@@ -221,6 +222,8 @@ def check_invitation(settings: Settings, item: Received) -> None:
     assert "Kære Åse Ærø" in text and "Lise Løvgren" in text
     assert "onsdag den 10.03.2027 kl. 10.00" in text and "Mødelokale Ø" in text
     assert "senest 03.03.2027 i mappen \\\\filserver\\MUS\\indbakke" in text
+    assert "forberedelsesskema-2027-1001-Åse-Ærø.pdf" in text
+    assert "fra sidste år står allerede i det: giv hvert mål en status fra 1 til 4" in text
     event = calendar_event(message)
     assert str(event["UID"]) == "mus-2027-1001@aeblehaven.dk"
     assert int(event["SEQUENCE"]) == 0
@@ -246,6 +249,8 @@ def check_first_round_form(settings: Settings, item: Received) -> None:
     """Dorte has no agreement of last year: her form has who, with whom and when."""
     name, data = attachment(item.message, ".pdf")
     assert name == "forberedelsesskema-2027-1004-Dorte-Dam.pdf"
+    body = item.message.get_body(("plain",))
+    assert body is not None and "fra sidste år" not in body.get_content()
     fields = read_data(data, name, settings).fields
     assert fields["employee_number"] == "1004"
     assert fields["employee_name"] == "Dorte Dam"
@@ -268,6 +273,14 @@ def check_all_day(item: Received) -> None:
     event = calendar_event(item.message)
     assert event.decoded("DTSTART") == date(2027, 3, 12)
     assert "LOCATION" not in event
+
+
+def check_followup(item: Received) -> None:
+    body = item.message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Kære Åse Ærø og Lise Løvgren" in text
+    assert "Den 20.02.2027 er der opfølgning på punkt 1 i udviklingsplanen fra MUS 2026." in text
 
 
 def check_private(message: EmailMessage) -> None:

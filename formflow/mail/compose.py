@@ -91,11 +91,10 @@ def values_of(due: Due, inbox: str, preparation: str, deadline_days: int) -> dic
     deadline = due.deadline
     if deadline is None and meeting is not None:
         deadline = meeting.day - timedelta(days=deadline_days)
-    year = meeting.year if meeting else (due.deadline or due.due).year
     return {
         "employee_name": due.person.name,
         "leader_name": due.person.leader or "din leder",
-        "year": str(year),
+        "year": str(due.year),
         "meeting_date": danish_day(meeting.day) if meeting else "-",
         "meeting_time": f"kl. {meeting.start:%H.%M}" if meeting and meeting.start else "",
         "meeting_place": (meeting.place if meeting else "") or "aftales med din leder",

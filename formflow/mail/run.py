@@ -194,22 +194,25 @@ class _Post:
         rows = self.archive.index.forms(year=year, employee=number, kind="preparation")
         if any(row.state != "generated" for row in rows):
             return None, f"Vi har allerede modtaget dit forberedelsesskema for {year}."
-        data = preparation_form(self.settings, self.archive, due)
+        data, carried = preparation_form(self.settings, self.archive, due)
         fmt = self.settings.mail.attachment
         from formflow.naming import form_file_stem
 
         name = f"{form_file_stem('preparation', year, number, due.person.name)}.{fmt}"
         attached = Attachment(name, data, "pdf" if fmt == "pdf" else DOCX_TYPE)
-        return attached, (
-            f"Dit forberedelsesskema for {year} er vedhæftet ({name}). Udfyld det, og "
-            "underskriv det."
-        )
+        said = f"Dit forberedelsesskema for {year} er vedhæftet ({name})."
+        if carried:
+            said += (
+                " Dine mål og din udviklingsplan fra sidste år står allerede i det: giv hvert "
+                "mål en status fra 1 til 4."
+            )
+        return attached, f"{said} Udfyld skemaet, og underskriv det."
 
 
-def preparation_form(settings: Settings, archive: Any, due: Due) -> bytes:
-    """The employee's pre-filled preparation form of the meeting's year: the one carry-over
-    made, made now if it was not; without a signed agreement of last year, one with the
-    header (number, name, leader, meeting date) filled in."""
+def preparation_form(settings: Settings, archive: Any, due: Due) -> tuple[bytes, bool]:
+    """The employee's pre-filled preparation form of the meeting's year, and whether it is
+    carry-over's: the one carry-over made, made now if it was not; without a signed
+    agreement of last year, one with the header (number, name, leader, meeting date)."""
     from formflow.carryover_run import Options, run_carry_over
 
     assert due.meeting is not None
@@ -221,8 +224,8 @@ def preparation_form(settings: Settings, archive: Any, due: Due) -> bytes:
             run_carry_over(settings, options, archive=archive, workers=1)
         made = _generated(archive, year, number, fmt)
     if made is not None:
-        return made
-    return _header_form(settings, due)
+        return made, True
+    return _header_form(settings, due), False
 
 
 def _generated(archive: Any, year: int, number: str, fmt: str) -> bytes | None:

@@ -139,6 +139,7 @@ class Due:
     key: str
     person: Person
     due: date
+    year: int  # the MUS year it is about (of the meeting, the agreement, the plan)
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
     meeting: Meeting | None = None
@@ -171,11 +172,13 @@ def _invitations(facts: Facts, today: date, offsets: Offsets) -> Iterator[Due]:
             due = meeting.day - timedelta(days=offsets.invitation)
             if due <= today:
                 key = f"invitation/{meeting.employee}/{meeting.year}/0"
-                yield _due("invitation", key, person, due, meeting=meeting)
+                yield _due("invitation", key, person, due, meeting.year, meeting=meeting)
         elif sent.when != meeting.when:
             sequence = sent.sequence + 1
             key = f"update/{meeting.employee}/{meeting.year}/{sequence}"
-            yield _due("update", key, person, today, meeting=meeting, sequence=sequence)
+            yield _due(
+                "update", key, person, today, meeting.year, meeting=meeting, sequence=sequence
+            )
 
 
 def _reminders(facts: Facts, today: date, offsets: Offsets) -> Iterator[Due]:
@@ -189,12 +192,14 @@ def _reminders(facts: Facts, today: date, offsets: Offsets) -> Iterator[Due]:
         if which not in facts.preparations and _within(today, handin, offsets.handin):
             key = f"handin/{meeting.employee}/{meeting.year}/{handin.isoformat()}"
             due = handin - timedelta(days=offsets.handin)
-            yield _due("handin", key, person, due, meeting=meeting, deadline=handin)
+            yield _due("handin", key, person, due, meeting.year, meeting=meeting, deadline=handin)
         agreed = meeting.day + timedelta(days=offsets.agreement_deadline)
         if which not in facts.agreements and _within(today, agreed, offsets.agreement):
             key = f"agreement/{meeting.employee}/{meeting.year}/{agreed.isoformat()}"
             due = agreed - timedelta(days=offsets.agreement)
-            yield _due("agreement", key, person, due, meeting=meeting, deadline=agreed)
+            yield _due(
+                "agreement", key, person, due, meeting.year, meeting=meeting, deadline=agreed
+            )
 
 
 def _signatures(facts: Facts, today: date, offsets: Offsets) -> Iterator[Due]:
@@ -209,7 +214,7 @@ def _signatures(facts: Facts, today: date, offsets: Offsets) -> Iterator[Due]:
             meeting = None
             if agreement.meeting_day is not None:
                 meeting = Meeting(agreement.employee, agreement.year, agreement.meeting_day)
-            yield _due("signature", key, person, due, meeting=meeting)
+            yield _due("signature", key, person, due, agreement.year, meeting=meeting)
 
 
 def _followups(facts: Facts, today: date, offsets: Offsets) -> Iterator[Due]:
@@ -222,7 +227,9 @@ def _followups(facts: Facts, today: date, offsets: Offsets) -> Iterator[Due]:
             f"{followup.plan}/{followup.day.isoformat()}"
         )
         due = followup.day - timedelta(days=offsets.followup)
-        yield _due("followup", key, person, due, deadline=followup.day, plan=followup.plan)
+        yield _due(
+            "followup", key, person, due, followup.year, deadline=followup.day, plan=followup.plan
+        )
 
 
 def _within(today: date, deadline: date, days_before: int) -> bool:
@@ -235,6 +242,7 @@ def _due(
     key: str,
     person: Person,
     due: date,
+    year: int,
     *,
     meeting: Meeting | None = None,
     deadline: date | None = None,
@@ -258,7 +266,7 @@ def _due(
         whose = f"lederen {person.leader}" if kind == "agreement" else person.name
         missing = f"ingen e-mailadresse for {whose or 'lederen'} i medarbejderlisten"
     to, cc = tuple(a for a in to if a), tuple(a for a in cc if a and a not in to)
-    return Due(kind, key, person, due, to, cc, meeting, deadline, sequence, plan, missing)
+    return Due(kind, key, person, due, year, to, cc, meeting, deadline, sequence, plan, missing)
 
 
 def _number_order(number: str) -> tuple[int, int, str]:
