@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -25,6 +27,9 @@ class Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refused: set[str] = set()
+        self.hold = False  # keep the next message's "250 OK" back until `release` is set
+        self.holding = threading.Event()
+        self.release = threading.Event()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -38,6 +43,11 @@ class Handler:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), parsed))
+        if self.hold:  # the server has the message; the client does not know yet
+            self.hold = False
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
         return "250 OK"
 
     def take(self) -> list[Received]:

@@ -3,13 +3,18 @@ address, no address; the command line, the templates, meetings.csv, and watch's 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import test_mail
 from click.testing import CliRunner
+from conftest import FlakyArchive
 from mailserver import MailServer
 from test_mail import seen
 
@@ -218,3 +223,71 @@ def test_watch_runs_the_mail_once_a_day_at_its_hour_and_survives_a_failure(
     daily.step()
     daily.step()
     assert len(runs) == 4  # the next day once
+
+
+def test_kill_9_while_a_message_is_in_flight_sends_only_that_one_twice(
+    settings: Settings, server: MailServer, tmp_path: Path
+) -> None:
+    """A real `formflow remind` process killed while the server holds its first message."""
+    config = tmp_path / "formflow.toml"
+    config.write_text(
+        f'archive = "archive"\nroster = "employees.csv"\ninbox = "inbox"\n'
+        f'[mail]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "mus@firma.dk"\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "formflow", "--config", str(config), "remind"]
+    server.handler.hold = True
+    process = subprocess.Popen([*command, "--today", "2027-02-17"], env=_env())
+    try:
+        assert server.handler.holding.wait(60)
+        process.kill()  # SIGKILL: no finally, no cleanup
+        process.wait(10)
+    finally:
+        server.handler.release.set()
+    first = server.handler.take()
+    assert len(first) == 1
+    assert set(outbox_states(settings).values()) == {"sending"}
+    done = subprocess.run([*command, "--today", "2027-02-17"], env=_env(), capture_output=True)
+    assert done.returncode == 0, done.stderr
+    again = server.handler.take()
+    assert len(again) == 2 and seen(again[0]) == seen(first[0])
+    assert set(outbox_states(settings).values()) == {"sent"}
+
+
+def _env() -> dict[str, str]:
+    """The subprocess imports this worktree's formflow, as the tests do."""
+    root = str(Path(__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+
+
+def test_watch_sends_the_days_mail_from_its_hour(settings: Settings, server: MailServer) -> None:
+    """The daemon's own mail thread: a meeting in 15 days (real today) gets its invitation
+    (and no hand-in reminder yet: its deadline is 8 days off)."""
+    from test_watch import fake_services
+
+    from formflow.watch import run_watch
+
+    soon = date.today() + timedelta(days=15)
+    Path(settings.mail.meetings).write_text(f"1002;{soon.isoformat()};10:00;Kontoret\n", "utf-8")
+    mail = settings.mail.__class__(**{**vars(settings.mail), "hour": 0})
+    watching = settings.replace(mail=mail)
+    stop = threading.Event()
+    codes: list[int] = []
+    archive = FlakyArchive(watching)
+    thread = threading.Thread(
+        target=lambda: codes.append(
+            run_watch(watching, stop=stop, services=fake_services(archive), polling=0.2)
+        )
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.handler.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert codes == [0]
+    (invitation,) = server.handler.take()
+    assert invitation.recipients == ("bo@firma.dk", "lise@firma.dk")
+    assert str(invitation.message["Subject"]).startswith("Indkaldelse til MUS")
