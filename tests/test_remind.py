@@ -291,3 +291,18 @@ def test_watch_sends_the_days_mail_from_its_hour(settings: Settings, server: Mai
     (invitation,) = server.handler.take()
     assert invitation.recipients == ("bo@firma.dk", "lise@firma.dk")
     assert str(invitation.message["Subject"]).startswith("Indkaldelse til MUS")
+
+
+def test_two_runs_at_once_send_each_message_once(settings: Settings, server: MailServer) -> None:
+    """Cron's `formflow remind` and the daemon's daily run at the same moment."""
+    reports: list[int] = []
+    runs = [
+        threading.Thread(target=lambda: reports.append(len(run_remind(settings, FEB_17).lines)))
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(30)
+    assert sorted(reports) == [0, 2]
+    assert len(server.handler.take()) == 2

@@ -22,7 +22,7 @@ from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from formflow.fsutil import PRIVATE_FILE, make_private_dirs
+from formflow.fsutil import PRIVATE_FILE, flocked, make_private_dirs, writer_lock
 from formflow.mail.schedule import Due, SentMeeting
 
 FILE_NAME = "mail.sqlite"
@@ -62,11 +62,16 @@ class Outbox:
     @classmethod
     @contextmanager
     def open(cls, archive: Path) -> Iterator[Outbox]:
+        """The outbox for one sending run: one run at a time (cron's `formflow remind` and
+        the daemon's daily run wait for each other, so none sends what the other is sending)."""
         path = outbox_path(archive)
         make_private_dirs(path.parent)
         if not path.exists():  # private before SQLite writes a byte: it names people
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
-        with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
+        with (
+            flocked(writer_lock(path)),
+            closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db,
+        ):
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")  # "sending" is on disk before SMTP starts
             db.executescript(SCHEMA)
