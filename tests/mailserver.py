@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass(frozen=True)
@@ -62,15 +63,40 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class Login:
+    """Takes one login (AUTH PLAIN/LOGIN): `user` with `password`."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user, password
+        self.tried: list[tuple[str, str]] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user, password = data.login.decode(), data.password.decode()
+        self.tried.append((user, password))
+        return AuthResult(success=(user, password) == (self.user, self.password), handled=False)
+
+
 class MailServer:
-    def __init__(self) -> None:
+    def __init__(self, login: Login | None = None) -> None:
         self.handler = Handler()
         self.port = free_port()
+        self.login = login
         self.controller: Controller | None = None
 
     def start(self) -> None:
         """Listen (again, on the same port: a server back after being down)."""
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if self.login is not None:  # plain-text login on 127.0.0.1 only, for the test
+            options = {
+                "authenticator": self.login,
+                "auth_require_tls": False,
+                "auth_required": False,
+            }
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 
     def stop(self) -> None:

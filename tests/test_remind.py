@@ -15,7 +15,7 @@ import pytest
 import test_mail
 from click.testing import CliRunner
 from conftest import FlakyArchive
-from mailserver import MailServer
+from mailserver import Login, MailServer
 from test_mail import seen
 
 from formflow.cli import cli
@@ -306,3 +306,29 @@ def test_two_runs_at_once_send_each_message_once(settings: Settings, server: Mai
         run.join(30)
     assert sorted(reports) == [0, 2]
     assert len(server.handler.take()) == 2
+
+
+def test_login_with_a_password_file(settings: Settings, tmp_path: Path) -> None:
+    login = Login("mus@firma.dk", "hemmeligt-42")
+    guarded = MailServer(login)
+    guarded.start()
+    try:
+        secret = tmp_path / "smtp-password"
+        mail = settings.mail.__class__(
+            **{**vars(settings.mail), "port": guarded.port, "username": "mus@firma.dk"}
+        )
+        with pytest.raises(MailError, match="no password"):
+            run_remind(settings.replace(mail=mail), FEB_17)
+        mail = mail.__class__(**{**vars(mail), "password_file": str(secret)})
+        for wrong, problem in (("forkert", "refused the login"), ("hemmelig-æøå", "outside ASCII")):
+            secret.write_text(f"{wrong}\n", encoding="utf-8")
+            with pytest.raises(MailError, match=problem):
+                run_remind(settings.replace(mail=mail), FEB_17)
+        secret.write_text("hemmeligt-42\n", encoding="utf-8")
+        report = run_remind(settings.replace(mail=mail), FEB_17)
+        assert [line.outcome for line in report.lines] == ["sent", "sent"]
+        assert login.tried[-1] == ("mus@firma.dk", "hemmeligt-42")
+        assert {password for _, password in login.tried} == {"forkert", "hemmeligt-42"}
+        assert len(guarded.handler.take()) == 2
+    finally:
+        guarded.stop()

@@ -21,6 +21,7 @@ from formflow.config import Settings
 from formflow.errors import FormflowError
 from formflow.mail.compose import (
     COPENHAGEN,
+    PLACEHOLDERS,
     Attachment,
     MailError,
     fill,
@@ -117,21 +118,7 @@ def _check_settings(settings: Settings) -> None:
         fill(load_text(kind, mail.templates), _SAMPLE, kind)
 
 
-_SAMPLE = dict.fromkeys(
-    (
-        "employee_name",
-        "leader_name",
-        "year",
-        "meeting_date",
-        "meeting_time",
-        "meeting_place",
-        "deadline",
-        "plan",
-        "inbox",
-        "preparation",
-    ),
-    "x",
-)
+_SAMPLE = dict.fromkeys(PLACEHOLDERS, "x")  # to try every template before sending
 
 
 class _Post:

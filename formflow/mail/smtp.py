@@ -43,13 +43,18 @@ class Sent:
 
 def password(mail: MailSettings) -> str | None:
     """The SMTP password: `password_file`'s first line, else $FORMFLOW_SMTP_PASSWORD."""
+    found = os.environ.get(PASSWORD_VARIABLE)
     if mail.password_file:
         try:
             lines = Path(mail.password_file).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
             raise MailError(f"mail.password_file: {error}") from error
-        return lines[0] if lines else ""
-    return os.environ.get(PASSWORD_VARIABLE)
+        found = lines[0] if lines else ""
+    if found is not None and not found.isascii():  # smtplib's login sends ASCII only
+        raise MailError(
+            "the SMTP password has characters outside ASCII (æøå): smtplib cannot send them"
+        )
+    return found
 
 
 class SmtpSender:
