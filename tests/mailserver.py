@@ -28,6 +28,7 @@ class Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refused: set[str] = set()
+        self.later: set[str] = set()  # greylisted: 450
         self.hold = False  # keep the next message's "250 OK" back until `release` is set
         self.holding = threading.Event()
         self.release = threading.Event()
@@ -37,6 +38,8 @@ class Handler:
     ) -> str:
         if address in self.refused:
             return "550 5.1.1 Ukendt modtager"
+        if address in self.later:
+            return "450 4.2.0 Prøv igen senere"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -332,3 +332,43 @@ def test_login_with_a_password_file(settings: Settings, tmp_path: Path) -> None:
         assert len(guarded.handler.take()) == 2
     finally:
         guarded.stop()
+
+
+def test_a_passing_refusal_is_tried_again_on_the_next_run(
+    settings: Settings, server: MailServer
+) -> None:
+    server.handler.later = {"aase@firma.dk"}
+    day = date(2027, 3, 14)  # only Åse's signature reminder is due (to her alone) ...
+    run_remind(settings, day - timedelta(days=1))  # ... after the round so far went out
+    server.handler.take()
+    from test_mail import file_form
+
+    from formflow.archive import Archive
+
+    file_form(Archive.open(settings), "agreement", 2027, "awaiting_employee", date(2027, 3, 11),
+              employee_number="1001", employee_name="Åse Ærø", leader_name="Lise Løvgren",
+              meeting_date="2027-03-10")  # fmt: skip
+    greylisted = run_remind(settings, day)
+    assert [(line.due.kind, line.outcome) for line in greylisted.lines] == [("signature", "failed")]
+    assert "450 4.2.0" in greylisted.lines[0].note
+    server.handler.later = set()
+    later = run_remind(settings, day + timedelta(days=1))
+    assert [(line.due.kind, line.outcome) for line in later.lines] == [("signature", "sent")]
+    assert [r.recipients for r in server.handler.take()] == [("aase@firma.dk",)]
+
+
+def test_the_form_as_docx(settings: Settings, server: MailServer) -> None:
+    from test_mail import attachment
+
+    from formflow.read import read_data
+
+    mail = settings.mail.__class__(**{**vars(settings.mail), "attachment": "docx"})
+    run_remind(settings.replace(mail=mail), FEB_17)
+    invitation = next(
+        r for r in server.handler.take() if "Indkaldelse" in str(r.message["Subject"])
+    )
+    name, data = attachment(invitation.message, ".docx")
+    assert name == "forberedelsesskema-2027-1001-Åse-Ærø.docx"
+    fields = read_data(data, name, settings).fields
+    assert fields["employee_name"] == "Åse Ærø"
+    assert fields["prev_plan_1_competence"] == "Projektledelse"

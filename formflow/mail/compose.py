@@ -1,8 +1,9 @@
 """The messages themselves: Danish texts from templates, the calendar invitation, the form.
 
 A text is `templates/<kind>.txt` (first line `Emne: <subject>`, then the body), filled with
-`string.Template` placeholders ($employee_name, $leader_name, $year, $meeting_date,
-$meeting_time, $meeting_place, $deadline, $plan, $inbox, and in the invitation $preparation).
+`string.Template` placeholders ($employee_name, $leader_name, $sender_name, $year, $meeting
+(day and time), $meeting_date, $meeting_time, $meeting_place, $deadline, $plan, $inbox, and
+in the invitation $preparation).
 An organisation overrides a text with a file of the same name in `mail.templates`. The values
 are names, dates, places and where the inbox is: never a form's answers.
 
@@ -31,7 +32,9 @@ BUILT_IN = Path(__file__).parent / "templates"
 PLACEHOLDERS = (
     "employee_name",
     "leader_name",
+    "sender_name",
     "year",
+    "meeting",
     "meeting_date",
     "meeting_time",
     "meeting_place",
@@ -85,18 +88,25 @@ def fill(template: string.Template, values: dict[str, str], kind: str) -> Text:
     return Text(" ".join(head.removeprefix("Emne:").split()), body.strip() + "\n")
 
 
-def values_of(due: Due, inbox: str, preparation: str, deadline_days: int) -> dict[str, str]:
+def values_of(
+    due: Due, *, sender: str, inbox: str, preparation: str, deadline_days: int
+) -> dict[str, str]:
     """What a text may say: names, dates, the place, where the inbox is."""
     meeting = due.meeting
     deadline = due.deadline
     if deadline is None and meeting is not None:
         deadline = meeting.day - timedelta(days=deadline_days)
+    day = danish_day(meeting.day) if meeting else "-"
+    at = f"kl. {meeting.start:%H.%M}" if meeting and meeting.start else ""
+    name, address = parseaddr(sender)
     return {
         "employee_name": due.person.name,
         "leader_name": due.person.leader or "din leder",
+        "sender_name": name or address,
         "year": str(due.year),
-        "meeting_date": danish_day(meeting.day) if meeting else "-",
-        "meeting_time": f"kl. {meeting.start:%H.%M}" if meeting and meeting.start else "",
+        "meeting": f"{day} {at}".strip(),  # the day, and the time when it is known
+        "meeting_date": day,
+        "meeting_time": at,
         "meeting_place": (meeting.place if meeting else "") or "aftales med din leder",
         "deadline": danish_date(deadline) if deadline else "-",
         "plan": str(due.plan),

@@ -160,9 +160,10 @@ class _Post:
             attachment, preparation = self._form(due)
         values = values_of(
             due,
-            mail.inbox_text or str(settings.inbox),
-            preparation,
-            settings.validation.preparation_deadline_days,
+            sender=mail.sender,
+            inbox=mail.inbox_text or str(settings.inbox),
+            preparation=preparation,
+            deadline_days=settings.validation.preparation_deadline_days,
         )
         text = fill(load_text(due.kind, mail.templates), values, due.kind)
         return message(

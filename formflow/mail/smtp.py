@@ -4,8 +4,9 @@ One connection per run, opened at the first message. A server that cannot be rea
 drops the connection, is tried again after each pause of `delays`; when they are used up the
 server counts as down for the rest of the run ("failed": the message goes on the next run).
 A refusal for good (5xx: every recipient refused, the sender or the message refused) is
-"refused" with the server's answer: reported, never retried. A 4xx answer is passing:
-"failed". A failed login stops the run: it is a setting to fix, not a message's fault.
+"refused" with the server's answer: reported, never retried. A 4xx answer is passing
+(greylisting, a full mailbox): "failed", tried again on the next run. A failed login stops
+the run: it is a setting to fix, not a message's fault.
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ class SmtpSender:
         for pause in (*self.delays, None):
             try:
                 refused = self._connection().send_message(message)
-            except smtplib.SMTPRecipientsRefused as error:
-                return Sent("refused", _refusals(error.recipients))
+            except smtplib.SMTPRecipientsRefused as error:  # nobody took it
+                passing = any(code < 500 for code, _ in error.recipients.values())
+                return Sent("failed" if passing else "refused", _refusals(error.recipients))
             except smtplib.SMTPResponseException as error:
                 if isinstance(error, smtplib.SMTPAuthenticationError):
                     raise MailError(
