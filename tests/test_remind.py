@@ -372,3 +372,15 @@ def test_the_form_as_docx(settings: Settings, server: MailServer) -> None:
     fields = read_data(data, name, settings).fields
     assert fields["employee_name"] == "Åse Ærø"
     assert fields["prev_plan_1_competence"] == "Projektledelse"
+
+
+def test_watch_logs_a_mail_setting_to_fix_and_goes_on(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No sender set: the daemon's mail says why in the log, and tries again later."""
+    mail = settings.mail.__class__(**{**vars(settings.mail), "sender": ""})
+    now = [datetime(2027, 2, 17, 7, 0, tzinfo=COPENHAGEN)]
+    daily = DailyMail(settings.replace(mail=mail), threading.Event(), clock=lambda: now[0])
+    daily.step()
+    assert "mail.host and mail.sender must be set" in caplog.text
+    assert daily.plan.not_before == now[0] + timedelta(minutes=RETRY_MINUTES)

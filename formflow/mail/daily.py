@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from formflow.config import Settings
+from formflow.errors import FormflowError
 from formflow.mail.compose import COPENHAGEN
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ class DailyMail:
             return
         try:
             complete = self.run(self.settings, now)
+        except FormflowError as error:  # a setting, a template, meetings.csv: its own words
+            log.error("the daily mail failed: %s; trying again later", error)
+            complete = False
         except Exception as error:  # the daemon files forms whatever the mail does
             log.error("the daily mail failed: %s; trying again later", type(error).__name__)
             log.debug("the daily mail failed", exc_info=True)
