@@ -630,6 +630,32 @@ def demo_command(folder: Path, force: bool) -> None:
     run_demo(folder, force=force, say=click.echo)
 
 
+@cli.command("remind")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Send what is due on this day (YYYY-MM-DD; default: today).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would go; send and record nothing.")
+@pass_context
+def remind_command(ctx: Context, today: Any, dry_run: bool) -> None:
+    """Send the round's mail due today: invitations and reminders (settings [mail]).
+
+    Invitations with a calendar entry and the pre-filled preparation form, reminders to hand
+    in the preparation form, to send the agreement, to sign it, and before follow-ups. Each
+    message goes once: run it daily (cron) or let `formflow watch` do it at mail.hour. Exit
+    status 1 when a message was refused or could not go (it is tried again on the next run).
+    """
+    from datetime import date
+
+    from formflow.mail.run import run_remind, table
+
+    report = run_remind(ctx.settings, today.date() if today else date.today(), dry_run=dry_run)
+    click.echo(table(report), nl=False)
+    if report.count("refused") or report.count("failed"):
+        raise click.exceptions.Exit(1)
+
+
 # --- the web: serve, users ------------------------------------------------------------------
 
 

@@ -151,6 +151,64 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """[mail]: the round's invitations and reminders by e-mail (`formflow remind`)."""
+
+    host: str = _setting(
+        "", "SMTP server that sends the round's mail; empty: no mail (`formflow remind` refuses)."
+    )
+    port: int = _setting(25, "SMTP port: 25 or 587 (with starttls), 465 (with ssl).")
+    sender: str = _setting("", 'The From address of the mail, e.g. "HR <mus@example.dk>".')
+    starttls: bool = _setting(False, "Upgrade the connection with STARTTLS before sending.")
+    ssl: bool = _setting(False, "Connect with TLS from the start (SMTPS, port 465).")
+    username: str = _setting("", "Login at the SMTP server; empty: a relay without login.")
+    password_file: str = _setting(
+        "",
+        "File holding the SMTP password (its first line); empty: the environment variable "
+        "FORMFLOW_SMTP_PASSWORD.",
+    )
+    meetings: str = _setting(
+        "meetings.csv",
+        "Optional CSV of meetings (number;date;time;place); a row wins over the date the "
+        "latest agreement gives as next meeting.",
+    )
+    templates: str = _setting(
+        "",
+        "Folder of the organisation's own mail texts (same file names as formflow/mail/"
+        "templates); a text missing there is the built-in one.",
+    )
+    inbox_text: str = _setting(
+        "",
+        "Where employees hand in forms, as they know it (a share's name); empty: the inbox "
+        "setting's path.",
+    )
+    attachment: str = _setting(
+        "pdf", "Format of the pre-filled preparation form in the invitation: pdf or docx."
+    )
+    hour: int = _setting(7, "Hour of the day (0-23) at which `formflow watch` sends the mail due.")
+    meeting_minutes: int = _setting(60, "Length of a meeting in the calendar invitation.")
+    invitation_days: int = _setting(
+        21, "The invitation goes this many days before the meeting (employee, leader in copy)."
+    )
+    handin_reminder_days: int = _setting(
+        3,
+        "Reminder to hand in the preparation form this many days before its deadline, unless "
+        "one has been filed.",
+    )
+    agreement_reminder_days: int = _setting(
+        2,
+        "Reminder to the leader this many days before the agreement's deadline, unless one "
+        "has been filed.",
+    )
+    signature_reminder_days: int = _setting(
+        3, "Reminder to the employee when an agreement has awaited their signature this long."
+    )
+    followup_reminder_days: int = _setting(
+        7, "Reminder to employee and leader this many days before each plan follow-up date."
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of formflow's settings."""
 
@@ -168,6 +226,7 @@ class Settings:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     signatures: SignatureSettings = field(default_factory=SignatureSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -197,8 +256,19 @@ def settings_from_dict(data: dict[str, Any], base: Path | None = None) -> Settin
         settings = settings.replace(
             **{name: base / getattr(settings, name) for name in ("inbox", "archive", "roster")}
         )
+        settings = settings.replace(mail=_mail_paths(settings.mail, base))
     _check(settings)
     return settings
+
+
+def _mail_paths(mail: MailSettings, base: Path) -> MailSettings:
+    """[mail]'s file and folder settings relative to the settings file's folder."""
+    paths = {
+        k: str(base / v)
+        for k in ("password_file", "meetings", "templates")
+        if (v := getattr(mail, k))
+    }
+    return dataclasses.replace(mail, **paths)  # type: ignore[arg-type]
 
 
 def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
@@ -253,10 +323,27 @@ def _check(settings: Settings) -> None:
         raise SettingsError("web.idle_minutes and web.login_attempts must be at least 1")
     if settings.web.login_window_minutes < 1:
         raise SettingsError("web.login_window_minutes must be at least 1")
+    _check_mail(settings.mail)
     if settings.forms.vocabulary:
         from formflow.read.vocabulary import check_vocabulary_file
 
         check_vocabulary_file(Path(settings.forms.vocabulary))
+
+
+def _check_mail(mail: MailSettings) -> None:
+    if mail.attachment not in ("pdf", "docx"):
+        raise SettingsError("mail.attachment must be pdf or docx")
+    if not 0 <= mail.hour <= 23:
+        raise SettingsError("mail.hour must be an hour of the day, 0-23")
+    if not 1 <= mail.port <= 65535:
+        raise SettingsError("mail.port must be 1-65535")
+    if mail.ssl and mail.starttls:
+        raise SettingsError("mail.ssl and mail.starttls: choose one")
+    days = ("invitation", "handin_reminder", "agreement_reminder", "signature_reminder")
+    if min(getattr(mail, f"{d}_days") for d in (*days, "followup_reminder")) < 0:
+        raise SettingsError("mail's *_days settings must be 0 or more")
+    if mail.meeting_minutes < 1:
+        raise SettingsError("mail.meeting_minutes must be at least 1")
 
 
 def check_watch_folders(settings: Settings) -> None:

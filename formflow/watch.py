@@ -593,7 +593,12 @@ def run_watch(
             )
             watcher.prime()  # the first files' stability window runs while the workers start
             wired.ready()
-            with _observer(inbox, watcher, polling is not None or once):
+            from formflow.mail.daily import daily_mail  # the round's mail, once a day
+
+            with (
+                _observer(inbox, watcher, polling is not None or once),
+                daily_mail(settings, stop, once=once),
+            ):
                 return watcher.run()
         finally:
             wired.close()

@@ -1,11 +1,12 @@
 """The roster and the rules for holding a form whose employee a person must confirm.
 
 With a roster (settings.roster: a CSV of number,name,leader; header row optional; UTF-8 with
-or without BOM; `;` or `,` separated; a header row may name further columns, position and
-meeting date, for the first round's forms), a form's employee number must be on it and its
-name must match; a form without a number (seed 004) is the one row with its name
-(`find_by_name`), else held naming the rows it may be. Without one, a new number makes a new
-personnel folder, and a known number with a name the archive has never seen for it is held.
+or without BOM; `;` or `,` separated; a header row may name further columns: position and
+meeting date for the first round's forms, email for the round's mail), a form's employee
+number must be on it and its name must match; a form without a number (seed 004) is the one
+row with its name (`find_by_name`), else held naming the rows it may be. Without one, a new
+number makes a new personnel folder, and a known number with a name the archive has never
+seen for it is held.
 The reasons are Danish (they are written beside the held form) and never repeat the name on
 file for a number the form gives: the inbox is a shared folder. Only a form with no number
 names the roster rows it may be (numbers and names), since the person deciding needs them.
@@ -40,6 +41,7 @@ _COLUMN_WORDS = {
     "leader": {"leader", "leder", "leader_name", "nærmeste leder"},
     "position": {"position", "stilling", "employee_position", "titel", "jobtitel"},
     "meeting_date": {"meeting_date", "mødedato", "samtaledato", "mus-dato"},
+    "email": {"email", "e-mail", "mail", "e-mailadresse", "mailadresse"},
 }
 _POSITIONAL = {"number": 0, "name": 1, "leader": 2}
 
@@ -51,6 +53,7 @@ class RosterEntry:
     leader: str = ""
     position: str = ""  # optional columns, named by a header row
     meeting_date: str = ""  # as written in the roster
+    email: str = ""  # the round's mail goes here (`formflow remind`); a leader's is on their row
 
 
 def parse_roster(text: str) -> dict[str, RosterEntry]:
