@@ -298,29 +298,63 @@ def learned_toml(
 
 
 def _sections(keys: set[str], builtin: FormDefinition) -> list[str]:
-    """Field blocks for the mapped keys, in the built-in form's order and sections (the
-    header's keys come from common.toml in every definition)."""
+    """The built-in form's sections and blocks that hold mapped keys (the header's keys come
+    from common.toml in every definition): goal tables, plans and grids as tables (as many
+    rows as the form has; carry-over fills them), other fields one by one."""
     header = {spec.key for spec in builtin.header}
     lines: list[str] = []
     for section in builtin.sections:
-        specs = [
-            s for b in section.blocks for s in b.fields if s.key in keys and s.key not in header
+        blocks = [
+            _block(block, keys - header)
+            for block in section.blocks
+            if any(s.key in keys and s.key not in header for s in block.fields)
         ]
-        if not specs:
-            continue
-        lines += ["[[section]]", f"id = {_q(section.id)}", f"title = {_q(section.title)}", ""]
-        for spec in specs:
-            lines += [
-                "[[section.block]]",
-                'type = "field"',
-                f"key = {_q(spec.key)}",
-                f"label = {_q(spec.title)}",
-                f"field = {_q(spec.type)}",
-            ]
-            if spec.required:
-                lines.append("required = true")
-            lines.append("")
+        if blocks:
+            lines += ["[[section]]", f"id = {_q(section.id)}", f"title = {_q(section.title)}", ""]
+            lines += [line for block in blocks for line in block]
     return lines
+
+
+def _block(block: Any, keys: set[str]) -> list[str]:
+    """One block of the built-in form as learned TOML, cut to the rows the form has."""
+    from formflow.forms.definition import GoalTable, Grid, ListBlock, RowTable
+
+    mapped = [spec for spec in block.fields if spec.key in keys]
+    rows = max((_row_number(spec.key) for spec in mapped), default=1)
+    if isinstance(block, GoalTable):
+        status = any(spec.key.endswith("_status") for spec in mapped)
+        head = [f"prefix = {_q(block.prefix)}", f"status = {str(status).lower()}", f"rows = {rows}"]
+        return ["[[section.block]]", 'type = "goal_table"', *head, ""]
+    if isinstance(block, RowTable):
+        head = [f"prefix = {_q(block.prefix)}", f"title = {_q(block.title)}", f"rows = {rows}"]
+        return ["[[section.block]]", 'type = "row_table"', *head, _columns(block.columns), ""]
+    if isinstance(block, Grid):
+        kept = [r for r in block.rows if any(c.key in keys for c in r.cells)]
+        grid_rows = ", ".join(f"{{ key = {_q(r.key)}, label = {_q(r.label)} }}" for r in kept)
+        head = [f"prefix = {_q(block.prefix)}", f"rows = [{grid_rows}]", _columns(block.columns)]
+        return ["[[section.block]]", 'type = "grid"', *head, ""]
+    if isinstance(block, ListBlock):
+        head = [f"prefix = {_q(block.prefix)}", f"label = {_q(block.label)}", f"count = {rows}"]
+        return ["[[section.block]]", 'type = "list"', *head, ""]
+    lines: list[str] = []
+    for spec in mapped:
+        lines += ["[[section.block]]", 'type = "field"', f"key = {_q(spec.key)}"]
+        lines += [f"label = {_q(spec.title)}", f"field = {_q(spec.type)}"]
+        lines += ["required = true", ""] if spec.required else [""]
+    return lines
+
+
+def _row_number(key: str) -> int:
+    """The row a table's key is in (`goal_sales_2_end` -> 2, `plan_3_when` -> 3)."""
+    numbers = [int(part) for part in key.split("_") if part.isdigit()]
+    return numbers[-1] if numbers else 1
+
+
+def _columns(columns: Sequence[Any]) -> str:
+    items = ", ".join(
+        f"{{ key = {_q(c.key)}, label = {_q(c.label)}, type = {_q(c.type)} }}" for c in columns
+    )
+    return f"columns = [{items}]"
 
 
 def _labels(blocks: Sequence[Block]) -> list[str]:
@@ -403,16 +437,19 @@ def read_by_map(learned: LearnedMap, blocks: Sequence[Block]) -> dict[str, str]:
 def _match_tables(
     learned: Sequence[tuple[tuple[str, ...], ...]], copy: Sequence[Table]
 ) -> dict[int, Table]:
-    """Each learned table's table in the copy: the next one, in order, of the same shape
-    whose label cells say what the blank's say."""
-    matched: dict[int, Table] = {}
-    start = 0
+    """Each learned table's table in the copy: of the copy's tables with its shape and labels
+    (the label cells saying what the blank's say), the one in the same place in order. Alike
+    tables (a goal table per category, twice) pair up only when the copy has as many of them
+    as the blank: one cut by a page break would shift the rest onto the wrong goals."""
+    alike: dict[int, list[int]] = {}
     for number, rows in enumerate(learned):
-        for index in range(start, len(copy)):
-            if _same_table(rows, copy[index]):
-                matched[number] = copy[index]
-                start = index + 1
-                break
+        first = next(n for n, other in enumerate(learned) if other == rows)
+        alike.setdefault(first, []).append(number)
+    matched: dict[int, Table] = {}
+    for numbers in alike.values():
+        found = [table for table in copy if _same_table(learned[numbers[0]], table)]
+        if len(found) == len(numbers):
+            matched.update(zip(numbers, found, strict=True))
     return matched
 
 

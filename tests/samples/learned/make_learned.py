@@ -33,7 +33,10 @@ GOAL_HEADER = ("Aftaler og mål (konkrete og målbare)", "Startdato", "Slutdato"
 QUESTIONS = (
     ("3. Hvilke yderligere aktiviteter var der i gang sidste år?", "other_activities"),
     ("4b. Øvrige kommentarer til aktiviteter/opgaver/samarbejde?", "activity_comments"),
-    ("7a. Arbejdsvilkår/arbejds miljø: Har du konkrete forslag til forbedring?", "work_environment"),
+    (
+        "7a. Arbejdsvilkår/arbejds miljø: Har du konkrete forslag til forbedring?",
+        "work_environment",
+    ),
     (
         "7b. Forhold til kollegaer/leder/eksterne samarbejdspartnere, kunder m.v.: Har du "
         "konkrete forslag til forbedringer?",
@@ -145,7 +148,9 @@ def fill(source: Path, target: Path) -> None:
     doc = Document(str(source))
     tables = doc.tables
     t = {key: typed for key, (typed, _read) in VALUES.items()}
-    _cells(tables[0], 1, [t.get("employee_name"), t.get("employee_position"), t.get("meeting_date")])
+    _cells(
+        tables[0], 1, [t.get("employee_name"), t.get("employee_position"), t.get("meeting_date")]
+    )
     for offset, prefix in ((1, "prev_goal"), (6, "goal")):
         for n, (cat, _label) in enumerate(CATEGORIES):
             row = [t.get(f"{prefix}_{cat}_1_{col}") for col in ("text", "start", "end", "status")]
@@ -188,7 +193,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for name in ("firma-blank", "firma-filled"):
             shutil.copy(export(HERE / f"{name}.docx", Path(folder)), HERE / f"{name}.pdf")
-    expected = {"kind": "preparation", "year": 2026, "expected": {k: v for k, (_t, v) in VALUES.items()}}
+    expected = {
+        "kind": "preparation",
+        "year": 2026,
+        "expected": {k: v for k, (_t, v) in VALUES.items()},
+    }
     text = json.dumps(expected, ensure_ascii=False, indent=1)
     (HERE / "firma-filled.json").write_text(text + "\n", encoding="utf-8")
 
