@@ -258,3 +258,35 @@ def _typed() -> dict[str, str]:
         if len(value) == 10 and value[4] == "-" and value[7] == "-":
             values[key] = f"{value[8:]}.{value[5:7]}.{value[:4]}"
     return values
+
+
+def test_a_pdf_copys_cells_where_the_blanks_were_are_read_by_their_rectangles(
+    tmp_path: Path,
+) -> None:
+    """Learned from the PDF blank, each cell place has its page and rectangle; on the filled
+    export, the header's cells stand where the blank's did and are read into them; a cell
+    that moved (here: the map's rectangle shifted) is not read by place at all."""
+    import pdfplumber
+
+    from formflow.forms.learned import learned_maps, page_tables
+    from formflow.read.regions import _placed, _ruled_cells, page_glyphs
+
+    settings, _ = learn(tmp_path, "firma-blank.pdf", "--yes")
+    ((learned, _path),) = learned_maps(settings)
+    header = {k: p for k, p in learned.fields if p.table == 0}
+    assert all(p.page == 1 and p.rect is not None for p in header.values())
+    with pdfplumber.open(LEARNED / "firma-filled.pdf") as pdf:
+        glyphs = [page_glyphs(page) for page in pdf.pages]
+        cells = [_ruled_cells(page_tables(page)) for page in pdf.pages]
+    placed = _placed(list(header.items()), glyphs, cells)
+    assert placed == {
+        "employee_name": "Ulla Bødker Lassen",
+        "employee_position": "Salgskoordinator",
+        "meeting_date": "4. marts 2026",
+    }
+    moved = [
+        (k, replace(p, rect=(p.rect[0], p.rect[1] + 10, p.rect[2], p.rect[3] + 10)))
+        for k, p in header.items()
+        if p.rect is not None
+    ]
+    assert _placed(moved, glyphs, cells) == {}

@@ -23,6 +23,7 @@ from formflow.forms.learned import (
     learned_toml,
     propose,
     title_and_kind,
+    with_rects,
 )
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
@@ -35,7 +36,8 @@ def learn(blank: Path, name: str, kind: str | None, yes: bool, settings: Setting
     from formflow.read.vocabulary import vocabulary_for
 
     target = _target(name, settings)
-    blocks, _format = blank_blocks(blank.read_bytes(), settings)
+    data = blank.read_bytes()
+    blocks, fmt = blank_blocks(data, settings)
     vocabulary = vocabulary_for(settings)
     title, kind = title_and_kind(blocks, vocabulary, kind)
     if kind is None:
@@ -43,7 +45,10 @@ def learn(blank: Path, name: str, kind: str | None, yes: bool, settings: Setting
     builtin = load_definition(kind, settings)
     heads = [c.label for c in builtin.categories]
     heads += [w for c in builtin.categories for w in vocabulary.category_words(c.key)]
-    proposals = propose(blocks, find_places(blocks, heads), builtin, vocabulary)
+    places = find_places(blocks, heads)
+    if fmt == "pdf":
+        places = with_rects(data, places)
+    proposals = propose(blocks, places, builtin, vocabulary)
     show(proposals, builtin)
     mapping = _decide(proposals, yes, builtin)
     text = learned_toml(name, kind, title, blank.name, blocks, mapping, builtin)

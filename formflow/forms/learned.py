@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,9 @@ class Place:
     row: int = 0
     cell: int = 0
     after: str = ""
+    # In a PDF blank, the cell's page (from 1) and rectangle (points from the top left).
+    page: int = 0
+    rect: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -292,6 +296,9 @@ def learned_toml(
             lines.append(f"after = {_q(place.after)}")
         else:
             lines += [f"table = {place.table}", f"row = {place.row}", f"cell = {place.cell}"]
+        if place.rect is not None:
+            rect = ", ".join(f"{v:.1f}" for v in place.rect)
+            lines += [f"page = {place.page}", f"rect = [{rect}]"]
         lines.append("")
     lines += _sections({key for key, _ in mapping}, builtin)
     return "\n".join(lines)
@@ -317,7 +324,7 @@ def _sections(keys: set[str], builtin: FormDefinition) -> list[str]:
 
 def _block(block: Any, keys: set[str]) -> list[str]:
     """One block of the built-in form as learned TOML, cut to the rows the form has."""
-    from formflow.forms.definition import GoalTable, Grid, ListBlock, RowTable
+    from formflow.forms.definition import GoalTable, Grid, ListBlock, RowTable, SignaturesBlock
 
     mapped = [spec for spec in block.fields if spec.key in keys]
     rows = max((_row_number(spec.key) for spec in mapped), default=1)
@@ -333,6 +340,13 @@ def _block(block: Any, keys: set[str]) -> list[str]:
         grid_rows = ", ".join(f"{{ key = {_q(r.key)}, label = {_q(r.label)} }}" for r in kept)
         head = [f"prefix = {_q(block.prefix)}", f"rows = [{grid_rows}]", _columns(block.columns)]
         return ["[[section.block]]", 'type = "grid"', *head, ""]
+    if isinstance(block, SignaturesBlock):
+        roles = ", ".join(
+            f"{{ role = {_q(r.role)}, label = {_q(r.label)}, date_label = {_q(r.date.label)} }}"
+            for r in block.roles
+            if r.signature.key in keys
+        )
+        return ["[[section.block]]", 'type = "signatures"', f"roles = [{roles}]", ""]
     if isinstance(block, ListBlock):
         head = [f"prefix = {_q(block.prefix)}", f"label = {_q(block.label)}", f"count = {rows}"]
         return ["[[section.block]]", 'type = "list"', *head, ""]
@@ -392,6 +406,8 @@ def parse_learned(data: Mapping[str, Any], name: str) -> LearnedMap | None:
                     int(f.get("row", 0)),
                     int(f.get("cell", 0)),
                     str(f.get("after", "")),
+                    int(f.get("page", 0)),
+                    _rect(f["rect"]) if "rect" in f else None,
                 ),
             )
             for f in learned.get("field", [])
@@ -401,6 +417,11 @@ def parse_learned(data: Mapping[str, Any], name: str) -> LearnedMap | None:
     except (KeyError, TypeError, ValueError) as error:
         raise DefinitionError(f"{name}: malformed [learned] map ({error!r})") from error
     return LearnedMap(name, str(data["kind"]), str(data["title"]), labels, tables, fields)
+
+
+def _rect(values: Any) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = (float(v) for v in values)
+    return x0, top, x1, bottom
 
 
 def recognised(learned: LearnedMap, blocks: Sequence[Block]) -> bool:
@@ -483,14 +504,27 @@ def _after(blocks: Sequence[Block], heading: str, labels: Sequence[str]) -> str 
 
 
 def learned_maps(settings: Settings) -> list[tuple[LearnedMap, Path]]:
-    """The learned forms in `forms.directory`, with their files."""
-    import tomllib
-
+    """The learned forms in `forms.directory`, with their files (parsed once per version of
+    the files: every form read asks)."""
     folder = Path(settings.forms.directory) if settings.forms.directory else None
     if folder is None or not folder.is_dir():
         return []
-    maps = []
+    files = []
     for path in sorted(folder.glob("*.toml")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        files.append((path, stat.st_mtime_ns, stat.st_size))
+    return _parsed_maps(tuple(files))
+
+
+@lru_cache(maxsize=8)
+def _parsed_maps(files: tuple[tuple[Path, int, int], ...]) -> list[tuple[LearnedMap, Path]]:
+    import tomllib
+
+    maps = []
+    for path, _mtime, _size in files:
         try:
             learned = parse_learned(tomllib.loads(path.read_text(encoding="utf-8")), path.stem)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, DefinitionError):
@@ -501,13 +535,17 @@ def learned_maps(settings: Settings) -> list[tuple[LearnedMap, Path]]:
 
 
 def read_learned(
-    blocks: Sequence[Block], settings: Settings
+    blocks: Sequence[Block],
+    settings: Settings,
+    placed: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[FormDefinition, FormEdition, dict[str, str]] | None:
     """A filled copy of a learned form, read by its map first: the definition, the edition
     and the answers; None when the blocks are no learned form's.
 
     A key the map cannot find (its table cut by a page break) takes the general reader's
     answer, if that reader is certain of one; keys the map does not have are not read.
+    `placed` holds, per learned form, the answers read into its rectangles on a PDF copy
+    whose cells stand where the blank's do (`formflow.read.regions`): they come first.
     """
     from formflow.forms.library import load_definition
     from formflow.read import FormEdition, _meeting_year
@@ -524,6 +562,7 @@ def read_learned(
         keys = {key for key, _ in learned.fields}
         values = {k: v for k, v in general.items() if k in keys}
         values.update(read_by_map(learned, blocks))
+        values.update((placed or {}).get(learned.name, {}))
         year = _meeting_year(values)
         edition = FormEdition(definition.kind, year, definition.name, frozenset(keys))
         return definition, edition, values
@@ -569,3 +608,38 @@ def title_and_kind(
             return para.text.strip(), kind or found
     heading = next((p.text for p in paras if p.heading), paras[0].text if paras else "")
     return heading.strip(), kind
+
+
+def with_rects(data: bytes, places: Sequence[Place]) -> list[Place]:
+    """A PDF blank's cell places with their page and rectangle (the ruled cell they are)."""
+    import io
+
+    import pdfplumber
+
+    cells: list[tuple[int, Any]] = []  # (page, ruled table), in the blocks' table order
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            cells.extend((number, table) for table in page_tables(page))
+        return [_with_rect(place, cells) for place in places]
+
+
+def page_tables(page: Any) -> list[Any]:
+    """A page's ruled tables in the order the layout reader gives its Table blocks."""
+    from formflow.read.layout import page_content, ruled_tables, ruling_edges
+
+    tables = ruled_tables(page, ruling_edges(page_content(page)))
+    return sorted(tables, key=lambda table: float(table.bbox[1]))
+
+
+def _with_rect(place: Place, tables: Sequence[tuple[int, Any]]) -> Place:
+    if place.table is None or place.table >= len(tables):
+        return place
+    page, table = tables[place.table]
+    try:
+        box = table.rows[place.row].cells[place.cell]
+    except IndexError:
+        return place
+    if box is None:
+        return place
+    x0, top, x1, bottom = (float(v) for v in box)
+    return replace(place, page=page, rect=(x0, top, x1, bottom))

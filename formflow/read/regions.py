@@ -381,9 +381,10 @@ def read_known(pdf: Any, file: str, settings: Settings) -> Extraction | None:
 
     if not pdf.pages:
         return None
-    edition = identify({}, [_stream_text(pdf.pages[0])], settings)
+    text = _stream_text(pdf.pages[0])
+    edition = identify({}, [text], settings)
     if edition.kind is None or edition.year is None:
-        return None
+        return read_learned_pdf(pdf, text, file, settings)
     definition, edition = resolve_definition(edition, (), settings)
     assert edition.year is not None
     blank = own_blank(definition, edition.year)
@@ -416,3 +417,80 @@ def read_pages(glyph_pages: Sequence[Sequence[Glyph]], blank: Blank) -> dict[str
             elif value or key not in values:
                 values[key] = value
     return values
+
+
+# --- learned forms ----------------------------------------------------------------------------
+
+# How far (pt) a ruled cell of a copy may lie from the blank's and still be the same cell.
+_CELL_MATCH = 2.0
+
+
+def read_learned_pdf(pdf: Any, first_page: str, file: str, settings: Settings) -> Extraction | None:
+    """A PDF copy of a form learned from a PDF blank (`formflow forms learn`): the cells that
+    stand where the blank's stood are read by their rectangles, the rest by the learned map
+    over the page's blocks. None when the copy is no learned PDF form."""
+    from formflow.forms.learned import learned_maps, page_tables, read_learned
+    from formflow.read import finish
+    from formflow.read.labels import compact
+    from formflow.read.layout import page_blocks
+
+    title = compact(first_page)
+    maps = [
+        learned
+        for learned, _path in learned_maps(settings)
+        if any(place.rect for _key, place in learned.fields) and compact(learned.title) in title
+    ]
+    if not maps:
+        return None
+    glyphs = [page_glyphs(page) for page in pdf.pages]
+    cells = [_ruled_cells(page_tables(page)) for page in pdf.pages]
+    placed = {learned.name: _placed(learned.fields, glyphs, cells) for learned in maps}
+    blocks = [block for page in pdf.pages for block in page_blocks(page)]
+    found = read_learned(blocks, settings, placed)
+    if found is None:
+        return None
+    definition, edition, values = found
+    return finish(
+        file=file,
+        reader="layout",
+        edition=edition,
+        definition=definition,
+        values=values,
+        pages=len(pdf.pages),
+    )
+
+
+def _ruled_cells(tables: Sequence[Any]) -> list[tuple[float, float, float, float]]:
+    return [
+        (float(c[0]), float(c[1]), float(c[2]), float(c[3]))
+        for table in tables
+        for row in table.rows
+        for c in row.cells
+        if c is not None
+    ]
+
+
+def _placed(
+    fields: Sequence[tuple[str, Any]],
+    glyphs: Sequence[Sequence[Glyph]],
+    cells: Sequence[Sequence[tuple[float, float, float, float]]],
+) -> dict[str, str]:
+    """The answers of the places whose cell the copy has where the blank had it."""
+    boxes: dict[int, list[FieldBox]] = {}
+    for key, place in fields:
+        if place.rect is None or not 1 <= place.page <= len(glyphs):
+            continue
+        index = place.page - 1
+        if any(_near(place.rect, cell) for cell in cells[index]):
+            boxes.setdefault(index, []).append(FieldBox(key, index, *place.rect))
+    values: dict[str, str] = {}
+    for index, page_boxes in boxes.items():
+        regions = read_regions(glyphs[index], page_boxes)
+        for key, value in regions.values.items():
+            if key not in regions.uncertain and UNCERTAIN not in value:
+                values[key] = value
+    return values
+
+
+def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return all(abs(x - y) <= _CELL_MATCH for x, y in zip(a, b, strict=True))
