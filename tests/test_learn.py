@@ -129,6 +129,21 @@ def test_a_filled_copy_is_read_by_the_learned_map(learned: Settings, name: str) 
     assert [p.code for p in extraction.problems if p.severity == "error"] == []
 
 
+@pytest.mark.needs("gs")
+def test_a_filled_copy_printed_by_ghostscript_is_read_by_the_learned_map(
+    learned: Settings, tmp_path: Path
+) -> None:
+    printed = tmp_path / "printed.pdf"
+    subprocess.run(
+        ["gs", "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=pdfwrite",
+         f"-sOutputFile={printed}", str(LEARNED / "firma-filled.pdf")],
+        check=True, timeout=120,
+    )  # fmt: skip
+    extraction = read_form(printed, learned)
+    assert extraction.definition == "firma"
+    assert {key: value for key, value in extraction.fields.items() if value} == EXPECTED
+
+
 def test_the_general_readers_alone_read_the_signature_wrong() -> None:
     """Why the map matters on this form: by its labels alone the row of signature labels is
     read as values, and the leader's label becomes the employee's signature."""
