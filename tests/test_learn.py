@@ -261,8 +261,8 @@ def test_watch_files_a_filled_copy_by_the_roster(learned: Settings, tmp_path: Pa
     assert all("firma" in json.dumps(record) for record in records)
 
 
-def _learned(settings: Settings) -> dict:
-    path = Path(settings.forms.directory) / "firma.toml"
+def _learned(settings: Settings, name: str = "firma") -> dict:
+    path = Path(settings.forms.directory) / f"{name}.toml"
     return tomllib.loads(path.read_text(encoding="utf-8"))["learned"]
 
 
@@ -305,3 +305,55 @@ def test_a_pdf_copys_cells_where_the_blanks_were_are_read_by_their_rectangles(
         if p.rect is not None
     ]
     assert _placed(moved, glyphs, cells) == {}
+
+
+# --- an organisation's own fillable PDF (tests/samples/learned/make_fillable.py) -------------
+
+KLINIK = json.loads((LEARNED / "klinik-filled.json").read_text(encoding="utf-8"))["expected"]
+
+
+def learn_klinik(folder: Path, *options: str, answers: str = "") -> tuple[Settings, str]:
+    config = folder / "formflow.toml"
+    config.write_text(f'[forms]\ndirectory = "{folder / "egne"}"\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "forms", "learn", str(LEARNED / "klinik-blank.pdf"),
+         "--name", "klinik", *options],
+        input=answers,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    settings = Settings()
+    return replace(settings, forms=replace(settings.forms, directory=str(folder / "egne"))), (
+        result.output
+    )
+
+
+def test_a_fillable_pdfs_own_fields_are_its_places(tmp_path: Path) -> None:
+    settings, output = learn_klinik(tmp_path, "--yes")
+    assert "„Evt. opsummering af særlige aftaler“ (feltet „Tekst4“, side 1)" in output
+    fields = {f["key"]: f for f in _learned(settings, "klinik")["field"]}
+    assert fields["leader_name"]["label"] == "Klinikejer"
+    assert fields["leader_name"]["field"] == "Tekst2" and len(fields["leader_name"]["rect"]) == 4
+    assert set(fields) == set(KLINIK) - {"summary"}
+
+
+@pytest.mark.parametrize("name", ["klinik-filled.pdf", "klinik-flattened.pdf"])
+def test_a_fillable_forms_copy_is_read_with_or_without_its_fields(
+    tmp_path: Path, name: str
+) -> None:
+    """The summary's place was uncertain; a person mapped it (the first candidate)."""
+    settings, output = learn_klinik(tmp_path, answers="1\n")
+    assert "1. Evt. opsummering" in output
+    extraction = read_form(LEARNED / name, settings)
+    assert (extraction.kind, extraction.year, extraction.definition) == (
+        "agreement", 2026, "klinik"
+    )  # fmt: skip
+    assert {key: value for key, value in extraction.fields.items() if value} == KLINIK
+    assert [p.code for p in extraction.problems if p.severity == "error"] == []
+
+
+def test_with_yes_the_left_out_field_is_not_read(tmp_path: Path) -> None:
+    settings, _ = learn_klinik(tmp_path, "--yes")
+    extraction = read_form(LEARNED / "klinik-filled.pdf", settings)
+    assert extraction.definition == "klinik" and "summary" not in extraction.places
+    assert not extraction.fields.get("summary")

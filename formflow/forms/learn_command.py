@@ -22,7 +22,9 @@ from formflow.forms.learned import (
     find_places,
     learned_toml,
     propose,
+    propose_widgets,
     title_and_kind,
+    widget_places,
     with_rects,
 )
 
@@ -45,19 +47,35 @@ def learn(blank: Path, name: str, kind: str | None, yes: bool, settings: Setting
     builtin = load_definition(kind, settings)
     heads = [c.label for c in builtin.categories]
     heads += [w for c in builtin.categories for w in vocabulary.category_words(c.key)]
-    places = find_places(blocks, heads)
-    if fmt == "pdf":
-        places = with_rects(data, places)
-    proposals = propose(blocks, places, builtin, vocabulary)
+    fields = widget_places(data) if fmt == "pdf" else []
+    if fields:  # a fillable PDF: its own fields are the places
+        proposals = propose_widgets(data, fields, builtin, vocabulary)
+    else:
+        places = find_places(blocks, heads)
+        places = with_rects(data, places) if fmt == "pdf" else places
+        proposals = propose(blocks, places, builtin, vocabulary)
     show(proposals, builtin)
     mapping = _decide(proposals, yes, builtin)
     text = learned_toml(name, kind, title, blank.name, blocks, mapping, builtin)
+    _check(text, name, settings)  # a file that would not load is never written
     from formflow.fsutil import make_private_dirs, write_bytes
 
     make_private_dirs(target.parent)
     write_bytes(target, text.encode("utf-8"), mode=0o644)
     load_definition(str(target), settings)  # proves it loads
     return target
+
+
+def _check(text: str, name: str, settings: Settings) -> None:
+    import tomllib
+
+    from formflow.forms.definition import parse_definition
+    from formflow.forms.learned import parse_learned
+    from formflow.forms.library import builtin_forms_dir, overrides_from, question_bank
+
+    common = (builtin_forms_dir() / "common.toml").read_text(encoding="utf-8")
+    parse_definition(text, common, question_bank(), name, overrides_from(settings))
+    parse_learned(tomllib.loads(text), name)
 
 
 def _target(name: str, settings: Settings) -> Path:
@@ -96,6 +114,8 @@ def where(place: Place) -> str:
     """A place in words: `tabel 2, række 2, celle 1` (counted from 1) or under its heading."""
     if place.after:
         return "under overskriften"
+    if place.field:
+        return f"feltet „{place.field}“, side {place.page}"
     assert place.table is not None
     return f"tabel {place.table + 1}, række {place.row + 1}, celle {place.cell + 1}"
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -53,9 +53,11 @@ class Place:
     row: int = 0
     cell: int = 0
     after: str = ""
-    # In a PDF blank, the cell's page (from 1) and rectangle (points from the top left).
+    # In a PDF blank, the cell's page (from 1) and rectangle (points from the top left);
+    # in a fillable one, also the form field's own name (`field`).
     page: int = 0
     rect: tuple[float, float, float, float] | None = None
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,10 +156,24 @@ def propose(
     (date fields take dates only). A key is a place's when exactly one marker of that place
     comes back, whole, as its answer, in either reading, and no other place claims the key.
     """
+    from formflow.read.labels import read_blocks
+
+    def read(markers: Sequence[str]) -> Mapping[str, str]:
+        return read_blocks(definition, marked(blocks, places, markers), vocabulary)
+
+    return proposals_from(read, places, definition, vocabulary)
+
+
+def proposals_from(
+    read: Callable[[Sequence[str]], Mapping[str, str]],
+    places: Sequence[Place],
+    definition: FormDefinition,
+    vocabulary: Vocabulary,
+) -> list[Proposal]:
+    """The proposals, given how to read the blank with a marker in each place."""
     claims: dict[int, set[str]] = {}
     for markers in (_words(len(places)), _dates(len(places))):
-        found = _read_marked(blocks, places, markers, definition, vocabulary)
-        for key, value in found.items():
+        for key, value in read(markers).items():
             if value in markers:
                 claims.setdefault(markers.index(value), set()).add(key)
     owners: dict[str, list[int]] = {}
@@ -202,18 +218,6 @@ def _words(count: int) -> list[str]:
 def _dates(count: int) -> list[str]:
     first = date(2001, 1, 1)
     return [(first + timedelta(days=n)).strftime("%d.%m.%Y") for n in range(count)]
-
-
-def _read_marked(
-    blocks: Sequence[Block],
-    places: Sequence[Place],
-    markers: Sequence[str],
-    definition: FormDefinition,
-    vocabulary: Vocabulary,
-) -> dict[str, str]:
-    from formflow.read.labels import read_blocks
-
-    return read_blocks(definition, marked(blocks, places, markers), vocabulary)
 
 
 def marked(blocks: Sequence[Block], places: Sequence[Place], markers: Sequence[str]) -> list[Block]:
@@ -294,8 +298,10 @@ def learned_toml(
         lines += ["[[learned.field]]", f"key = {_q(key)}", f"label = {_q(place.label)}"]
         if place.after:
             lines.append(f"after = {_q(place.after)}")
-        else:
+        elif place.table is not None:
             lines += [f"table = {place.table}", f"row = {place.row}", f"cell = {place.cell}"]
+        if place.field:
+            lines.append(f"field = {_q(place.field)}")
         if place.rect is not None:
             rect = ", ".join(f"{v:.1f}" for v in place.rect)
             lines += [f"page = {place.page}", f"rect = [{rect}]"]
@@ -408,6 +414,7 @@ def parse_learned(data: Mapping[str, Any], name: str) -> LearnedMap | None:
                     str(f.get("after", "")),
                     int(f.get("page", 0)),
                     _rect(f["rect"]) if "rect" in f else None,
+                    str(f.get("field", "")),
                 ),
             )
             for f in learned.get("field", [])
@@ -643,3 +650,117 @@ def _with_rect(place: Place, tables: Sequence[tuple[int, Any]]) -> Place:
         return place
     x0, top, x1, bottom = (float(v) for v in box)
     return replace(place, page=page, rect=(x0, top, x1, bottom))
+
+
+# --- a fillable PDF blank ----------------------------------------------------------------------
+
+
+def widget_places(data: bytes) -> list[Place]:
+    """A fillable PDF blank's text fields as places: the field's name, page and rectangle,
+    labelled by the text left of it on its line, else the text just above it."""
+    import io
+
+    import pdfplumber
+    from pypdf import PdfReader
+
+    from formflow.read.regions import sorted_rect
+
+    reader = PdfReader(io.BytesIO(data))
+    places: list[Place] = []
+    seen: set[str] = set()
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, (page, plumbed) in enumerate(zip(reader.pages, pdf.pages, strict=True), 1):
+            words = plumbed.extract_words()
+            height = float(page.mediabox.top)
+            for name, rect in _text_widgets(page):
+                if name in seen:
+                    continue  # one field shown twice: its first place
+                seen.add(name)
+                x0, y0, x1, y1 = sorted_rect(rect)
+                box = (x0, height - y1, x1, height - y0)
+                label = _label_near(words, box)
+                places.append(Place(label or name, page=number, rect=box, field=name))
+    return places
+
+
+def _text_widgets(page: Any) -> Iterable[tuple[str, Any]]:
+    """(full field name, /Rect) of the page's text and choice field widgets."""
+    for reference in page.get("/Annots") or ():
+        widget = reference.get_object()
+        if widget.get("/Subtype") != "/Widget" or "/Rect" not in widget:
+            continue
+        parts, node, kind = [], widget, None
+        while node is not None:
+            kind = kind or node.get("/FT")
+            if "/T" in node:
+                parts.append(str(node["/T"]))
+            parent = node.get("/Parent")
+            node = parent.get_object() if parent is not None else None
+        if kind in ("/Tx", "/Ch") and parts:
+            yield ".".join(reversed(parts)), widget["/Rect"]
+
+
+def _label_near(words: Sequence[Mapping[str, Any]], box: tuple[float, float, float, float]) -> str:
+    """The words left of a field on its first line, else those just above it."""
+    x0, top, x1, _bottom = box
+    left = [w for w in words if w["x1"] <= x0 + 1 and top - 4 <= w["top"] <= top + 14]
+    if left:
+        line_top = max(w["top"] for w in left)
+        return " ".join(w["text"] for w in left if abs(w["top"] - line_top) < 3)
+    above = [
+        w for w in words if top - 18 <= w["bottom"] <= top + 1 and w["x0"] < x1 and w["x1"] > x0
+    ]
+    return " ".join(w["text"] for w in above)
+
+
+def propose_widgets(
+    data: bytes, places: Sequence[Place], definition: FormDefinition, vocabulary: Vocabulary
+) -> list[Proposal]:
+    """Proposals for a fillable blank's fields: the blank filled with a marker per field and
+    flattened (pypdf), then read by the label reader like any flattened form."""
+    import io
+
+    import pdfplumber
+    from pypdf import PdfReader, PdfWriter
+
+    from formflow.read.labels import read_blocks
+    from formflow.read.layout import page_blocks
+
+    def read(markers: Sequence[str]) -> Mapping[str, str]:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+        values = {place.field: marker for place, marker in zip(places, markers, strict=True)}
+        for page in writer.pages:
+            writer.update_page_form_field_values(page, values, auto_regenerate=False, flatten=True)
+        out = io.BytesIO()
+        writer.write(out)
+        with pdfplumber.open(io.BytesIO(out.getvalue())) as pdf:
+            blocks = [block for page in pdf.pages for block in page_blocks(page)]
+        return read_blocks(definition, blocks, vocabulary)
+
+    return proposals_from(read, places, definition, vocabulary)
+
+
+def learned_by_fields(values: Mapping[str, str], settings: Settings) -> LearnedMap | None:
+    """The learned fillable form whose own field names a PDF's fields are (every field of its
+    map among them); None for formflow's forms (they carry their kind as data) and others."""
+    from formflow.read import contract_key
+
+    if "form_kind" in values:
+        return None
+    for learned, _path in learned_maps(settings):
+        names = {contract_key(place.field) for _key, place in learned.fields if place.field}
+        if names and names <= set(values):
+            return learned
+    return None
+
+
+def learned_values(learned: LearnedMap, values: Mapping[str, str]) -> dict[str, str]:
+    """A learned fillable form's field values under their contract keys (unmapped fields,
+    which a person chose to leave out, are not read)."""
+    from formflow.read import contract_key
+
+    return {
+        key: values[contract_key(place.field)]
+        for key, place in learned.fields
+        if place.field and contract_key(place.field) in values
+    }

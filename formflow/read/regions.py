@@ -481,7 +481,10 @@ def _placed(
         if place.rect is None or not 1 <= place.page <= len(glyphs):
             continue
         index = place.page - 1
-        if any(_near(place.rect, cell) for cell in cells[index]):
+        # A ruled cell where the blank had it, or (a fillable form's field) the field's own
+        # appearance drawn clipped to its rectangle: the page is laid out as the blank.
+        there = cells[index] if not place.field else _clips(glyphs[index])
+        if any(_near(place.rect, box) for box in there):
             boxes.setdefault(index, []).append(FieldBox(key, index, *place.rect))
     values: dict[str, str] = {}
     for index, page_boxes in boxes.items():
@@ -490,6 +493,10 @@ def _placed(
             if key not in regions.uncertain and UNCERTAIN not in value:
                 values[key] = value
     return values
+
+
+def _clips(glyphs: Sequence[Glyph]) -> set[tuple[float, float, float, float]]:
+    return {glyph.clip for glyph in glyphs if glyph.clip is not None}
 
 
 def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
