@@ -555,7 +555,7 @@ def read_learned(
     whose cells stand where the blank's do (`formflow.read.regions`): they come first.
     """
     from formflow.forms.library import load_definition
-    from formflow.read import FormEdition, _meeting_year
+    from formflow.read import FormEdition
     from formflow.read.labels import read_answers
     from formflow.read.vocabulary import vocabulary_for
 
@@ -570,7 +570,7 @@ def read_learned(
         values = {k: v for k, v in general.items() if k in keys}
         values.update(read_by_map(learned, blocks))
         values.update((placed or {}).get(learned.name, {}))
-        year = _meeting_year(values)
+        year = meeting_year(values)
         edition = FormEdition(definition.kind, year, definition.name, frozenset(keys))
         return definition, edition, values
     return None
@@ -764,3 +764,13 @@ def learned_values(learned: LearnedMap, values: Mapping[str, str]) -> dict[str, 
         for key, place in learned.fields
         if place.field and contract_key(place.field) in values
     }
+
+
+def meeting_year(values: Mapping[str, str]) -> int | None:
+    """The year of a learned form: its title has none, so the meeting date's (when real)."""
+    from formflow.read.dates import DateError, parse_date
+
+    try:
+        return parse_date(values.get("meeting_date", "")).year
+    except DateError:
+        return None

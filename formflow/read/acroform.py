@@ -97,14 +97,14 @@ def _read_learned(
 ) -> Extraction:
     """An organisation's own fillable form learned by `formflow forms learn`, its fields
     under their own names: read by the learned map; the year is the meeting date's."""
-    from formflow.forms.learned import learned_values
+    from formflow.forms.learned import learned_values, meeting_year
     from formflow.forms.library import load_definition
-    from formflow.read import FormEdition, _meeting_year
+    from formflow.read import FormEdition
 
     values = learned_values(learned, fields)
     definition = load_definition(learned.name, settings)
     places = frozenset(key for key, _place in learned.fields)
-    edition = FormEdition(definition.kind, _meeting_year(values), definition.name, places)
+    edition = FormEdition(definition.kind, meeting_year(values), definition.name, places)
     return finish(
         file=file,
         reader="acroform",
