@@ -357,3 +357,20 @@ def test_with_yes_the_left_out_field_is_not_read(tmp_path: Path) -> None:
     extraction = read_form(LEARNED / "klinik-filled.pdf", settings)
     assert extraction.definition == "klinik" and "summary" not in extraction.places
     assert not extraction.fields.get("summary")
+
+
+def test_learning_never_overwrites_a_definition(tmp_path: Path) -> None:
+    settings, _ = learn(tmp_path, "firma-blank.docx", "--yes")
+    path = Path(settings.forms.directory) / "firma.toml"
+    before = path.read_bytes()
+    again = CliRunner().invoke(
+        cli,
+        ["--config", str(tmp_path / "formflow.toml"), "forms", "learn",
+         str(LEARNED / "firma-blank.pdf"), "--name", "firma", "--yes"],
+    )  # fmt: skip
+    assert again.exit_code != 0 and "exists already" in str(again.exception)
+    assert path.read_bytes() == before
+    bad = CliRunner().invoke(
+        cli, ["forms", "learn", str(LEARNED / "firma-blank.docx"), "--name", "agreement"]
+    )
+    assert bad.exit_code == 2 and "--name" in bad.output
