@@ -131,6 +131,23 @@ def forms_render(
         click.echo(str(path))
 
 
+@forms.command("learn")
+@click.argument("blank", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Name of the learned definition (e.g. firma).")
+@click.option(
+    "--kind", type=click.Choice(["preparation", "agreement"]), help="When the title does not say."
+)
+@click.option("--yes", is_flag=True, help="Take the certain proposals; leave uncertain places out.")
+@pass_context
+def forms_learn(ctx: Context, blank: Path, name: str, kind: str | None, yes: bool) -> None:
+    """Learn an organisation's own BLANK form (DOCX or PDF) as a definition in forms.directory."""
+    from formflow.forms.learn_command import learn
+
+    path = learn(blank, name, kind, yes, ctx.settings)
+    click.echo(f"Skrev {path}. Udfyldte kopier læses nu efter det; tegn det med:")
+    click.echo(f"  formflow forms render {name} --year ÅÅÅÅ")
+
+
 @forms.command("list")
 @pass_context
 def forms_list(ctx: Context) -> None:

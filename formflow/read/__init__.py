@@ -279,9 +279,13 @@ def read_labelled(
     the labels on the page: the kind whose own fields are answered, when the other kind's are
     not. The year comes from the data or the title, else it is the meeting date's.
     """
+    from formflow.forms.learned import read_learned
     from formflow.read.labels import Para, read_answers, title_kind
     from formflow.read.vocabulary import vocabulary_for
 
+    learned = read_learned(blocks, settings)  # a form `formflow forms learn` knows: its map
+    if learned is not None:
+        return learned
     vocabulary = vocabulary_for(settings)
     texts = [block.text for block in blocks[:12] if isinstance(block, Para)]
     edition = identify(data, texts, settings)

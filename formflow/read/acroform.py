@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PdfReadError
@@ -32,6 +32,9 @@ from formflow.read import (
     unreadable,
 )
 from formflow.read.signatures import pdf_evidence
+
+if TYPE_CHECKING:
+    from formflow.forms.learned import LearnedMap
 
 MAX_FIELD_DEPTH = 32  # nesting of field kids; real forms use 1-3 levels
 MAX_FIELDS = 5000  # a MUS form has a few hundred fields
@@ -62,6 +65,11 @@ def read_pdf_pypdf(data: bytes, file: str, settings: Settings) -> Extraction:
     values = dict(_field_values(reader))
     if not values:
         return _without_fields(reader, data, file, settings)
+    from formflow.forms.learned import learned_by_fields
+
+    learned = learned_by_fields(values, settings)
+    if learned is not None:  # an organisation's own fillable form, learned: its map
+        return _read_learned(reader, data, file, settings, learned, values)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     named = identify(data_fields, _title_texts(reader), settings)
     definition, edition = resolve_definition(named, values, settings)
@@ -76,6 +84,35 @@ def read_pdf_pypdf(data: bytes, file: str, settings: Settings) -> Extraction:
         values=contract,
         evidence=pdf_evidence(reader, data, settings),
         pages=pages,
+    )
+
+
+def _read_learned(
+    reader: PdfReader,
+    data: bytes,
+    file: str,
+    settings: Settings,
+    learned: LearnedMap,
+    fields: dict[str, str],
+) -> Extraction:
+    """An organisation's own fillable form learned by `formflow forms learn`, its fields
+    under their own names: read by the learned map; the year is the meeting date's."""
+    from formflow.forms.learned import learned_values, meeting_year
+    from formflow.forms.library import load_definition
+    from formflow.read import FormEdition
+
+    values = learned_values(learned, fields)
+    definition = load_definition(learned.name, settings)
+    places = frozenset(key for key, _place in learned.fields)
+    edition = FormEdition(definition.kind, meeting_year(values), definition.name, places)
+    return finish(
+        file=file,
+        reader="acroform",
+        edition=edition,
+        definition=definition,
+        values=values,
+        evidence=pdf_evidence(reader, data, settings),
+        pages=len(reader.pages),
     )
 
 

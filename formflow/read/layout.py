@@ -84,6 +84,11 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
     with pdf:
         if len(pdf.pages) > settings.limits.max_pages:
             raise unreadable("too_many_pages", f"{len(pdf.pages)} pages")
+        from formflow.read.regions import read_known
+
+        known = read_known(pdf, file, settings)  # a form whose boxes formflow knows: by place
+        if known is not None:
+            return known
         blocks: list[Block] = []
         for page in pdf.pages:
             blocks.extend(page_blocks(page))

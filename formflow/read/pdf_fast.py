@@ -37,6 +37,7 @@ from pypdf.generic import ByteStringObject, create_string_object
 
 from formflow.config import Settings
 from formflow.errors import UnreadableForm
+from formflow.forms.learned import learned_by_fields
 from formflow.model import Evidence, Extraction
 from formflow.read import (
     DATA_FIELDS,
@@ -128,6 +129,8 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     values = dict(first_values(tree.values))
     if not values:
         return _without_fields(data, file, settings)
+    if learned_by_fields(values, settings) is not None:
+        raise Unusual("a learned form's own field names: the reference reads them")
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     named = identify(data_fields, _title_texts(), settings)
     definition, edition = resolve_definition(named, values, settings)
