@@ -296,14 +296,25 @@ def archive_group() -> None:
 
 @archive_group.command("show")
 @click.argument("employee")
+@click.option(
+    "--wheel",
+    "wheel_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the employee's competence wheels across the years to this .svg or .pdf.",
+)
 @pass_context
-def archive_show(ctx: Context, employee: str) -> None:
+def archive_show(ctx: Context, employee: str, wheel_file: Path | None) -> None:
     """Show the personnel file of EMPLOYEE (number or name): every form and version."""
     from formflow import report
     from formflow.archive import Archive
 
-    person, rows = Archive.open(ctx.settings).personnel_file(employee)
+    archive = Archive.open(ctx.settings)
+    person, rows = archive.personnel_file(employee)
     click.echo(report.personnel_table(person, rows), nl=False)
+    if wheel_file is not None:
+        from formflow.wheel_file import write_wheels
+
+        click.echo(write_wheels(ctx.settings, archive.layout.root, person, rows, wheel_file))
 
 
 @archive_group.command("export")

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from formflow.config import Settings
 from formflow.forms.definition import (
+    RATING_SCORES,
     FormDefinition,
     GoalTable,
     SignatureRole,
@@ -46,6 +47,7 @@ CODES: dict[str, str] = {
     "invalid_date": "a date field holds no real date (not ISO after reading, or e.g. 30.02)",
     "goal_end_before_start": "a goal's end date is before its start date",
     "status_out_of_range": "a status score is not a whole number 1-4",
+    "mark_out_of_range": "a competence-wheel or smiley answer is not one mark 1-5",
     "year_mismatch": "the form's MUS year differs from the year of its meeting date",
     "signature_date_before_meeting": "a signature is dated before the meeting",
     "date_in_future": "a signature date lies after today",
@@ -100,6 +102,7 @@ def check(
         *_required(form, signatures),
         *_real_dates(form),
         *_statuses(form),
+        *_marks(form),
         *_goal_order(form),
         *_year(form, extraction.year),
         *_signature_dates(form, today),
@@ -248,6 +251,20 @@ def _statuses(form: _Form) -> list[Problem]:
         )
         for key in form.keys_of_type("status")
         if form.value(key) and form.value(key) not in ("1", "2", "3", "4")
+    ]
+
+
+def _marks(form: _Form) -> list[Problem]:
+    """A wheel's 1-5 and a smiley's face: one mark each (two crosses in a row say nothing)."""
+    advice = {
+        "rating": "Sæt ét kryds fra 1 til 5 ud for kompetencen.",
+        "face": "Sæt ét kryds under den smiley, der passer bedst.",
+    }
+    return [
+        _problem(key, "mark_out_of_range", f"{form.quoted(key)} er ikke ét kryds. {advice[kind]}")
+        for kind in advice
+        for key in form.keys_of_type(kind)
+        if form.value(key) and form.value(key) not in RATING_SCORES
     ]
 
 

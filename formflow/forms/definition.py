@@ -17,8 +17,19 @@ from formflow.errors import DefinitionError
 
 FormKind = Literal["preparation", "agreement"]
 FORM_KINDS: tuple[FormKind, ...] = ("preparation", "agreement")
-FieldType = Literal["text", "multiline", "date", "status", "signature"]
-FIELD_TYPES: tuple[str, ...] = ("text", "multiline", "date", "status", "signature")
+FieldType = Literal["text", "multiline", "date", "status", "signature", "rating", "face"]
+FIELD_TYPES: tuple[str, ...] = (
+    "text",
+    "multiline",
+    "date",
+    "status",
+    "signature",
+    "rating",  # seed 002's competence wheel: 1-5, where the employee is
+    "face",  # seed 002's smiley MUS: 1-5 on five faces, 1 the saddest
+)
+# The five marks of a rating or a face field, and the faces' Danish names (1 saddest).
+RATING_SCORES: tuple[str, ...] = ("1", "2", "3", "4", "5")
+FACE_LABELS: tuple[str, ...] = ("Meget dårligt", "Dårligt", "Middel", "Godt", "Rigtig godt")
 
 # Data fields every form carries besides its visible fields (contract: "also carries them as
 # data"): a hidden read-only field in a PDF, a custom document property in a DOCX.
@@ -72,6 +83,18 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class Category:
+    key: str
+    label: str
+
+
+# Seed 002: a competence wheel has "de 6-8 vigtigste kompetencer" of a job.
+MIN_COMPETENCES, MAX_COMPETENCES = 6, 8
+
+
+@dataclass(frozen=True)
+class Competence:
+    """One spoke of seed 002's competence wheel (`forms.competences`): `wheel_<key>`."""
+
     key: str
     label: str
 
@@ -218,6 +241,7 @@ class QuestionGroup:
 @dataclass(frozen=True)
 class QuestionsBlock:
     groups: tuple[QuestionGroup, ...]
+    scale: str = "text"  # "smiley": each question answered on five faces (seed 002)
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:
@@ -241,6 +265,23 @@ class SignaturesBlock:
         return tuple(spec for role in self.roles for spec in (role.date, role.signature))
 
 
+@dataclass(frozen=True)
+class WheelBlock:
+    """Seed 002's competence wheel: each competence marked 1-5 (`wheel_<key>`, type rating).
+
+    `previous`: the preparation form shows last year's agreed wheel beside the empty one (the
+    values `prev_wheel_<key>` a carry-over passes in; drawn, never read back).
+    """
+
+    competences: tuple[Competence, ...]
+    fields: tuple[FieldSpec, ...]
+    previous: bool = False
+
+    @property
+    def previous_keys(self) -> tuple[str, ...]:
+        return tuple(f"prev_wheel_{c.key}" for c in self.competences)
+
+
 Block = (
     TextBlock
     | FieldBlock
@@ -250,6 +291,7 @@ Block = (
     | Grid
     | QuestionsBlock
     | SignaturesBlock
+    | WheelBlock
 )
 
 
@@ -278,6 +320,7 @@ class FormDefinition:
     sections: tuple[Section, ...]
     categories: tuple[Category, ...]
     scale: tuple[tuple[int, str], ...]
+    competences: tuple[Competence, ...] = ()
     _by_key: dict[str, FieldSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -328,6 +371,17 @@ class FormDefinition:
     def scale_label(self, score: int) -> str:
         return dict(self.scale)[score]
 
+    @property
+    def wheel(self) -> WheelBlock | None:
+        """The competence wheel, when the organisation has one (`forms.competences`)."""
+        return next(iter(self.blocks(WheelBlock)), None)
+
+    @property
+    def drawn_keys(self) -> tuple[str, ...]:
+        """Values a renderer draws but nobody fills: last year's wheel (`prev_wheel_<key>`)."""
+        wheel = self.wheel
+        return wheel.previous_keys if wheel is not None and wheel.previous else ()
+
 
 # --- parsing ---------------------------------------------------------------------------------
 
@@ -339,6 +393,7 @@ class Overrides:
     categories: tuple[Category, ...] = ()
     goal_rows: int = 0
     plan_rows: int = 0
+    competences: tuple[Competence, ...] = ()
 
 
 def parse_question_bank(text: str) -> QuestionBank:
@@ -377,6 +432,7 @@ def parse_definition(
             raise DefinitionError(f"{name}: category key {category.key!r} must be [a-z]+")
     scale = tuple(sorted((int(k), v) for k, v in common["scale"].items()))
     context = _Context(name, categories, bank, overrides)
+    check_competences(overrides.competences, name)
     sections = tuple(
         Section(
             s["id"],
@@ -386,6 +442,8 @@ def parse_definition(
         )
         for s in data.get("section", [])
     )
+    # A wheel section stays out of the form until the organisation names its competences.
+    sections = tuple(s for s in sections if not any(_empty_wheel(b) for b in s.blocks))
     return FormDefinition(
         kind=kind,
         name=data.get("name", name),
@@ -396,7 +454,33 @@ def parse_definition(
         sections=sections,
         categories=categories,
         scale=scale,
+        competences=overrides.competences,
     )
+
+
+def check_competences(competences: tuple[Competence, ...], name: str = "forms.competences") -> None:
+    """6-8 competences with distinct [a-z]+ keys and a label each (seed 002), or none."""
+    if not competences:
+        return
+    if not MIN_COMPETENCES <= len(competences) <= MAX_COMPETENCES:
+        raise DefinitionError(
+            f"{name}: a competence wheel has {MIN_COMPETENCES}-{MAX_COMPETENCES} competences "
+            f"(seed 002: 'de 6-8 vigtigste kompetencer'), not {len(competences)}"
+        )
+    for competence in competences:
+        if not _CATEGORY_KEY.match(competence.key):
+            raise DefinitionError(
+                f"{name}: competence key {competence.key!r} must be lowercase letters a-z"
+            )
+        if not competence.label.strip():
+            raise DefinitionError(f"{name}: competence {competence.key!r} needs a label")
+    keys = [c.key for c in competences]
+    if len(keys) != len(set(keys)):
+        raise DefinitionError(f"{name}: a competence key appears twice")
+
+
+def _empty_wheel(block: Block) -> bool:
+    return isinstance(block, WheelBlock) and not block.competences
 
 
 def _header(common: dict[str, Any], name: str) -> tuple[FieldSpec, ...]:
@@ -452,6 +536,8 @@ class _Context:
             return self.questions(b, section)
         if kind == "signatures":
             return self.signatures(b, section)
+        if kind == "wheel":
+            return self.wheel(b, section)
         raise DefinitionError(f"{self.name}: unknown block type {kind!r} in section {section!r}")
 
     def goal_table(self, b: dict[str, Any], section: str) -> GoalTable:
@@ -526,13 +612,25 @@ class _Context:
         )
         return Grid(b["prefix"], columns, rows)
 
+    def wheel(self, b: dict[str, Any], section: str) -> WheelBlock:
+        competences = self.overrides.competences
+        specs = tuple(
+            FieldSpec(f"wheel_{c.key}", c.label, "rating", section, row=c.label)
+            for c in competences
+        )
+        return WheelBlock(competences, specs, bool(b.get("previous", False)))
+
     def questions(self, b: dict[str, Any], section: str) -> QuestionsBlock:
         chosen = [self.bank.question(qid) for qid in b["questions"]]
+        scale = b.get("scale", "text")
+        if scale not in ("text", "smiley"):
+            raise DefinitionError(f"{self.name}: questions scale must be text or smiley")
+        answer: FieldType = "face" if scale == "smiley" else "multiline"
         groups = tuple(
             QuestionGroup(
                 theme,
                 tuple(
-                    (q, FieldSpec(q.key, q.text, "multiline", section, row=theme.label, lines=3))
+                    (q, FieldSpec(q.key, q.text, answer, section, row=theme.label, lines=3))
                     for q in chosen
                     if q.theme == theme.key
                 ),
@@ -540,7 +638,7 @@ class _Context:
             for theme in self.bank.themes
             if any(q.theme == theme.key for q in chosen)
         )
-        return QuestionsBlock(groups)
+        return QuestionsBlock(groups, scale)
 
     def signatures(self, b: dict[str, Any], section: str) -> SignaturesBlock:
         roles = tuple(

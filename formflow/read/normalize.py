@@ -17,13 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from formflow.forms.definition import FieldSpec, FormDefinition
+from formflow.forms.definition import RATING_SCORES, FieldSpec, FormDefinition
 from formflow.model import Problem
 from formflow.read.dates import DateError, parse_date
 
 _SPACES = re.compile(r"[ \u00a0\u2007\u202f]+")  # NBSP and friends come from Word and PDFs
 # What `tidy_text` changes besides the ends: without any of it a value only needs strip().
 _UNTIDY = re.compile(r"[\r\u00a0\u2007\u202f]| {2}|[ \t]\n")
+_TICKED = frozenset("☒☑✓✔✗✘")  # a ticked check box as Word and LibreOffice show it
+_BOXES = _TICKED | frozenset("☐")
 _STATUS = re.compile(r"^([1-4])(?:\s*[-–—:.)]\s*(?:\D.*)?|\s+\D.*)?$", re.DOTALL)
 
 
@@ -57,6 +59,11 @@ def normalize_values(definition: FormDefinition, values: Mapping[str, str]) -> N
                 text = iso
         elif spec.type == "status":
             text = normalize_status(text, definition)
+        elif spec.type in ("rating", "face") and text:
+            marked = normalize_mark(text)
+            if marked != text:
+                raw[key] = value
+            text = marked
         fields[key] = text
     return Normalized(fields, raw, tuple(problems))
 
@@ -78,6 +85,26 @@ def normalize_status(text: str, definition: FormDefinition) -> str:
     if match:
         return match[1]
     return _scores_by_label(definition.scale).get(stripped.casefold(), text)
+
+
+def normalize_mark(text: str) -> str:
+    """A wheel's or smiley's answer as its digit 1-5.
+
+    A radio button's state (`/3`) and a typed digit are the digit. A row of check boxes as a
+    DOCX shows it (`☐ 1 ☒ 2 ☐ 3 ...`, captions any text) is the place of its one ticked box;
+    no ticked box is "" (found empty), two or more are kept as written for validation.
+    """
+    stripped = text.strip().lstrip("/")
+    if stripped in RATING_SCORES:
+        return stripped
+    boxes = [ch for ch in text if ch in _BOXES]
+    if len(boxes) == len(RATING_SCORES):
+        ticked = [n for n, ch in enumerate(boxes, 1) if ch in _TICKED]
+        if len(ticked) == 1:
+            return str(ticked[0])
+        if not ticked:
+            return ""
+    return text
 
 
 @lru_cache(maxsize=16)
