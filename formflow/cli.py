@@ -168,7 +168,8 @@ def forms_questions() -> None:
         click.echo(f"\n{theme.label} ({theme.key})")
         for question in bank.questions:
             if question.theme == theme.key:
-                click.echo(f"  {question.id:24} [{question.source}] {question.text}")
+                mark = " [anerkendende]" if question.appreciative else ""
+                click.echo(f"  {question.id:24} [{question.source}]{mark} {question.text}")
 
 
 @forms.command("new")
@@ -190,6 +191,19 @@ def forms_questions() -> None:
 )
 @click.option("--subtitle", default="", help="Subtitle under the title, e.g. the organisation.")
 @click.option(
+    "--scale",
+    type=click.Choice(["text", "smiley"]),
+    default="text",
+    show_default=True,
+    help="How the questions are answered: in words, or on five faces (seed 002's smiley MUS).",
+)
+@click.option(
+    "--appreciative",
+    is_flag=True,
+    help="An appreciative MUS (seed 002): pick from the appreciative questions only; "
+    "without --question, all of them.",
+)
+@click.option(
     "-o",
     "--out",
     "out_dir",
@@ -204,6 +218,8 @@ def forms_new(
     questions: tuple[str, ...],
     categories: tuple[str, ...],
     subtitle: str,
+    scale: str,
+    appreciative: bool,
     out_dir: Path | None,
 ) -> None:
     """Build ORGANISATION's own preparation form from the question bank (the MUS-automat)."""
@@ -215,10 +231,17 @@ def forms_new(
 
     bank = question_bank()
     name = definition_name(organisation)
-    picked = list(questions) or _pick_questions(bank)
+    picked = list(questions) or _pick_questions(bank, appreciative)
     base = tomllib.loads((builtin_forms_dir() / "preparation.toml").read_text(encoding="utf-8"))
     text = build_preparation(
-        base, bank, picked, organisation, parse_categories(categories), subtitle
+        base,
+        bank,
+        picked,
+        organisation,
+        parse_categories(categories),
+        subtitle,
+        scale=scale,
+        appreciative=appreciative,
     )
     folder = out_dir or Path(ctx.settings.forms.directory or "own-forms")
     make_private_dirs(folder)
@@ -231,13 +254,16 @@ def forms_new(
         click.echo(f'To use it by name, set [forms] directory = "{folder}" in formflow.toml.')
 
 
-def _pick_questions(bank: Any) -> list[str]:
+def _pick_questions(bank: Any, appreciative: bool = False) -> list[str]:
+    offered = bank.appreciative if appreciative else bank.questions
     if not sys.stdin.isatty():
+        if appreciative:  # every appreciative question: three per main theme
+            return [q.id for q in offered]
         raise click.UsageError("give --question ids (or run in a terminal to pick interactively)")
     numbered = []
     for theme in bank.themes:
         click.echo(f"\n{theme.label}")
-        for question in bank.questions:
+        for question in offered:
             if question.theme == theme.key:
                 numbered.append(question.id)
                 click.echo(f"  {len(numbered):2}. {question.text}")

@@ -112,6 +112,7 @@ class Question:
     theme: str
     text: str
     source: str = ""
+    appreciative: bool = False  # seed 002's appreciative MUS: what works, how to build on it
 
     @property
     def key(self) -> str:
@@ -136,6 +137,11 @@ class QuestionBank:
             if question.id == qid:
                 return question
         raise DefinitionError(f"unknown question id {qid!r}")
+
+    @property
+    def appreciative(self) -> tuple[Question, ...]:
+        """The appreciative questions (seed 002), for `forms new --appreciative`."""
+        return tuple(q for q in self.questions if q.appreciative)
 
     def theme_label(self, key: str) -> str:
         return next(t.label for t in self.themes if t.key == key)
@@ -404,7 +410,11 @@ def parse_question_bank(text: str) -> QuestionBank:
     for q in data.get("question", []):
         if q["theme"] not in theme_keys:
             raise DefinitionError(f"question {q['id']!r}: unknown theme {q['theme']!r}")
-        questions.append(Question(q["id"], q["theme"], q["text"], q.get("source", "")))
+        questions.append(
+            Question(
+                q["id"], q["theme"], q["text"], q.get("source", ""), bool(q.get("appreciative"))
+            )
+        )
     ids = [q.id for q in questions]
     if len(ids) != len(set(ids)):
         raise DefinitionError("questions.toml: a question id appears twice")
@@ -626,11 +636,12 @@ class _Context:
         if scale not in ("text", "smiley"):
             raise DefinitionError(f"{self.name}: questions scale must be text or smiley")
         answer: FieldType = "face" if scale == "smiley" else "multiline"
+        lines = 1 if scale == "smiley" else 3
         groups = tuple(
             QuestionGroup(
                 theme,
                 tuple(
-                    (q, FieldSpec(q.key, q.text, answer, section, row=theme.label, lines=3))
+                    (q, FieldSpec(q.key, q.text, answer, section, row=theme.label, lines=lines))
                     for q in chosen
                     if q.theme == theme.key
                 ),

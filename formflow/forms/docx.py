@@ -486,7 +486,9 @@ def content_control(spec: FieldSpec, value: str, control_id: int) -> Any:
 
 CHECKED, UNCHECKED = "☒", "☐"
 BOX_FONT = "MS Gothic"  # Word's own check box font; LibreOffice falls back to one with ☐☒
-FACES = ("😞", "🙁", "😐", "🙂", "😄")  # 1 saddest .. 5 gladdest, each with its name beside
+# 1 saddest .. 5 gladdest, each with its name beside; from U+1F600-1F640, which common fonts
+# (DejaVu Sans, Segoe UI Emoji) draw; U+1F641/1F642 are missing from DejaVu.
+FACES = ("😞", "😟", "😐", "😊", "😄")
 _MARK_IDS = 10  # a check box's w:id: its control's id * 10 + its mark (unique in the form)
 
 
