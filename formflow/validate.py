@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "goal_end_before_start": "a goal's end date is before its start date",
     "status_out_of_range": "a status score is not a whole number 1-4",
     "mark_out_of_range": "a competence-wheel or smiley answer is not one mark 1-5",
+    "colleague_input_empty": "a colleague's input says neither what they value nor any idea",
     "year_mismatch": "the form's MUS year differs from the year of its meeting date",
     "signature_date_before_meeting": "a signature is dated before the meeting",
     "date_in_future": "a signature date lies after today",
@@ -103,6 +104,7 @@ def check(
         *_real_dates(form),
         *_statuses(form),
         *_marks(form),
+        *_colleague_input(form),
         *_goal_order(form),
         *_year(form, extraction.year),
         *_signature_dates(form, today),
@@ -266,6 +268,17 @@ def _marks(form: _Form) -> list[Problem]:
         for key in form.keys_of_type(kind)
         if form.value(key) and form.value(key) not in RATING_SCORES
     ]
+
+
+def _colleague_input(form: _Form) -> list[Problem]:
+    """A colleague's input holds something for the talk: what they value, or an idea."""
+    if form.kind != "colleague_input" or form.value("valued") or form.value("ideas"):
+        return []
+    message = (
+        "Skemaet er tomt. Skriv, hvad du sætter pris på i din kollegas arbejde, eller en idé "
+        "til din kollegas udvikling."
+    )
+    return [_problem("valued", "colleague_input_empty", message)]
 
 
 def _goal_order(form: _Form) -> list[Problem]:

@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 from formflow.errors import DefinitionError
 
-FormKind = Literal["preparation", "agreement"]
-FORM_KINDS: tuple[FormKind, ...] = ("preparation", "agreement")
+FormKind = Literal["preparation", "agreement", "colleague_input"]
+# colleague_input: seed 002's "input til MUS'en fra kolleger", filed as input to the talk
+FORM_KINDS: tuple[FormKind, ...] = ("preparation", "agreement", "colleague_input")
 FieldType = Literal["text", "multiline", "date", "status", "signature", "rating", "face"]
 FIELD_TYPES: tuple[str, ...] = (
     "text",
@@ -460,7 +461,7 @@ def parse_definition(
         title=data["title"],
         subtitle=data.get("subtitle", data["title"]),
         intro=tuple(data.get("intro", ())),
-        header=_header(common, name),
+        header=_header(common, name, data.get("header"), data.get("header_labels", {})),
         sections=sections,
         categories=categories,
         scale=scale,
@@ -493,17 +494,30 @@ def _empty_wheel(block: Block) -> bool:
     return isinstance(block, WheelBlock) and not block.competences
 
 
-def _header(common: dict[str, Any], name: str) -> tuple[FieldSpec, ...]:
-    """The header fields every form shares (name, number, position, leader, meeting date)."""
+def _header(
+    common: dict[str, Any],
+    name: str,
+    keys: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> tuple[FieldSpec, ...]:
+    """The header fields every form shares (name, number, position, leader, meeting date), or
+    the ones a definition names (`header = [...]`: a colleague's input needs only whom), with
+    the definition's own labels where it has them (`header_labels`)."""
+    labels = labels or {}
+    known = {h["key"] for h in common["header"]}
+    unknown = sorted(set(keys or ()) - known)
+    if unknown:
+        raise DefinitionError(f"{name}: unknown header field(s) {', '.join(unknown)}")
     return tuple(
         FieldSpec(
             h["key"],
-            h["label"],
+            labels.get(h["key"], h["label"]),
             _type(h.get("type", "text"), name),
             "header",
             h.get("required", False),
         )
         for h in common["header"]
+        if keys is None or h["key"] in keys
     )
 
 
