@@ -273,3 +273,21 @@ def test_the_drawing_has_its_labels_and_a_legend_per_wheel() -> None:
     wheels = [Wheel("2025 (aftalt)", {"faglighed": 3}), Wheel("2026 (aftalt)", {"faglighed": 4})]
     svg = wheel_svg(wheel_drawing(competences, wheels)).decode("utf-8")
     assert "Planlægning" in svg and "2025 (aftalt)" in svg and "2026 (aftalt)" in svg
+
+
+@pytest.mark.needs("soffice")
+def test_a_docx_wheel_saved_again_by_libreoffice_still_reads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """LibreOffice 7.4 drops the controls' tags on save; the bookmark and the ☒ still say it."""
+    definition = load_definition("agreement", settings)
+    (tmp_path / "ticked.docx").write_bytes(tick(render_bytes(definition, 2026, {}, "docx"), MARKS))
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir", "lo",
+         "ticked.docx"],
+        cwd=tmp_path, check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    saved = (tmp_path / "lo" / "ticked.docx").read_bytes()
+    assert wheel_of(settings, saved) == {
+        f"wheel_{k}": MARKS.get(f"wheel_{k}", "") for k, _ in COMPETENCES
+    }
