@@ -291,3 +291,35 @@ def test_a_docx_wheel_saved_again_by_libreoffice_still_reads(
     assert wheel_of(settings, saved) == {
         f"wheel_{k}": MARKS.get(f"wheel_{k}", "") for k, _ in COMPETENCES
     }
+
+
+def test_a_prefilled_wheel_from_the_layout_cache_is_the_full_render(settings: Settings) -> None:
+    """The radio groups filled into a written layout give the very bytes a full render gives,
+    with last year's wheel drawn too (a layout of its own)."""
+    from formflow.forms import pdf
+
+    definition = load_definition("preparation", settings)
+    carried = {"prev_wheel_faglighed": "3", "prev_wheel_service": "5"}
+    for values in (MARKS, {**HEADER, **MARKS, **carried}, carried):
+        assert pdf.render_pdf(definition, 2027, values) == pdf._render_in_full(
+            definition, 2027, values
+        )
+
+
+def test_across_the_years_the_agreed_placement_counts_else_the_employees_own() -> None:
+    from formflow.charts import FiledWheel, wheels_across_years
+    from formflow.forms.definition import Competence
+
+    competences = [Competence(k, v) for k, v in COMPETENCES]
+    forms = [
+        FiledWheel(2025, "preparation", 1, {"wheel_faglighed": "2"}),
+        FiledWheel(2025, "agreement", 1, {"wheel_faglighed": "3"}),
+        FiledWheel(2025, "agreement", 2, {"wheel_faglighed": "4", "wheel_service": "x"}),
+        FiledWheel(2026, "preparation", 1, {"wheel_faglighed": "5"}),
+        FiledWheel(2026, "colleague_input", 1, {"valued": "godt"}),
+        FiledWheel(2027, "agreement", 1, {"summary": "intet spind"}),
+    ]
+    assert wheels_across_years(forms, competences) == [
+        Wheel("2025 (aftalt)", {"faglighed": 4}),
+        Wheel("2026 (egen vurdering)", {"faglighed": 5}),
+    ]

@@ -31,6 +31,9 @@ FIELD_TYPES: tuple[str, ...] = (
 # The five marks of a rating or a face field, and the faces' Danish names (1 saddest).
 RATING_SCORES: tuple[str, ...] = ("1", "2", "3", "4", "5")
 FACE_LABELS: tuple[str, ...] = ("Meget dårligt", "Dårligt", "Middel", "Godt", "Rigtig godt")
+# What a chosen radio button of a wheel or smiley shows in a PDF: text, so that a flattened or
+# printed copy still says which (`read.marks` finds it there).
+CHOSEN_MARK = "X"
 
 # Data fields every form carries besides its visible fields (contract: "also carries them as
 # data"): a hidden read-only field in a PDF, a custom document property in a DOCX.

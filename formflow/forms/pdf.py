@@ -57,6 +57,7 @@ from reportlab.platypus import (
 
 from formflow.charts import Wheel, scores_of, wheel_drawing
 from formflow.forms.definition import (
+    CHOSEN_MARK,
     FACE_LABELS,
     RATING_SCORES,
     Column,
@@ -344,7 +345,6 @@ class _FieldBox(Flowable):
 OPTION_SIZE = 13.0  # a radio button's square
 _OPTION_CELL = 34.0  # the table column of one mark 1-5
 _FACE_CELL = 64.0  # the column of one face (its name under it)
-MARK = "X"  # what a chosen button shows: text, so a flattened or printed form still says it
 
 
 @dataclass(frozen=True)
@@ -1465,7 +1465,7 @@ class _RadioSlot:
     tooltip: str
     parent: int  # the field (/FT /Btn, radio flag) holding /V
     buttons: tuple[tuple[_PlacedOption, int, int], ...]  # (option, widget, its page)
-    on: int  # the chosen button's appearance (MARK), shared by the group
+    on: int  # the chosen button's appearance (CHOSEN_MARK), shared by the group
     off: int  # the empty appearance
 
     def fill(self, objects: list[bytes | None], value: str) -> None:
@@ -1492,7 +1492,7 @@ def _add_radio_groups(
     slots = []
     for key, buttons in groups.items():
         value = "" if empty else buttons[0].value
-        on = writer._add_object(_mark_stream(resources, MARK))
+        on = writer._add_object(_mark_stream(resources, CHOSEN_MARK))
         off = writer._add_object(_mark_stream(resources, ""))
         parent_dict = DictionaryObject()
         parent = writer._add_object(parent_dict)  # numbered first: its buttons point to it
@@ -1536,7 +1536,7 @@ def _radio_field(key: str, tooltip: str, value: str, kids: Sequence[Any]) -> Any
 def _radio_button(
     option: _PlacedOption, value: str, parent: Any, page: Any, on: Any, off: Any
 ) -> Any:
-    """One button of a group: its on-state is its mark, shown as MARK when chosen."""
+    """One button of a group: its on-state is its mark, shown as CHOSEN_MARK when chosen."""
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
 
     state = f"/{option.mark}"
@@ -1562,7 +1562,7 @@ def _radio_button(
 
 
 def _mark_stream(resources: Any, mark: str) -> Any:
-    """A button's appearance: MARK centred in the square, in Helvetica (text, so a flattened
+    """A button's appearance: CHOSEN_MARK centred in the square, in Helvetica (text, so a flattened
     form still shows which button was chosen); "" for the empty state."""
     from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
 

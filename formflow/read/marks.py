@@ -1,6 +1,6 @@
 """The marks of seed 002's competence wheel and smiley scale on a page whose fields are gone.
 
-formflow's PDF draws a chosen radio button as the text `X` (`forms.pdf.MARK`) in its square,
+formflow's PDF draws a chosen radio button as the text `X` (`CHOSEN_MARK`) in its square,
 so a flattened or printed form still carries it as text. Here the page's words are read again
 (pdfplumber) and each `X` is placed:
 - the wheel: on the line of a competence's label, under the column header `1 2 3 4 5` of the
@@ -20,9 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from formflow.forms.definition import FACE_LABELS, RATING_SCORES, FieldSpec, FormDefinition
+from formflow.forms.definition import (
+    CHOSEN_MARK,
+    FACE_LABELS,
+    RATING_SCORES,
+    FieldSpec,
+    FormDefinition,
+)
 
-MARK = "X"
+MARK = CHOSEN_MARK
 _LINE = 4.0  # pt: words whose vertical centres are this close share a line
 _COLUMN = 14.0  # pt: how far an X may sit from its column's centre
 _ROW = 8.0  # pt: an X this close above or below a competence's label is on its row
