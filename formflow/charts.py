@@ -54,7 +54,9 @@ class FiledWheel:
     fields: Mapping[str, str]
 
 
-def wheels_across_years(forms: Sequence[FiledWheel], competences: Sequence[Competence]) -> list:
+def wheels_across_years(
+    forms: Sequence[FiledWheel], competences: Sequence[Competence]
+) -> list[Wheel]:
     """One wheel per year: the placement agreed in the talk (the latest agreement marking
     any competence), else the employee's own from the latest preparation form; oldest first."""
     chosen: dict[int, tuple[tuple[int, int], Wheel]] = {}
@@ -69,7 +71,9 @@ def wheels_across_years(forms: Sequence[FiledWheel], competences: Sequence[Compe
     return [chosen[year][1] for year in sorted(chosen)]
 
 
-def scores_of(values: Mapping[str, str], competences: Sequence[Competence], prefix: str) -> dict:
+def scores_of(
+    values: Mapping[str, str], competences: Sequence[Competence], prefix: str
+) -> dict[str, int]:
     """The 1-5 marks among `values` (`<prefix><key>`), leaving out anything else."""
     found = {}
     for competence in competences:
