@@ -106,3 +106,16 @@ def test_two_faces_ticked_are_sent_back(settings: Settings) -> None:
     problems = [p for p in check_form(extraction, settings).problems if p.field == "q_results"]
     assert [p.code for p in problems] == ["mark_out_of_range"]
     assert "Sæt ét kryds under den smiley" in problems[0].message
+
+
+def test_check_box_ids_never_clash_with_the_fields_controls(settings: Settings) -> None:
+    """Word wants each w:id once; a check box's id is in a range of its own."""
+    import io
+    import re
+    import zipfile
+
+    definition = load_definition("preparation-varde", settings)
+    docx = render_bytes(definition, 2026, ANSWERS, "docx")
+    xml = zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml").decode("utf-8")
+    ids = re.findall(r"<w:id w:val=\"(\d+)\"/>", xml)
+    assert len(ids) == len(set(ids)) == len(definition.fields) + 5 * len(EXPECTED)

@@ -489,7 +489,10 @@ BOX_FONT = "MS Gothic"  # Word's own check box font; LibreOffice falls back to o
 # 1 saddest .. 5 gladdest, each with its name beside; from U+1F600-1F640, which common fonts
 # (DejaVu Sans, Segoe UI Emoji) draw; U+1F641/1F642 are missing from DejaVu.
 FACES = ("😞", "😟", "😐", "😊", "😄")
-_MARK_IDS = 10  # a check box's w:id: its control's id * 10 + its mark (unique in the form)
+# A check box's w:id: its own range above every field's control id (fields count from 1, a few
+# hundred a form), the field's id * 10 + its mark; unique in the form.
+_MARK_IDS = 10
+_MARK_ID_BASE = 1_000_000
 
 
 def mark_boxes(spec: FieldSpec, value: str, control_id: int) -> list[Any]:
@@ -510,7 +513,7 @@ def mark_boxes(spec: FieldSpec, value: str, control_id: int) -> list[Any]:
         box = OxmlElement("w:sdt")
         properties = _sub(box, "w:sdtPr")
         _sub(properties, "w:alias", val=f"{spec.label}: {caption.strip()}")
-        _sub(properties, "w:id", val=str(control_id * _MARK_IDS + int(mark)))
+        _sub(properties, "w:id", val=str(_MARK_ID_BASE + control_id * _MARK_IDS + int(mark)))
         checkbox = _sub(properties, "w14:checkbox")
         _sub(checkbox, "w14:checked").set(qn("w14:val"), "1" if value == mark else "0")
         for state, char in (("w14:checkedState", CHECKED), ("w14:uncheckedState", UNCHECKED)):
