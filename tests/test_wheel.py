@@ -264,6 +264,15 @@ def test_carry_over_shows_last_years_agreed_wheel_beside_the_empty_one(
     assert set(wheel_of(settings, pdf.read_bytes()).values()) == {""}
     docx = render_bytes(preparation, 2027, carried, "docx")
     assert set(wheel_of(settings, docx).values()) == {""}
+    from docx import Document
+
+    table = next(
+        t for t in Document(io.BytesIO(docx)).tables if t.rows[0].cells[0].text == "Kompetence"
+    )
+    last_year = {row.cells[0].text: row.cells[-1].text for row in table.rows}
+    assert last_year["Kompetence"] == "Sidste år"
+    assert (last_year["Samarbejde"], last_year["Service og borgerkontakt"]) == ("5", "2")
+    assert last_year["Kommunikation"] == "–"  # not marked last year
 
 
 def test_the_drawing_has_its_labels_and_a_legend_per_wheel() -> None:

@@ -100,7 +100,8 @@ def render_docx(definition: FormDefinition, year: int, values: Mapping[str, str]
     render would write it.
     """
     blank = _blank(definition, year)
-    if blank is None:
+    if blank is None or any(values.get(key) for key in definition.drawn_keys):
+        # last year's wheel (carry-over) is a column the blank does not have
         return _render_in_full(definition, year, values)[0]
     return blank.fill(values)
 
@@ -365,6 +366,7 @@ class _FormWriter:
             self._control_cell(row.cells[1], spec)
             if shown:
                 _label_cell(row.cells[2], last or "–")
+        _keep_together(table)  # a wheel is read as a whole
         self._gap()
 
     def signatures(self, block: SignaturesBlock) -> None:
