@@ -332,3 +332,25 @@ def test_across_the_years_the_agreed_placement_counts_else_the_employees_own() -
         Wheel("2025 (aftalt)", {"faglighed": 4}),
         Wheel("2026 (egen vurdering)", {"faglighed": 5}),
     ]
+
+
+@pytest.mark.needs("pdftotext")
+def test_formflow_carry_over_draws_last_years_wheel_on_next_years_form(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from test_carryover_run import _agreement, _file
+
+    from formflow.archive import Archive
+    from formflow.carryover_run import Options, run_carry_over
+
+    archive = Archive.open(settings)
+    _file(archive, "agreement", 2026, "signed", **_agreement("201", "Åse Ærø", **MARKS))
+    report = run_carry_over(
+        settings, Options(from_year=2026, to_year=2027, out=tmp_path / "out"), workers=1
+    )
+    assert [line.result for line in report.lines] == ["made"]
+    (made,) = (tmp_path / "out").rglob("*.pdf")
+    text = subprocess.run(
+        ["pdftotext", str(made), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Aftalt i 2026" in text and "Sidste år" in text
