@@ -27,6 +27,19 @@ def write_wheels(
     """Draw `person`'s wheels (one per year) to `out`; a Danish line saying what was done."""
     if out.suffix.lower() not in FORMATS:
         raise FormflowError(f"--wheel {out}: write an .svg or a .pdf file")
+    drawn = draw_wheels(settings, root, person, rows, out.suffix.lower())
+    if drawn is None:
+        return f"Ingen kompetencespind i skemaerne for {person.name}; {out} er ikke skrevet."
+    data, wheels = drawn
+    write_bytes(out, data)
+    return f"Kompetencespind skrevet til {out}: {', '.join(wheels)}."
+
+
+def draw_wheels(
+    settings: Settings, root: Path, person: EmployeeRow, rows: Sequence[FormRow], fmt: str
+) -> tuple[bytes, list[str]] | None:
+    """`person`'s wheels across the years as SVG (`.svg`) or PDF bytes, with the legend of
+    each wheel; None when no filed form marks the wheel. (A web page can serve the SVG.)"""
     competences = tuple(Competence(c["key"], c["label"]) for c in settings.forms.competences)
     if not competences:
         raise FormflowError(
@@ -38,12 +51,10 @@ def write_wheels(
     ]
     wheels = wheels_across_years(filed, competences)
     if not wheels:
-        return f"Ingen kompetencespind i {person.name}s skemaer; {out} er ikke skrevet."
+        return None
     drawing = wheel_drawing(competences, wheels, 300.0, f"Kompetencespind: {person.name}", 9.0)
-    data = wheel_svg(drawing) if out.suffix.lower() == ".svg" else wheel_pdf(drawing)
-    write_bytes(out, data)
-    years = ", ".join(w.legend for w in wheels)
-    return f"Kompetencespind skrevet til {out}: {years}."
+    data = wheel_svg(drawing) if fmt == ".svg" else wheel_pdf(drawing)
+    return data, [wheel.legend for wheel in wheels]
 
 
 def _fields(path: Path) -> dict[str, str]:

@@ -354,3 +354,18 @@ def test_formflow_carry_over_draws_last_years_wheel_on_next_years_form(
         ["pdftotext", str(made), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert "Aftalt i 2026" in text and "Sidste år" in text
+
+
+def test_no_wheel_in_the_file_writes_nothing_and_says_so(tmp_path: Path) -> None:
+    from formflow.archive import EmployeeRow
+    from formflow.errors import FormflowError
+    from formflow.wheel_file import write_wheels
+
+    person = EmployeeRow("1001", "Anna Ærø", "personale/1001 Anna Ærø", "")
+    out = tmp_path / "spind.svg"
+    said = write_wheels(settings_from_dict(wheel_config()), tmp_path, person, [], out)
+    assert "Ingen kompetencespind" in said and not out.exists()
+    with pytest.raises(FormflowError, match="no competence wheel"):
+        write_wheels(Settings(), tmp_path, person, [], out)
+    with pytest.raises(FormflowError, match=r"\.svg or a \.pdf"):
+        write_wheels(Settings(), tmp_path, person, [], tmp_path / "spind.png")
