@@ -140,7 +140,7 @@ def forms_list(ctx: Context) -> None:
     for name in available_definitions(ctx.settings):
         definition = load_definition(name, ctx.settings)
         click.echo(
-            f"{name:28} {definition.kind:12} {len(definition.fields):4} fields  "
+            f"{name:28} {definition.kind:15} {len(definition.fields):4} fields  "
             f"{definition.subtitle}"
         )
 
