@@ -6,7 +6,9 @@ Every reader hands its raw text here, so a form reads the same whichever program
 - dates: Danish day-first dates -> ISO `YYYY-MM-DD`; the text as written is kept in `raw`;
   a date that does not exist or is no date at all stays as written and becomes a Problem;
 - status scores: `3`, ` 3 `, `3 - Bedre end forventet` or the scale's own label -> `"3"`;
-  anything else is kept as written for validation to judge.
+  anything else is kept as written for validation to judge;
+- a competence wheel's or smiley's mark (seed 002): a radio state `/3`, a digit, or the one
+  ticked box of a DOCX row of check boxes -> `"3"`; no tick -> "".
 """
 
 from __future__ import annotations
@@ -60,10 +62,8 @@ def normalize_values(definition: FormDefinition, values: Mapping[str, str]) -> N
         elif spec.type == "status":
             text = normalize_status(text, definition)
         elif spec.type in ("rating", "face") and text:
-            marked = normalize_mark(text)
-            if marked != text:
-                raw[key] = value
-            text = marked
+            # check boxes and radio states are no text a person wrote: nothing kept as raw
+            text = normalize_mark(text)
         fields[key] = text
     return Normalized(fields, raw, tuple(problems))
 
