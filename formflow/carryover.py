@@ -65,7 +65,21 @@ def carry_over(
     overflow: list[Overflow] = []
     overflow += _carry_goals(agreement, source, target, values)
     overflow += _carry_plan(agreement, source, target, values)
+    values.update(_carry_wheel(agreement, target))
     return CarryOver(values, tuple(overflow))
+
+
+def _carry_wheel(agreement: Mapping[str, str], target: FormDefinition) -> dict[str, str]:
+    """Last year's agreed competence wheel, drawn beside the empty one (`prev_wheel_<key>`);
+    the employee marks this year's afresh."""
+    wheel = target.wheel
+    if wheel is None or not wheel.previous:
+        return {}
+    return {
+        f"prev_wheel_{c.key}": agreement[f"wheel_{c.key}"]
+        for c in wheel.competences
+        if agreement.get(f"wheel_{c.key}", "") in ("1", "2", "3", "4", "5")
+    }
 
 
 def _carry_goals(

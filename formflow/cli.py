@@ -157,7 +157,7 @@ def forms_list(ctx: Context) -> None:
     for name in available_definitions(ctx.settings):
         definition = load_definition(name, ctx.settings)
         click.echo(
-            f"{name:28} {definition.kind:12} {len(definition.fields):4} fields  "
+            f"{name:28} {definition.kind:15} {len(definition.fields):4} fields  "
             f"{definition.subtitle}"
         )
 
@@ -185,7 +185,8 @@ def forms_questions() -> None:
         click.echo(f"\n{theme.label} ({theme.key})")
         for question in bank.questions:
             if question.theme == theme.key:
-                click.echo(f"  {question.id:24} [{question.source}] {question.text}")
+                mark = " [anerkendende]" if question.appreciative else ""
+                click.echo(f"  {question.id:24} [{question.source}]{mark} {question.text}")
 
 
 @forms.command("new")
@@ -207,6 +208,19 @@ def forms_questions() -> None:
 )
 @click.option("--subtitle", default="", help="Subtitle under the title, e.g. the organisation.")
 @click.option(
+    "--scale",
+    type=click.Choice(["text", "smiley"]),
+    default="text",
+    show_default=True,
+    help="How the questions are answered: in words, or on five faces (seed 002's smiley MUS).",
+)
+@click.option(
+    "--appreciative",
+    is_flag=True,
+    help="An appreciative MUS (seed 002): pick from the appreciative questions only; "
+    "without --question, all of them.",
+)
+@click.option(
     "-o",
     "--out",
     "out_dir",
@@ -221,6 +235,8 @@ def forms_new(
     questions: tuple[str, ...],
     categories: tuple[str, ...],
     subtitle: str,
+    scale: str,
+    appreciative: bool,
     out_dir: Path | None,
 ) -> None:
     """Build ORGANISATION's own preparation form from the question bank (the MUS-automat)."""
@@ -232,10 +248,17 @@ def forms_new(
 
     bank = question_bank()
     name = definition_name(organisation)
-    picked = list(questions) or _pick_questions(bank)
+    picked = list(questions) or _pick_questions(bank, appreciative)
     base = tomllib.loads((builtin_forms_dir() / "preparation.toml").read_text(encoding="utf-8"))
     text = build_preparation(
-        base, bank, picked, organisation, parse_categories(categories), subtitle
+        base,
+        bank,
+        picked,
+        organisation,
+        parse_categories(categories),
+        subtitle,
+        scale=scale,
+        appreciative=appreciative,
     )
     folder = out_dir or Path(ctx.settings.forms.directory or "own-forms")
     make_private_dirs(folder)
@@ -248,13 +271,16 @@ def forms_new(
         click.echo(f'To use it by name, set [forms] directory = "{folder}" in formflow.toml.')
 
 
-def _pick_questions(bank: Any) -> list[str]:
+def _pick_questions(bank: Any, appreciative: bool = False) -> list[str]:
+    offered = bank.appreciative if appreciative else bank.questions
     if not sys.stdin.isatty():
+        if appreciative:  # every appreciative question: three per main theme
+            return [q.id for q in offered]
         raise click.UsageError("give --question ids (or run in a terminal to pick interactively)")
     numbered = []
     for theme in bank.themes:
         click.echo(f"\n{theme.label}")
-        for question in bank.questions:
+        for question in offered:
             if question.theme == theme.key:
                 numbered.append(question.id)
                 click.echo(f"  {len(numbered):2}. {question.text}")
@@ -313,14 +339,25 @@ def archive_group() -> None:
 
 @archive_group.command("show")
 @click.argument("employee")
+@click.option(
+    "--wheel",
+    "wheel_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the employee's competence wheels across the years to this .svg or .pdf.",
+)
 @pass_context
-def archive_show(ctx: Context, employee: str) -> None:
+def archive_show(ctx: Context, employee: str, wheel_file: Path | None) -> None:
     """Show the personnel file of EMPLOYEE (number or name): every form and version."""
     from formflow import report
     from formflow.archive import Archive
 
-    person, rows = Archive.open(ctx.settings).personnel_file(employee)
+    archive = Archive.open(ctx.settings)
+    person, rows = archive.personnel_file(employee)
     click.echo(report.personnel_table(person, rows), nl=False)
+    if wheel_file is not None:
+        from formflow.wheel_file import write_wheels
+
+        click.echo(write_wheels(ctx.settings, archive.layout.root, person, rows, wheel_file))
 
 
 @archive_group.command("export")

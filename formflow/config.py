@@ -45,6 +45,13 @@ class FormsSettings:
     plan_rows: int = _setting(
         0, "Rows in the development plan (and last year's plan); 0 keeps the form's own."
     )
+    competences: list[dict[str, str]] = _setting(
+        [],
+        "Seed 002's competence wheel: the 6-8 most important competences of the job, as a list "
+        "of {key, label} tables (keys [a-z]+). The preparation form asks the employee to mark "
+        "each 1-5 (fields wheel_<key>), the agreement the placement agreed in the talk. Empty: "
+        "no wheel.",
+    )
     directory: str = _setting(
         "", "Folder with the organisation's own form definitions (from `formflow forms new`)."
     )
@@ -317,6 +324,7 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"forms.categories: key {key!r} must be lowercase letters a-z")
         if not category.get("label"):
             raise SettingsError(f"forms.categories: category {key!r} needs a label")
+    _check_competences(settings.forms.competences)
     if settings.watch.workers < 1:
         raise SettingsError("watch.workers must be at least 1")
     if min(settings.web.idle_minutes, settings.web.login_attempts) < 1:
@@ -344,6 +352,24 @@ def _check_mail(mail: MailSettings) -> None:
         raise SettingsError("mail's *_days settings must be 0 or more")
     if mail.meeting_minutes < 1:
         raise SettingsError("mail.meeting_minutes must be at least 1")
+
+
+def _check_competences(competences: list[dict[str, str]]) -> None:
+    """forms.competences: 6-8 {key, label} tables, keys [a-z]+ and distinct (a clear message)."""
+    from formflow.errors import DefinitionError
+    from formflow.forms.definition import Competence, check_competences
+
+    wheel = []
+    for item in competences:
+        if not isinstance(item, dict) or set(item) != {"key", "label"}:
+            raise SettingsError(
+                'forms.competences: write each competence as { key = "...", label = "..." }'
+            )
+        wheel.append(Competence(str(item["key"]), str(item["label"])))
+    try:
+        check_competences(tuple(wheel))
+    except DefinitionError as error:
+        raise SettingsError(str(error)) from None
 
 
 def check_watch_folders(settings: Settings) -> None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-KIND_FILE_NAMES = {"preparation": "forberedelsesskema", "agreement": "aftaleskema"}
+KIND_FILE_NAMES = {
+    "preparation": "forberedelsesskema",
+    "agreement": "aftaleskema",
+    "colleague_input": "kollegainput",
+}
 _UNSAFE = re.compile(r"[^0-9A-Za-zÆØÅæøå]+")
 MAX_PART = 60
 

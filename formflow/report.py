@@ -399,9 +399,9 @@ def _json_rows(rows: Sequence[StatusRow]) -> list[str]:
            "null" if deadline is None else q(deadline), "null" if meeting is None else q(meeting),
            q(agreement), "null" if why_not is None else q(why_not),
            dates(due) if due else "[]", dates(overdue) if overdue else "[]",
-           "null" if next_meeting is None else q(next_meeting))
+           "null" if next_meeting is None else q(next_meeting), int(inputs))
         for (number, name, leader, preparation, why, arrived, deadline, meeting, agreement,
-             why_not, due, overdue, next_meeting) in rows
+             why_not, due, overdue, next_meeting, inputs) in rows
     ]  # fmt: skip
 
 

@@ -58,6 +58,7 @@ CSV_COLUMNS = (
     "followups_due",
     "followups_overdue",
     "next_meeting_date",
+    "colleague_inputs",
 )
 
 
@@ -152,6 +153,7 @@ class RoundFacts(NamedTuple):
     agreed: AbstractSet[str]  # who sent an agreement of an earlier year
     returned: Mapping[tuple[str, str], Returned]  # (employee, kind) -> this year's last return
     details: Callable[[], RoundDetails]
+    colleague_inputs: Mapping[str, int] = {}  # employee -> colleagues' inputs (seed 002)
 
 
 # number -> (number, name, leader): the people the personnel folders know
@@ -175,6 +177,7 @@ class StatusRow(NamedTuple):
     followups_due: tuple[str, ...]
     followups_overdue: tuple[str, ...]
     next_meeting_date: str | None
+    colleague_inputs: int = 0  # seed 002: colleagues' inputs filed for the talk
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
@@ -219,6 +222,7 @@ class RoundStatus:
                     join(row.followups_due),
                     join(row.followups_overdue),
                     row.next_meeting_date,
+                    str(row.colleague_inputs),
                 )
                 for row in self.rows
             ),
@@ -271,6 +275,7 @@ def totals(rows: Iterable[StatusRow]) -> dict[str, int]:
     counts |= {f"agreement_{s}": agreements[s] for s in AGREEMENT_STATES}
     counts["followups_due"] = sum(map(bool, map(attrgetter("followups_due"), rows)))
     counts["followups_overdue"] = sum(map(bool, map(attrgetter("followups_overdue"), rows)))
+    counts["colleague_inputs"] = sum(map(attrgetter("colleague_inputs"), rows))
     return counts
 
 
@@ -389,7 +394,7 @@ def _rows(
     as strings (ISO sorts by date); a meeting date is parsed once per distinct date (`_Days`)."""
     days = _Days(deadline)
     agreements = _agreements(facts, days, today)
-    returned, preparations = facts.returned, facts.preparations
+    returned, preparations, colleagues = facts.returned, facts.preparations, facts.colleague_inputs
     details: RoundDetails | None = None
     rows = []
     for number in numbers:
@@ -418,7 +423,8 @@ def _rows(
             agreed, why_agreement = back[2], back[3]
         leader = leader or folder_leader.strip()
         row = (number, name, leader, preparation, why, arrived, preparation_deadline, meeting_day)
-        rows.append(_new_row(StatusRow, (*row, agreed, why_agreement, due, overdue, next_meeting)))
+        later = (agreed, why_agreement, due, overdue, next_meeting, colleagues.get(number, 0))
+        rows.append(_new_row(StatusRow, (*row, *later)))
     return rows
 
 
@@ -596,6 +602,7 @@ CSV_HEADINGS = (
     "Opfølgning snart",
     "Opfølgning forfalden",
     "Dato for næste samtale",
+    "Input fra kolleger",
 )
 
 
@@ -644,10 +651,12 @@ def row_notes(row: StatusRow) -> str:
     """What the table shows under a row: the follow-ups due or overdue and why a form was
     handed back (its reason codes); "" for nothing (most rows)."""
     if row.preparation_reason is row.agreement_reason is None and not (
-        row.followups_overdue or row.followups_due
+        row.followups_overdue or row.followups_due or row.colleague_inputs
     ):
         return ""
     notes = []
+    if row.colleague_inputs:
+        notes.append(f"input fra kolleger: {row.colleague_inputs}")
     if row.followups_overdue or row.followups_due:
         notes.append(f"opfølgning {followup_words(row)}")
     for form, words, state, codes in (
@@ -694,4 +703,4 @@ def totals_line(status: RoundStatus) -> str:
         f"{t['agreement_held']} til afklaring. "
         f"Opfølgning: {t['followups_overdue']} forfaldne, {t['followups_due']} inden for "
         f"{DUE_WITHIN_DAYS} dage."
-    )
+    ) + (f" Input fra kolleger: {t['colleague_inputs']}." if t.get("colleague_inputs") else "")

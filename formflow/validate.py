@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from formflow.config import Settings
 from formflow.forms.definition import (
+    RATING_SCORES,
     FormDefinition,
     GoalTable,
     SignatureRole,
@@ -46,6 +47,8 @@ CODES: dict[str, str] = {
     "invalid_date": "a date field holds no real date (not ISO after reading, or e.g. 30.02)",
     "goal_end_before_start": "a goal's end date is before its start date",
     "status_out_of_range": "a status score is not a whole number 1-4",
+    "mark_out_of_range": "a competence-wheel or smiley answer is not one mark 1-5",
+    "colleague_input_empty": "a colleague's input says neither what they value nor any idea",
     "year_mismatch": "the form's MUS year differs from the year of its meeting date",
     "signature_date_before_meeting": "a signature is dated before the meeting",
     "date_in_future": "a signature date lies after today",
@@ -100,6 +103,8 @@ def check(
         *_required(form, signatures),
         *_real_dates(form),
         *_statuses(form),
+        *_marks(form),
+        *_colleague_input(form),
         *_goal_order(form),
         *_year(form, extraction.year),
         *_signature_dates(form, today),
@@ -249,6 +254,31 @@ def _statuses(form: _Form) -> list[Problem]:
         for key in form.keys_of_type("status")
         if form.value(key) and form.value(key) not in ("1", "2", "3", "4")
     ]
+
+
+def _marks(form: _Form) -> list[Problem]:
+    """A wheel's 1-5 and a smiley's face: one mark each (two crosses in a row say nothing)."""
+    advice = {
+        "rating": "Sæt ét kryds fra 1 til 5 ud for kompetencen.",
+        "face": "Sæt ét kryds under den smiley, der passer bedst.",
+    }
+    return [
+        _problem(key, "mark_out_of_range", f"{form.quoted(key)} er ikke ét kryds. {advice[kind]}")
+        for kind in advice
+        for key in form.keys_of_type(kind)
+        if form.value(key) and form.value(key) not in RATING_SCORES
+    ]
+
+
+def _colleague_input(form: _Form) -> list[Problem]:
+    """A colleague's input holds something for the talk: what they value, or an idea."""
+    if form.kind != "colleague_input" or form.value("valued") or form.value("ideas"):
+        return []
+    message = (
+        "Skemaet er tomt. Skriv, hvad du sætter pris på i din kollegas arbejde, eller en idé "
+        "til din kollegas udvikling."
+    )
+    return [_problem("valued", "colleague_input_empty", message)]
 
 
 def _goal_order(form: _Form) -> list[Problem]:

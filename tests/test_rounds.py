@@ -168,6 +168,7 @@ def test_totals(archive: Archive) -> None:
         "agreement_held": 0,
         "followups_due": 2,
         "followups_overdue": 1,
+        "colleague_inputs": 0,  # issue 18: colleagues' inputs counted
     }
     assert "7 medarbejdere" in totals_line(status)
 
@@ -199,6 +200,7 @@ def test_roster_lists_who_sent_nothing_and_its_leader(archive: Archive, tmp_path
         "followups_due": [],
         "followups_overdue": [],
         "next_meeting_date": None,
+        "colleague_inputs": 0,
     }
 
 
@@ -229,7 +231,7 @@ def test_csv_opens_in_danish_excel(archive: Archive) -> None:
         lines[1]
         == (
             "101;Anne Ås;Lise Leder;til tiden;;2026-05-01;2026-05-13;2026-05-20;underskrevet;;"
-            "2026-06-10;2026-05-25;2027-05-15"
+            "2026-06-10;2026-05-25;2027-05-15;0"  # issue 18: and the colleagues' inputs
         ).encode()
     )
     assert lines[-1] == b"" and b"\n" not in data.replace(b"\r\n", b"")

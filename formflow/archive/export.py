@@ -65,6 +65,7 @@ Denne fil indeholder alt, hvad personalemappen for MUS rummer om dig:
   Skemaerne ({len(originals)} stk.) præcis som de blev afleveret eller lavet til dig:
   forberedelsesskema-<år>-v<n> er forberedelsesskemaet, aftaleskema-<år>-v<n> er
   udviklings- og aftaleskemaet. En rettet udgave har et højere versionsnummer (v2, v3 …).
+  kollegainput-<år>-v<n> er input fra kolleger til samtalen, ét pr. kollega.
 
   Til hvert skema en .json-fil med det, formflow læste i skemaet: felternes indhold,
   underskrifterne, eventuelle fejl eller advarsler, hvornår skemaet kom ind, og i hvilken

@@ -310,6 +310,7 @@ class Index:
             preparations = _latest(db, _PREPARATION_SENT, _SENT_PREPARATIONS, year)
             last = {row[0] for row in db.execute(_query("employee", _SENT_AGREEMENTS), (year - 1,))}
             others = _senders_of_other_kinds(db, year)
+            colleagues = dict(db.execute(_COLLEAGUE_INPUTS, (year,)).fetchall())
             returned = {
                 (row[0], row[1]): row
                 for row in db.execute(
@@ -328,7 +329,9 @@ class Index:
             followups.setdefault((employee, version), []).extend(when.split())
         sent = set(agreements).union(preparations, others)
         details = partial(self.round_details, year)
-        return RoundFacts(agreements, preparations, followups, sent, last, returned, details)
+        return RoundFacts(
+            agreements, preparations, followups, sent, last, returned, details, colleagues
+        )
 
     def round_details(self, year: int) -> RoundDetails:
         """What a row of the round of `year` reads only where this year's agreement leaves
@@ -402,6 +405,11 @@ _LAST_FACTS = "employee, employee_name, leader_name, next_meeting_date"
 _SENT_AGREEMENTS = "year = ? AND kind = 'agreement' AND state != 'generated'"
 _SENT_PREPARATIONS = "year = ? AND kind = 'preparation' AND state != 'generated'"
 _GENERATED_PREPARATIONS = "year = ? AND kind = 'preparation' AND state = 'generated'"
+# how many colleagues' inputs each employee got (seed 002): every one filed is a version
+_COLLEAGUE_INPUTS = (
+    "SELECT employee, COUNT(*) FROM forms WHERE year = ? AND kind = 'colleague_input' "
+    "GROUP BY employee"
+)
 
 
 @contextmanager

@@ -55,6 +55,7 @@ Mappen er fortrolig. Den vedligeholdes af formflow.
 personale/<nummer> <navn>/<år>/   én mappe pr. medarbejder og pr. MUS-år
   forberedelsesskema-<år>-v<n>.*    forberedelsesskemaet, præcis som det blev afleveret
   aftaleskema-<år>-v<n>.*           udviklings- og aftaleskemaet, præcis som det blev afleveret
+  kollegainput-<år>-v<n>.*          input fra kolleger til samtalen, hvert input sin version
   *.json                            hvad formflow læste i skemaet, og hvornår det kom ind
   En rettet udgave bliver en ny version (v2, v3 …); intet bliver overskrevet.
 

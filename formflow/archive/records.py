@@ -28,6 +28,7 @@ PEOPLE_FOLDER = "personale"
 STATES: dict[str, tuple[str, ...]] = {
     "preparation": ("received", "generated"),
     "agreement": ("signed", "awaiting_employee", "awaiting_leader", "generated"),
+    "colleague_input": ("received",),
 }
 # Each state as people read it (`archive show`, the web page).
 STATE_WORDS = {

@@ -54,6 +54,22 @@ def check_selection(bank: QuestionBank, question_ids: Sequence[str]) -> None:
         )
 
 
+SCALES = ("text", "smiley")
+SMILEY_TITLE = "Forberedelsesskema til smiley-MUS"
+APPRECIATIVE_TITLE = "Forberedelsesskema til anerkendende MUS"
+# The guide's introduction on a smiley form and on an appreciative one (seed 002).
+SMILEY_INTRO = (
+    "Sæt et kryds under den smiley, der passer bedst til, hvordan du har det med hvert "
+    "spørgsmål. Samtaleguiden er bygget op omkring tre hovedtemaer, som alle skal berøres i "
+    "samtalen; noter til samtalen kan du skrive under punkt 8."
+)
+APPRECIATIVE_INTRO = (
+    "En anerkendende samtale tager udgangspunkt i det, der fungerer for dig, og i hvordan vi "
+    "kan bygge videre på det. Skriv gerne noter til spørgsmålene; alle tre hovedtemaer skal "
+    "berøres i samtalen."
+)
+
+
 def build_preparation(
     base: dict[str, Any],
     bank: QuestionBank,
@@ -61,9 +77,18 @@ def build_preparation(
     organisation: str,
     categories: Sequence[Category] = (),
     subtitle: str = "",
+    scale: str = "text",
+    appreciative: bool = False,
 ) -> str:
-    """TOML text of an organisation's own preparation form, made from the built-in one."""
+    """TOML text of an organisation's own preparation form, made from the built-in one.
+
+    `scale="smiley"`: the questions are answered on five faces (seed 002's smiley MUS);
+    `appreciative`: the questions must be the bank's appreciative ones (seed 002)."""
     check_selection(bank, question_ids)
+    if scale not in SCALES:
+        raise SelectionError(f"scale {scale!r}: use one of {', '.join(SCALES)}")
+    if appreciative:
+        check_appreciative(bank, question_ids)
     data = copy.deepcopy(base)
     data["name"] = definition_name(organisation)
     if subtitle:
@@ -81,12 +106,40 @@ def build_preparation(
     if not blocks:
         raise SelectionError("the base preparation form has no questions section to fill")
     blocks[0]["questions"] = ordered
+    if scale == "smiley":
+        blocks[0]["scale"] = "smiley"
+    if scale == "smiley" or appreciative:
+        _guide_intro(data, SMILEY_INTRO if scale == "smiley" else APPRECIATIVE_INTRO)
+        # A title of its own: a flattened or printed copy, its data fields gone, is still
+        # known as this form (by title) and read with its faces, not as the built-in one.
+        data["title"] = SMILEY_TITLE if scale == "smiley" else APPRECIATIVE_TITLE
     header = (
         "# An organisation's own preparation form, made by `formflow forms new`.\n"
         "# Questions from the bank in forms/questions.toml; edit with care: field keys are\n"
         "# stable and archived records keep them.\n\n"
     )
     return header + tomli_w.dumps(data)
+
+
+def check_appreciative(bank: QuestionBank, question_ids: Sequence[str]) -> None:
+    """An appreciative form asks appreciative questions only (`forms questions` marks them)."""
+    other = [q for q in question_ids if not bank.question(q).appreciative]
+    if other:
+        raise SelectionError(
+            f"not appreciative question(s): {', '.join(other)}; an appreciative form picks "
+            "from the questions `formflow forms questions` marks [anerkendende]"
+        )
+
+
+def _guide_intro(data: dict[str, Any], intro: str) -> None:
+    """The introduction above the questions, in the section that holds them."""
+    for section in data.get("section", []):
+        blocks = section.get("block", [])
+        if any(block.get("type") == "questions" for block in blocks):
+            for block in blocks:
+                if block.get("type") == "text":
+                    block["paragraphs"] = [intro]
+                    return
 
 
 def _picked(bank: QuestionBank, question_ids: Sequence[str]) -> list[Any]:

@@ -15,10 +15,25 @@ from typing import Any, Literal
 
 from formflow.errors import DefinitionError
 
-FormKind = Literal["preparation", "agreement"]
-FORM_KINDS: tuple[FormKind, ...] = ("preparation", "agreement")
-FieldType = Literal["text", "multiline", "date", "status", "signature"]
-FIELD_TYPES: tuple[str, ...] = ("text", "multiline", "date", "status", "signature")
+FormKind = Literal["preparation", "agreement", "colleague_input"]
+# colleague_input: seed 002's "input til MUS'en fra kolleger", filed as input to the talk
+FORM_KINDS: tuple[FormKind, ...] = ("preparation", "agreement", "colleague_input")
+FieldType = Literal["text", "multiline", "date", "status", "signature", "rating", "face"]
+FIELD_TYPES: tuple[str, ...] = (
+    "text",
+    "multiline",
+    "date",
+    "status",
+    "signature",
+    "rating",  # seed 002's competence wheel: 1-5, where the employee is
+    "face",  # seed 002's smiley MUS: 1-5 on five faces, 1 the saddest
+)
+# The five marks of a rating or a face field, and the faces' Danish names (1 saddest).
+RATING_SCORES: tuple[str, ...] = ("1", "2", "3", "4", "5")
+FACE_LABELS: tuple[str, ...] = ("Meget dårligt", "Dårligt", "Middel", "Godt", "Rigtig godt")
+# What a chosen radio button of a wheel or smiley shows in a PDF: text, so that a flattened or
+# printed copy still says which (`read.marks` finds it there).
+CHOSEN_MARK = "X"
 
 # Data fields every form carries besides its visible fields (contract: "also carries them as
 # data"): a hidden read-only field in a PDF, a custom document property in a DOCX.
@@ -76,6 +91,18 @@ class Category:
     label: str
 
 
+# Seed 002: a competence wheel has "de 6-8 vigtigste kompetencer" of a job.
+MIN_COMPETENCES, MAX_COMPETENCES = 6, 8
+
+
+@dataclass(frozen=True)
+class Competence:
+    """One spoke of seed 002's competence wheel (`forms.competences`): `wheel_<key>`."""
+
+    key: str
+    label: str
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -89,6 +116,7 @@ class Question:
     theme: str
     text: str
     source: str = ""
+    appreciative: bool = False  # seed 002's appreciative MUS: what works, how to build on it
 
     @property
     def key(self) -> str:
@@ -113,6 +141,11 @@ class QuestionBank:
             if question.id == qid:
                 return question
         raise DefinitionError(f"unknown question id {qid!r}")
+
+    @property
+    def appreciative(self) -> tuple[Question, ...]:
+        """The appreciative questions (seed 002), for `forms new --appreciative`."""
+        return tuple(q for q in self.questions if q.appreciative)
 
     def theme_label(self, key: str) -> str:
         return next(t.label for t in self.themes if t.key == key)
@@ -218,6 +251,7 @@ class QuestionGroup:
 @dataclass(frozen=True)
 class QuestionsBlock:
     groups: tuple[QuestionGroup, ...]
+    scale: str = "text"  # "smiley": each question answered on five faces (seed 002)
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:
@@ -241,6 +275,23 @@ class SignaturesBlock:
         return tuple(spec for role in self.roles for spec in (role.date, role.signature))
 
 
+@dataclass(frozen=True)
+class WheelBlock:
+    """Seed 002's competence wheel: each competence marked 1-5 (`wheel_<key>`, type rating).
+
+    `previous`: the preparation form shows last year's agreed wheel beside the empty one (the
+    values `prev_wheel_<key>` a carry-over passes in; drawn, never read back).
+    """
+
+    competences: tuple[Competence, ...]
+    fields: tuple[FieldSpec, ...]
+    previous: bool = False
+
+    @property
+    def previous_keys(self) -> tuple[str, ...]:
+        return tuple(f"prev_wheel_{c.key}" for c in self.competences)
+
+
 Block = (
     TextBlock
     | FieldBlock
@@ -250,6 +301,7 @@ Block = (
     | Grid
     | QuestionsBlock
     | SignaturesBlock
+    | WheelBlock
 )
 
 
@@ -278,6 +330,7 @@ class FormDefinition:
     sections: tuple[Section, ...]
     categories: tuple[Category, ...]
     scale: tuple[tuple[int, str], ...]
+    competences: tuple[Competence, ...] = ()
     _by_key: dict[str, FieldSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -328,6 +381,17 @@ class FormDefinition:
     def scale_label(self, score: int) -> str:
         return dict(self.scale)[score]
 
+    @property
+    def wheel(self) -> WheelBlock | None:
+        """The competence wheel, when the organisation has one (`forms.competences`)."""
+        return next(iter(self.blocks(WheelBlock)), None)
+
+    @property
+    def drawn_keys(self) -> tuple[str, ...]:
+        """Values a renderer draws but nobody fills: last year's wheel (`prev_wheel_<key>`)."""
+        wheel = self.wheel
+        return wheel.previous_keys if wheel is not None and wheel.previous else ()
+
 
 # --- parsing ---------------------------------------------------------------------------------
 
@@ -339,6 +403,7 @@ class Overrides:
     categories: tuple[Category, ...] = ()
     goal_rows: int = 0
     plan_rows: int = 0
+    competences: tuple[Competence, ...] = ()
 
 
 def parse_question_bank(text: str) -> QuestionBank:
@@ -349,7 +414,11 @@ def parse_question_bank(text: str) -> QuestionBank:
     for q in data.get("question", []):
         if q["theme"] not in theme_keys:
             raise DefinitionError(f"question {q['id']!r}: unknown theme {q['theme']!r}")
-        questions.append(Question(q["id"], q["theme"], q["text"], q.get("source", "")))
+        questions.append(
+            Question(
+                q["id"], q["theme"], q["text"], q.get("source", ""), bool(q.get("appreciative"))
+            )
+        )
     ids = [q.id for q in questions]
     if len(ids) != len(set(ids)):
         raise DefinitionError("questions.toml: a question id appears twice")
@@ -377,6 +446,7 @@ def parse_definition(
             raise DefinitionError(f"{name}: category key {category.key!r} must be [a-z]+")
     scale = tuple(sorted((int(k), v) for k, v in common["scale"].items()))
     context = _Context(name, categories, bank, overrides)
+    check_competences(overrides.competences, name)
     sections = tuple(
         Section(
             s["id"],
@@ -386,30 +456,71 @@ def parse_definition(
         )
         for s in data.get("section", [])
     )
+    # A wheel section stays out of the form until the organisation names its competences.
+    sections = tuple(s for s in sections if not any(_empty_wheel(b) for b in s.blocks))
     return FormDefinition(
         kind=kind,
         name=data.get("name", name),
         title=data["title"],
         subtitle=data.get("subtitle", data["title"]),
         intro=tuple(data.get("intro", ())),
-        header=_header(common, name),
+        header=_header(common, name, data.get("header"), data.get("header_labels", {})),
         sections=sections,
         categories=categories,
         scale=scale,
+        competences=overrides.competences,
     )
 
 
-def _header(common: dict[str, Any], name: str) -> tuple[FieldSpec, ...]:
-    """The header fields every form shares (name, number, position, leader, meeting date)."""
+def check_competences(competences: tuple[Competence, ...], name: str = "forms.competences") -> None:
+    """6-8 competences with distinct [a-z]+ keys and a label each (seed 002), or none."""
+    if not competences:
+        return
+    if not MIN_COMPETENCES <= len(competences) <= MAX_COMPETENCES:
+        raise DefinitionError(
+            f"{name}: a competence wheel has {MIN_COMPETENCES}-{MAX_COMPETENCES} competences "
+            f"(seed 002: 'de 6-8 vigtigste kompetencer'), not {len(competences)}"
+        )
+    for competence in competences:
+        if not _CATEGORY_KEY.match(competence.key):
+            raise DefinitionError(
+                f"{name}: competence key {competence.key!r} must be lowercase letters a-z"
+            )
+        if not competence.label.strip():
+            raise DefinitionError(f"{name}: competence {competence.key!r} needs a label")
+    keys = [c.key for c in competences]
+    if len(keys) != len(set(keys)):
+        raise DefinitionError(f"{name}: a competence key appears twice")
+
+
+def _empty_wheel(block: Block) -> bool:
+    return isinstance(block, WheelBlock) and not block.competences
+
+
+def _header(
+    common: dict[str, Any],
+    name: str,
+    keys: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> tuple[FieldSpec, ...]:
+    """The header fields every form shares (name, number, position, leader, meeting date), or
+    the ones a definition names (`header = [...]`: a colleague's input needs only whom), with
+    the definition's own labels where it has them (`header_labels`)."""
+    labels = labels or {}
+    known = {h["key"] for h in common["header"]}
+    unknown = sorted(set(keys or ()) - known)
+    if unknown:
+        raise DefinitionError(f"{name}: unknown header field(s) {', '.join(unknown)}")
     return tuple(
         FieldSpec(
             h["key"],
-            h["label"],
+            labels.get(h["key"], h["label"]),
             _type(h.get("type", "text"), name),
             "header",
             h.get("required", False),
         )
         for h in common["header"]
+        if keys is None or h["key"] in keys
     )
 
 
@@ -452,6 +563,8 @@ class _Context:
             return self.questions(b, section)
         if kind == "signatures":
             return self.signatures(b, section)
+        if kind == "wheel":
+            return self.wheel(b, section)
         raise DefinitionError(f"{self.name}: unknown block type {kind!r} in section {section!r}")
 
     def goal_table(self, b: dict[str, Any], section: str) -> GoalTable:
@@ -526,13 +639,26 @@ class _Context:
         )
         return Grid(b["prefix"], columns, rows)
 
+    def wheel(self, b: dict[str, Any], section: str) -> WheelBlock:
+        competences = self.overrides.competences
+        specs = tuple(
+            FieldSpec(f"wheel_{c.key}", c.label, "rating", section, row=c.label)
+            for c in competences
+        )
+        return WheelBlock(competences, specs, bool(b.get("previous", False)))
+
     def questions(self, b: dict[str, Any], section: str) -> QuestionsBlock:
         chosen = [self.bank.question(qid) for qid in b["questions"]]
+        scale = b.get("scale", "text")
+        if scale not in ("text", "smiley"):
+            raise DefinitionError(f"{self.name}: questions scale must be text or smiley")
+        answer: FieldType = "face" if scale == "smiley" else "multiline"
+        lines = 1 if scale == "smiley" else 3
         groups = tuple(
             QuestionGroup(
                 theme,
                 tuple(
-                    (q, FieldSpec(q.key, q.text, "multiline", section, row=theme.label, lines=3))
+                    (q, FieldSpec(q.key, q.text, answer, section, row=theme.label, lines=lines))
                     for q in chosen
                     if q.theme == theme.key
                 ),
@@ -540,7 +666,7 @@ class _Context:
             for theme in self.bank.themes
             if any(q.theme == theme.key for q in chosen)
         )
-        return QuestionsBlock(groups)
+        return QuestionsBlock(groups, scale)
 
     def signatures(self, b: dict[str, Any], section: str) -> SignaturesBlock:
         roles = tuple(

@@ -34,6 +34,8 @@ from lxml import etree
 
 from formflow.errors import UnreadableForm
 from formflow.forms.definition import (
+    FACE_LABELS,
+    RATING_SCORES,
     FieldBlock,
     FieldSpec,
     FormDefinition,
@@ -45,6 +47,7 @@ from formflow.forms.definition import (
     Section,
     SignaturesBlock,
     TextBlock,
+    WheelBlock,
 )
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -97,7 +100,8 @@ def render_docx(definition: FormDefinition, year: int, values: Mapping[str, str]
     render would write it.
     """
     blank = _blank(definition, year)
-    if blank is None:
+    if blank is None or any(values.get(key) for key in definition.drawn_keys):
+        # last year's wheel (carry-over) is a column the blank does not have
         return _render_in_full(definition, year, values)[0]
     return blank.fill(values)
 
@@ -135,11 +139,15 @@ class _Blank:
             self.members = [(info.filename, archive.read(info)) for info in archive.infolist()]
         self.main = dict(self.members)[self.MAIN]
         self.root = etree.fromstring(self.main)  # formflow's own blank: no need to lock down
-        by_id = {str(control_id): spec for control_id, spec in controls}
+        self.by_id = {str(control_id): spec for control_id, spec in controls}
         self.controls = [
-            (index, by_id[sdt.find(f"{_W}sdtPr/{_W}id").get(f"{_W}val")])
-            for index, sdt in enumerate(self.root.iter(f"{_W}sdt"))
+            (index, self.by_id[_control_id(sdt)])
+            for index, sdt in enumerate(self.fields(self.root))
         ]
+
+    def fields(self, root: Any) -> list[Any]:
+        """The fields' controls in document order (not the check boxes inside a wheel's)."""
+        return [sdt for sdt in root.iter(f"{_W}sdt") if _control_id(sdt) in self.by_id]
 
     def reproduces(self) -> bool:
         """Whether the parsed main part serializes as python-docx wrote it."""
@@ -154,7 +162,7 @@ class _Blank:
         main = self.main
         if filled:
             root = copy.deepcopy(self.root)
-            for index, sdt in enumerate(list(root.iter(f"{_W}sdt"))):
+            for index, sdt in enumerate(self.fields(root)):
                 if index in filled:
                     spec, value = filled[index]
                     control_id = int(sdt.find(f"{_W}sdtPr/{_W}id").get(f"{_W}val"))
@@ -166,6 +174,11 @@ class _Blank:
             for name, data in self.members:
                 archive.writestr(name, main if name == self.MAIN else data)
         return out.getvalue()
+
+
+def _control_id(sdt: Any) -> str:
+    found = sdt.find(f"{_W}sdtPr/{_W}id")
+    return "" if found is None else str(found.get(f"{_W}val"))
 
 
 def _serialized(root: Any) -> bytes:
@@ -244,6 +257,8 @@ class _FormWriter:
                 self.questions(block)
             elif isinstance(block, SignaturesBlock):
                 self.signatures(block)
+            elif isinstance(block, WheelBlock):
+                self.wheel(block)
             else:  # pragma: no cover - a new block type must be drawn here too
                 raise TypeError(f"no DOCX layout for {type(block).__name__}")
 
@@ -335,6 +350,24 @@ class _FormWriter:
                 paragraph.paragraph_format.keep_with_next = True
                 paragraph.paragraph_format.space_after = _pt(2)
                 self.box(spec)
+
+    def wheel(self, block: WheelBlock) -> None:
+        """Seed 002's competence wheel: a row per competence, five check boxes 1-5 in one
+        control; after a carry-over last year's agreed mark beside it (no drawing: reportlab
+        draws no bitmap here, and Word shows no SVG everywhere)."""
+        previous = [self.values.get(key, "") for key in block.previous_keys]
+        shown = block.previous and any(previous)
+        widths = [6.0, TEXT_WIDTH_CM - 6.0 - (2.2 if shown else 0.0)] + ([2.2] if shown else [])
+        table = self._table(widths)
+        self._header_row(table, ["Kompetence", "Marker 1-5", *(["Sidste år"] if shown else [])])
+        for spec, last in zip(block.fields, previous, strict=True):
+            row = self._row(table)
+            _label_cell(row.cells[0], spec.label, bold=True)
+            self._control_cell(row.cells[1], spec)
+            if shown:
+                _label_cell(row.cells[2], last or "–")
+        _keep_together(table)  # a wheel is read as a whole
+        self._gap()
 
     def signatures(self, block: SignaturesBlock) -> None:
         """Per role: date and signature cells with a line under them, the labels below."""
@@ -429,6 +462,9 @@ def content_control(spec: FieldSpec, value: str, control_id: int) -> Any:
     _sub(properties, "w:alias", val=spec.label)
     _sub(properties, "w:tag", val=spec.key)
     _sub(properties, "w:id", val=str(control_id))
+    if spec.type in ("rating", "face"):
+        _sub(sdt, "w:sdtContent").extend(mark_boxes(spec, value, control_id))
+        return sdt
     if not value:
         _sub(properties, "w:showingPlcHdr")
     if plain_text(spec, value):
@@ -446,6 +482,55 @@ def content_control(spec: FieldSpec, value: str, control_id: int) -> Any:
         run.insert(0, properties_of_run)
         content.append(run)
     return sdt
+
+
+# --- seed 002: check boxes for the competence wheel and the smiley scale ------------------------
+
+CHECKED, UNCHECKED = "☒", "☐"
+BOX_FONT = "MS Gothic"  # Word's own check box font; LibreOffice falls back to one with ☐☒
+# 1 saddest .. 5 gladdest, each with its name beside; from U+1F600-1F640, which common fonts
+# (DejaVu Sans, Segoe UI Emoji) draw; U+1F641/1F642 are missing from DejaVu.
+FACES = ("😞", "😟", "😐", "😊", "😄")
+# A check box's w:id: its own range above every field's control id (fields count from 1, a few
+# hundred a form), the field's id * 10 + its mark; unique in the form.
+_MARK_IDS = 10
+_MARK_ID_BASE = 1_000_000
+
+
+def mark_boxes(spec: FieldSpec, value: str, control_id: int) -> list[Any]:
+    """Five check box controls (`w14:checkbox`) with their captions, the one for `value`
+    ticked: the content of a wheel's or smiley's control. Read back as text (`☐ 1 ☒ 2 ...`),
+    the ticked box's place is the answer (`normalize_mark`), also when a program drops the
+    check box controls and keeps their characters."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    captions = (
+        [f" {face} {name}   " for face, name in zip(FACES, FACE_LABELS, strict=True)]
+        if spec.type == "face"
+        else [f" {mark}   " for mark in RATING_SCORES]
+    )
+    parts: list[Any] = []
+    for mark, caption in zip(RATING_SCORES, captions, strict=True):
+        box = OxmlElement("w:sdt")
+        properties = _sub(box, "w:sdtPr")
+        _sub(properties, "w:alias", val=f"{spec.label}: {caption.strip()}")
+        _sub(properties, "w:id", val=str(_MARK_ID_BASE + control_id * _MARK_IDS + int(mark)))
+        checkbox = _sub(properties, "w14:checkbox")
+        _sub(checkbox, "w14:checked").set(qn("w14:val"), "1" if value == mark else "0")
+        for state, char in (("w14:checkedState", CHECKED), ("w14:uncheckedState", UNCHECKED)):
+            element = _sub(checkbox, state)
+            element.set(qn("w14:val"), f"{ord(char):04X}")
+            element.set(qn("w14:font"), BOX_FONT)
+        run = _run(CHECKED if value == mark else UNCHECKED)
+        fonts = OxmlElement("w:rPr")
+        _sub(fonts, "w:rFonts").set(qn("w:ascii"), BOX_FONT)
+        fonts[0].set(qn("w:hAnsi"), BOX_FONT)
+        fonts[0].set(qn("w:eastAsia"), BOX_FONT)
+        run.insert(0, fonts)
+        _sub(box, "w:sdtContent").append(run)
+        parts += [box, _run(caption)]
+    return parts
 
 
 def plain_text(spec: FieldSpec, value: str = "") -> bool:

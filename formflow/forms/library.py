@@ -14,6 +14,7 @@ from formflow.config import Settings
 from formflow.errors import DefinitionError
 from formflow.forms.definition import (
     Category,
+    Competence,
     FormDefinition,
     Overrides,
     QuestionBank,
@@ -47,6 +48,7 @@ def overrides_from(settings: Settings) -> Overrides:
         categories=tuple(Category(c["key"], c["label"]) for c in settings.forms.categories),
         goal_rows=settings.forms.goal_rows,
         plan_rows=settings.forms.plan_rows,
+        competences=tuple(Competence(c["key"], c["label"]) for c in settings.forms.competences),
     )
 
 

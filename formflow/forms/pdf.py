@@ -55,7 +55,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from formflow.charts import Wheel, scores_of, wheel_drawing
 from formflow.forms.definition import (
+    CHOSEN_MARK,
+    FACE_LABELS,
+    RATING_SCORES,
     Column,
     FieldBlock,
     FieldSpec,
@@ -68,6 +72,7 @@ from formflow.forms.definition import (
     Section,
     SignaturesBlock,
     TextBlock,
+    WheelBlock,
 )
 
 # --- measures -------------------------------------------------------------------------------
@@ -335,6 +340,100 @@ class _FieldBox(Flowable):
         self._placed.append(_Placed(self, page, (x0, y0, x1, y1)))
 
 
+# --- seed 002's marks: radio buttons for the competence wheel and the smiley scale --------------
+
+OPTION_SIZE = 13.0  # a radio button's square
+_OPTION_CELL = 34.0  # the table column of one mark 1-5
+_FACE_CELL = 64.0  # the column of one face (its name under it)
+
+
+@dataclass(frozen=True)
+class _PlacedOption:
+    """One radio button of a wheel's or smiley's field, where it landed."""
+
+    spec: FieldSpec
+    mark: str  # "1".."5": the button's export value (its on-state)
+    tooltip: str
+    value: str  # the field's value when the form was rendered
+    page: int
+    rect: tuple[float, float, float, float]
+
+
+class _OptionBox(Flowable):
+    """A radio button's square: painted on the page, its place recorded for its widget."""
+
+    def __init__(
+        self, spec: FieldSpec, mark: str, tooltip: str, value: str, placed: list[_PlacedOption]
+    ) -> None:
+        super().__init__()
+        self.spec, self.mark, self.tooltip, self.value = spec, mark, tooltip, value
+        self.width = self.height = OPTION_SIZE
+        self._placed = placed
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setFillColor(FIELD_FILL)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.7)
+        canvas.rect(0, 0, self.width, self.height, stroke=1, fill=1)
+        canvas.restoreState()
+        x0, y0 = canvas.absolutePosition(0, 0)
+        x1, y1 = canvas.absolutePosition(self.width, self.height)
+        page = getattr(canvas, "page_index", canvas.getPageNumber() - 1)
+        option = _PlacedOption(
+            self.spec, self.mark, self.tooltip, self.value, page, (x0, y0, x1, y1)
+        )
+        self._placed.append(option)
+
+
+def _face(score: int, size: float) -> Any:
+    """A face for a mark of the smiley scale: 1 sad (mouth down) to 5 glad (mouth up)."""
+    from reportlab.graphics.shapes import Circle, Drawing, PolyLine
+
+    drawing = Drawing(size, size)
+    centre = size / 2
+    drawing.add(
+        Circle(
+            centre,
+            centre,
+            size / 2 - 1,
+            fillColor=_FACE_FILLS[score - 1],
+            strokeColor=INK,
+            strokeWidth=0.8,
+        )
+    )
+    for side in (-1, 1):
+        drawing.add(
+            Circle(
+                centre + side * size * 0.16,
+                centre + size * 0.12,
+                size * 0.055,
+                fillColor=INK,
+                strokeColor=None,
+            )
+        )
+    bend = (score - 3) * size * 0.07  # the mouth's curve: down for 1-2, flat at 3, up for 4-5
+    points: list[float] = []
+    for step in range(9):
+        t = step / 8 - 0.5
+        points += [centre + t * size * 0.5, centre - size * 0.2 - bend * (1 - 4 * t * t)]
+    drawing.add(PolyLine(points, strokeColor=INK, strokeWidth=1.1))
+    return drawing
+
+
+_FACE_FILLS = (
+    colors.Color(0.96, 0.72, 0.68),
+    colors.Color(0.98, 0.84, 0.70),
+    colors.Color(0.99, 0.94, 0.72),
+    colors.Color(0.85, 0.93, 0.74),
+    colors.Color(0.74, 0.90, 0.74),
+)
+
+
 def _style(name: str, size: float, font: str = "Helvetica", **extra: Any) -> ParagraphStyle:
     options: dict[str, Any] = {"textColor": INK, "leading": size * 1.25, **extra}
     return ParagraphStyle(name, fontName=font, fontSize=size, **options)
@@ -351,6 +450,7 @@ HEAD = _style("head", 8, "Helvetica-Bold")
 HEAD_CENTER = _style("head_center", 8, "Helvetica-Bold", alignment=TA_CENTER)
 ROW_LABEL = _style("row_label", 9, "Helvetica-Bold")
 QUESTION = _style("question", 9)
+FACE_CAPTION = _style("face_caption", 7, textColor=MUTED, alignment=TA_CENTER)
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -464,6 +564,7 @@ class _Story:
         self.values = values
         self.boxes: list[_FieldBox] = []
         self.placed: list[_Placed] = []
+        self.options: list[_PlacedOption] = []  # the wheel's and the smileys' radio buttons
 
     # -- field boxes --
 
@@ -552,6 +653,7 @@ class _Story:
             Grid: self.grid,
             QuestionsBlock: self.questions,
             SignaturesBlock: self.signatures,
+            WheelBlock: self.wheel,
         }
         if isinstance(block, FieldBlock):
             return self.field(block, section, alone)
@@ -740,6 +842,9 @@ class _Story:
         for group in block.groups:
             story.append(_keep_with_next(_p(group.theme.label, THEME)))
             for question, spec in group.questions:
+                if spec.type == "face":
+                    story.append(self.smiley(question.text, spec, group.theme.label))
+                    continue
                 box = self.box(
                     spec,
                     f"{group.theme.label}: {question.text}",
@@ -778,6 +883,78 @@ class _Story:
             )
             story[-1] = _Whole([story[-1]])
         return story
+
+    # -- seed 002: the competence wheel and the smiley scale (radio buttons) --
+
+    def options_row(self, spec: FieldSpec, tooltip: str, captions: Sequence[Any]) -> list[Any]:
+        """Five cells, each a caption over the radio button of one mark 1-5."""
+        value = self.values.get(spec.key, "")
+        return [
+            [caption, _OptionBox(spec, mark, tooltip, value, self.options)]
+            for mark, caption in zip(RATING_SCORES, captions, strict=True)
+        ]
+
+    def wheel(self, block: WheelBlock, section: Section) -> list[Flowable]:
+        """A row per competence with a radio button per mark 1-5, and the wheel drawn beside:
+        empty to draw on, with last year's agreed wheel beside it after a carry-over."""
+        previous = scores_of(self.values, block.competences, "prev_wheel_")
+        head = [_p("Kompetence", HEAD), *[_p(m, HEAD_CENTER) for m in RATING_SCORES]]
+        widths = _spread([None, *[_OPTION_CELL] * 5], CONTENT_WIDTH)
+        if previous:
+            head.append(_p("Sidste år", HEAD_CENTER))
+            widths = _spread([None, *[_OPTION_CELL] * 5, 54.0], CONTENT_WIDTH)
+        rows: list[list[Any]] = [head]
+        for competence, spec in zip(block.competences, block.fields, strict=True):
+            cells = [cell[1] for cell in self.options_row(spec, spec.label, [""] * 5)]
+            row = [_p(spec.label, ROW_LABEL), *cells]
+            if previous:
+                row.append(_p(str(previous.get(competence.key, "–")), HEAD_CENTER))
+            rows.append(row)
+        table = _table(
+            rows,
+            widths,
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+            ("BACKGROUND", (0, 1), (0, -1), HEAD_FILL),
+            ("ALIGN", (1, 0), (-1, -1), "CENTER"),
+            ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
+        )
+        return [_Whole([table]), Spacer(1, 6), self.wheel_drawings(block, previous)]
+
+    def wheel_drawings(self, block: WheelBlock, previous: Mapping[str, int]) -> Flowable:
+        """The empty wheel to draw on; last year's agreed wheel beside it, if carried over."""
+        size = 150.0 if previous else 170.0
+        title = "Dit kompetencespind" if block.previous else "Kompetencespind"
+        drawings = [wheel_drawing(block.competences, [], size, title, 7.0)]
+        if previous:
+            last = [Wheel(f"Aftalt i {self.year - 1}", previous)]
+            drawings.insert(0, wheel_drawing(block.competences, last, size, "Sidste år", 7.0))
+        width = CONTENT_WIDTH / len(drawings)
+        style = [("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]
+        return Table([drawings], colWidths=[width] * len(drawings), style=TableStyle(style))
+
+    def smiley(self, question: str, spec: FieldSpec, theme: str) -> Flowable:
+        """A question answered on five faces (seed 002's smiley MUS): a radio button under
+        each face, its name under the button."""
+        captions = [_face(int(mark), 26.0) for mark in RATING_SCORES]
+        cells = self.options_row(spec, f"{theme}: {question}", captions)
+        faces = Table(
+            [
+                [c[0] for c in cells],
+                [c[1] for c in cells],
+                [_p(t, FACE_CAPTION) for t in FACE_LABELS],
+            ],
+            colWidths=[_FACE_CELL] * 5,
+            style=TableStyle(
+                [
+                    ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            ),
+            hAlign="LEFT",
+        )
+        return _table([[[_p(question, QUESTION), Spacer(1, 3), faces]]], [CONTENT_WIDTH])
 
 
 def _weight(spec: FieldSpec) -> int:
@@ -835,7 +1012,7 @@ def _canvas_class(footer: str) -> type[Canvas]:
 
 def _lay_out(
     definition: FormDefinition, year: int, values: Mapping[str, str]
-) -> tuple[bytes, list[_Placed]]:
+) -> tuple[bytes, list[_Placed], list[_PlacedOption]]:
     """The static pages (reportlab) and where every field box landed."""
     story = _Story(definition, year, values)
     buffer = io.BytesIO()
@@ -853,7 +1030,7 @@ def _lay_out(
         invariant=1,  # same input, same bytes: reference renders stay comparable
     )
     document.build(story.flowables(), canvasmaker=_canvas_class(title))
-    return buffer.getvalue(), story.placed
+    return buffer.getvalue(), story.placed, story.options
 
 
 # --- the AcroForm (pypdf) -------------------------------------------------------------------
@@ -892,8 +1069,8 @@ def overflowing_fields(
 
 
 def _render_in_full(definition: FormDefinition, year: int, values: Mapping[str, str]) -> bytes:
-    pages, placed = _lay_out(definition, year, values)
-    writer, _, _ = _form_writer(pages, placed, definition, year)
+    pages, placed, options = _lay_out(definition, year, values)
+    writer, _, _, _ = _form_writer(pages, placed, definition, year, options=options)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -931,6 +1108,7 @@ class _Template:
     trailer: bytes  # the trailer dictionary
     slots: tuple[_Slot, ...]
     resources: Any  # /DR: the appearance streams' resources
+    radios: tuple[_RadioSlot, ...] = ()  # the wheel's and smileys' radio groups
 
     def fill(self, values: Mapping[str, str]) -> bytes:
         from pypdf.generic import IndirectObject
@@ -945,14 +1123,19 @@ class _Template:
             drawn = IndirectObject(slot.stream, 0, None)
             objects[slot.stream - 1] = _written(stream)
             objects[slot.widget - 1] = _written(_field(slot.item, value, page, drawn))
+        for radio in self.radios:
+            if values.get(radio.key, ""):
+                radio.fill(objects, values[radio.key])
         return _assemble(self.head, objects, self.trailer)
 
 
 def _template(definition: FormDefinition, year: int, values: Mapping[str, str]) -> _Template | None:
     """The layout `values` need, written with every field empty; None if pypdf's output cannot
     be reproduced object by object."""
-    pages, placed = _lay_out(definition, year, values)
-    writer, resources, slots = _form_writer(pages, placed, definition, year, empty=True)
+    pages, placed, options = _lay_out(definition, year, values)
+    writer, resources, slots, radios = _form_writer(
+        pages, placed, definition, year, empty=True, options=options
+    )
     out = io.BytesIO()
     writer.write(out)
     pdf = out.getvalue()
@@ -966,6 +1149,7 @@ def _template(definition: FormDefinition, year: int, values: Mapping[str, str]) 
         trailer=pdf[trailer_at + len(b"trailer\n") : pdf.rfind(b"\nstartxref")],
         slots=tuple(slots),
         resources=resources,
+        radios=tuple(radios),
     )
     if _assemble(template.head, template.objects, template.trailer) != pdf:
         return None
@@ -992,10 +1176,16 @@ class _Layouts:
         self.sizes = tuple(
             (b.spec.key, b.width, _base_height(b.spec), b.height, b.multiline) for b in boxes
         )
-        self.made: dict[tuple[float, ...], _Template | None] = {}
+        self.made: dict[tuple[float | str, ...], _Template | None] = {}
         if blank is not None:
-            self.made[self.heights({})] = blank
+            self.made[self.key({})] = blank
         self.usable = blank is not None
+
+    def key(self, values: Mapping[str, str]) -> tuple[float | str, ...]:
+        """What decides the layout: the boxes' heights, and last year's wheel drawn beside
+        the empty one (a carry-over's `prev_wheel_<key>`)."""
+        drawn = tuple(values.get(key, "") for key in self.definition.drawn_keys)
+        return self.heights(values) + drawn
 
     def heights(self, values: Mapping[str, str]) -> tuple[float, ...]:
         """Each box's height with `values`, at least its blank height: the same tuple, the
@@ -1008,7 +1198,7 @@ class _Layouts:
     def template_for(self, values: Mapping[str, str]) -> _Template | None:
         if not self.usable:
             return None
-        heights = self.heights(values)
+        heights = self.key(values)
         with _CACHE_LOCK:
             if heights in self.made:
                 template = self.made.pop(heights)  # and back in as the most recently used
@@ -1080,9 +1270,11 @@ def _form_writer(
     definition: FormDefinition,
     year: int,
     empty: bool = False,
-) -> tuple[Any, Any, list[_Slot]]:
-    """The laid-out pages with a field on every placed box, holding its value (none if
-    `empty`): the pypdf writer, the /DR resources, and where each field's objects are."""
+    options: Sequence[_PlacedOption] = (),
+) -> tuple[Any, Any, list[_Slot], list[_RadioSlot]]:
+    """The laid-out pages with a field on every placed box and a radio group on every set of
+    placed options, holding its value (none if `empty`): the pypdf writer, the /DR
+    resources, and where each field's objects are."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject
 
@@ -1090,6 +1282,7 @@ def _form_writer(
     resources = _resources(writer)
     fields = ArrayObject()
     slots = [_add_field(writer, item, resources, fields, empty) for item in placed]
+    radios = _add_radio_groups(writer, options, resources, fields, empty)
     first = writer.pages[0]
     data = {
         "form_kind": definition.kind,
@@ -1101,7 +1294,7 @@ def _form_writer(
         _annotations(first).append(hidden)
         fields.append(hidden)
     _catalog(writer, fields, resources, definition.title_for(year))
-    return writer, resources, slots
+    return writer, resources, slots, radios
 
 
 def _resources(writer: Any) -> Any:
@@ -1252,3 +1445,148 @@ def _hidden_field(key: str, value: str, page_ref: Any) -> Any:
             NameObject("/DA"): TextStringObject("/Helv 10 Tf 0 g"),
         }
     )
+
+
+# --- radio groups: seed 002's competence wheel and smiley scale -------------------------------
+
+# Field flags (12.7.4.2.1): a radio group (not a push button, not toggled off by a click).
+_FF_RADIO = 1 << 15
+
+
+@dataclass(frozen=True)
+class _RadioSlot:
+    """Where one radio group lives in a written layout: its field and its buttons' widgets.
+
+    A value changes only the group's /V and each button's /AS: filling rewrites those objects
+    (`fill`), the appearance streams stay as written.
+    """
+
+    key: str
+    tooltip: str
+    parent: int  # the field (/FT /Btn, radio flag) holding /V
+    buttons: tuple[tuple[_PlacedOption, int, int], ...]  # (option, widget, its page)
+    on: int  # the chosen button's appearance (CHOSEN_MARK), shared by the group
+    off: int  # the empty appearance
+
+    def fill(self, objects: list[bytes | None], value: str) -> None:
+        from pypdf.generic import IndirectObject
+
+        kids = [IndirectObject(widget, 0, None) for _, widget, _ in self.buttons]
+        parent = _radio_field(self.key, self.tooltip, value, kids)
+        objects[self.parent - 1] = _written(parent)
+        for option, widget, page in self.buttons:
+            refs = [IndirectObject(n, 0, None) for n in (self.parent, page, self.on, self.off)]
+            objects[widget - 1] = _written(_radio_button(option, value, *refs))
+
+
+def _add_radio_groups(
+    writer: Any, options: Sequence[_PlacedOption], resources: Any, fields: Any, empty: bool
+) -> list[_RadioSlot]:
+    """A radio group per field among `options` (its five buttons, in order), listed in
+    `fields`; its buttons on their pages."""
+    from pypdf.generic import DictionaryObject
+
+    groups: dict[str, list[_PlacedOption]] = {}
+    for option in options:
+        groups.setdefault(option.spec.key, []).append(option)
+    slots = []
+    for key, buttons in groups.items():
+        value = "" if empty else buttons[0].value
+        on = writer._add_object(_mark_stream(resources, CHOSEN_MARK))
+        off = writer._add_object(_mark_stream(resources, ""))
+        parent_dict = DictionaryObject()
+        parent = writer._add_object(parent_dict)  # numbered first: its buttons point to it
+        placed, kids = [], []
+        for option in buttons:
+            page = writer.pages[option.page].indirect_reference
+            widget = writer._add_object(_radio_button(option, value, parent, page, on, off))
+            _annotations(writer.pages[option.page]).append(widget)
+            placed.append((option, widget.idnum, page.idnum))
+            kids.append(widget)
+        parent_dict.update(_radio_field(key, buttons[0].tooltip, value, kids))
+        fields.append(parent)
+        slots.append(
+            _RadioSlot(key, buttons[0].tooltip, parent.idnum, tuple(placed), on.idnum, off.idnum)
+        )
+    return slots
+
+
+def _radio_field(key: str, tooltip: str, value: str, kids: Sequence[Any]) -> Any:
+    """The group's field: named by its contract key, /V the chosen mark (a name) or /Off."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    return DictionaryObject(
+        {
+            NameObject("/FT"): NameObject("/Btn"),
+            NameObject("/T"): TextStringObject(key),
+            NameObject("/TU"): TextStringObject(tooltip),
+            NameObject("/Ff"): NumberObject(_FF_RADIO),
+            NameObject("/V"): NameObject(f"/{value}" if value in RATING_SCORES else "/Off"),
+            NameObject("/Kids"): ArrayObject(kids),
+        }
+    )
+
+
+def _radio_button(
+    option: _PlacedOption, value: str, parent: Any, page: Any, on: Any, off: Any
+) -> Any:
+    """One button of a group: its on-state is its mark, shown as CHOSEN_MARK when chosen."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
+
+    state = f"/{option.mark}"
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Parent"): parent,
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in option.rect]),
+            NameObject("/P"): page,
+            NameObject("/F"): NumberObject(_F_PRINT),
+            NameObject("/AS"): NameObject(state if value == option.mark else "/Off"),
+            NameObject("/MK"): DictionaryObject(),
+            NameObject("/AP"): DictionaryObject(
+                {
+                    NameObject("/N"): DictionaryObject(
+                        {NameObject(state): on, NameObject("/Off"): off}
+                    )
+                }
+            ),
+        }
+    )
+
+
+def _mark_stream(resources: Any, mark: str) -> Any:
+    """A button's appearance: CHOSEN_MARK centred in the square, in Helvetica (text, so a flattened
+    form still shows which button was chosen); "" for the empty state."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
+
+    size = OPTION_SIZE * 0.8
+    body = b""
+    if mark:
+        x = (OPTION_SIZE - _width(mark, size)) / 2
+        y = (OPTION_SIZE - size * 0.72) / 2
+        body = b"q BT /Helv %s Tf 0 g %s %s Td %s Tj ET Q\n" % (
+            _num(size).encode(),
+            _num(x).encode(),
+            _num(y).encode(),
+            pdf_string(mark),
+        )
+    stream = DecodedStreamObject()
+    stream.set_data(body)
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(
+                [FloatObject(0), FloatObject(0), FloatObject(OPTION_SIZE), FloatObject(OPTION_SIZE)]
+            ),
+            NameObject("/Resources"): resources,
+        }
+    )
+    return stream

@@ -15,7 +15,10 @@ FORMATS = ("pdf", "docx")
 
 def check_values(definition: FormDefinition, values: Mapping[str, str]) -> dict[str, str]:
     """Values as strings, refusing keys the form does not have (a typo would be lost silently)."""
-    unknown = sorted(k for k in values if not definition.has(k) and k not in DATA_KEYS)
+    drawn = definition.drawn_keys  # last year's wheel, drawn beside the empty one
+    unknown = sorted(
+        k for k in values if not definition.has(k) and k not in DATA_KEYS and k not in drawn
+    )
     if unknown:
         raise FormflowError(
             f"{definition.name} has no field(s) {', '.join(unknown)}; "

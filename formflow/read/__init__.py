@@ -256,6 +256,7 @@ def answers(
 _ONLY_IN = {
     "preparation": ("prev_goal_", "prev_plan_", "highlight_", "competence_", "q_"),
     "agreement": ("plan_", "summary", "next_meeting_date", "signature_leader"),
+    "colleague_input": ("colleague_name", "valued", "ideas"),
 }
 
 

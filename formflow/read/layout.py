@@ -27,6 +27,7 @@ from typing import Any
 from formflow.config import Settings
 from formflow.model import Extraction
 from formflow.read.labels import UNCERTAIN, Block, Para, Table
+from formflow.read.marks import read_marks
 
 # pdfplumber's word settings: characters further apart than this (pt) start a new word.
 # Words keep their font: a bold label line over its answer is no wrapped line of one paragraph.
@@ -95,6 +96,7 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
     definition, edition, values = read_labelled(blocks, {}, settings)
+    values = {**values, **read_marks(data, definition)}  # seed 002's wheel and smileys
     return finish(
         file=file,
         reader="layout",

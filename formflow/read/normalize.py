@@ -6,7 +6,9 @@ Every reader hands its raw text here, so a form reads the same whichever program
 - dates: Danish day-first dates -> ISO `YYYY-MM-DD`; the text as written is kept in `raw`;
   a date that does not exist or is no date at all stays as written and becomes a Problem;
 - status scores: `3`, ` 3 `, `3 - Bedre end forventet` or the scale's own label -> `"3"`;
-  anything else is kept as written for validation to judge.
+  anything else is kept as written for validation to judge;
+- a competence wheel's or smiley's mark (seed 002): a radio state `/3`, a digit, or the one
+  ticked box of a DOCX row of check boxes -> `"3"`; no tick -> "".
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from formflow.forms.definition import FieldSpec, FormDefinition
+from formflow.forms.definition import RATING_SCORES, FieldSpec, FormDefinition
 from formflow.model import Problem
 from formflow.read.dates import DateError, parse_date
 
 _SPACES = re.compile(r"[ \u00a0\u2007\u202f]+")  # NBSP and friends come from Word and PDFs
 # What `tidy_text` changes besides the ends: without any of it a value only needs strip().
 _UNTIDY = re.compile(r"[\r\u00a0\u2007\u202f]| {2}|[ \t]\n")
+_TICKED = frozenset("☒☑✓✔✗✘")  # a ticked check box as Word and LibreOffice show it
+_BOXES = _TICKED | frozenset("☐")
 _STATUS = re.compile(r"^([1-4])(?:\s*[-–—:.)]\s*(?:\D.*)?|\s+\D.*)?$", re.DOTALL)
 
 
@@ -57,6 +61,9 @@ def normalize_values(definition: FormDefinition, values: Mapping[str, str]) -> N
                 text = iso
         elif spec.type == "status":
             text = normalize_status(text, definition)
+        elif spec.type in ("rating", "face") and text:
+            # check boxes and radio states are no text a person wrote: nothing kept as raw
+            text = normalize_mark(text)
         fields[key] = text
     return Normalized(fields, raw, tuple(problems))
 
@@ -78,6 +85,26 @@ def normalize_status(text: str, definition: FormDefinition) -> str:
     if match:
         return match[1]
     return _scores_by_label(definition.scale).get(stripped.casefold(), text)
+
+
+def normalize_mark(text: str) -> str:
+    """A wheel's or smiley's answer as its digit 1-5.
+
+    A radio button's state (`/3`) and a typed digit are the digit. A row of check boxes as a
+    DOCX shows it (`☐ 1 ☒ 2 ☐ 3 ...`, captions any text) is the place of its one ticked box;
+    no ticked box is "" (found empty), two or more are kept as written for validation.
+    """
+    stripped = text.strip().lstrip("/")
+    if stripped in RATING_SCORES:
+        return stripped
+    boxes = [ch for ch in text if ch in _BOXES]
+    if len(boxes) == len(RATING_SCORES):
+        ticked = [n for n, ch in enumerate(boxes, 1) if ch in _TICKED]
+        if len(ticked) == 1:
+            return str(ticked[0])
+        if not ticked:
+            return ""
+    return text
 
 
 @lru_cache(maxsize=16)

@@ -30,7 +30,11 @@ from formflow.rounds import (
 )
 from formflow.web.goals import GoalYear, goals_across_years
 
-KIND_TITLES = {"preparation": "Forberedelsesskema", "agreement": "Udviklings- og aftaleskema"}
+KIND_TITLES = {
+    "preparation": "Forberedelsesskema",
+    "agreement": "Udviklings- og aftaleskema",
+    "colleague_input": "Input fra en kollega",  # issue 18 (helper wheel): seed 002
+}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SEVERITY_WORDS = {"error": "fejl", "warning": "advarsel"}
 LOOK_WORDS = {
