@@ -60,16 +60,18 @@ def test_without_the_boxes_the_labels_mix_hidden_text_into_the_dates(monkeypatch
 def test_own_flattened_samples_read_by_their_boxes(name: str) -> None:
     kind = name.split("-")[0]
     expected = json.loads((SAMPLES / f"{kind}-expected.json").read_text("utf-8"))["expected"]
+    data = (SAMPLES / name).read_bytes()
     with pdfplumber.open(SAMPLES / name) as pdf:
-        extraction = read_known(pdf, name, Settings())
+        extraction = read_known(pdf, data, name, Settings())
     assert extraction is not None
     assert {k: extraction.fields.get(k, "") for k in expected} == expected
 
 
 def test_a_form_of_another_layout_is_left_to_the_label_reader() -> None:
     """A LibreOffice export of the DOCX has formflow's title but not the PDF's layout."""
+    data = (SAMPLES / "agreement-libreoffice.pdf").read_bytes()
     with pdfplumber.open(SAMPLES / "agreement-libreoffice.pdf") as pdf:
-        assert read_known(pdf, "x", Settings()) is None
+        assert read_known(pdf, data, "x", Settings()) is None
 
 
 # --- the rules, one by one ---------------------------------------------------------------------

@@ -87,7 +87,7 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
             raise unreadable("too_many_pages", f"{len(pdf.pages)} pages")
         from formflow.read.regions import read_known
 
-        known = read_known(pdf, file, settings)  # a form whose boxes formflow knows: by place
+        known = read_known(pdf, data, file, settings)  # a form whose boxes formflow knows: by place
         if known is not None:
             return known
         blocks: list[Block] = []

@@ -361,6 +361,8 @@ def _widget_boxes(page: Any, number: int, height: float) -> Iterator[FieldBox]:
         if widget.get("/Subtype") != "/Widget":
             continue
         field = widget if "/T" in widget else widget.get("/Parent", {}).get_object()
+        if field.get("/FT") == "/Btn":
+            continue  # a wheel's or smiley's radio buttons: marks, read by read/marks.py
         name = contract_key(str(field.get("/T", "")))
         x0, y0, x1, y1 = sorted_rect(widget.get("/Rect") or (0, 0, 0, 0))
         if name and x1 - x0 > 1 and y1 - y0 > 1:
@@ -374,10 +376,11 @@ def sorted_rect(rect: Sequence[Any]) -> tuple[float, float, float, float]:
     return xs[0], ys[0], xs[1], ys[1]
 
 
-def read_known(pdf: Any, file: str, settings: Settings) -> Extraction | None:
+def read_known(pdf: Any, data: bytes, file: str, settings: Settings) -> Extraction | None:
     """A flattened copy of formflow's own form (named by its title), read into the boxes of
     the blank of its definition and year; None when it is not one, or does not fit them."""
     from formflow.read import FormEdition, finish, identify, resolve_definition
+    from formflow.read.marks import read_marks
 
     if not pdf.pages:
         return None
@@ -391,6 +394,7 @@ def read_known(pdf: Any, file: str, settings: Settings) -> Extraction | None:
     values = read_pages([page_glyphs(page) for page in pdf.pages], blank)
     if values is None:
         return None
+    values.update(read_marks(data, definition))  # seed 002's wheel and smileys
     return finish(
         file=file,
         reader="layout",
