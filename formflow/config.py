@@ -264,8 +264,16 @@ def settings_from_dict(data: dict[str, Any], base: Path | None = None) -> Settin
             **{name: base / getattr(settings, name) for name in ("inbox", "archive", "roster")}
         )
         settings = settings.replace(mail=_mail_paths(settings.mail, base))
+        settings = settings.replace(forms=_forms_paths(settings.forms, base))
     _check(settings)
     return settings
+
+
+def _forms_paths(forms: FormsSettings, base: Path) -> FormsSettings:
+    """[forms]' folder and vocabulary file relative to the settings file's folder, like the
+    inbox: `formflow -c /etc/formflow/formflow.toml` must not depend on where it is started."""
+    paths = {k: str(base / v) for k in ("directory", "vocabulary") if (v := getattr(forms, k))}
+    return dataclasses.replace(forms, **paths)  # type: ignore[arg-type]
 
 
 def _mail_paths(mail: MailSettings, base: Path) -> MailSettings:
