@@ -197,8 +197,10 @@ class _Unreadable:
 
 
 def check_job(read: ReadFile, settings: Settings, clock: ReadClock) -> tuple[Handler, Closer]:
-    """Read a file on the read clock and check it: what `formflow check` shows."""
-    from formflow.archive.roster import read_roster
+    """Read a file on the read clock and check it: what `formflow check` shows (a form
+    without an employee number settled by its name in the roster, as the daemon does)."""
+    from formflow.archive.roster import read_roster, roster_row
+    from formflow.decision import by_name
     from formflow.read import unreadable
 
     roster = read_roster(settings.roster)  # once: a check is one look at the files
@@ -208,7 +210,11 @@ def check_job(read: ReadFile, settings: Settings, clock: ReadClock) -> tuple[Han
         try:
             with reading(sanitize_name(path.name)):  # the PDF libraries' warnings: one line
                 extraction = clock.read(read, path, settings)
-            return check(extraction, None)
+            return by_name(
+                check(extraction, None),
+                lambda name: roster_row(name, roster),
+                lambda extraction: check(extraction, None),
+            )
         except UnreadableForm as error:
             return _Unreadable.of(error)
         except Exception as error:  # a reader's bug: this file cannot be read
