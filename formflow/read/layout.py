@@ -69,10 +69,14 @@ class Word:
     top: float
     bottom: float
     font: str = ""
+    # The form field whose value this is (`formflow.read.widgets`), "" for printed text.
+    field: str = ""
 
 
-def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
-    """Read a PDF without form fields by the labels on its pages (reader "layout")."""
+def read_layout(data: bytes, file: str, settings: Settings, *, fields: bool = False) -> Extraction:
+    """Read a PDF without form fields by the labels on its pages (reader "layout"); with
+    `fields`, a fillable one whose fields are not formflow's: each field's value is read at its
+    box (`formflow.read.widgets`)."""
     import pdfplumber
 
     from formflow.read import finish, read_labelled, unreadable
@@ -86,7 +90,7 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
             raise unreadable("too_many_pages", f"{len(pdf.pages)} pages")
         blocks: list[Block] = []
         for page in pdf.pages:
-            blocks.extend(page_blocks(page))
+            blocks.extend(page_blocks(page, fields=fields))
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
     definition, edition, values = read_labelled(blocks, {}, settings)
@@ -103,8 +107,9 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
 # --- one page -> blocks ----------------------------------------------------------------------
 
 
-def page_blocks(page: Any) -> list[Block]:
-    """The page as paragraphs and tables in reading order (top to bottom)."""
+def page_blocks(page: Any, *, fields: bool = False) -> list[Block]:
+    """The page as paragraphs and tables in reading order (top to bottom); with `fields`,
+    its form fields' values in their boxes as words too."""
     from pdfplumber.utils import extract_words
 
     content = page_content(page)
@@ -119,6 +124,10 @@ def page_blocks(page: Any) -> list[Block]:
         )
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
+    if fields:
+        from formflow.read.widgets import field_words, page_widgets
+
+        words += field_words(page_widgets(page), words, _body_height(words) or 10.0)
     edges = ruling_edges(content)
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
     cells, free = _place_words(words, grids)
@@ -435,7 +444,9 @@ def _reflow(lines: Sequence[Sequence[Word]], limit: float) -> str:
     label the text still reads (labels compare letters only), as an answer it is not found."""
     parts = [_line_text(lines[0])]
     for previous, line in itertools.pairwise(lines):
-        if _broken_word(previous, line, limit):
+        if previous[-1].field or line[0].field:  # a field's value: its lines as typed
+            parts.append("\n")
+        elif _broken_word(previous, line, limit):
             cut = line[0].text.casefold().rstrip(".,;:!?") in _SHORT_WORDS
             parts.append(UNCERTAIN if cut else "")
         else:
@@ -449,7 +460,7 @@ def segments(line: Sequence[Word]) -> list[list[Word]]:
     parts = [[line[0]]]
     for word in line[1:]:
         size = word.bottom - word.top
-        if word.x0 - parts[-1][-1].x1 > size * 2.5:
+        if word.x0 - parts[-1][-1].x1 > size * 2.5 or word.field != parts[-1][-1].field:
             parts.append([word])
         else:
             parts[-1].append(word)
@@ -474,28 +485,10 @@ def free_blocks(
     lines = _continued(lines, limit)
     groups: list[list[list[Word]]] = []
     for line in lines:
-        if groups:
-            previous = groups[-1][-1]
-            height = previous[0].bottom - previous[0].top
-            gap = line[0].top - previous[0].bottom
-            middle = (line[0].top + line[0].bottom) / 2
-            parted = any(previous[0].bottom <= y <= middle for y in rulings)
-            joinable = gap < height * 0.6 and not parted
-            side_by_side = len(segments(line)) > 1 or len(segments(previous)) > 1
-            if side_by_side and len(segments(groups[-1][0])) > 1 and gap < height * 1.5:
-                if len(segments(line)) > 1:
-                    groups[-1].append(line)
-                    continue
-            elif (
-                joinable
-                and not side_by_side
-                and line[0].font == previous[-1].font
-                and abs((line[0].bottom - line[0].top) - height) < 1.0
-                and _wrapped(previous, line, limit)
-            ):
-                groups[-1].append(line)
-                continue
-        groups.append([line])
+        if groups and _joins(groups[-1], line, limit, rulings):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
     groups = _caption_lines(groups)
     body = _body_height(words)
     blocks: list[tuple[float, Block]] = []
@@ -506,6 +499,35 @@ def free_blocks(
         else:
             blocks.append((top, Para(_reflow(group, limit), _is_heading(group, body))))
     return blocks
+
+
+def _joins(
+    group: Sequence[Sequence[Word]], line: Sequence[Word], limit: float, rulings: Sequence[float]
+) -> bool:
+    """`line` goes on with the paragraph or side-by-side table `group` (`free_blocks`)."""
+    previous = group[-1]
+    height = previous[0].bottom - previous[0].top
+    gap = line[0].top - previous[0].bottom
+    middle = (line[0].top + line[0].bottom) / 2
+    parted = any(previous[0].bottom <= y <= middle for y in rulings)
+    joinable = gap < height * 0.6 and not parted
+    side_by_side = len(segments(line)) > 1 or len(segments(previous)) > 1
+    if _same_field(previous, line) and not side_by_side:
+        return True
+    if side_by_side and len(segments(group[0])) > 1 and gap < height * 1.5:
+        return len(segments(line)) > 1
+    return (
+        joinable
+        and not side_by_side
+        and line[0].font == previous[-1].font
+        and abs((line[0].bottom - line[0].top) - height) < 1.0
+        and _wrapped(previous, line, limit)
+    )
+
+
+def _same_field(above: Sequence[Word], line: Sequence[Word]) -> bool:
+    """`line` is the next line of the form field value `above` ends with."""
+    return bool(line[0].field) and line[0].field == above[-1].field
 
 
 def _body_height(words: Sequence[Word]) -> float:
@@ -531,12 +553,15 @@ def _continued(lines: list[list[Word]], limit: float) -> list[list[Word]]:
     for line in lines:
         parts = segments(out[-1]) if out else []
         value = parts[-1] if len(parts) > 1 else None
-        if value is not None and _continues(value, physical or value, line):
-            joiner = " " if _wrapped(physical or value, line, limit) else "\n"
-            text = _line_text(value) + joiner + _line_text(line)
+        if value is not None and (
+            (_same_field(value, line) and len(segments(line)) == 1)
+            or _continues(value, physical or value, line)
+        ):
+            wrapped = not line[0].field and _wrapped(physical or value, line, limit)
+            text = _line_text(value) + (" " if wrapped else "\n") + _line_text(line)
             first = value[0]
             joined = Word(text, first.x0, max(value[-1].x1, line[-1].x1), first.top,
-                          first.bottom, first.font)  # fmt: skip
+                          first.bottom, first.font, first.field)  # fmt: skip
             out[-1] = [*out[-1][: len(out[-1]) - len(value)], joined]
         else:
             out.append(line)

@@ -45,6 +45,7 @@ from formflow.read import (
     finish,
     first_values,
     identify,
+    own_fields,
     resolve_definition,
     unreadable,
 )
@@ -129,6 +130,8 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     if not values:
         return _without_fields(data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
+    if not own_fields(values, data_fields, settings):
+        return _without_fields(data, file, settings, fields=True)
     named = identify(data_fields, _title_texts(), settings)
     definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)
@@ -153,8 +156,11 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     )
 
 
-def _without_fields(data: bytes, file: str, settings: Settings) -> Extraction:
-    """A flattened or printed form, read by its labels.
+def _without_fields(
+    data: bytes, file: str, settings: Settings, *, fields: bool = False
+) -> Extraction:
+    """A flattened or printed form, read by its labels (with `fields`: an organisation's own
+    fillable form, its fields' values read in their boxes).
 
     The reference first asks pypdf whether the first pages hold any text (~15 ms), only to
     choose between the layout reader and `scanned`; pdfplumber then parses the same pages
@@ -164,7 +170,7 @@ def _without_fields(data: bytes, file: str, settings: Settings) -> Extraction:
     from formflow.read.layout import read_layout
 
     try:
-        return read_layout(data, file, settings)
+        return read_layout(data, file, settings, fields=fields)
     except UnreadableForm as error:
         raise Unusual(f"layout: {error.code}") from error
 

@@ -1,0 +1,132 @@
+"""The values of a fillable PDF whose fields are not formflow's, set as words on its pages.
+
+An organisation's own fillable form names its fields as its program did ("Tekstfelt1",
+"Navn", "txtDato"): the names say nothing certain, the labels printed beside or above the
+fields do. So each text or choice field's value is set as words inside its widget's
+rectangle, line by line as it was typed, and the layout reader (`formflow.read.layout`) reads
+the page as it reads a flattened one: the labels place the values, and a value whose label is
+not certain is not found. The words carry the field they came from (`Word.field`): a value's
+lines are its own (never joined to a printed line, never soft-wrapped into one another), and a
+value is its own part of a line (a label printed right beside its box still ends before it).
+
+A one-line field beside a printed label is set on that label's line (the label and the box
+rarely share a baseline exactly, and the reader groups words into lines by their tops);
+anywhere else it is set where a viewer shows it, centred in its box, a multi-line one from the
+top. Check boxes, radio buttons, push buttons and signature fields hold no answer here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from formflow.read.layout import Word
+
+FIELD_FONT = "formflow-field"  # no "bold" in it: a value is never a heading
+_MULTILINE = 1 << 12  # /Ff bit 13
+_MAX_PARENTS = 32  # a field's ancestors; real forms use 1-3 levels
+_LINE_SPACING = 1.25  # a value's line pitch, in line heights
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One box of a field on the page: the field's full name, its value, its rectangle
+    (pdfplumber's x0, top, x1, bottom) and whether it holds several lines."""
+
+    field: str
+    value: str
+    box: tuple[float, float, float, float]
+    multiline: bool
+
+
+def page_widgets(page: Any) -> list[Widget]:
+    """The text and choice fields' boxes on a pdfplumber page that hold a value."""
+    found = []
+    for annot in page.annots:
+        data = annot.get("data") or {}
+        if _name(data.get("Subtype")) != "Widget":
+            continue
+        field, kind, value, flags = _field_of(data)
+        text = _text(value).replace("\r\n", "\n").replace("\r", "\n")
+        if kind not in ("Tx", "Ch") or not text.strip():
+            continue
+        box = (float(annot["x0"]), float(annot["top"]), float(annot["x1"]), float(annot["bottom"]))
+        found.append(Widget(field, text, box, bool(flags & _MULTILINE) or "\n" in text))
+    return found
+
+
+def field_words(widgets: Sequence[Widget], printed: Sequence[Word], size: float) -> list[Word]:
+    """Each widget's value as words (one per line as typed, `size` high: the page's body
+    text), set where the module's docstring says."""
+    words = []
+    for widget in widgets:
+        lines = [line.strip() for line in widget.value.split("\n") if line.strip()]
+        x0, top, x1, bottom = widget.box
+        label = _label_beside(widget, printed, size)
+        if label is not None:
+            first = label.top
+        elif widget.multiline:
+            first = top + 2.0
+        else:
+            first = (top + bottom - size) / 2
+        for n, line in enumerate(lines):
+            line_top = first + n * size * _LINE_SPACING
+            right = x0 + 2.0 + min(len(line) * size * 0.5, max(x1 - x0 - 4.0, size))
+            word = Word(line, x0 + 2.0, right, line_top, line_top + size, FIELD_FONT, widget.field)
+            words.append(word)
+    return words
+
+
+def _label_beside(widget: Widget, printed: Sequence[Word], size: float) -> Word | None:
+    """The nearest printed word left of the widget on its first line of text."""
+    x0, top, _, bottom = widget.box
+    band = (top, top + size * 1.5) if widget.multiline else (top, bottom)
+    beside = [
+        word
+        for word in printed
+        if word.x1 <= x0 + 2.0 and band[0] - 2.0 <= (word.top + word.bottom) / 2 <= band[1] + 2.0
+    ]
+    return max(beside, key=lambda word: word.x1, default=None)
+
+
+def _field_of(data: dict[str, Any]) -> tuple[str, str, Any, int]:
+    """The widget's field: its full name, type, value and flags (inherited from parents)."""
+    from pdfminer.pdftypes import resolve1
+
+    names: list[str] = []
+    found: dict[str, Any] = {}
+    node: Any = data
+    for _ in range(_MAX_PARENTS):
+        if not isinstance(node, dict):
+            break
+        for key in ("FT", "V", "Ff"):
+            if key not in found and key in node:
+                found[key] = resolve1(node[key])
+        if "T" in node:
+            names.append(_text(resolve1(node["T"])))
+        node = resolve1(node.get("Parent"))
+    flags = found.get("Ff", 0)
+    flags = flags if isinstance(flags, int) else 0
+    return ".".join(reversed(names)), _name(found.get("FT")), found.get("V"), flags
+
+
+def _name(value: Any) -> str:
+    from pdfminer.psparser import PSLiteral
+
+    return str(value.name) if isinstance(value, PSLiteral) else ""
+
+
+def _text(value: Any) -> str:
+    """A string, a name or a list of them (a multiple choice) as text."""
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+
+    value = resolve1(value)
+    if isinstance(value, bytes):
+        return decode_text(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(_text(item) for item in value)
+    return _name(value)
