@@ -137,3 +137,34 @@ def test_a_bare_dato_between_two_signatures_in_a_row_that_shows_no_side_names_ne
         )
     )
     assert values == {"signature_leader": "Karen Holm", "signature_employee": "Mette Ølgod"}
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_both_readers_find_the_same_boxes_where_pdfplumber_places_them(turn: int) -> None:
+    """The widgets from pdfminer (the reference) and from qpdf (the fast path) are the same,
+    and placed as pdfplumber places the annotations, also on a page shown turned."""
+    import io
+
+    import pdfplumber
+    import pikepdf
+    from pypdf import PdfWriter
+
+    from formflow.read import pdf_fast, widgets
+
+    writer = PdfWriter(clone_from=FOREIGN / "fillable-company-rl.pdf")
+    for page in writer.pages:
+        page.rotate(turn)
+    out = io.BytesIO()
+    writer.write(out)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as pdf:
+        fast = pdf_fast.page_widgets(pdf)
+    with pdfplumber.open(io.BytesIO(out.getvalue())) as pdf:
+        page = pdf.pages[0]
+        reference = widgets.page_widgets(page)
+        assert [(w.field, w.value, w.multiline) for w in fast[0]] == [
+            (w.field, w.value, w.multiline) for w in reference
+        ]
+        assert len(reference) == 26
+        placed = [(a["x0"], a["top"], a["x1"], a["bottom"]) for a in page.annots if a["data"]["V"]]
+        boxes = [widgets.box(page, w.rect) for w in fast[0]]
+        assert [c for b in boxes for c in b] == pytest.approx([c for b in placed for c in b])

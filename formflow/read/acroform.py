@@ -68,8 +68,9 @@ def read_pdf_pypdf(data: bytes, file: str, settings: Settings) -> Extraction:
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     if not own_fields(values, data_fields, settings):
         from formflow.read.layout import read_layout
+        from formflow.read.widgets import page_widgets
 
-        return read_layout(data, file, settings, fields=True)
+        return read_layout(data, file, settings, widgets=lambda _, page: page_widgets(page))
     named = identify(data_fields, _title_texts(reader), settings)
     definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)

@@ -20,9 +20,9 @@ import io
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
@@ -58,7 +58,12 @@ _TABLE_SETTINGS = {
     "edge_min_length": _EDGE_MIN,
 }
 
+if TYPE_CHECKING:
+    from formflow.read.widgets import Widget
+
 Bbox = tuple[float, float, float, float]
+# The form field boxes of a page (its number, the pdfplumber page): `formflow.read.widgets`.
+WidgetSource = Callable[[int, Any], Sequence["Widget"]]
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,12 @@ class Word:
     field: str = ""
 
 
-def read_layout(data: bytes, file: str, settings: Settings, *, fields: bool = False) -> Extraction:
+def read_layout(
+    data: bytes, file: str, settings: Settings, *, widgets: WidgetSource | None = None
+) -> Extraction:
     """Read a PDF without form fields by the labels on its pages (reader "layout"); with
-    `fields`, a fillable one whose fields are not formflow's: each field's value is read at its
-    box (`formflow.read.widgets`)."""
+    `widgets` (page number, page -> its field boxes), a fillable one whose fields are not
+    formflow's: each field's value is read in its box (`formflow.read.widgets`)."""
     import pdfplumber
 
     from formflow.read import finish, read_labelled, unreadable
@@ -89,8 +96,9 @@ def read_layout(data: bytes, file: str, settings: Settings, *, fields: bool = Fa
         if len(pdf.pages) > settings.limits.max_pages:
             raise unreadable("too_many_pages", f"{len(pdf.pages)} pages")
         blocks: list[Block] = []
-        for page in pdf.pages:
-            blocks.extend(page_blocks(page, fields=fields))
+        for number, page in enumerate(pdf.pages):
+            boxes = widgets(number, page) if widgets is not None else ()
+            blocks.extend(page_blocks(page, boxes))
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
     definition, edition, values = read_labelled(blocks, {}, settings)
@@ -107,9 +115,9 @@ def read_layout(data: bytes, file: str, settings: Settings, *, fields: bool = Fa
 # --- one page -> blocks ----------------------------------------------------------------------
 
 
-def page_blocks(page: Any, *, fields: bool = False) -> list[Block]:
-    """The page as paragraphs and tables in reading order (top to bottom); with `fields`,
-    its form fields' values in their boxes as words too."""
+def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
+    """The page as paragraphs and tables in reading order (top to bottom); the values of its
+    form fields' boxes `widgets` as words too."""
     from pdfplumber.utils import extract_words
 
     content = page_content(page)
@@ -124,10 +132,10 @@ def page_blocks(page: Any, *, fields: bool = False) -> list[Block]:
         )
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
-    if fields:
-        from formflow.read.widgets import field_words, page_widgets
+    if widgets:
+        from formflow.read.widgets import field_words
 
-        words += field_words(page_widgets(page), words, _body_height(words) or 10.0)
+        words += field_words(page, widgets, words, _body_height(words) or 10.0)
     edges = ruling_edges(content)
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
     cells, free = _place_words(words, grids)

@@ -49,6 +49,7 @@ from formflow.read import (
     resolve_definition,
     unreadable,
 )
+from formflow.read.layout import WidgetSource
 from formflow.read.signatures import (
     _IDENTITY,
     _MAX_OPERATIONS,
@@ -63,6 +64,7 @@ from formflow.read.signatures import (
     _overlaps,
     _unit_square,
 )
+from formflow.read.widgets import Widget
 
 MAX_FIELD_DEPTH = 32  # as in acroform
 MAX_FIELDS = 5000
@@ -131,7 +133,8 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
         return _without_fields(data, file, settings)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     if not own_fields(values, data_fields, settings):
-        return _without_fields(data, file, settings, fields=True)
+        boxes = page_widgets(pdf)
+        return _without_fields(data, file, settings, lambda number, _: boxes.get(number, ()))
     named = identify(data_fields, _title_texts(), settings)
     definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)
@@ -157,9 +160,9 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
 
 
 def _without_fields(
-    data: bytes, file: str, settings: Settings, *, fields: bool = False
+    data: bytes, file: str, settings: Settings, widgets: WidgetSource | None = None
 ) -> Extraction:
-    """A flattened or printed form, read by its labels (with `fields`: an organisation's own
+    """A flattened or printed form, read by its labels (with `widgets`: an organisation's own
     fillable form, its fields' values read in their boxes).
 
     The reference first asks pypdf whether the first pages hold any text (~15 ms), only to
@@ -170,7 +173,7 @@ def _without_fields(
     from formflow.read.layout import read_layout
 
     try:
-        return read_layout(data, file, settings, fields=fields)
+        return read_layout(data, file, settings, widgets=widgets)
     except UnreadableForm as error:
         raise Unusual(f"layout: {error.code}") from error
 
@@ -371,6 +374,51 @@ def _name(value: pikepdf.Name) -> str:
     if "#" in text or not text.isascii() or not text.isprintable():
         raise Unusual("an escaped name")
     return text
+
+
+# --- an organisation's own fields (as widgets.page_widgets) --------------------------------------
+
+
+def page_widgets(pdf: pikepdf.Pdf) -> dict[int, list[Widget]]:
+    """Each page's text and choice field boxes holding a value, by page number: what
+    `widgets.page_widgets` finds there through pdfminer, read from qpdf's parse (pdfminer
+    parses each annotation object in Python, a quarter of the reading of such a form)."""
+    found: dict[int, list[Widget]] = {}
+    for number, page in enumerate(pdf.pages):
+        for annotation in _annotations(page.obj):
+            if annotation.get("/Subtype") != pikepdf.Name.Widget:
+                continue
+            field, kind, value, flags = _field_of(annotation)
+            widget = Widget.of(field, kind, value, flags, _rect(annotation.get("/Rect")))
+            if widget is not None:
+                found.setdefault(number, []).append(widget)
+    return found
+
+
+def _field_of(annotation: pikepdf.Dictionary) -> tuple[str, str, str, int]:
+    """The widget's field: its full name, type, value and flags (inherited from parents)."""
+    names: list[str] = []
+    found: dict[str, Any] = {}
+    node: Any = annotation
+    for _ in range(MAX_FIELD_DEPTH):
+        if not isinstance(node, pikepdf.Dictionary):
+            break
+        for key in ("/FT", "/V", "/Ff"):
+            if key not in found and key in node:
+                found[key] = node[key]
+        if "/T" in node:
+            names.append(_string(node["/T"]))
+        node = node.get("/Parent")
+    kind = found.get("/FT")
+    flags = found.get("/Ff", 0)
+    value = found.get("/V")
+    text = "\n".join(map(_text, value)) if isinstance(value, pikepdf.Array) else _text(value)
+    return (
+        ".".join(reversed(names)),
+        str(kind)[1:] if isinstance(kind, pikepdf.Name) else "",
+        text,
+        int(flags) if isinstance(flags, int) else 0,
+    )
 
 
 # --- drawn signatures (as signatures.drawn_signatures) --------------------------------------

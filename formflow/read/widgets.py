@@ -31,39 +31,83 @@ _LINE_SPACING = 1.25  # a value's line pitch, in line heights
 
 @dataclass(frozen=True)
 class Widget:
-    """One box of a field on the page: the field's full name, its value, its rectangle
-    (pdfplumber's x0, top, x1, bottom) and whether it holds several lines."""
+    """One box of a field on a page: the field's full name, its value, its /Rect (in the
+    page's own coordinates) and whether it holds several lines."""
 
     field: str
     value: str
-    box: tuple[float, float, float, float]
+    rect: tuple[float, float, float, float]
     multiline: bool
+
+    @classmethod
+    def of(cls, field: str, kind: str, value: str, flags: int, rect: Any) -> Widget | None:
+        """The widget of a text or choice field holding a value (None for any other)."""
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        if kind not in ("Tx", "Ch") or not text.strip() or rect is None:
+            return None
+        return cls(field, text, rect, bool(flags & _MULTILINE) or "\n" in text)
 
 
 def page_widgets(page: Any) -> list[Widget]:
-    """The text and choice fields' boxes on a pdfplumber page that hold a value."""
+    """The text and choice fields' boxes on a pdfplumber page that hold a value (pdfminer
+    parses them; the fast PDF path reads the same from qpdf, `pdf_fast.page_widgets`).
+
+    The page's annotations are resolved one key at a time: pdfplumber's `page.annots`
+    resolves each one whole (its appearance streams, its page), a third of the reading of a
+    form with fifty fields, for the four keys read here.
+    """
+    from pdfminer.pdftypes import resolve1
+
     found = []
-    for annot in page.annots:
-        data = annot.get("data") or {}
-        if _name(data.get("Subtype")) != "Widget":
+    for ref in resolve1(page.page_obj.annots) or []:
+        data = resolve1(ref)
+        if not isinstance(data, dict) or _name(resolve1(data.get("Subtype"))) != "Widget":
             continue
         field, kind, value, flags = _field_of(data)
-        text = _text(value).replace("\r\n", "\n").replace("\r", "\n")
-        if kind not in ("Tx", "Ch") or not text.strip():
-            continue
-        box = (float(annot["x0"]), float(annot["top"]), float(annot["x1"]), float(annot["bottom"]))
-        found.append(Widget(field, text, box, bool(flags & _MULTILINE) or "\n" in text))
+        widget = Widget.of(field, kind, _text(value), flags, _rect(resolve1(data.get("Rect"))))
+        if widget is not None:
+            found.append(widget)
     return found
 
 
-def field_words(widgets: Sequence[Widget], printed: Sequence[Word], size: float) -> list[Word]:
-    """Each widget's value as words (one per line as typed, `size` high: the page's body
-    text), set where the module's docstring says."""
+def _rect(rect: Any) -> tuple[float, float, float, float] | None:
+    from pdfminer.pdftypes import resolve1
+
+    if not isinstance(rect, list) or len(rect) != 4:
+        return None
+    try:
+        a, b, c, d = (float(resolve1(v)) for v in rect)
+    except (TypeError, ValueError):
+        return None
+    return a, b, c, d
+
+
+def box(page: Any, rect: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A widget's /Rect as pdfplumber places an annotation (x0, top, x1, bottom): turned with
+    the page, measured from the top."""
+    (a, b), (c, d) = _turned(page, rect[0], rect[1]), _turned(page, rect[2], rect[3])
+    height = page.root_page.height
+    return min(a, c), height - max(b, d), max(a, c), height - min(b, d)
+
+
+def _turned(page: Any, x: float, y: float) -> tuple[float, float]:
+    """A point on a page shown turned (/Rotate), as pdfplumber turns an annotation's."""
+    turns = page.rotation // 90
+    for i in range(turns):
+        x, y = y, (page.width if i == turns % 2 else page.height) - x
+    return x, y
+
+
+def field_words(
+    page: Any, widgets: Sequence[Widget], printed: Sequence[Word], size: float
+) -> list[Word]:
+    """Each widget's value on `page` as words (one per line as typed, `size` high: the
+    page's body text), set where the module's docstring says."""
     words = []
     for widget in widgets:
         lines = [line.strip() for line in widget.value.split("\n") if line.strip()]
-        x0, top, x1, bottom = widget.box
-        label = _label_beside(widget, printed, size)
+        x0, top, x1, bottom = box(page, widget.rect)
+        label = _label_beside((x0, top, x1, bottom), widget.multiline, printed, size)
         if label is not None:
             first = label.top
         elif widget.multiline:
@@ -78,10 +122,12 @@ def field_words(widgets: Sequence[Widget], printed: Sequence[Word], size: float)
     return words
 
 
-def _label_beside(widget: Widget, printed: Sequence[Word], size: float) -> Word | None:
-    """The nearest printed word left of the widget on its first line of text."""
-    x0, top, _, bottom = widget.box
-    band = (top, top + size * 1.5) if widget.multiline else (top, bottom)
+def _label_beside(
+    where: tuple[float, float, float, float], multiline: bool, printed: Sequence[Word], size: float
+) -> Word | None:
+    """The nearest printed word left of a widget's box on its first line of text."""
+    x0, top, _, bottom = where
+    band = (top, top + size * 1.5) if multiline else (top, bottom)
     beside = [
         word
         for word in printed
