@@ -211,10 +211,18 @@ def page_content(page: Any) -> Content:
 
 def _repaired(text: str) -> str:
     """A word whose ligatures a printer's ToUnicode map wrote byte-swapped (Ghostscript prints
-    LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes."""
+    LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes.
+    A glyph the file gives no character for at all (pdfminer's `(cid:3)`: a printer dropped
+    the font's map, as Ghostscript's PostScript output does for "æøå") is UNCERTAIN: no
+    answer is read through it, and no label holding it is recognised."""
+    if "(cid:" in text:
+        text = _UNMAPPED.sub(UNCERTAIN, text)
     if text.isascii() or not any(_swapped(c) for c in text):
         return text
     return "".join(chr(ord(c) >> 8) if _swapped(c) else c for c in text)
+
+
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
 
 
 def _swapped(char: str) -> bool:
