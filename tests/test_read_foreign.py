@@ -2,8 +2,9 @@
 
 The samples in `tests/samples/foreign/` were made by other programs (LibreOffice from HTML,
 python-docx, reportlab, Ghostscript, pdftk) in the styles of seeds 000, 003 and 004 and of HR
-rebuilds, some of them fillable PDFs with their own field names; the scripts beside them made them, and `<sample>.json` holds the kind, the year and
-the values the form has a place for. Each must read with the right kind and year, at least
+rebuilds, some of them fillable PDFs with their own field names; the scripts beside them
+made them, and `<sample>.json` holds the kind, the year and the values the form has a place
+for. Each must read with the right kind and year, at least
 95 % of its values found, none wrong, and nothing found where the form holds no answer.
 """
 

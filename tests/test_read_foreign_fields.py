@@ -51,9 +51,10 @@ def fillable(
     tmp_path: Path,
     boxes: list[tuple[str, str, float, str]],
     title: str = "Udviklings- og aftaleskema (MUS) 2025",
+    hidden: tuple[str, ...] = (),
 ) -> bytes:
     """A reportlab AcroForm titled as an agreement: (label, field name, y, value) per box,
-    the label at the left margin and its box beside it."""
+    the label at the left margin and its box beside it (the boxes named in `hidden` hidden)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -64,7 +65,10 @@ def fillable(
     c.setFont("Helvetica", 10)
     for label, name, y, value in boxes:
         c.drawString(50, y + 4, label)
-        c.acroForm.textfield(name=name, value=value, x=180, y=y, width=200, height=16)
+        flags = "hidden" if name in hidden else "print"
+        c.acroForm.textfield(
+            name=name, value=value, x=180, y=y, width=200, height=16, annotationFlags=flags
+        )
     c.save()
     return path.read_bytes()
 
@@ -84,6 +88,23 @@ def test_a_value_without_a_certain_label_is_not_found(tmp_path: Path) -> None:
     assert extraction.reader == "layout"
     found = {key: value for key, value in extraction.fields.items() if value}
     assert found == {"employee_name": "Mette Ølgod", "meeting_date": "2025-03-13"}
+
+
+def test_a_hidden_field_is_no_answer(tmp_path: Path) -> None:
+    data = fillable(
+        tmp_path,
+        [
+            ("Navn:", "Tekstfelt1", 740, "Mette Ølgod"),
+            ("Dato for samtale:", "Skjult", 700, "13.03.2025"),
+        ],
+        hidden=("Skjult",),
+    )
+    for extraction in (
+        read_data(data, "own.pdf", Settings()),
+        read_pdf_pypdf(data, "own.pdf", Settings()),
+    ):
+        found = {key: value for key, value in extraction.fields.items() if value}
+        assert found == {"employee_name": "Mette Ølgod"}
 
 
 def test_formflows_own_field_names_are_still_read_as_fields(tmp_path: Path) -> None:

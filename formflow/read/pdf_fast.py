@@ -389,7 +389,8 @@ def page_widgets(pdf: pikepdf.Pdf) -> dict[int, list[Widget]]:
             if annotation.get("/Subtype") != pikepdf.Name.Widget:
                 continue
             field, kind, value, flags = _field_of(annotation)
-            widget = Widget.of(field, kind, value, flags, _rect(annotation.get("/Rect")))
+            rect, shown = _rect(annotation.get("/Rect")), annotation.get("/F")
+            widget = Widget.of(field, kind, value, flags, rect, shown)
             if widget is not None:
                 found.setdefault(number, []).append(widget)
     return found
@@ -412,7 +413,10 @@ def _field_of(annotation: pikepdf.Dictionary) -> tuple[str, str, str, int]:
     kind = found.get("/FT")
     flags = found.get("/Ff", 0)
     value = found.get("/V")
-    text = "\n".join(map(_text, value)) if isinstance(value, pikepdf.Array) else _text(value)
+    if isinstance(value, pikepdf.Array):  # a multiple choice
+        text = "\n".join(map(_text, value))
+    else:  # a name is no text a person typed: as pdfminer gives it, without its slash
+        text = _name(value)[1:] if isinstance(value, pikepdf.Name) else _text(value)
     return (
         ".".join(reversed(names)),
         str(kind)[1:] if isinstance(kind, pikepdf.Name) else "",

@@ -27,6 +27,7 @@ FIELD_FONT = "formflow-field"  # no "bold" in it: a value is never a heading
 _MULTILINE = 1 << 12  # /Ff bit 13
 _MAX_PARENTS = 32  # a field's ancestors; real forms use 1-3 levels
 _LINE_SPACING = 1.25  # a value's line pitch, in line heights
+_UNSEEN = 2 | 32  # annotation /F: Hidden, NoView (a value never shown is no answer)
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,17 @@ class Widget:
     multiline: bool
 
     @classmethod
-    def of(cls, field: str, kind: str, value: str, flags: int, rect: Any) -> Widget | None:
-        """The widget of a text or choice field holding a value (None for any other)."""
+    def of(
+        cls, field: str, kind: str, value: str, flags: int, rect: Any, shown: Any
+    ) -> Widget | None:
+        """The widget of a text or choice field holding a value, shown on the page (`shown`:
+        the annotation's /F flags; None for any other widget)."""
         text = value.replace("\r\n", "\n").replace("\r", "\n")
-        if kind not in ("Tx", "Ch") or not text.strip() or rect is None:
+        hidden = isinstance(shown, int) and shown & _UNSEEN
+        if kind not in ("Tx", "Ch") or not text.strip() or rect is None or hidden:
             return None
+        if rect[0] == rect[2] or rect[1] == rect[3]:
+            return None  # a box of no size shows nothing
         return cls(field, text, rect, bool(flags & _MULTILINE) or "\n" in text)
 
 
@@ -64,7 +71,8 @@ def page_widgets(page: Any) -> list[Widget]:
         if not isinstance(data, dict) or _name(resolve1(data.get("Subtype"))) != "Widget":
             continue
         field, kind, value, flags = _field_of(data)
-        widget = Widget.of(field, kind, _text(value), flags, _rect(resolve1(data.get("Rect"))))
+        rect, shown = _rect(resolve1(data.get("Rect"))), resolve1(data.get("F"))
+        widget = Widget.of(field, kind, _text(value), flags, rect, shown)
         if widget is not None:
             found.append(widget)
     return found
