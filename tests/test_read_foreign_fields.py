@@ -90,6 +90,41 @@ def test_a_value_without_a_certain_label_is_not_found(tmp_path: Path) -> None:
     assert found == {"employee_name": "Mette Ølgod", "meeting_date": "2025-03-13"}
 
 
+def test_a_long_answer_in_a_small_box_is_read_whole_and_leaves_the_next_label_alone(
+    tmp_path: Path,
+) -> None:
+    """Eight lines in a box three lines high: a viewer scrolls or shrinks them; read, they
+    are one answer, and the label under the box still gets its own value."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "long.pdf"
+    summary = "\n".join(f"Linje {n} om aftalerne" for n in range(1, 9))
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, 790, "Udviklings- og aftaleskema (MUS) 2025")
+    c.setFont("Helvetica", 10)
+    c.drawString(50, 730, "Evt. opsummering af særlige aftaler eller temaer, der blev talt om")
+    form = c.acroForm
+    form.textfield(
+        name="T2", value=summary, x=50, y=680, width=400, height=40, fieldFlags="multiline"
+    )
+    c.drawString(50, 665, "Dato for næste samtale:")
+    form.textfield(name="T3", value="10.03.2026", x=180, y=661, width=100, height=16)
+    c.drawString(50, 640, "Navn:")
+    form.textfield(name="T4", value="Mette Ølgod", x=180, y=636, width=200, height=16)
+    form.textfield(name="T5", value="Vestergade 1", x=180, y=618, width=200, height=16)
+    c.save()
+    extraction = read_form(path, Settings())
+    found = {key: value for key, value in extraction.fields.items() if value}
+    # the box under the name has no label of its own: its value is nobody's, not the name's
+    assert found == {
+        "summary": summary,
+        "next_meeting_date": "2026-03-10",
+        "employee_name": "Mette Ølgod",
+    }
+
+
 def test_a_hidden_field_is_no_answer(tmp_path: Path) -> None:
     data = fillable(
         tmp_path,

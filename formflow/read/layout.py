@@ -528,22 +528,16 @@ def _joins(
     parted = any(previous[0].bottom <= y <= middle for y in rulings)
     joinable = gap < height * 0.6 and not parted
     side_by_side = len(segments(line)) > 1 or len(segments(previous)) > 1
-    if _same_field(previous, line) and not side_by_side:
-        return True
     if side_by_side and len(segments(group[0])) > 1 and gap < height * 1.5:
         return len(segments(line)) > 1
     return (
         joinable
         and not side_by_side
         and line[0].font == previous[-1].font
+        and not (line[0].field or previous[-1].field)  # a form field's value is whole
         and abs((line[0].bottom - line[0].top) - height) < 1.0
         and _wrapped(previous, line, limit)
     )
-
-
-def _same_field(above: Sequence[Word], line: Sequence[Word]) -> bool:
-    """`line` is the next line of the form field value `above` ends with."""
-    return bool(line[0].field) and line[0].field == above[-1].field
 
 
 def _body_height(words: Sequence[Word]) -> float:
@@ -569,12 +563,9 @@ def _continued(lines: list[list[Word]], limit: float) -> list[list[Word]]:
     for line in lines:
         parts = segments(out[-1]) if out else []
         value = parts[-1] if len(parts) > 1 else None
-        if value is not None and (
-            (_same_field(value, line) and len(segments(line)) == 1)
-            or _continues(value, physical or value, line)
-        ):
-            wrapped = not line[0].field and _wrapped(physical or value, line, limit)
-            text = _line_text(value) + (" " if wrapped else "\n") + _line_text(line)
+        if value is not None and _continues(value, physical or value, line):
+            joiner = " " if _wrapped(physical or value, line, limit) else "\n"
+            text = _line_text(value) + joiner + _line_text(line)
             first = value[0]
             joined = Word(text, first.x0, max(value[-1].x1, line[-1].x1), first.top,
                           first.bottom, first.font, first.field)  # fmt: skip
@@ -594,6 +585,7 @@ def _continues(value: Sequence[Word], above: Sequence[Word], line: Sequence[Word
         and abs(line[0].x0 - value[0].x0) <= 3.0
         and 0 <= line[0].top - above[0].bottom < height * 0.6
         and line[0].font == above[-1].font
+        and not (line[0].field or above[-1].field)  # a form field's value is whole
         and abs((line[0].bottom - line[0].top) - height) < 1.0
     )
 

@@ -2,12 +2,12 @@
 
 An organisation's own fillable form names its fields as its program did ("Tekstfelt1",
 "Navn", "txtDato"): the names say nothing certain, the labels printed beside or above the
-fields do. So each text or choice field's value is set as words inside its widget's
-rectangle, line by line as it was typed, and the layout reader (`formflow.read.layout`) reads
-the page as it reads a flattened one: the labels place the values, and a value whose label is
-not certain is not found. The words carry the field they came from (`Word.field`): a value's
-lines are its own (never joined to a printed line, never soft-wrapped into one another), and a
-value is its own part of a line (a label printed right beside its box still ends before it).
+fields do. So each text or choice field's value is set as one word inside its widget's
+rectangle, holding its lines as they were typed, and the layout reader
+(`formflow.read.layout`) reads the page as it reads a flattened one: the labels place the
+values, and a value whose label is not certain is not found. The word carries the field it
+came from (`Word.field`): it is never joined to a printed line, and it is its own part of a
+line (a label printed right beside its box still ends before it).
 
 A one-line field beside a printed label is set on that label's line (the label and the box
 rarely share a baseline exactly, and the reader groups words into lines by their tops);
@@ -26,7 +26,6 @@ from formflow.read.layout import Word
 FIELD_FONT = "formflow-field"  # no "bold" in it: a value is never a heading
 _MULTILINE = 1 << 12  # /Ff bit 13
 _MAX_PARENTS = 32  # a field's ancestors; real forms use 1-3 levels
-_LINE_SPACING = 1.25  # a value's line pitch, in line heights
 _UNSEEN = 2 | 32  # annotation /F: Hidden, NoView (a value never shown is no answer)
 
 
@@ -109,8 +108,9 @@ def _turned(page: Any, x: float, y: float) -> tuple[float, float]:
 def field_words(
     page: Any, widgets: Sequence[Widget], printed: Sequence[Word], size: float
 ) -> list[Word]:
-    """Each widget's value on `page` as words (one per line as typed, `size` high: the
-    page's body text), set where the module's docstring says."""
+    """Each widget's value on `page` as one word (`size` high: the page's body text) holding
+    its lines as typed, set where the module's docstring says: one word, so that no printed
+    line can come between a value's lines, however many it has."""
     words = []
     for widget in widgets:
         lines = [line.strip() for line in widget.value.split("\n") if line.strip()]
@@ -122,11 +122,11 @@ def field_words(
             first = top + 2.0
         else:
             first = (top + bottom - size) / 2
-        for n, line in enumerate(lines):
-            line_top = first + n * size * _LINE_SPACING
-            right = x0 + 2.0 + min(len(line) * size * 0.5, max(x1 - x0 - 4.0, size))
-            word = Word(line, x0 + 2.0, right, line_top, line_top + size, FIELD_FONT, widget.field)
-            words.append(word)
+        width = min(max(len(line) for line in lines) * size * 0.5, max(x1 - x0 - 4.0, size))
+        text = "\n".join(lines)
+        words.append(
+            Word(text, x0 + 2.0, x0 + 2.0 + width, first, first + size, FIELD_FONT, widget.field)
+        )
     return words
 
 
