@@ -30,7 +30,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pikepdf
 from pypdf.generic import ByteStringObject, create_string_object
@@ -49,7 +49,6 @@ from formflow.read import (
     resolve_definition,
     unreadable,
 )
-from formflow.read.layout import WidgetSource
 from formflow.read.signatures import (
     _IDENTITY,
     _MAX_OPERATIONS,
@@ -64,7 +63,10 @@ from formflow.read.signatures import (
     _overlaps,
     _unit_square,
 )
-from formflow.read.widgets import Widget
+
+if TYPE_CHECKING:  # the layout reader and its words: only for an organisation's own fields
+    from formflow.read.layout import WidgetSource
+    from formflow.read.widgets import Widget
 
 MAX_FIELD_DEPTH = 32  # as in acroform
 MAX_FIELDS = 5000
@@ -383,6 +385,8 @@ def page_widgets(pdf: pikepdf.Pdf) -> dict[int, list[Widget]]:
     """Each page's text and choice field boxes holding a value, by page number: what
     `widgets.page_widgets` finds there through pdfminer, read from qpdf's parse (pdfminer
     parses each annotation object in Python, a quarter of the reading of such a form)."""
+    from formflow.read.widgets import Widget
+
     found: dict[int, list[Widget]] = {}
     for number, page in enumerate(pdf.pages):
         for annotation in _annotations(page.obj):
