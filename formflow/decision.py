@@ -84,6 +84,17 @@ def by_name(
     return from_roster(result, found, validate)
 
 
+def identified(result: CheckResult, reason: Callable[[str, str], str | None]) -> CheckResult:
+    """`result`, held where the form would be filed but `reason(number, name)` says a person
+    must first confirm whose it is (the roster's rules, as the daemon's archive applies
+    them: a number not on the roster, a name that is not that number's)."""
+    if result.held or decide(result).action != "filed":
+        return result
+    extraction = result.extraction
+    why = reason(extraction.employee_number, extraction.employee_name)
+    return replace(result, held=why) if why else result
+
+
 def from_roster(
     result: CheckResult,
     row: tuple[str, str, str],

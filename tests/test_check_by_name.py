@@ -1,10 +1,11 @@
-"""`formflow check` and `formflow watch` decide alike on a form without an employee number.
+"""`formflow check` and `formflow watch` decide alike on who a form's employee is.
 
 Seed 004's company form has no place for the number: the daemon files it under the one roster
 row with its name, and holds it in til-afklaring when two rows or none have that name (or there
 is no roster). `formflow check` must say the same, so the same form runs through both here:
 check through its worker processes (`check_files`, and the command for its exit status), watch
-through the daemon's real stages (`build_ingestor`).
+through the daemon's real stages (`build_ingestor`). A form with a number the roster does
+not know, or with another name than the roster's for it, is held by both too.
 """
 
 from __future__ import annotations
@@ -39,16 +40,16 @@ def workspace(tmp_path: Path, roster: str | None) -> Settings:
     return settings
 
 
-def checked(settings: Settings) -> CheckResult:
-    (result,) = check_files([FORM], settings, workers=1)
+def checked(settings: Settings, form: Path = FORM) -> CheckResult:
+    (result,) = check_files([form], settings, workers=1)
     assert not isinstance(result, UnreadableForm), result
     return result
 
 
-def watched(settings: Settings) -> tuple[str, str]:
+def watched(settings: Settings, form: Path = FORM) -> tuple[str, str]:
     """The daemon's outcome for the form: (action, state), state "" unless filed."""
-    dropped = settings.inbox / FORM.name
-    dropped.write_bytes(FORM.read_bytes())
+    dropped = settings.inbox / form.name
+    dropped.write_bytes(form.read_bytes())
     ingestor, close = build_ingestor(
         settings, lambda data, name: read_in_process(data, name, settings)
     )
@@ -72,6 +73,27 @@ def test_check_and_watch_decide_alike_on_a_form_without_number(
     action, state = watched(settings)
     assert (action, state) == expected
     assert check_state(result) == (state or action)
+
+
+NUMBERED = FORM.with_name("colon-agreement.pdf")  # nr. 2231 Mette Kjærgaard Ølgod, signed
+
+
+@pytest.mark.parametrize(
+    ("roster", "expected"),
+    [
+        (HEADER + "2231;Mette Kjærgaard Ølgod;Karen Åberg Holm\n", ("filed", "signed")),
+        (HEADER + "2232;Mette Kjærgaard Ølgod;Karen Åberg Holm\n", ("held", "")),
+        (HEADER + "2231;Bo Berg;Karen Åberg Holm\n", ("held", "")),
+    ],
+    ids=["on-roster", "number-not-on-roster", "another-name"],
+)
+def test_check_and_watch_decide_alike_on_a_number_the_roster_must_confirm(
+    tmp_path: Path, roster: str, expected: tuple[str, str]
+) -> None:
+    settings = workspace(tmp_path, roster)
+    result = checked(settings, NUMBERED)
+    assert watched(settings, NUMBERED) == expected
+    assert check_state(result) == (expected[1] or expected[0])
 
 
 def test_check_takes_the_number_and_leader_from_the_one_roster_row(tmp_path: Path) -> None:
