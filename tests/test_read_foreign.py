@@ -452,10 +452,10 @@ def test_text_a_printer_left_without_characters_is_never_an_answer(tmp_path: Pat
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))  # a TrueType font reportlab ships
     drawn, printed = tmp_path / "drawn.pdf", tmp_path / "printed.pdf"
     c = canvas.Canvas(str(drawn), pagesize=A4)
-    c.setFont("DejaVu", 10)
+    c.setFont("Vera", 10)
     for y, line in (
         (800, "Udviklings- og aftaleskema 2025"),
         (770, "Navn: Mette Kjærgaard Ølgod"),
