@@ -38,6 +38,10 @@ BACKLOG_RATE = 60.0  # ... is filed at this many forms per second or more (2 wor
 MEMORY_GROWTH = 1.25  # "flat": peak memory with 10x the files waiting, at most this factor
 HELP_RATIO = 1.5  # `formflow --help` at most this many times `python -c "import click"`
 STATUS_SECONDS = 0.3  # `formflow status` over 10 000 employees x 5 years, under this
+# Issue 14: reading the forms organisations already have (tests/samples/foreign/).
+FOREIGN_PDF_RATIO = 1.2  # a foreign-layout PDF: at most this many times one pdfplumber pass
+FOREIGN_DOCX_RATIO = 3.0  # a foreign DOCX: at most this many times loading it with python-docx
+FOREIGN = Path(__file__).resolve().parent.parent / "tests" / "samples" / "foreign"
 
 
 def _checkout_env() -> dict[str, str]:
@@ -294,6 +298,51 @@ def ingest_docx(ws: Workspace) -> list[Row]:
             "+ sha256 + fsynced copy",
         )
     ]
+
+
+def read_foreign(ws: Workspace) -> list[Row]:
+    """Reading the forms organisations already have (issue 14): each foreign-layout PDF and
+    each foreign DOCX in tests/samples/foreign/ read by `read_data` (the reading alone: its
+    budget is the reader's) beside its floor, interleaved file by file; the row's figures
+    are the whole set's per round, the note names the file furthest from its floor."""
+    from formflow.config import Settings
+    from formflow.read import read_data
+
+    settings = Settings()
+    rounds = max(3, ws.sizes.per_file // 2)
+    rows = []
+    for suffix, floor_of, limit, floor_text in (
+        (".pdf", floors.pdfplumber_floor, FOREIGN_PDF_RATIO, "one pdfplumber pass over each"),
+        (".docx", floors.python_docx_floor, FOREIGN_DOCX_RATIO, "python-docx loads each"),
+    ):
+        paths = sorted(FOREIGN.glob(f"*{suffix}"))
+        timed = [
+            interleaved(
+                rounds,
+                lambda i, path=path, floor_of=floor_of: floor_of(path),
+                lambda i, path=path: read_data(path.read_bytes(), path.name, settings),
+            )
+            for path in paths
+        ]
+        floor, ours = (_summed([t[0][n] for t in timed]) for n in (0, 1))
+        worst, name = max(
+            (t[0][1].median / t[0][0].median, path.name)
+            for t, path in zip(timed, paths, strict=True)
+        )
+        readers = sorted({t[1][1][0].reader for t in timed})
+        budget = f"≤ {limit:g}× floor", ours.median / floor.median <= limit
+        what = f"read the {len(paths)} foreign-layout {suffix[1:].upper()} samples"
+        note = (
+            f"tests/samples/foreign/ (read as {', '.join(readers)}); floor = {floor_text}; "
+            f"furthest from its floor: {name} at {worst:.2f}×"
+        )
+        rows.append(_ratio_row(what, ours, floor, budget, note=note))
+    return rows
+
+
+def _summed(each: list[Stats]) -> Stats:
+    """Several files' timings, run by run (their rounds interleaved alike), as one total."""
+    return Stats(tuple(sum(round_) for round_ in zip(*(s.samples for s in each), strict=True)))
 
 
 NO_BUDGET: tuple[str, bool | None] = ("–", None)

@@ -2,7 +2,9 @@
 
 - AcroForm ingest: pikepdf reads every field's /V, sha256 of the bytes, a durable copy (temp
   file, fsync, rename, fsync of the folder);
-- flattened PDF: one pdfplumber pass (every page's words and ruling lines);
+- flattened PDF: one pdfplumber pass (every page's words and ruling lines); the same for a
+  foreign-layout PDF read by its labels;
+- foreign DOCX: python-docx loads it;
 - DOCX: zipfile + lxml over the document (every content control's tag and text, the custom
   properties), sha256, a durable copy;
 - fill: pikepdf sets the form's values and saves without appearance streams; lxml writes the
@@ -75,6 +77,14 @@ def pdfplumber_floor(path: Path) -> int:
         for page in pdf.pages:
             count += len(page.extract_words()) + len(page.lines)
     return count
+
+
+def python_docx_floor(path: Path) -> int:
+    """A DOCX loaded by python-docx (the document and its parts parsed), its paragraphs
+    counted."""
+    import docx
+
+    return len(docx.Document(io.BytesIO(path.read_bytes())).paragraphs)
 
 
 def docx_fields(data: bytes) -> dict[str, str]:

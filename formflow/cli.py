@@ -425,9 +425,11 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     Each file is read in a separate worker process with the time and memory limits of
     [limits]. Each form's state is what `formflow watch` does with it: filed as received,
     signed, awaiting_employee or awaiting_leader (an agreement complete but for that one
-    signature), or rejected. Exit status: 0 when every form would be filed (an agreement
-    awaiting a signature included), 1 when a form has problems that send it back, 2 when a
-    file cannot be read as a form at all.
+    signature), held (til-afklaring: a form whose employee the roster does not settle: no
+    number and a name on no row or on two, a number not on it, another name than its) or
+    rejected. Exit status: 0 when every form would be filed (an agreement
+    awaiting a signature included), 1 when a form has problems that send it back or would be
+    held, 2 when a file cannot be read as a form at all.
     """
     import json
 
@@ -452,7 +454,7 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     if any(isinstance(r, UnreadableForm) for r in results):
         raise click.exceptions.Exit(2)
     states = [report.check_state(r) for r in results if not isinstance(r, UnreadableForm)]
-    raise click.exceptions.Exit(1 if "rejected" in states else 0)
+    raise click.exceptions.Exit(1 if {"rejected", "held"} & set(states) else 0)
 
 
 # --- watch ----------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ One decision for `formflow check` and `formflow watch`, so the two never disagre
     anything else with an error                rejected, with its problems
 
 An agreement the leader completed and signed is the normal step before the employee signs
-(seed 004): it is filed as awaiting that signature, never sent back. The daemon may still
-hold a form it would file when the archive cannot tell who the employee is (`Decision.held`);
-that needs the archive, so it is the ingest's step, not this module's.
+(seed 004): it is filed as awaiting that signature, never sent back. A form to file without an
+employee number is settled by its name in the roster first (`by_name`), by both commands, so
+that they hold the same forms. The daemon may still hold a form it would file when the archive
+cannot tell who the employee is (`Decision.held`); that needs the archive, so it is the
+ingest's step, not this module's.
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ class Decision:
 
 
 def decide(result: CheckResult) -> Decision:
-    """Filed with its archive state, or rejected with its problems (errors first)."""
+    """Filed with its archive state, held (`result.held`: the state it would be filed under
+    kept) or rejected with its problems (errors first)."""
+    decision = _verdict(result)
+    return decision.held(result.held) if result.held and decision.action == "filed" else decision
+
+
+def _verdict(result: CheckResult) -> Decision:
     kind = result.extraction.kind
     if result.valid:
         return Decision("filed", "signed" if kind == "agreement" else "received")
@@ -57,6 +65,34 @@ def decide(result: CheckResult) -> Decision:
     errors = tuple(p for p in result.problems if p.severity == "error")
     warnings = tuple(p for p in result.problems if p.severity != "error")
     return Decision("rejected", problems=errors + warnings)
+
+
+def by_name(
+    result: CheckResult,
+    find: Callable[[str], tuple[str, str, str] | str],
+    validate: Callable[[Extraction], CheckResult],
+) -> CheckResult:
+    """`result` for a form to file without an employee number (seed 004), settled by its name:
+    `find(name)` gives the one roster row (number, name, leader), taken by `from_roster`, or
+    the Danish reason to hold the form (two rows with that name, none, no roster), which the
+    result then carries. A form with a number, or one sent back anyway, is left as it is."""
+    if result.extraction.employee_number.strip() or decide(result).action != "filed":
+        return result
+    found = find(result.extraction.employee_name)
+    if isinstance(found, str):
+        return replace(result, held=found)
+    return from_roster(result, found, validate)
+
+
+def identified(result: CheckResult, reason: Callable[[str, str], str | None]) -> CheckResult:
+    """`result`, held where the form would be filed but `reason(number, name)` says a person
+    must first confirm whose it is (the roster's rules, as the daemon's archive applies
+    them: a number not on the roster, a name that is not that number's)."""
+    if result.held or decide(result).action != "filed":
+        return result
+    extraction = result.extraction
+    why = reason(extraction.employee_number, extraction.employee_name)
+    return replace(result, held=why) if why else result
 
 
 def from_roster(

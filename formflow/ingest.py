@@ -52,7 +52,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from formflow.config import Settings
-from formflow.decision import Decision, decide, from_roster, held, rejected
+from formflow.decision import Decision, by_name, decide, held, rejected
 from formflow.errors import ArchiveError, FormflowError, UnreadableForm
 from formflow.inbox import notice_name, sanitize_name, shown_text
 from formflow.intake import Dropped, Identity, Vanished, open_dropped, remove_original, same_file
@@ -341,36 +341,26 @@ class Ingestor:
         return Checked(read.taken, result)
 
     def _decide(self, checked: Checked) -> Decided | HandBack:
-        """Filed or rejected as `formflow check` says; a form to file whose employee is
-        unknown, or whose number and name disagree, is held for a person to decide."""
-        decision = decide(checked.result)
+        """Filed, held or rejected as `formflow check` says (a form without an employee number
+        settled by its name in the roster, `decision.by_name`); a form to file whose number
+        and name the archive cannot confirm is held for a person to decide."""
+        arrived = checked.taken.arrived
+        result = by_name(checked.result, self._roster_row, lambda e: self.validator(e, arrived))
+        decision = decide(result)
         if decision.action != "filed":
-            return HandBack(checked.taken, decision, checked.result)
-        result = checked.result
-        if not result.extraction.employee_number:
-            found = self._by_name(result.extraction.employee_name)
-            if isinstance(found, str):
-                return HandBack(checked.taken, decision.held(found), result)
-            if found is not None:
-                arrived = checked.taken.arrived
-                row = (found.number, found.name, found.leader)
-                result = from_roster(result, row, lambda e: self.validator(e, arrived))
-                decision = decide(result)
-                if decision.action != "filed":  # say, a leader's signature not the roster's
-                    return HandBack(checked.taken, decision, result)
+            return HandBack(checked.taken, decision, result)
         extraction = result.extraction
         reason = self.archive.check_identity(extraction.employee_number, extraction.employee_name)
         if reason:
             return HandBack(checked.taken, decision.held(reason), result)
         return Decided(checked.taken, result, decision)
 
-    def _by_name(self, name: str) -> RosterEntry | str | None:
+    def _roster_row(self, name: str) -> tuple[str, str, str] | str:
         """A form without an employee number (seed 004): the one roster row with its name, or
-        why it is held; None without a roster (the identity check then holds it)."""
-        from formflow.archive.roster import find_by_name  # the archive package: only if needed
+        why it is held."""
+        from formflow.archive.roster import roster_row  # the archive package: only if needed
 
-        roster = self.archive.roster()
-        return None if roster is None else find_by_name(name, roster)
+        return roster_row(name, self.archive.roster())
 
     def _file(self, decided: Decided) -> Outcome | HandBack:
         """Archive durably, then remove the original (never the other way round)."""

@@ -112,6 +112,9 @@ class CheckResult:
     extraction: Extraction
     signatures: dict[str, Signature]
     problems: tuple[Problem, ...]
+    # Why a person must decide before the form is filed, in Danish (`decision.by_name`: a
+    # form without an employee number whose name the roster does not settle); "" otherwise.
+    held: str = ""
 
     @property
     def valid(self) -> bool:

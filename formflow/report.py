@@ -36,6 +36,8 @@ def check_json(result: CheckResult, settings: Settings) -> dict[str, Any]:
     from formflow.forms.library import load_definition
 
     data: dict[str, Any] = {**result.to_json(), "state": check_state(result)}
+    if data["state"] == "held":
+        data["held"] = result.held
     try:
         definition = load_definition(result.extraction.definition or "", settings)
     except DefinitionError:
@@ -67,11 +69,12 @@ def unreadable_json(path: Path, error: UnreadableForm) -> dict[str, Any]:
 
 def check_state(result: CheckResult) -> str:
     """What `formflow watch` does with the form: the archive state it files it under
-    (received, signed, awaiting_employee, awaiting_leader), or "rejected"."""
+    (received, signed, awaiting_employee, awaiting_leader), "held" (in til-afklaring for a
+    person to decide) or "rejected"."""
     from formflow.decision import decide
 
     decision = decide(result)
-    return decision.state if decision.action == "filed" else "rejected"
+    return decision.state if decision.action == "filed" else decision.action
 
 
 def print_checks(
@@ -79,6 +82,7 @@ def print_checks(
 ) -> None:
     """A table per file of the fields read (by label), the signatures and the problems found."""
     from rich.console import Console
+    from rich.text import Text
 
     from formflow.errors import UnreadableForm
 
@@ -89,6 +93,8 @@ def print_checks(
             _print_unreadable(console, path, result)
             continue
         console.print(_check_heading(path, result))
+        if result.held:
+            console.print(Text(f"  {shown(result.held)}"))
         definition = _definition_of(result, settings)
         console.print(_fields_table(result, definition))
         if result.signatures:
@@ -109,6 +115,7 @@ CHECK_VERDICTS = {  # a state of `check_state`: how the heading says it
     "rejected": ("has problems", "red"),
     "awaiting_employee": ("awaiting the employee's signature", "yellow"),
     "awaiting_leader": ("awaiting the leader's signature", "yellow"),
+    "held": ("held for a person to decide (til-afklaring)", "yellow"),
 }
 
 

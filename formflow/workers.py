@@ -197,18 +197,32 @@ class _Unreadable:
 
 
 def check_job(read: ReadFile, settings: Settings, clock: ReadClock) -> tuple[Handler, Closer]:
-    """Read a file on the read clock and check it: what `formflow check` shows."""
-    from formflow.archive.roster import read_roster
+    """Read a file on the read clock and check it: what `formflow check` shows. Who the
+    form's employee is, is settled by the roster as the daemon settles it (a form without an
+    employee number by its name; a number the roster does not know, or a name that is not
+    its number's, held); only what the archive alone knows (the names a number had before,
+    without a roster) is the daemon's."""
+    from formflow.archive.roster import default_matcher, hold_reason, read_roster, roster_row
+    from formflow.decision import by_name, identified
     from formflow.read import unreadable
 
     roster = read_roster(settings.roster)  # once: a check is one look at the files
     check = checker(settings, lambda: roster)
+    same_person = default_matcher()
+
+    def held_why(number: str, name: str) -> str | None:
+        return hold_reason(number, name, roster=roster, known_names=None, same_person=same_person)
 
     def read_and_check(path: Path) -> CheckResult | _Unreadable:
         try:
             with reading(sanitize_name(path.name)):  # the PDF libraries' warnings: one line
                 extraction = clock.read(read, path, settings)
-            return check(extraction, None)
+            result = by_name(
+                check(extraction, None),
+                lambda name: roster_row(name, roster),
+                lambda extraction: check(extraction, None),
+            )
+            return identified(result, held_why)
         except UnreadableForm as error:
             return _Unreadable.of(error)
         except Exception as error:  # a reader's bug: this file cannot be read

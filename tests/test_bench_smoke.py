@@ -32,7 +32,7 @@ TINY = cases.Sizes(
     status_employees=20,
     status_years=2,
 )
-IN_PROCESS = ("acroform", "flattened", "docx", "stages", "help", "status")
+IN_PROCESS = ("acroform", "flattened", "docx", "foreign", "stages", "help", "status")
 DAEMON = tuple(c for c in CASES if c not in IN_PROCESS)
 needs_qpdf = pytest.mark.needs("qpdf")  # every case starts from the inputs, flattened by qpdf
 
@@ -67,6 +67,15 @@ def test_daemon_cases_fill_their_rows(tmp_path: Path) -> None:
     carry = rows["carry-over of 4 employees, PDF + DOCX, 2 cores"]
     assert "ms/form" in carry.formflow, carry.note  # the command ran and made forms
     assert carry.met is None  # a figure without a budget
+
+
+def test_foreign_rows_read_every_sample_beside_its_floor(tmp_path: Path) -> None:
+    pdf, docx = cases.read_foreign(cases.Workspace(tmp_path, TINY, 2025))
+    assert pdf.what.startswith("read the ") and pdf.what.endswith(" foreign-layout PDF samples")
+    assert (pdf.budget, docx.budget) == ("≤ 1.2× floor", "≤ 3× floor")
+    assert pdf.met is not None and docx.met is not None
+    assert "read as layout" in pdf.note and "furthest from its floor:" in pdf.note
+    assert "docx-layout" in docx.note
 
 
 @needs_qpdf

@@ -1,9 +1,10 @@
 """Forms organisations already have: their own titles, words and layouts, read by their labels.
 
 The samples in `tests/samples/foreign/` were made by other programs (LibreOffice from HTML,
-python-docx, reportlab, Ghostscript) in the styles of seeds 000, 003 and 004 and of HR
-rebuilds; the scripts beside them made them, and `<sample>.json` holds the kind, the year and
-the values the form has a place for. Each must read with the right kind and year, at least
+python-docx, reportlab, Ghostscript, pdftk) in the styles of seeds 000, 003 and 004 and of HR
+rebuilds, some of them fillable PDFs with their own field names; the scripts beside them
+made them, and `<sample>.json` holds the kind, the year and the values the form has a place
+for. Each must read with the right kind and year, at least
 95 % of its values found, none wrong, and nothing found where the form holds no answer.
 """
 
@@ -429,6 +430,48 @@ def test_ghostscripts_byte_swapped_ligatures_are_repaired() -> None:
 
     assert _repaired("Truckcerti\u6600\u6900kat") == "Truckcertifikat"
     assert _repaired("Søgaard") == "Søgaard"
+
+
+def test_a_glyph_without_a_character_makes_its_word_uncertain() -> None:
+    from formflow.read.labels import UNCERTAIN
+    from formflow.read.layout import _repaired
+
+    assert _repaired("Kj(cid:1)rgaard") == f"Kj{UNCERTAIN}rgaard"
+    assert _repaired("(cid:12)(cid:3)") == UNCERTAIN * 2
+
+
+@pytest.mark.needs("gs")
+def test_text_a_printer_left_without_characters_is_never_an_answer(tmp_path: Path) -> None:
+    """Ghostscript prints reportlab's embedded fonts without their map to Unicode: "æøå"
+    come out as glyphs with no character (pdfminer's `(cid:1)`). A name holding one is not
+    read (it is not found, never "Kj(cid:1)rgaard"); the lines without one still are."""
+    import subprocess
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))  # a TrueType font reportlab ships
+    drawn, printed = tmp_path / "drawn.pdf", tmp_path / "printed.pdf"
+    c = canvas.Canvas(str(drawn), pagesize=A4)
+    c.setFont("Vera", 10)
+    for y, line in (
+        (800, "Udviklings- og aftaleskema 2025"),
+        (770, "Navn: Mette Kjærgaard Ølgod"),
+        (750, "Stilling: Klinikassistent"),
+        (730, "Dato for samtale: 12.03.2025"),
+    ):
+        c.drawString(50, y, line)
+    c.save()
+    subprocess.run(
+        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=pdfwrite", f"-sOutputFile={printed}",
+         str(drawn)],
+        check=True, timeout=120,
+    )  # fmt: skip
+    extraction = read_form(printed, Settings())
+    found = {key: value for key, value in extraction.fields.items() if value}
+    assert found == {"employee_position": "Klinikassistent", "meeting_date": "2025-03-12"}
 
 
 # --- vocabulary --------------------------------------------------------------------------------

@@ -154,6 +154,18 @@ def find_by_name(
     return f"{start}medarbejderlisten. {found} Skriv medarbejdernummeret på skemaet."
 
 
+NO_NUMBER = "Skemaet mangler medarbejdernummer, så det kan ikke lægges i en personalemappe."
+
+
+def roster_row(name: str, roster: dict[str, RosterEntry] | None) -> tuple[str, str, str] | str:
+    """`find_by_name` as `decision.by_name` asks it: the row (number, name, leader), or the
+    reason to hold the form (`NO_NUMBER` without a roster)."""
+    if roster is None:
+        return NO_NUMBER
+    found = find_by_name(name, roster)
+    return found if isinstance(found, str) else (found.number, found.name, found.leader)
+
+
 def default_matcher() -> Callable[[str, str], bool]:
     """Typed-name tolerant matching (`formflow.signer_names`): "Birthe Å. Mølgaard" on file
     accepts "birthe moelgaard" on the form, a different person's name never."""
@@ -177,7 +189,7 @@ def hold_reason(
     """
     number = number.strip()
     if not number:
-        return "Skemaet mangler medarbejdernummer, så det kan ikke lægges i en personalemappe."
+        return NO_NUMBER
     if not valid_number(number):
         return (
             "Medarbejdernummeret på skemaet kan ikke bruges: det må kun bestå af bogstaver og "

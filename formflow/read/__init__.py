@@ -253,6 +253,20 @@ def answers(
     return {k: v for k, v in values.items() if definition.has(k)}
 
 
+def own_fields(
+    values: Mapping[str, str], data_fields: Mapping[str, str], settings: Settings
+) -> bool:
+    """Whether a fillable PDF's fields are formflow's: it carries formflow's data fields, or
+    a field named by a contract key. Otherwise it is an organisation's own fillable form
+    ("Tekstfelt1", "Navn", "txtDato"), read by the labels beside its fields."""
+    from formflow.forms.library import load_definition
+
+    if data_fields:
+        return True
+    definitions = [load_definition(kind, settings) for kind in FORM_KINDS]
+    return any(definition.has(key) for key in values for definition in definitions)
+
+
 _ONLY_IN = {
     "preparation": ("prev_goal_", "prev_plan_", "highlight_", "competence_", "q_"),
     "agreement": ("plan_", "summary", "next_meeting_date", "signature_leader"),

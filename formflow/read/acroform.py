@@ -5,7 +5,9 @@ whether they draw appearances (pdftk with `need_appearances`, pypdf without rege
 browsers), but all of them set `/V`. Field names may be nested (`form.page1.employee_name`) or
 carry XFA-style indexes (`employee_name[0]`): the contract key is the last component.
 
-A PDF without form fields is a flattened or printed copy: it goes to the layout reader
+A PDF whose fields are none of formflow's (an organisation's own fillable form) is read by
+the labels beside its fields (`formflow.read.widgets`). A PDF without form fields is a
+flattened or printed copy: it goes to the layout reader
 (`formflow.read.layout.read_layout(data, file, settings)`) when it has text, and is reported
 as scanned when it has only images.
 """
@@ -28,6 +30,7 @@ from formflow.read import (
     finish,
     first_values,
     identify,
+    own_fields,
     resolve_definition,
     unreadable,
 )
@@ -71,6 +74,11 @@ def read_pdf_pypdf(data: bytes, file: str, settings: Settings) -> Extraction:
     if learned is not None:  # an organisation's own fillable form, learned: its map
         return _read_learned(reader, data, file, settings, learned, values)
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
+    if not own_fields(values, data_fields, settings):
+        from formflow.read.layout import read_layout
+        from formflow.read.widgets import page_widgets
+
+        return read_layout(data, file, settings, widgets=lambda _, page: page_widgets(page))
     named = identify(data_fields, _title_texts(reader), settings)
     definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)

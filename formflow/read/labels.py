@@ -734,10 +734,43 @@ class _Walker:
         else:
             return
         used.update((index, target_index))
-        for cell, value in zip(row, target, strict=True):
-            spec = spec_of(cell)
+        self.last_role = None  # a bare `Dato` in this row pairs by the row's order only
+        dates = self.row_dates(row, spec_of)
+        for position, (cell, value) in enumerate(zip(row, target, strict=True)):
+            spec = dates[position] if position in dates else spec_of(cell)
             if spec is not None and value is not None:
                 self.place(spec, value)
+
+    def row_dates(
+        self, row: tuple[str | None, ...], spec_of: Callable[[str | None], Target | None]
+    ) -> dict[int, Target | None]:
+        """The bare `Dato` cells of a row of labels, each with the signature date it names.
+
+        A signature's date stands on one side of it, the same side all along the row (`Dato |
+        Underskrift, leder | Dato | Underskrift, medarbejder`): the side is the one of a Dato
+        with a signature on one side only, and a Dato between two signatures names the one on
+        that side. A row that shows no side leaves such a Dato naming neither.
+        """
+        roles = [spec.row if spec is not None and spec.type == "signature" else None
+                 for spec in map(spec_of, row)]  # fmt: skip
+        bare = [i for i, cell in enumerate(row) if self.bare_dates(cell)]
+        beside = [(roles[i - 1] if i > 0 else None, roles[i + 1] if i + 1 < len(row) else None)
+                  for i in bare]  # fmt: skip
+        sides = [1 if right else -1 for left, right in beside if (left is None) != (right is None)]
+        side = sides[0] if sides and len(set(sides)) == 1 else None
+        dates: dict[int, Target | None] = {}
+        for i in bare:
+            role = roles[i + side] if side and 0 <= i + side < len(row) else None
+            found = [d for d in self.bare_dates(row[i]) if d.row == role]
+            dates[i] = found[0] if role and len(found) == 1 else None
+        return dates
+
+    def bare_dates(self, cell: str | None) -> list[Target]:
+        """The signature dates a label names when it names only "a date" (`Dato`)."""
+        key = label_key(cell or "")
+        candidates = self.labels_here().get(key) or self.words.whole_form.get(key, [])
+        dates = [c for c in candidates if c.type == "date" and c.key.startswith("signature_")]
+        return dates if len(dates) >= 2 and len(dates) == len(candidates) else []
 
     def row_labels(
         self,

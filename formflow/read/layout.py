@@ -20,9 +20,9 @@ import io
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formflow.config import Settings
 from formflow.model import Extraction
@@ -59,7 +59,12 @@ _TABLE_SETTINGS = {
     "edge_min_length": _EDGE_MIN,
 }
 
+if TYPE_CHECKING:
+    from formflow.read.widgets import Widget
+
 Bbox = tuple[float, float, float, float]
+# The form field boxes of a page (its number, the pdfplumber page): `formflow.read.widgets`.
+WidgetSource = Callable[[int, Any], Sequence["Widget"]]
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,16 @@ class Word:
     top: float
     bottom: float
     font: str = ""
+    # The form field whose value this is (`formflow.read.widgets`), "" for printed text.
+    field: str = ""
 
 
-def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
-    """Read a PDF without form fields by the labels on its pages (reader "layout")."""
+def read_layout(
+    data: bytes, file: str, settings: Settings, *, widgets: WidgetSource | None = None
+) -> Extraction:
+    """Read a PDF without form fields by the labels on its pages (reader "layout"); with
+    `widgets` (page number, page -> its field boxes), a fillable one whose fields are not
+    formflow's: each field's value is read in its box (`formflow.read.widgets`)."""
     import pdfplumber
 
     from formflow.read import finish, read_labelled, unreadable
@@ -91,8 +102,9 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
         if known is not None:
             return known
         blocks: list[Block] = []
-        for page in pdf.pages:
-            blocks.extend(page_blocks(page))
+        for number, page in enumerate(pdf.pages):
+            boxes = widgets(number, page) if widgets is not None else ()
+            blocks.extend(page_blocks(page, boxes))
             page.close()  # free the page's parsed objects before the next one
         pages = len(pdf.pages)
     definition, edition, values = read_labelled(blocks, {}, settings)
@@ -110,8 +122,9 @@ def read_layout(data: bytes, file: str, settings: Settings) -> Extraction:
 # --- one page -> blocks ----------------------------------------------------------------------
 
 
-def page_blocks(page: Any) -> list[Block]:
-    """The page as paragraphs and tables in reading order (top to bottom)."""
+def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
+    """The page as paragraphs and tables in reading order (top to bottom); the values of its
+    form fields' boxes `widgets` as words too."""
     from pdfplumber.utils import extract_words
 
     content = page_content(page)
@@ -126,6 +139,10 @@ def page_blocks(page: Any) -> list[Block]:
         )
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
+    if widgets:
+        from formflow.read.widgets import field_words
+
+        words += field_words(page, widgets, words, _body_height(words) or 10.0)
     edges = ruling_edges(content)
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
     cells, free = _place_words(words, grids)
@@ -201,10 +218,18 @@ def page_content(page: Any) -> Content:
 
 def _repaired(text: str) -> str:
     """A word whose ligatures a printer's ToUnicode map wrote byte-swapped (Ghostscript prints
-    LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes."""
+    LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes.
+    A glyph the file gives no character for at all (pdfminer's `(cid:3)`: a printer dropped
+    the font's map, as Ghostscript's PostScript output does for "æøå") is UNCERTAIN: no
+    answer is read through it, and no label holding it is recognised."""
+    if "(cid:" in text:
+        text = _UNMAPPED.sub(UNCERTAIN, text)
     if text.isascii() or not any(_swapped(c) for c in text):
         return text
     return "".join(chr(ord(c) >> 8) if _swapped(c) else c for c in text)
+
+
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
 
 
 def _swapped(char: str) -> bool:
@@ -442,7 +467,9 @@ def _reflow(lines: Sequence[Sequence[Word]], limit: float) -> str:
     label the text still reads (labels compare letters only), as an answer it is not found."""
     parts = [_line_text(lines[0])]
     for previous, line in itertools.pairwise(lines):
-        if _broken_word(previous, line, limit):
+        if previous[-1].field or line[0].field:  # a field's value: its lines as typed
+            parts.append("\n")
+        elif _broken_word(previous, line, limit):
             cut = line[0].text.casefold().rstrip(".,;:!?") in _SHORT_WORDS
             parts.append(UNCERTAIN if cut else "")
         else:
@@ -456,7 +483,7 @@ def segments(line: Sequence[Word]) -> list[list[Word]]:
     parts = [[line[0]]]
     for word in line[1:]:
         size = word.bottom - word.top
-        if word.x0 - parts[-1][-1].x1 > size * 2.5:
+        if word.x0 - parts[-1][-1].x1 > size * 2.5 or word.field != parts[-1][-1].field:
             parts.append([word])
         else:
             parts[-1].append(word)
@@ -481,28 +508,10 @@ def free_blocks(
     lines = _continued(lines, limit)
     groups: list[list[list[Word]]] = []
     for line in lines:
-        if groups:
-            previous = groups[-1][-1]
-            height = previous[0].bottom - previous[0].top
-            gap = line[0].top - previous[0].bottom
-            middle = (line[0].top + line[0].bottom) / 2
-            parted = any(previous[0].bottom <= y <= middle for y in rulings)
-            joinable = gap < height * 0.6 and not parted
-            side_by_side = len(segments(line)) > 1 or len(segments(previous)) > 1
-            if side_by_side and len(segments(groups[-1][0])) > 1 and gap < height * 1.5:
-                if len(segments(line)) > 1:
-                    groups[-1].append(line)
-                    continue
-            elif (
-                joinable
-                and not side_by_side
-                and line[0].font == previous[-1].font
-                and abs((line[0].bottom - line[0].top) - height) < 1.0
-                and _wrapped(previous, line, limit)
-            ):
-                groups[-1].append(line)
-                continue
-        groups.append([line])
+        if groups and _joins(groups[-1], line, limit, rulings):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
     groups = _caption_lines(groups)
     body = _body_height(words)
     blocks: list[tuple[float, Block]] = []
@@ -513,6 +522,29 @@ def free_blocks(
         else:
             blocks.append((top, Para(_reflow(group, limit), _is_heading(group, body))))
     return blocks
+
+
+def _joins(
+    group: Sequence[Sequence[Word]], line: Sequence[Word], limit: float, rulings: Sequence[float]
+) -> bool:
+    """`line` goes on with the paragraph or side-by-side table `group` (`free_blocks`)."""
+    previous = group[-1]
+    height = previous[0].bottom - previous[0].top
+    gap = line[0].top - previous[0].bottom
+    middle = (line[0].top + line[0].bottom) / 2
+    parted = any(previous[0].bottom <= y <= middle for y in rulings)
+    joinable = gap < height * 0.6 and not parted
+    side_by_side = len(segments(line)) > 1 or len(segments(previous)) > 1
+    if side_by_side and len(segments(group[0])) > 1 and gap < height * 1.5:
+        return len(segments(line)) > 1
+    return (
+        joinable
+        and not side_by_side
+        and line[0].font == previous[-1].font
+        and not (line[0].field or previous[-1].field)  # a form field's value is whole
+        and abs((line[0].bottom - line[0].top) - height) < 1.0
+        and _wrapped(previous, line, limit)
+    )
 
 
 def _body_height(words: Sequence[Word]) -> float:
@@ -543,7 +575,7 @@ def _continued(lines: list[list[Word]], limit: float) -> list[list[Word]]:
             text = _line_text(value) + joiner + _line_text(line)
             first = value[0]
             joined = Word(text, first.x0, max(value[-1].x1, line[-1].x1), first.top,
-                          first.bottom, first.font)  # fmt: skip
+                          first.bottom, first.font, first.field)  # fmt: skip
             out[-1] = [*out[-1][: len(out[-1]) - len(value)], joined]
         else:
             out.append(line)
@@ -560,6 +592,7 @@ def _continues(value: Sequence[Word], above: Sequence[Word], line: Sequence[Word
         and abs(line[0].x0 - value[0].x0) <= 3.0
         and 0 <= line[0].top - above[0].bottom < height * 0.6
         and line[0].font == above[-1].font
+        and not (line[0].field or above[-1].field)  # a form field's value is whole
         and abs((line[0].bottom - line[0].top) - height) < 1.0
     )
 

@@ -30,7 +30,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pikepdf
 from pypdf.generic import ByteStringObject, create_string_object
@@ -46,6 +46,7 @@ from formflow.read import (
     finish,
     first_values,
     identify,
+    own_fields,
     resolve_definition,
     unreadable,
 )
@@ -63,6 +64,10 @@ from formflow.read.signatures import (
     _overlaps,
     _unit_square,
 )
+
+if TYPE_CHECKING:  # the layout reader and its words: only for an organisation's own fields
+    from formflow.read.layout import WidgetSource
+    from formflow.read.widgets import Widget
 
 MAX_FIELD_DEPTH = 32  # as in acroform
 MAX_FIELDS = 5000
@@ -132,6 +137,9 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     if learned_by_fields(values, settings) is not None:
         raise Unusual("a learned form's own field names: the reference reads them")
     data_fields = {k: values.pop(k) for k in DATA_FIELDS if k in values}
+    if not own_fields(values, data_fields, settings):
+        boxes = page_widgets(pdf)
+        return _without_fields(data, file, settings, lambda number, _: boxes.get(number, ()))
     named = identify(data_fields, _title_texts(), settings)
     definition, edition = resolve_definition(named, values, settings)
     contract = answers(values, definition, named.definition)
@@ -156,8 +164,11 @@ def _read(pdf: pikepdf.Pdf, data: bytes, file: str, settings: Settings) -> Extra
     )
 
 
-def _without_fields(data: bytes, file: str, settings: Settings) -> Extraction:
-    """A flattened or printed form, read by its labels.
+def _without_fields(
+    data: bytes, file: str, settings: Settings, widgets: WidgetSource | None = None
+) -> Extraction:
+    """A flattened or printed form, read by its labels (with `widgets`: an organisation's own
+    fillable form, its fields' values read in their boxes).
 
     The reference first asks pypdf whether the first pages hold any text (~15 ms), only to
     choose between the layout reader and `scanned`; pdfplumber then parses the same pages
@@ -167,7 +178,7 @@ def _without_fields(data: bytes, file: str, settings: Settings) -> Extraction:
     from formflow.read.layout import read_layout
 
     try:
-        return read_layout(data, file, settings)
+        return read_layout(data, file, settings, widgets=widgets)
     except UnreadableForm as error:
         raise Unusual(f"layout: {error.code}") from error
 
@@ -368,6 +379,57 @@ def _name(value: pikepdf.Name) -> str:
     if "#" in text or not text.isascii() or not text.isprintable():
         raise Unusual("an escaped name")
     return text
+
+
+# --- an organisation's own fields (as widgets.page_widgets) --------------------------------------
+
+
+def page_widgets(pdf: pikepdf.Pdf) -> dict[int, list[Widget]]:
+    """Each page's text and choice field boxes holding a value, by page number: what
+    `widgets.page_widgets` finds there through pdfminer, read from qpdf's parse (pdfminer
+    parses each annotation object in Python, a quarter of the reading of such a form)."""
+    from formflow.read.widgets import Widget
+
+    found: dict[int, list[Widget]] = {}
+    for number, page in enumerate(pdf.pages):
+        for annotation in _annotations(page.obj):
+            if annotation.get("/Subtype") != pikepdf.Name.Widget:
+                continue
+            field, kind, value, flags = _field_of(annotation)
+            rect, shown = _rect(annotation.get("/Rect")), annotation.get("/F")
+            widget = Widget.of(field, kind, value, flags, rect, shown)
+            if widget is not None:
+                found.setdefault(number, []).append(widget)
+    return found
+
+
+def _field_of(annotation: pikepdf.Dictionary) -> tuple[str, str, str, int]:
+    """The widget's field: its full name, type, value and flags (inherited from parents)."""
+    names: list[str] = []
+    found: dict[str, Any] = {}
+    node: Any = annotation
+    for _ in range(MAX_FIELD_DEPTH):
+        if not isinstance(node, pikepdf.Dictionary):
+            break
+        for key in ("/FT", "/V", "/Ff"):
+            if key not in found and key in node:
+                found[key] = node[key]
+        if "/T" in node:
+            names.append(_string(node["/T"]))
+        node = node.get("/Parent")
+    kind = found.get("/FT")
+    flags = found.get("/Ff", 0)
+    value = found.get("/V")
+    if isinstance(value, pikepdf.Array):  # a multiple choice
+        text = "\n".join(map(_text, value))
+    else:  # a name is no text a person typed: as pdfminer gives it, without its slash
+        text = _name(value)[1:] if isinstance(value, pikepdf.Name) else _text(value)
+    return (
+        ".".join(reversed(names)),
+        str(kind)[1:] if isinstance(kind, pikepdf.Name) else "",
+        text,
+        int(flags) if isinstance(flags, int) else 0,
+    )
 
 
 # --- drawn signatures (as signatures.drawn_signatures) --------------------------------------

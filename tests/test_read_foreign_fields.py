@@ -1,0 +1,226 @@
+"""An organisation's own fillable PDF, whose field names are not formflow's contract keys.
+
+Its fields ("Tekstfelt1", "Navn", "txtDato") are read like a flattened form's text: each
+value set in its box, placed by the label printed beside or above it (`formflow.read.widgets`
+and the layout reader). The samples `tests/samples/foreign/fillable-*.pdf` (LibreOffice form
+controls, reportlab's AcroForm, a pdftk fill; `make_fillable_forms.py`) are read with the
+others by `test_read_foreign.py`; here: that they really are such forms, that the fast and the
+reference PDF reader agree on them, and that a value without a certain label is not found.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from formflow.config import Settings
+from formflow.read import read_data, read_form
+from formflow.read.acroform import read_pdf_pypdf
+from formflow.read.labels import Table
+from tests.test_read_foreign import agreement_blocks
+
+FOREIGN = Path(__file__).parent / "samples" / "foreign"
+FILLABLE = sorted(FOREIGN.glob("fillable-*.pdf"))
+
+
+def test_three_fillable_samples_from_three_programs() -> None:
+    assert [p.name for p in FILLABLE] == [
+        "fillable-clinic-lo.pdf",
+        "fillable-company-rl.pdf",
+        "fillable-devplan-pdftk.pdf",
+    ]
+
+
+@pytest.mark.parametrize("path", FILLABLE, ids=lambda path: path.name)
+def test_a_fillable_form_with_its_own_field_names_is_read_by_its_labels(path: Path) -> None:
+    fields = PdfReader(path).get_fields() or {}
+    assert len(fields) >= 10
+    contract = set(json.loads(path.with_name(path.name + ".json").read_text())["expected"])
+    assert contract.isdisjoint(fields)  # no field is named by a contract key
+    extraction = read_form(path, Settings())
+    assert extraction.reader == "layout"
+    assert extraction.places  # an organisation's form: required only where it has a place
+    reference = read_pdf_pypdf(path.read_bytes(), str(path), Settings())
+    assert reference.fields == extraction.fields
+
+
+def fillable(
+    tmp_path: Path,
+    boxes: list[tuple[str, str, float, str]],
+    title: str = "Udviklings- og aftaleskema (MUS) 2025",
+    hidden: tuple[str, ...] = (),
+) -> bytes:
+    """A reportlab AcroForm titled as an agreement: (label, field name, y, value) per box,
+    the label at the left margin and its box beside it (the boxes named in `hidden` hidden)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "own.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, 790, title)
+    c.setFont("Helvetica", 10)
+    for label, name, y, value in boxes:
+        c.drawString(50, y + 4, label)
+        flags = "hidden" if name in hidden else "print"
+        c.acroForm.textfield(
+            name=name, value=value, x=180, y=y, width=200, height=16, annotationFlags=flags
+        )
+    c.save()
+    return path.read_bytes()
+
+
+def test_a_value_without_a_certain_label_is_not_found(tmp_path: Path) -> None:
+    data = fillable(
+        tmp_path,
+        [
+            ("Navn:", "Tekstfelt1", 740, "Mette Ølgod"),
+            ("Dato:", "txtDato", 700, "12.03.2025"),  # a bare date, no signature before it
+            ("", "Tekstfelt3", 660, "Karen Holm"),  # no label at all
+            ("Telefon:", "Felt4", 620, "12345678"),  # a label the form has no field for
+            ("Dato for samtale:", "Dato2", 580, "13.03.2025"),
+        ],
+    )
+    extraction = read_data(data, "own.pdf", Settings())
+    assert extraction.reader == "layout"
+    found = {key: value for key, value in extraction.fields.items() if value}
+    assert found == {"employee_name": "Mette Ølgod", "meeting_date": "2025-03-13"}
+
+
+def test_a_long_answer_in_a_small_box_is_read_whole_and_leaves_the_next_label_alone(
+    tmp_path: Path,
+) -> None:
+    """Eight lines in a box three lines high: a viewer scrolls or shrinks them; read, they
+    are one answer, and the label under the box still gets its own value."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "long.pdf"
+    summary = "\n".join(f"Linje {n} om aftalerne" for n in range(1, 9))
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, 790, "Udviklings- og aftaleskema (MUS) 2025")
+    c.setFont("Helvetica", 10)
+    c.drawString(50, 730, "Evt. opsummering af særlige aftaler eller temaer, der blev talt om")
+    form = c.acroForm
+    form.textfield(
+        name="T2", value=summary, x=50, y=680, width=400, height=40, fieldFlags="multiline"
+    )
+    c.drawString(50, 665, "Dato for næste samtale:")
+    form.textfield(name="T3", value="10.03.2026", x=180, y=661, width=100, height=16)
+    c.drawString(50, 640, "Navn:")
+    form.textfield(name="T4", value="Mette Ølgod", x=180, y=636, width=200, height=16)
+    form.textfield(name="T5", value="Vestergade 1", x=180, y=618, width=200, height=16)
+    c.save()
+    extraction = read_form(path, Settings())
+    found = {key: value for key, value in extraction.fields.items() if value}
+    # the box under the name has no label of its own: its value is nobody's, not the name's
+    assert found == {
+        "summary": summary,
+        "next_meeting_date": "2026-03-10",
+        "employee_name": "Mette Ølgod",
+    }
+
+
+def test_a_hidden_field_is_no_answer(tmp_path: Path) -> None:
+    data = fillable(
+        tmp_path,
+        [
+            ("Navn:", "Tekstfelt1", 740, "Mette Ølgod"),
+            ("Dato for samtale:", "Skjult", 700, "13.03.2025"),
+        ],
+        hidden=("Skjult",),
+    )
+    for extraction in (
+        read_data(data, "own.pdf", Settings()),
+        read_pdf_pypdf(data, "own.pdf", Settings()),
+    ):
+        found = {key: value for key, value in extraction.fields.items() if value}
+        assert found == {"employee_name": "Mette Ølgod"}
+
+
+def test_formflows_own_field_names_are_still_read_as_fields(tmp_path: Path) -> None:
+    own = "Udviklings- og aftaleskema til MUS 2025"  # formflow's own title
+    data = fillable(tmp_path, [("Navn:", "employee_name", 740, "Mette Ølgod")], own)
+    extraction = read_data(data, "own.pdf", Settings())
+    assert extraction.reader == "acroform"
+    assert extraction.fields["employee_name"] == "Mette Ølgod"
+
+
+# --- a bare `Dato` in a row of captions ----------------------------------------------------------
+
+
+def test_a_bare_dato_before_each_signature_in_a_row_of_captions_is_that_signatures() -> None:
+    values = agreement_blocks(
+        Table(
+            (
+                ("14.03.2025", "Karen Holm", "18.03.2025", "Mette Ølgod"),
+                ("Dato", "Underskrift, leder", "Dato", "Underskrift, medarbejder"),
+            )
+        )
+    )
+    assert values == {
+        "signature_leader_date": "14.03.2025",
+        "signature_leader": "Karen Holm",
+        "signature_employee_date": "18.03.2025",
+        "signature_employee": "Mette Ølgod",
+    }
+
+
+def test_a_bare_dato_after_each_signature_in_a_row_of_captions_is_that_signatures() -> None:
+    values = agreement_blocks(
+        Table(
+            (
+                ("Underskrift, leder", "Dato", "Underskrift, medarbejder", "Dato"),
+                ("Karen Holm", "14.03.2025", "Mette Ølgod", "18.03.2025"),
+            )
+        )
+    )
+    assert values["signature_leader_date"] == "14.03.2025"
+    assert values["signature_employee_date"] == "18.03.2025"
+
+
+def test_a_bare_dato_between_two_signatures_in_a_row_that_shows_no_side_names_neither() -> None:
+    values = agreement_blocks(
+        Table(
+            (
+                ("Underskrift, leder", "Dato", "Underskrift, medarbejder"),
+                ("Karen Holm", "14.03.2025", "Mette Ølgod"),
+            )
+        )
+    )
+    assert values == {"signature_leader": "Karen Holm", "signature_employee": "Mette Ølgod"}
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_both_readers_find_the_same_boxes_where_pdfplumber_places_them(turn: int) -> None:
+    """The widgets from pdfminer (the reference) and from qpdf (the fast path) are the same,
+    and placed as pdfplumber places the annotations, also on a page shown turned."""
+    import io
+
+    import pdfplumber
+    import pikepdf
+    from pypdf import PdfWriter
+
+    from formflow.read import pdf_fast, widgets
+
+    writer = PdfWriter(clone_from=FOREIGN / "fillable-company-rl.pdf")
+    for page in writer.pages:
+        page.rotate(turn)
+    out = io.BytesIO()
+    writer.write(out)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as pdf:
+        fast = pdf_fast.page_widgets(pdf)
+    with pdfplumber.open(io.BytesIO(out.getvalue())) as pdf:
+        page = pdf.pages[0]
+        reference = widgets.page_widgets(page)
+        assert [(w.field, w.value, w.multiline) for w in fast[0]] == [
+            (w.field, w.value, w.multiline) for w in reference
+        ]
+        assert len(reference) == 26
+        placed = [(a["x0"], a["top"], a["x1"], a["bottom"]) for a in page.annots if a["data"]["V"]]
+        boxes = [widgets.box(page, w.rect) for w in fast[0]]
+        assert [c for b in boxes for c in b] == pytest.approx([c for b in placed for c in b])
