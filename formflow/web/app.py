@@ -43,8 +43,7 @@ from formflow.archive.records import valid_number
 from formflow.config import Settings
 from formflow.display import shown
 from formflow.errors import ArchiveError
-from formflow.rounds import round_of, totals
-from formflow.web import access, pages, queues
+from formflow.web import access, pages, queues, roundpage
 from formflow.web.users import Users, UsersError, normal_login
 
 HEADERS = {
@@ -79,6 +78,7 @@ class Web:
     archive: Archive
     clock: Callable[[], datetime]
     secret: bytes
+    rounds: roundpage.Rounds
 
     @property
     def cookie(self) -> str:
@@ -117,7 +117,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a login form, a logout button
     users = Users.of_archive(settings.archive, hasher=hasher, clock=clock)
     archive = Archive(settings.archive, settings)
-    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret())
+    rounds = roundpage.Rounds(archive, settings.validation.preparation_deadline_days)
+    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret(), rounds)
     app.register_blueprint(site)
     app.before_request(_load_session)
     app.before_request(_check_csrf)
@@ -270,39 +271,44 @@ def logout() -> BaseResponse:
 @logged_in
 def round_page() -> Any:
     """The round of a year like `formflow status`: HR everyone (a leader's to choose), a
-    leader their own employees; an employee is sent to their own file."""
+    leader their own employees; an employee is sent to their own file. A page of it at a
+    time (`roundpage.PAGE_ROWS`), the totals of every row the filters keep."""
     site, user = web(), g.user
     if user.role == "employee":
         return redirect(url_for("site.employee_page", number=user.person))
     today = site.today()
     year = request.args.get("aar", type=int) or today.year
     year = year if 2000 <= year <= 2100 else today.year
-    deadline_days = site.settings.validation.preparation_deadline_days
-    status = round_of(site.archive, year, today=today, deadline_days=deadline_days)
-    roster, people = site.archive.roster(), site.archive.index.people()
-    rows = list(status.rows)
-    if user.role != "hr":  # HR sees every row, a form handed back by an unknown number too
-        rows = [r for r in rows if access.may_see(user, r.number, roster, people)]
-    leaders = sorted({r.leader for r in rows if r.leader}, key=str.casefold)
+    found = site.rounds.of(year, today)
+    rows = found.rows_of(user)  # HR sees every row, a form handed back by an unknown number too
     chosen_leader = request.args.get("leder", "") if user.role == "hr" else ""
     state = request.args.get("tilstand", "")
     state = state if state in pages.STATE_FILTERS else ""
-    rows = [
-        r
-        for r in rows
-        if (not chosen_leader or r.leader == chosen_leader) and pages.matches_state(r, state)
-    ]
-    site.archive.audit("web_round", who=user.login, role=user.role, year=year, employees=len(rows))
+    if chosen_leader or state:
+        rows = tuple(
+            r
+            for r in rows
+            if (not chosen_leader or r.leader == chosen_leader) and pages.matches_state(r, state)
+        )
+    shown_rows, page, page_count = roundpage.page_of(rows, request.args.get("side", 1, type=int))
+    site.archive.audit(
+        "web_round", who=user.login, role=user.role, year=year, employees=len(rows), page=page
+    )
+    leaders = found.leaders if user.role == "hr" else ()
     return render_template(
         "round.html",
         year=year,
-        lines=pages.round_lines(rows, today.isoformat()),
-        files={r.number for r in rows if access.is_known(r.number, roster, people)},
-        totals=pages.totals_table(totals(rows)),
+        lines=pages.round_lines(shown_rows, today.isoformat()),
+        files=found.files,
+        totals=pages.totals_table(roundpage.counted(found, rows)),
         leaders=leaders,
         chosen_leader=chosen_leader,
         states=pages.STATE_FILTERS,
         chosen_state=state,
+        page=page,
+        page_count=page_count,
+        first=(page - 1) * roundpage.PAGE_ROWS + 1,
+        count=len(rows),
     )
 
 
@@ -314,7 +320,8 @@ def _visible(number: str) -> tuple[Any, Any]:
     site = web()
     if not valid_number(number):
         abort(404)
-    roster, people = site.archive.roster(), site.archive.index.people()
+    person = site.archive.index.person(number)  # its folder's row only: `may_see` reads no other
+    roster, people = site.archive.roster(), ({number: person} if person else {})
     if not access.may_see(g.user, number, roster, people):
         abort(404)
     return roster, people
@@ -331,7 +338,7 @@ def employee_page(number: str) -> str:
         "web_viewed", who=user.login, role=user.role, page="medarbejder", employee=number, forms=ids
     )
     own = user.role == "employee"  # only the employee is shown who has looked (the log is read)
-    looks = pages.looks_at(site.archive.audit_log.entries(), number) if own else []
+    looks = pages.looks_at(site.archive.index.looks_at(number)) if own else []
     return render_template(
         "employee.html",
         number=number,

@@ -34,6 +34,7 @@ from formflow.fsutil import PRIVATE_FILE, make_private_dirs
 USERS_NAME = "users.sqlite"
 ROLES = ("hr", "leader", "employee")
 MIN_PASSWORD = 10
+TOUCH_SECONDS = 60  # a session's last use is written at most this often (idle timeouts are minutes)
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -125,6 +126,10 @@ class Users:
         os.chmod(path, PRIVATE_FILE)
         with self._db() as db:
             db.executescript(SCHEMA)
+        with closing(sqlite3.connect(self.path, timeout=10)) as db:
+            # readers (every request's session) never wait for a writer; SQLite makes the
+            # -wal and -shm files with the database's permissions (0600)
+            db.execute("PRAGMA journal_mode=WAL")
         self._dummy = self.hasher.hash(secrets.token_hex(16))  # see `authenticate`
 
     @classmethod
@@ -229,8 +234,9 @@ class Users:
         return token
 
     def session(self, token: str, idle_seconds: float) -> Session | None:
-        """The live session of `token`, marked as used now; None when there is none or it
-        was idle longer than `idle_seconds` (then it is removed)."""
+        """The live session of `token`, marked as used now (to the minute: TOUCH_SECONDS);
+        None when there is none or it was idle longer than `idle_seconds` (then it is
+        removed)."""
         if not token or len(token) > 100:
             return None
         now = self._seconds()
@@ -245,7 +251,10 @@ class Users:
             if now - row[1] > idle_seconds:
                 db.execute("DELETE FROM sessions WHERE token = ?", (_digest(token),))
                 return None
-            db.execute("UPDATE sessions SET last_seen = ? WHERE token = ?", (now, _digest(token)))
+            if now - row[1] >= TOUCH_SECONDS:  # not a write per request: idle is minutes
+                db.execute(
+                    "UPDATE sessions SET last_seen = ? WHERE token = ?", (now, _digest(token))
+                )
         return Session(User(*row[2:]), token, row[0], now)
 
     def end_session(self, token: str) -> None:
