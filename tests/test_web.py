@@ -262,6 +262,16 @@ def test_the_file_page_shows_forms_values_and_problems(
     assert "advarsel" in bent  # the roster's leader differs from the form's
 
 
+def test_an_agreement_awaiting_the_employee_is_a_state_not_a_fault(app: Flask) -> None:
+    page = log_in(app, "hanne").get("/medarbejder/1002").get_data(as_text=True)
+    findings = page.split('<ul class="findings">', 1)[1].split("</ul>", 1)[0]
+    assert "afventer medarbejderens underskrift" in findings
+    assert '<li class="awaiting">' in findings
+    assert "fejl" not in findings and 'class="error"' not in findings
+    assert "advarsel" in findings  # the roster's other leader still warned of
+    assert "venter på medarbejderens underskrift" in page  # the form's state
+
+
 def test_pages_allow_no_inline_script_or_style(app: Flask) -> None:
     client = log_in(app, "hanne")
     for url in ["/", "/medarbejder/1001", "/logout", "/medarbejder/9999"]:

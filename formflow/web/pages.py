@@ -36,6 +36,10 @@ from formflow.web.goals import GoalYear, goals_across_years
 KIND_TITLES = {"preparation": "Forberedelsesskema", "agreement": "Udviklings- og aftaleskema"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SEVERITY_WORDS = {"error": "fejl", "warning": "advarsel"}
+AWAITING_WORDS = {
+    "employee": "afventer medarbejderens underskrift",
+    "leader": "afventer lederens underskrift",
+}
 LOOK_WORDS = {
     "web_viewed": "så personalemappen",
     "web_downloaded": "hentede",
@@ -224,15 +228,21 @@ _KEPT = _Kept()
 
 
 def _version(result: Mapping[str, Any], row: FormRow, label: Callable[[Any], str]) -> Version:
+    awaited = _awaited_fields(row.state)
+    problems = [p for p in result.get("problems") or [] if isinstance(p, dict)]
     findings = tuple(
         Finding(
             label(p.get("field")) if p.get("field") else "-",
             SEVERITY_WORDS.get(str(p.get("severity")), str(p.get("severity"))),
             shown(str(p.get("message", "")), keep_lines=True),
         )
-        for p in result.get("problems") or []
-        if isinstance(p, dict)
+        for p in problems
+        if p.get("field") not in awaited
     )
+    if awaited and any(p.get("field") in awaited for p in problems):
+        # the step between leader and employee (`decision.awaiting`), not a fault
+        role = awaited[0].removeprefix("signature_")
+        findings = (Finding(label(awaited[0]), "afventer", AWAITING_WORDS[role]), *findings)
     fields = result.get("fields") or {}
     values = tuple((label(k), value_text(v)) for k, v in fields.items() if isinstance(v, str) and v)
     return Version(
@@ -247,6 +257,15 @@ def _version(result: Mapping[str, Any], row: FormRow, label: Callable[[Any], str
         findings,
         values,
     )
+
+
+def _awaited_fields(state: str) -> tuple[str, ...]:
+    """The signature and its date an agreement filed as awaiting a signature waits for:
+    the only problems it was filed with as errors (`decision.awaiting`)."""
+    role = state.removeprefix("awaiting_")
+    if role == state or role not in AWAITING_WORDS:
+        return ()
+    return (f"signature_{role}", f"signature_{role}_date")
 
 
 def value_text(value: str) -> str:
