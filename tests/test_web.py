@@ -7,6 +7,7 @@ Lise Løvgren leads 1001, 1003, 1004, 1005; Ole Olsen leads 1002. The forms all 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import socket
@@ -704,3 +705,59 @@ def test_the_access_export_is_for_hr_only_and_needs_its_csrf_token(app: Flask) -
         answer = client.post("/medarbejder/1001/indsigt", data={"csrf": csrf_of(page)})
         assert answer.status_code == 404, login
     assert app.test_client().post("/medarbejder/1001/indsigt").status_code == 400
+
+
+# --- HR: resolving a held form -----------------------------------------------------------------
+
+
+def test_hr_assigns_a_held_form_and_it_is_filed_through_the_ingest(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    data = _hold_unknown_employee(settings, filled[1])
+    held = settings.inbox / settings.watch.held_folder
+    client = log_in(app, "hanne")
+    page = client.get("/koer")
+    text = page.get_data(as_text=True)
+    assert 'action="/koer/afklar"' in text and '<option value="1005">1005 Eva Holm' in text
+    sha256 = re.search(r'name="skema" value="([0-9a-f]{64})"', text)
+    assert sha256
+    unknown = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "9999"}
+    )
+    assert unknown.status_code == 400 and "Ukendt medarbejdernummer" in unknown.get_data(
+        as_text=True
+    )
+    assert (held / "aftale-aase.pdf").exists()
+    answer = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "Skemaet er arkiveret" in answer.get_data(as_text=True)
+    assert not (held / "aftale-aase.pdf").exists() and not (held / "aftale-aase.pdf.txt").exists()
+    (row,) = Archive(settings.archive, settings).forms(employee="1005", latest_only=False)
+    assert (settings.archive / row.original).read_bytes() == data and row.state == "signed"
+    record = (settings.archive / row.record).read_text(encoding="utf-8")
+    assert "number_assigned" in record and "hanne" in record and "4242" in record
+    file_page = client.get("/medarbejder/1005").get_data(as_text=True)
+    assert "Udviklings- og aftaleskema, version 1" in file_page
+    actions = [(e["action"], e.get("employee")) for e in audits(settings)]
+    assert ("filed", "1005") in actions and ("web_resolved", "1005") in actions
+    again = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert again.status_code == 404  # no longer held
+
+
+def test_only_hr_resolves_held_forms(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    data = _hold_unknown_employee(settings, filled[1])
+    form = {"skema": hashlib.sha256(data).hexdigest(), "nummer": "1001"}
+    for login in ("lise", "anna"):
+        client = log_in(app, login)
+        answer = client.post("/koer/afklar", data={"csrf": csrf_of(client.get("/logout")), **form})
+        assert answer.status_code == 404, login
+    hanne = log_in(app, "hanne")
+    assert hanne.post("/koer/afklar", data=form).status_code == 400  # no CSRF token
+    assert (settings.inbox / settings.watch.held_folder / "aftale-aase.pdf").exists()
+    assert len(Archive(settings.archive, settings).forms(employee="1001", latest_only=False)) == 1

@@ -43,6 +43,7 @@ from formflow.archive.records import valid_number
 from formflow.config import Settings
 from formflow.display import shown
 from formflow.errors import ArchiveError
+from formflow.ingest import Assigned
 from formflow.web import access, pages, queues, roundpage
 from formflow.web.users import Users, UsersError, normal_login
 
@@ -421,7 +422,63 @@ def queues_page() -> str:
         ],
         moment=pages.moment,
         kinds=pages.KIND_TITLES,
+        people=queues.people_to_pick(site.archive.roster(), site.archive.index.people())
+        if found["held"]
+        else [],
     )
+
+
+@site.post("/koer/afklar")
+@logged_in
+def resolve_held() -> Response:
+    """HR assigns a held form to an employee: it is filed through the normal ingest under
+    that number (`Ingestor.ingest(assigned=...)`), and the decision is audited."""
+    hr_only()
+    site, user = web(), g.user
+    folder = site.settings.inbox / site.settings.watch.held_folder
+    handed_back = queues.returned_entries(site.archive.audit_log.entries())
+    wanted = request.form.get("skema", "")
+    form = next((f for f in queues.queue(folder, "held", handed_back) if f.sha256 == wanted), None)
+    if form is None:
+        abort(404)
+    number = request.form.get("nummer", "").strip()
+    person = site.archive.index.person(number) if valid_number(number) else None
+    roster, people = site.archive.roster(), ({number: person} if person else {})
+    if not valid_number(number) or not access.is_known(number, roster, people):
+        return _message(
+            "Ukendt medarbejdernummer",
+            f"Medarbejdernummer {shown(number)!s} står hverken i medarbejderlisten eller i "
+            "arkivet. Gå tilbage, og skriv nummeret på den medarbejder, skemaet hører til.",
+            400,
+        )
+    leader = access.leader_of_employee(number, roster, people)
+    outcome = queues.resolve(site.settings, folder, form, Assigned(number, leader, user.login))
+    site.archive.audit(
+        "web_resolved",
+        who=user.login,
+        role=user.role,
+        sha256=form.sha256,
+        employee=number,
+        outcome=outcome.action,
+    )
+    if outcome.action != "filed":
+        return _message(
+            "Skemaet blev ikke arkiveret",
+            queues.NOT_FILED.get(outcome.action, queues.NOT_FILED["retry"]),
+            409,
+        )
+    name = shown(access.name_of(number, roster, people))
+    return _message(
+        "Skemaet er arkiveret",
+        f"{form.name} ligger nu i personalemappen for {number} {name}.",
+        200,
+        (url_for("site.employee_page", number=number), "Se personalemappen"),
+    )
+
+
+def _message(title: str, message: str, status: int, link: Any = None) -> Response:
+    body = render_template("message.html", title=title, message=message, link=link)
+    return Response(body, status=status)
 
 
 @site.post("/medarbejder/<number>/indsigt")
