@@ -97,6 +97,14 @@ def _follow(driver: WebDriver, selector: str) -> None:
     WebDriverWait(driver, 20).until(staleness_of(old))
 
 
+LOADED = "const i = document.querySelector('details.page-one img'); return i.naturalWidth > 0"
+
+
+def _previews(settings: Settings, login: str) -> int:  # noqa: F811
+    entries = Archive(settings.archive, settings).audit_log.entries()
+    return sum(e.get("who") == login and e["action"] == "web_previewed" for e in entries)
+
+
 def _downloaded(folder: Path, name: str) -> bytes:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -132,6 +140,11 @@ def test_each_role_in_chromium(
     shots = tmp_path.parent / "screenshots"
     shots.mkdir(exist_ok=True)
     driver.save_screenshot(str(shots / f"{login}.png"))
+    assert not _previews(settings, login), "page 1 was fetched before it was asked for"
+    driver.find_element(By.CSS_SELECTOR, "details.page-one summary").click()
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(LOADED))
+    driver.save_screenshot(str(shots / f"{login}-side-1.png"))
+    assert _previews(settings, login) == 1
     driver.find_element(By.CSS_SELECTOR, "a.download").click()
     (row,) = Archive(settings.archive, settings).forms(employee=own, latest_only=False)
     name = f"aftaleskema-{filled[1]}-v1.pdf"

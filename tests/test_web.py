@@ -761,3 +761,54 @@ def test_only_hr_resolves_held_forms(
     assert hanne.post("/koer/afklar", data=form).status_code == 400  # no CSRF token
     assert (settings.inbox / settings.watch.held_folder / "aftale-aase.pdf").exists()
     assert len(Archive(settings.archive, settings).forms(employee="1001", latest_only=False)) == 1
+
+
+# --- an image of page 1 ------------------------------------------------------------------------
+
+
+@pytest.mark.needs("pdftoppm")
+def test_page_one_is_an_image_checked_cached_and_audited_like_a_download(
+    app: Flask, settings: Settings, ids: dict[str, str]
+) -> None:
+    image = ids[ANNA_FORM].replace("/original", "/side-1.png")
+    for login, allowed in [("ole", False), ("bent", False), ("lise", True), ("hanne", True)]:
+        answer = log_in(app, login).get(image)
+        assert answer.status_code == (200 if allowed else 404), login
+    answer = log_in(app, "anna").get(image)
+    assert answer.mimetype == "image/png" and answer.data.startswith(b"\x89PNG")
+    (row,) = Archive(settings.archive, settings).forms(employee="1001", latest_only=False)
+    kept = settings.archive / ".formflow" / "cache" / "side-1" / f"{row.sha256}.png"
+    assert kept.read_bytes() == answer.data
+    assert kept.stat().st_mode & 0o777 == 0o600 and kept.parent.stat().st_mode & 0o777 == 0o700
+    seen = [(e["who"], e["form"]) for e in audits(settings) if e["action"] == "web_previewed"]
+    form = ids[ANNA_FORM].split("/")[4]
+    assert seen == [("lise", form), ("hanne", form), ("anna", form)]
+    page = log_in(app, "anna").get("/medarbejder/1001").get_data(as_text=True)
+    assert f'src="{image}"' in page
+    assert f"så side 1 af {form}" in page.split("Hvem har set din personalemappe", 1)[1]
+    missing = image.replace("-v1/", "-v9/")
+    assert log_in(app, "hanne").get(missing).status_code == 404
+
+
+def test_without_libreoffice_a_docx_has_no_preview(
+    app: Flask, ids: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formflow.web import preview
+
+    found = shutil.which
+    monkeypatch.setattr(
+        preview.shutil, "which", lambda name: None if name == "soffice" else found(name)
+    )
+    client = log_in(app, "hanne")
+    page = client.get("/medarbejder/1002").get_data(as_text=True)
+    assert "Ingen forhåndsvisning af DOCX-filer" in page and "side-1.png" not in page
+    image = ids[BENT_FORM].replace("/original", "/side-1.png")
+    assert client.get(image).status_code == 404
+
+
+@pytest.mark.needs("pdftoppm", "soffice")
+@pytest.mark.slow
+def test_a_docx_page_one_is_rendered_by_libreoffice(app: Flask, ids: dict[str, str]) -> None:
+    image = ids[BENT_FORM].replace("/original", "/side-1.png")
+    answer = log_in(app, "ole").get(image)
+    assert answer.status_code == 200 and answer.data.startswith(b"\x89PNG")

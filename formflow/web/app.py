@@ -44,7 +44,7 @@ from formflow.config import Settings
 from formflow.display import shown
 from formflow.errors import ArchiveError
 from formflow.ingest import Assigned
-from formflow.web import access, pages, queues, roundpage
+from formflow.web import access, pages, preview, queues, roundpage
 from formflow.web.users import Users, UsersError, normal_login
 
 HEADERS = {
@@ -348,6 +348,7 @@ def employee_page(number: str) -> str:
         years=pages.personnel_file(site.archive.root, rows, site.settings),
         looks=looks,
         own=own,
+        previewable={f.upper() for f in preview.formats()},
     )
 
 
@@ -373,12 +374,7 @@ def goals_page(number: str) -> str:
 def original(number: str, form: str) -> Response:
     """The original as it was handed in, found by the form's id among the employee's rows."""
     site, user = web(), g.user
-    _visible(number)
-    rows = site.archive.forms(employee=number, latest_only=False)
-    row = next((r for r in rows if pages.form_id(r) == form), None)
-    path = pages.within(site.archive.root, row.original) if row is not None else None
-    if row is None or path is None:
-        abort(404)
+    row, path = _original_of(number, form)
     site.archive.audit("web_downloaded", who=user.login, role=user.role, employee=number, form=form)
     # read whole (forms are small, `limits.max_file_mb`): no file handle outlives the request
     response = Response(
@@ -386,6 +382,31 @@ def original(number: str, form: str) -> Response:
     )
     response.headers.set("Content-Disposition", "attachment", filename=f"{form}.{row.file_format}")
     return response
+
+
+@site.get("/medarbejder/<number>/skema/<form>/side-1.png")
+@logged_in
+def page_image(number: str, form: str) -> Response:
+    """An image of page 1 of the original (`preview`), checked and audited like a download."""
+    site, user = web(), g.user
+    row, path = _original_of(number, form)
+    image = preview.page_one(site.archive.work, path, row.sha256, row.file_format)
+    if image is None:
+        abort(404)
+    site.archive.audit("web_previewed", who=user.login, role=user.role, employee=number, form=form)
+    return Response(image, mimetype="image/png")
+
+
+def _original_of(number: str, form: str) -> tuple[Any, Path]:
+    """The index row and original of the form with id `form` among `number`'s, when the user
+    may see them; else the request ends in 404."""
+    _visible(number)
+    rows = web().archive.forms(employee=number, latest_only=False)
+    row = next((r for r in rows if pages.form_id(r) == form), None)
+    path = pages.within(web().archive.root, row.original) if row is not None else None
+    if row is None or path is None:
+        abort(404)
+    return row, path
 
 
 # --- HR: the queues and the access export --------------------------------------------------------
