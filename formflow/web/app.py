@@ -45,6 +45,7 @@ from formflow.display import shown
 from formflow.errors import ArchiveError
 from formflow.ingest import Assigned
 from formflow.web import access, pages, preview, queues, roundpage
+from formflow.web.sso import Refused, SingleSignOn
 from formflow.web.users import Users, UsersError, normal_login
 
 HEADERS = {
@@ -80,6 +81,7 @@ class Web:
     clock: Callable[[], datetime]
     secret: bytes
     rounds: roundpage.Rounds
+    sso: SingleSignOn
 
     @property
     def cookie(self) -> str:
@@ -89,6 +91,10 @@ class Web:
     @property
     def login_cookie(self) -> str:
         return f"{self.cookie}-login"
+
+    @property
+    def sso_cookie(self) -> str:
+        return f"{self.cookie}-sso"
 
     def set_cookie(self, response: BaseResponse, name: str, value: str) -> None:
         """HttpOnly, SameSite=Lax, Secure behind TLS (`web.secure_cookies`), path /."""
@@ -119,7 +125,8 @@ def create_app(
     users = Users.of_archive(settings.archive, hasher=hasher, clock=clock)
     archive = Archive(settings.archive, settings)
     rounds = roundpage.Rounds(archive, settings.validation.preparation_deadline_days)
-    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret(), rounds)
+    sso = SingleSignOn(settings.web, users)
+    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret(), rounds, sso)
     app.register_blueprint(site)
     app.before_request(_load_session)
     app.before_request(_check_csrf)
@@ -219,7 +226,8 @@ def login_page() -> BaseResponse:
 def _login_form(error: str, status: int) -> Response:
     site = web()
     g.login_nonce = secrets.token_urlsafe(24)
-    response = Response(render_template("login.html", error=error), status=status)
+    body = render_template("login.html", error=error, sso=site.sso.configured)
+    response = Response(body, status=status)
     site.set_cookie(response, site.login_cookie, g.login_nonce)
     return response
 
@@ -240,12 +248,64 @@ def login() -> BaseResponse:
         site.users.record_failure(keys, window)
         return _login_form(WRONG, 401)
     site.users.clear_failures(keys[0])
-    site.users.end_idle_sessions(options.idle_minutes * 60)
+    response = _logged_in_as(user, "password")
+    site.drop_cookie(response, site.login_cookie)
+    return response
+
+
+@site.get("/login/sso")
+def sso_login() -> BaseResponse:
+    """Off to the organisation's identity provider (`sso`), when one is set up."""
+    site = web()
+    if not site.sso.configured:
+        abort(404)
+    try:
+        url, state = site.sso.begin(url_for("site.sso_answer", _external=True))
+    except (Refused, OSError):
+        return _sso_refused("Organisationens log ind kan ikke nås lige nu. Prøv igen om lidt.")
+    response = redirect(url)
+    site.set_cookie(response, site.sso_cookie, state)
+    return response
+
+
+@site.get("/login/sso/svar")
+def sso_answer() -> BaseResponse:
+    """The identity provider's answer: logs in the formflow user its ID token names."""
+    site = web()
+    if not site.sso.configured:
+        abort(404)
+    try:
+        user = site.sso.finish(
+            request.args,
+            request.cookies.get(site.sso_cookie, ""),
+            url_for("site.sso_answer", _external=True),
+        )
+    except Refused as refused:
+        site.archive.audit("web_login_refused", method="sso")
+        return _sso_refused(str(refused))
+    except OSError:
+        return _sso_refused("Organisationens log ind kan ikke nås lige nu. Prøv igen om lidt.")
+    response = _logged_in_as(user, "sso")
+    site.drop_cookie(response, site.sso_cookie)
+    return response
+
+
+def _sso_refused(message: str) -> Response:
+    response = _message(
+        "Log ind mislykkedes", message, 403, (url_for("site.login_page"), "Til log ind")
+    )
+    web().drop_cookie(response, web().sso_cookie)
+    return response
+
+
+def _logged_in_as(user: Any, method: str) -> BaseResponse:
+    """A new session for `user`, audited; the browser is sent to the round (or its file)."""
+    site = web()
+    site.users.end_idle_sessions(site.settings.web.idle_minutes * 60)
     token = site.users.start_session(user.login)
-    site.archive.audit("web_login", who=user.login, role=user.role)
+    site.archive.audit("web_login", who=user.login, role=user.role, method=method)
     response = redirect(url_for("site.round_page"))
     site.set_cookie(response, site.cookie, token)
-    site.drop_cookie(response, site.login_cookie)
     return response
 
 

@@ -52,6 +52,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_seen REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
+-- single sign-on begun and not yet finished: by the sha256 of its state (the browser's cookie)
+CREATE TABLE IF NOT EXISTS sso_logins (
+    state TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    verifier TEXT NOT NULL,
+    at REAL NOT NULL
+);
 CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
 """
 
@@ -288,6 +295,26 @@ class Users:
     def clear_failures(self, key: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM failures WHERE key = ?", (key,))
+
+    def keep_sso_login(self, state: str, nonce: str, verifier: str) -> None:
+        """A single sign-on sent to the identity provider (its state, nonce, PKCE verifier)."""
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO sso_logins VALUES (?, ?, ?, ?)",
+                (_digest(state), nonce, verifier, self._seconds()),
+            )
+
+    def take_sso_login(self, state: str, max_age: float) -> tuple[str, str] | None:
+        """The (nonce, verifier) of the single sign-on begun with `state`, once: it is gone
+        after (a replayed answer finds nothing), as is any older than `max_age` seconds."""
+        now = self._seconds()
+        with self._db() as db:
+            db.execute("DELETE FROM sso_logins WHERE at < ?", (now - max_age,))
+            row = db.execute(
+                "SELECT nonce, verifier FROM sso_logins WHERE state = ?", (_digest(state),)
+            ).fetchone()
+            db.execute("DELETE FROM sso_logins WHERE state = ?", (_digest(state),))
+        return (row[0], row[1]) if row else None
 
     def secret(self) -> bytes:
         """The key the CSRF tokens are made with: random, made once, kept in this file."""
