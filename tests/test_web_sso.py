@@ -93,7 +93,8 @@ def _provider_app(provider: Provider) -> Flask:
             "nonce": provider.nonce or asked["nonce"],
             "preferred_username": provider.login,
         }
-        signed = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, provider.key)
+        kid = provider.key.kid
+        signed = jwt.encode({"alg": "RS256", "kid": kid}, claims, provider.key)
         return jsonify(access_token="at", token_type="Bearer", id_token=signed, expires_in=300)
 
     @app.get("/jwks")
@@ -260,3 +261,15 @@ def test_a_wrong_client_secret_is_refused_by_the_provider(
     refused = client.get(_sso(client))
     assert refused.status_code == 403 and "godkendte ikke" in refused.get_data(as_text=True)
     assert client.get("/").status_code == 302
+
+
+def test_a_rotated_key_is_fetched_again(sso_app: Flask, provider: Provider) -> None:
+    client = sso_app.test_client()
+    assert client.get(_sso(client)).status_code == 302  # the first key is kept
+    old = provider.key
+    provider.key = RSAKey.generate_key(2048, parameters={"kid": "k2"})
+    try:
+        again = sso_app.test_client()
+        assert again.get(_sso(again)).status_code == 302
+    finally:
+        provider.key = old

@@ -174,11 +174,21 @@ class SingleSignOn:
             exp={"essential": True},
         )
         try:
-            token = jwt.decode(id_token, self._key_set(), algorithms=["RS256"])
+            token = self._decoded(id_token)
             wanted.validate(token.claims)
         except (JoseError, ValueError) as error:
             raise Refused("Identitetsudbyderens svar kunne ikke godkendes.") from error
         return token.claims
+
+    def _decoded(self, id_token: str) -> Any:
+        """The ID token, its signature checked; with the provider's keys read again once
+        when none of the kept ones fits (providers rotate their keys)."""
+        try:
+            return jwt.decode(id_token, self._key_set(), algorithms=["RS256"])
+        except JoseError:
+            with self._lock:
+                self._keys = None
+            return jwt.decode(id_token, self._key_set(), algorithms=["RS256"])
 
     def _key_set(self) -> KeySet:
         with self._lock:
