@@ -135,3 +135,22 @@ def test_the_web_bench_rows_measure(tmp_path: Path) -> None:
         assert row.formflow.startswith("p95 ") and row.met is not None
         assert row.budget in ("p95 < 200 ms", "p95 < 50 ms")
     assert "works the round out again" in rows[0].note
+
+
+def test_the_queues_come_from_the_index_and_survive_a_reindex(
+    app: Flask,  # noqa: F811
+    settings: Settings,  # noqa: F811
+    filled: tuple[Path, int],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _hold_unknown_employee(settings, filled[1])
+    Archive(settings.archive, settings).reindex()  # the hand-backs rebuilt from the log
+    client = log_in(app, "hanne")
+
+    def whole_log(self: AuditLog) -> None:
+        raise AssertionError("the queues page read the whole audit log")
+
+    monkeypatch.setattr(AuditLog, "entries", whole_log)
+    page = client.get("/koer").get_data(as_text=True)
+    assert "Afviste skemaer (1)" in page and "aftaleskema-carla.pdf" in page
+    assert "Til afklaring (1)" in page and "aftale-aase.pdf" in page and "4242" in page

@@ -106,8 +106,20 @@ CREATE TABLE looks (
     form TEXT NOT NULL
 );
 CREATE INDEX looks_employee ON looks (employee, seq);
+-- the last hand-back of each file's bytes (`handed_back_of`), from the audit log: HR's queues
+-- tell formflow's own returned files from others without reading the whole log
+CREATE TABLE handed_back (
+    sha256 TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    employee TEXT NOT NULL,
+    year TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    codes TEXT NOT NULL
+);
 """
-TABLES = ("meta", "employees", "forms", "followups", "returned", "looks")
+TABLES = ("meta", "employees", "forms", "followups", "returned", "looks", "handed_back")
 RETURN_ACTIONS = ("rejected", "held")  # the ingest's audit actions for a form handed back
 # the audit actions of someone looking at a personnel file: the web page's views, downloads and
 # page images, the command line's `archive show` and `archive export`
@@ -213,13 +225,15 @@ class Index:
         folders: dict[str, str],
         returned: Iterable[tuple[int, str, str, str, str]] = (),
         looks: Iterable[Look] = (),
+        handed: Iterable[HandedBack] = (),
     ) -> int:
         """Drop and recreate every table from `rows` in one transaction; returns the count.
 
         `folders` maps each employee number to its personnel folder (relative path), so an
         employee whose folder holds no record yet is still listed; `returned` are the forms
         handed back (`return_of` of the audit log's entries, oldest first: the last one of a
-        form stays); `looks` who looked at whose file (`look_of` of its entries).
+        form stays); `looks` who looked at whose file (`look_of` of its entries); `handed`
+        the files handed back (`handed_back_of`, oldest first: the last of some bytes stays).
         """
         ordered = sorted(rows, key=_form_key)
         try:
@@ -242,6 +256,7 @@ class Index:
                     _refresh_employee(db, number, folder)
                 db.executemany(_INSERT_RETURNED, returned)
                 db.executemany(_INSERT_LOOK, looks)
+                db.executemany(_INSERT_HANDED, handed)
                 _changed(db)
                 db.execute("COMMIT")
             except BaseException:
@@ -288,18 +303,34 @@ class Index:
         except sqlite3.Error as error:
             log.warning("could not index a returned form: %s", error)
 
-    def add_look(self, entry: Mapping[str, Any]) -> None:
-        """Note someone looking at a personnel file, from its audit entry as written (with
-        its `seq`; any other entry is ignored). A cache of the audit log like `add_returned`:
-        a failure is logged, and the next rebuild reads the look from the log."""
-        found = look_of(entry)
-        if found is None:
+    def add_logged(self, entry: Mapping[str, Any]) -> None:
+        """Note someone looking at a personnel file, or a file handed back, from its audit
+        entry as written (with its `seq`; any other entry is ignored). A cache of the audit
+        log like `add_returned`: a failure is logged, and the next rebuild reads the log."""
+        look, handed = look_of(entry), handed_back_of(entry)
+        if look is None and handed is None:
             return
         try:
             with flocked(self._writers), self.connect() as db:
-                db.execute(_INSERT_LOOK, found)
+                if look is not None:
+                    db.execute(_INSERT_LOOK, look)
+                if handed is not None:
+                    db.execute(_INSERT_HANDED, handed)
         except sqlite3.Error as error:
-            log.warning("could not index a look at a personnel file: %s", error)
+            log.warning("could not index an audit entry: %s", error)
+
+    def handed_back(self, sha256s: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """sha256 -> the last hand-back of those bytes (as its audit entry names it), for
+        the ones handed back."""
+        found: dict[str, dict[str, Any]] = {}
+        with self.connect() as db:
+            for sha256 in set(sha256s):
+                row = db.execute(
+                    f"SELECT {_HANDED_COLUMNS} FROM handed_back WHERE sha256 = ?", (sha256,)
+                ).fetchone()
+                if row is not None:
+                    found[sha256] = HandedBack._make(row)._asdict()
+        return found
 
     def looks_at(self, employee: str) -> list[Look]:
         """Who looked at `employee`'s personnel file, in the audit log's order."""
@@ -544,6 +575,44 @@ def look_of(entry: Mapping[str, Any]) -> Look | None:
         return value if isinstance(value, str) else ""
 
     return Look(seq, employee, text("at"), text("action"), text("who"), text("role"), text("form"))
+
+
+_HANDED_COLUMNS = "sha256, seq, at, action, employee, year, kind, codes"
+_INSERT_HANDED = (
+    f"INSERT OR REPLACE INTO handed_back ({_HANDED_COLUMNS}) VALUES ({', '.join('?' * 8)})"
+)
+
+
+class HandedBack(NamedTuple):
+    """A file handed back (rejected or held), as its audit line says ("" for what it does
+    not name)."""
+
+    sha256: str
+    seq: int
+    at: str
+    action: str
+    employee: str
+    year: str
+    kind: str
+    codes: str
+
+
+def handed_back_of(entry: Mapping[str, Any]) -> HandedBack | None:
+    """The hand-back an audit entry records (rejected or held, naming the file's sha256)."""
+    sha256, seq = entry.get("sha256"), entry.get("seq")
+    if entry.get("action") not in RETURN_ACTIONS or not isinstance(sha256, str) or not sha256:
+        return None
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return None
+
+    def text(key: str) -> str:
+        value = entry.get(key)
+        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+    return HandedBack(
+        sha256, seq, text("at"), str(entry["action"]), text("employee"), text("year"),
+        text("kind"), text("codes"),
+    )  # fmt: skip
 
 
 def _changed(db: sqlite3.Connection) -> None:

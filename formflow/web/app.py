@@ -485,9 +485,8 @@ def queues_page() -> str:
     hr_only()
     site, user = web(), g.user
     watch = site.settings.watch
-    handed_back = queues.returned_entries(site.archive.audit_log.entries())
     found = {
-        action: queues.queue(site.settings.inbox / folder, action, handed_back)
+        action: queues.queue(site.settings.inbox / folder, action, _handed_back)
         for action, folder in (("rejected", watch.rejected_folder), ("held", watch.held_folder))
     }
     site.archive.audit(
@@ -509,6 +508,10 @@ def queues_page() -> str:
     )
 
 
+def _handed_back(sha256: str) -> dict[str, Any] | None:
+    return web().archive.index.handed_back([sha256]).get(sha256)
+
+
 @site.post("/koer/afklar")
 @logged_in
 def resolve_held() -> Response:
@@ -517,9 +520,8 @@ def resolve_held() -> Response:
     hr_only()
     site, user = web(), g.user
     folder = site.settings.inbox / site.settings.watch.held_folder
-    handed_back = queues.returned_entries(site.archive.audit_log.entries())
     wanted = request.form.get("skema", "")
-    form = next((f for f in queues.queue(folder, "held", handed_back) if f.sha256 == wanted), None)
+    form = next((f for f in queues.queue(folder, "held", _handed_back) if f.sha256 == wanted), None)
     if form is None:
         abort(404)
     number = request.form.get("nummer", "").strip()

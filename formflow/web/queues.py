@@ -3,12 +3,13 @@ folders, with the reasons formflow gave.
 
 Employees can write in those folders (they fetch their returned forms there), so nothing in
 them is trusted on its own: a file counts only when its SHA-256 is that of a form the audit
-log (hash-chained, written by the ingest) records as rejected or held; when, which employee,
-form and reason codes come from that entry. The Danish notice beside it (`<name>.txt`) is
-shown as the text the employee was given. Links are never followed, only regular files are
-read, and nothing here writes or deletes, but `resolve`: HR's decision on a held form, which
-files it through the ingest. No URL names any of these files: a form is picked by its
-sha256 among the ones listed.
+log (hash-chained, written by the ingest) records as rejected or held (looked up in the
+index's table of them, `Index.handed_back`, which the audit writer keeps and reindex
+rebuilds); when, which employee, form and reason codes come from that entry. The Danish
+notice beside it (`<name>.txt`) is shown as the text the employee was given. Links are never
+followed, only regular files are read, and nothing here writes or deletes, but `resolve`:
+HR's decision on a held form, which files it through the ingest. No URL names any of these
+files: a form is picked by its sha256 among the ones listed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import hashlib
 import os
 import stat
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -48,26 +49,18 @@ class Returned:
     notice: str  # the Danish notice beside it; "" when there is none
 
 
-def returned_entries(entries: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """sha256 -> the latest audit entry that handed a form with those bytes back."""
-    found: dict[str, Mapping[str, Any]] = {}
-    for entry in entries:
-        if entry.get("action") in QUEUE_TITLES and isinstance(entry.get("sha256"), str):
-            found[str(entry["sha256"])] = entry
-    return found
-
-
 def queue(
-    folder: Path, action: str, handed_back: Mapping[str, Mapping[str, Any]]
+    folder: Path, action: str, handed_back: Callable[[str], Mapping[str, Any] | None]
 ) -> list[Returned]:
-    """The forms in `folder` the audit log says were handed back as `action`, oldest first."""
+    """The forms in `folder` the audit log says were handed back as `action`, oldest first
+    (`handed_back`: a sha256's last hand-back as the log has it, from the index)."""
     found = []
     for relative in _files(folder):
         if relative.name.endswith(".txt"):
             continue
         data = _read(folder / relative, FORM_LIMIT)
         digest = hashlib.sha256(data).hexdigest() if data is not None else ""
-        entry = handed_back.get(digest)
+        entry = handed_back(digest) if digest else None
         if entry is None or entry.get("action") != action:
             continue  # not a form formflow handed back here: not shown as one
         notice = _read(folder / relative.parent / notice_name(relative.name), NOTICE_LIMIT)
