@@ -26,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` and `formflow` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cases
+from bench import cases, web
 from bench.timing import Row, markdown
 
 CASES = (
@@ -42,6 +42,7 @@ CASES = (
     "help",
     "carry-over",
     "status",
+    "web",
 )
 
 
@@ -69,6 +70,7 @@ def run(
             "help": lambda: cases.cli_help(ws),
             "carry-over": lambda: cases.carry_over(ws, backlog_archive),
             "status": lambda: cases.status(ws),
+            "web": lambda: web.web(ws),
         }
         for name in CASES:
             if name not in only:

@@ -155,6 +155,21 @@ class WebSettings:
         "Address of the reverse proxy whose X-Forwarded-For/-Proto headers are believed "
         '(e.g. "127.0.0.1"); empty: none.',
     )
+    sso_metadata_url: str = _setting(
+        "",
+        "Single sign-on by OpenID Connect: the identity provider's discovery document (e.g. "
+        '"https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration"); '
+        "empty: passwords only.",
+    )
+    sso_client_id: str = _setting("", "The client (application) id formflow is registered with.")
+    sso_client_secret_file: str = _setting(
+        "", "A file holding the client secret (only that), readable by formflow alone."
+    )
+    sso_login_claim: str = _setting(
+        "preferred_username",
+        "The ID token's claim naming the formflow login (e.g. preferred_username or email); "
+        "users are added with `formflow users add`, never made by a login.",
+    )
 
 
 @dataclass(frozen=True)
@@ -340,6 +355,8 @@ def _check(settings: Settings) -> None:
     if settings.web.login_window_minutes < 1:
         raise SettingsError("web.login_window_minutes must be at least 1")
     _check_mail(settings.mail)
+    if settings.web.sso_metadata_url and not settings.web.sso_client_id:
+        raise SettingsError("web.sso_metadata_url needs web.sso_client_id")
     if settings.forms.vocabulary:
         from formflow.read.vocabulary import check_vocabulary_file
 

@@ -122,6 +122,32 @@ def from_roster(
     return replace(checked, problems=(*checked.problems, warning))
 
 
+def assigned_to(
+    result: CheckResult,
+    number: str,
+    leader: str,
+    who: str,
+    validate: Callable[[Extraction], CheckResult],
+) -> CheckResult:
+    """`result` for a held form a person assigned to employee `number` (HR on the web page):
+    that number, and the roster's `leader` where the form names none, validated again, with a
+    warning `number_assigned` saying who assigned it and the number the form gave."""
+    extraction = result.extraction
+    fields = {**extraction.fields, "employee_number": number}
+    if leader and not fields.get("leader_name", "").strip():
+        fields["leader_name"] = leader
+    said = extraction.employee_number.strip()
+    warning = Problem(
+        "employee_number",
+        "warning",
+        "number_assigned",
+        f"Skemaet blev holdt til afklaring; {who} har lagt det i personalemappen for "
+        f"medarbejder {number}" + (f" (skemaet angav nr. {said})." if said else "."),
+    )
+    checked = validate(replace(extraction, fields=fields))
+    return replace(checked, problems=(*checked.problems, warning))
+
+
 def rejected(problems: tuple[Problem, ...]) -> Decision:
     return Decision("rejected", problems=problems)
 

@@ -46,13 +46,13 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from formflow.config import Settings
-from formflow.decision import Decision, by_name, decide, held, rejected
+from formflow.decision import Decision, assigned_to, by_name, decide, held, rejected
 from formflow.errors import ArchiveError, FormflowError, UnreadableForm
 from formflow.inbox import notice_name, sanitize_name, shown_text
 from formflow.intake import Dropped, Identity, Vanished, open_dropped, remove_original, same_file
@@ -141,6 +141,16 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Assigned:
+    """A person's decision on a held form: whose it is (`number`, the roster's `leader`) and
+    who decided (a login, for the record's warning)."""
+
+    number: str
+    leader: str
+    who: str
+
+
+@dataclass(frozen=True)
 class Taken:
     """A dropped file taken at intake, and our own filing of these very bytes if a crash
     interrupted one (then it is finished, not counted as a duplicate of itself)."""
@@ -148,6 +158,7 @@ class Taken:
     dropped: Dropped
     name: str  # the dropped name, sanitized: safe to log
     ours: Entry | None
+    assigned: Assigned | None = None  # a held form a person assigned to an employee
 
     @property
     def arrived(self) -> datetime:
@@ -240,9 +251,14 @@ class Ingestor:
 
     # -- public ----------------------------------------------------------------------------
 
-    def ingest(self, path: Path) -> Outcome:
-        """Take the file at `path` through every stage; never raises for a bad file."""
-        return self._intake(path, self._through_stages)
+    def ingest(self, path: Path, *, assigned: Assigned | None = None) -> Outcome:
+        """Take the file at `path` through every stage; never raises for a bad file.
+        `assigned`: a held form a person has decided is that employee's (`_decide`)."""
+        if assigned is None:
+            return self._intake(path, self._through_stages)
+        return self._intake(
+            path, lambda taken: self._through_stages(replace(taken, assigned=assigned))
+        )
 
     def reject(self, path: Path, verdict: UnreadableForm) -> Outcome:
         """Hand the file at `path` back with `verdict`, unread: its worker was killed over it
@@ -343,7 +359,10 @@ class Ingestor:
     def _decide(self, checked: Checked) -> Decided | HandBack:
         """Filed, held or rejected as `formflow check` says (a form without an employee number
         settled by its name in the roster, `decision.by_name`); a form to file whose number
-        and name the archive cannot confirm is held for a person to decide."""
+        and name the archive cannot confirm is held for a person to decide, and a held form a
+        person assigned (`Assigned`) is filed under the number they chose."""
+        if checked.taken.assigned is not None:
+            return self._assigned(checked, checked.taken.assigned)
         arrived = checked.taken.arrived
         result = by_name(checked.result, self._roster_row, lambda e: self.validator(e, arrived))
         decision = decide(result)
@@ -353,6 +372,23 @@ class Ingestor:
         reason = self.archive.check_identity(extraction.employee_number, extraction.employee_name)
         if reason:
             return HandBack(checked.taken, decision.held(reason), result)
+        return Decided(checked.taken, result, decision)
+
+    def _assigned(self, checked: Checked, assigned: Assigned) -> Decided | HandBack:
+        """A held form a person assigned to an employee: filed under that number, as
+        `formflow check` decides with it, without the identity check that held it (a person
+        has decided whose it is); the record's warning `number_assigned` says so."""
+        arrived = checked.taken.arrived
+        result = assigned_to(
+            checked.result,
+            assigned.number,
+            assigned.leader,
+            assigned.who,
+            lambda e: self.validator(e, arrived),
+        )
+        decision = decide(result)
+        if decision.action != "filed":
+            return HandBack(checked.taken, decision, result)
         return Decided(checked.taken, result, decision)
 
     def _roster_row(self, name: str) -> tuple[str, str, str] | str:

@@ -19,7 +19,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
-from test_web import CHEAP, PASSWORD, USERS, filled, settings  # noqa: F401 (fixtures)
+from test_web import (  # noqa: F401 (fixtures)
+    CHEAP,
+    PASSWORD,
+    USERS,
+    _hold_unknown_employee,
+    filled,
+    settings,
+)
 
 from formflow.archive import Archive
 from formflow.config import Settings
@@ -90,6 +97,14 @@ def _follow(driver: WebDriver, selector: str) -> None:
     WebDriverWait(driver, 20).until(staleness_of(old))
 
 
+LOADED = "const i = document.querySelector('details.page-one img'); return i.naturalWidth > 0"
+
+
+def _previews(settings: Settings, login: str) -> int:  # noqa: F811
+    entries = Archive(settings.archive, settings).audit_log.entries()
+    return sum(e.get("who") == login and e["action"] == "web_previewed" for e in entries)
+
+
 def _downloaded(folder: Path, name: str) -> bytes:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -125,6 +140,11 @@ def test_each_role_in_chromium(
     shots = tmp_path.parent / "screenshots"
     shots.mkdir(exist_ok=True)
     driver.save_screenshot(str(shots / f"{login}.png"))
+    assert not _previews(settings, login), "page 1 was fetched before it was asked for"
+    driver.find_element(By.CSS_SELECTOR, "details.page-one summary").click()
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(LOADED))
+    driver.save_screenshot(str(shots / f"{login}-side-1.png"))
+    assert _previews(settings, login) == 1
     driver.find_element(By.CSS_SELECTOR, "a.download").click()
     (row,) = Archive(settings.archive, settings).forms(employee=own, latest_only=False)
     name = f"aftaleskema-{filled[1]}-v1.pdf"
@@ -155,3 +175,30 @@ def test_each_role_in_chromium(
     ]
     landed = USERS[login][0] == "employee"  # sent to their own file when logging in
     assert viewed == [own] * (5 if landed else 4), "a view or the download is not audited"
+
+
+def test_hr_resolves_a_held_form_in_chromium(
+    browser: WebDriver,
+    server: str,
+    settings: Settings,  # noqa: F811
+    filled: tuple[Path, int],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """HR assigns the held form to Eva Holm (1005), and it is in her personnel file."""
+    data = _hold_unknown_employee(settings, filled[1])
+    driver = browser
+    _log_in(driver, server, "hanne")
+    driver.get(f"{server}/koer")
+    assert "aftale-aase.pdf" in driver.page_source
+    driver.find_element(By.CSS_SELECTOR, "form.resolve input[name=nummer]").send_keys("1005")
+    shots = tmp_path.parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    driver.save_screenshot(str(shots / "hanne-afklar.png"))
+    _follow(driver, "form.resolve button")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Skemaet er arkiveret"
+    _follow(driver, "a.next")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Personalemappe: 1005 Eva Holm"
+    assert "Udviklings- og aftaleskema, version 1" in driver.page_source
+    driver.save_screenshot(str(shots / "hanne-afklaret.png"))
+    (row,) = Archive(settings.archive, settings).forms(employee="1005", latest_only=False)
+    assert (settings.archive / row.original).read_bytes() == data

@@ -7,6 +7,7 @@ Lise Løvgren leads 1001, 1003, 1004, 1005; Ole Olsen leads 1002. The forms all 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import socket
@@ -260,6 +261,16 @@ def test_the_file_page_shows_forms_values_and_problems(
     bent = log_in(app, "hanne").get("/medarbejder/1002").get_data(as_text=True)
     assert "venter på medarbejderens underskrift" in bent
     assert "advarsel" in bent  # the roster's leader differs from the form's
+
+
+def test_an_agreement_awaiting_the_employee_is_a_state_not_a_fault(app: Flask) -> None:
+    page = log_in(app, "hanne").get("/medarbejder/1002").get_data(as_text=True)
+    findings = page.split('<ul class="findings">', 1)[1].split("</ul>", 1)[0]
+    assert "afventer medarbejderens underskrift" in findings
+    assert '<li class="awaiting">' in findings
+    assert "fejl" not in findings and 'class="error"' not in findings
+    assert "advarsel" in findings  # the roster's other leader still warned of
+    assert "venter på medarbejderens underskrift" in page  # the form's state
 
 
 def test_pages_allow_no_inline_script_or_style(app: Flask) -> None:
@@ -694,3 +705,110 @@ def test_the_access_export_is_for_hr_only_and_needs_its_csrf_token(app: Flask) -
         answer = client.post("/medarbejder/1001/indsigt", data={"csrf": csrf_of(page)})
         assert answer.status_code == 404, login
     assert app.test_client().post("/medarbejder/1001/indsigt").status_code == 400
+
+
+# --- HR: resolving a held form -----------------------------------------------------------------
+
+
+def test_hr_assigns_a_held_form_and_it_is_filed_through_the_ingest(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    data = _hold_unknown_employee(settings, filled[1])
+    held = settings.inbox / settings.watch.held_folder
+    client = log_in(app, "hanne")
+    page = client.get("/koer")
+    text = page.get_data(as_text=True)
+    assert 'action="/koer/afklar"' in text and '<option value="1005">1005 Eva Holm' in text
+    sha256 = re.search(r'name="skema" value="([0-9a-f]{64})"', text)
+    assert sha256
+    unknown = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "9999"}
+    )
+    assert unknown.status_code == 400 and "Ukendt medarbejdernummer" in unknown.get_data(
+        as_text=True
+    )
+    assert (held / "aftale-aase.pdf").exists()
+    answer = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "Skemaet er arkiveret" in answer.get_data(as_text=True)
+    assert not (held / "aftale-aase.pdf").exists() and not (held / "aftale-aase.pdf.txt").exists()
+    (row,) = Archive(settings.archive, settings).forms(employee="1005", latest_only=False)
+    assert (settings.archive / row.original).read_bytes() == data and row.state == "signed"
+    record = (settings.archive / row.record).read_text(encoding="utf-8")
+    assert "number_assigned" in record and "hanne" in record and "4242" in record
+    file_page = client.get("/medarbejder/1005").get_data(as_text=True)
+    assert "Udviklings- og aftaleskema, version 1" in file_page
+    actions = [(e["action"], e.get("employee")) for e in audits(settings)]
+    assert ("filed", "1005") in actions and ("web_resolved", "1005") in actions
+    again = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert again.status_code == 404  # no longer held
+
+
+def test_only_hr_resolves_held_forms(
+    app: Flask, settings: Settings, filled: tuple[Path, int]
+) -> None:
+    data = _hold_unknown_employee(settings, filled[1])
+    form = {"skema": hashlib.sha256(data).hexdigest(), "nummer": "1001"}
+    for login in ("lise", "anna"):
+        client = log_in(app, login)
+        answer = client.post("/koer/afklar", data={"csrf": csrf_of(client.get("/logout")), **form})
+        assert answer.status_code == 404, login
+    hanne = log_in(app, "hanne")
+    assert hanne.post("/koer/afklar", data=form).status_code == 400  # no CSRF token
+    assert (settings.inbox / settings.watch.held_folder / "aftale-aase.pdf").exists()
+    assert len(Archive(settings.archive, settings).forms(employee="1001", latest_only=False)) == 1
+
+
+# --- an image of page 1 ------------------------------------------------------------------------
+
+
+@pytest.mark.needs("pdftoppm")
+def test_page_one_is_an_image_checked_cached_and_audited_like_a_download(
+    app: Flask, settings: Settings, ids: dict[str, str]
+) -> None:
+    image = ids[ANNA_FORM].replace("/original", "/side-1.png")
+    for login, allowed in [("ole", False), ("bent", False), ("lise", True), ("hanne", True)]:
+        answer = log_in(app, login).get(image)
+        assert answer.status_code == (200 if allowed else 404), login
+    answer = log_in(app, "anna").get(image)
+    assert answer.mimetype == "image/png" and answer.data.startswith(b"\x89PNG")
+    (row,) = Archive(settings.archive, settings).forms(employee="1001", latest_only=False)
+    kept = settings.archive / ".formflow" / "cache" / "side-1" / f"{row.sha256}.png"
+    assert kept.read_bytes() == answer.data
+    assert kept.stat().st_mode & 0o777 == 0o600 and kept.parent.stat().st_mode & 0o777 == 0o700
+    seen = [(e["who"], e["form"]) for e in audits(settings) if e["action"] == "web_previewed"]
+    form = ids[ANNA_FORM].split("/")[4]
+    assert seen == [("lise", form), ("hanne", form), ("anna", form)]
+    page = log_in(app, "anna").get("/medarbejder/1001").get_data(as_text=True)
+    assert f'src="{image}"' in page
+    assert f"så side 1 af {form}" in page.split("Hvem har set din personalemappe", 1)[1]
+    missing = image.replace("-v1/", "-v9/")
+    assert log_in(app, "hanne").get(missing).status_code == 404
+
+
+def test_without_libreoffice_a_docx_has_no_preview(
+    app: Flask, ids: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formflow.web import preview
+
+    found = shutil.which
+    monkeypatch.setattr(
+        preview.shutil, "which", lambda name: None if name == "soffice" else found(name)
+    )
+    client = log_in(app, "hanne")
+    page = client.get("/medarbejder/1002").get_data(as_text=True)
+    assert "Ingen forhåndsvisning af DOCX-filer" in page and "side-1.png" not in page
+    image = ids[BENT_FORM].replace("/original", "/side-1.png")
+    assert client.get(image).status_code == 404
+
+
+@pytest.mark.needs("pdftoppm", "soffice")
+@pytest.mark.slow
+def test_a_docx_page_one_is_rendered_by_libreoffice(app: Flask, ids: dict[str, str]) -> None:
+    image = ids[BENT_FORM].replace("/original", "/side-1.png")
+    answer = log_in(app, "ole").get(image)
+    assert answer.status_code == 200 and answer.data.startswith(b"\x89PNG")

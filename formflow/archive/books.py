@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from formflow.archive.audit import AuditLog, MetaValue
-from formflow.archive.index import Index, return_of
+from formflow.archive.index import Index, handed_back_of, look_of, return_of
 from formflow.archive.layout import Layout, read_record, year_files
 from formflow.archive.records import FormRow, parse_file_name, parse_folder_name, row_from_record
 from formflow.errors import ArchiveError
@@ -43,10 +43,11 @@ class Books:
     def audit(self, action: str, **meta: MetaValue) -> None:
         """Append to the audit log: hashes, numbers, states, codes; never form contents."""
         try:
-            self.audit_log.append(action, **meta)
+            entry = self.audit_log.append(action, **meta)
         except OSError as error:
             raise ArchiveError(f"cannot write the audit log: {error}") from error
         self.index.add_returned(action, meta)  # a form handed back shows in `formflow status`
+        self.index.add_logged(entry)  # a look at a file, a file handed back: for the web
 
     def audit_filed(self, row: FormRow, record_bytes: bytes, *, recovered: bool = False) -> None:
         """The filing's entry, naming its record's sha256 (verify finds a record changed
@@ -91,8 +92,15 @@ class Books:
             rows += self._rows_in(folder)
         # the same key twice means files were copied by hand; verify reports it, index one
         unique = {filing_key(r): r for r in rows}
-        returned = (r for e in self.audit_log.entries() if (r := return_of(e.get("action", ""), e)))
-        self.index.rebuild(unique.values(), folders, returned)
+        returned, looks, handed = [], [], []
+        for entry in self.audit_log.entries():  # one pass over a long log
+            if (found := return_of(entry.get("action", ""), entry)) is not None:
+                returned.append(found)
+            if (back := handed_back_of(entry)) is not None:
+                handed.append(back)
+            elif (look := look_of(entry)) is not None:
+                looks.append(look)
+        self.index.rebuild(unique.values(), folders, returned, looks, handed)
         return list(unique.values())
 
     def _rows_in(self, folder: Path) -> list[FormRow]:

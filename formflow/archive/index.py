@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # 2: forms_year covers the round query; 3: followups_year covers its follow-ups; 4: the
-# employee's signature date, and the forms handed back (an older index is rebuilt on open)
-SCHEMA_VERSION = "4"
+# employee's signature date, and the forms handed back; 5: who looked at whose file, and a
+# stamp of the last change to what the round reads (an older index is rebuilt on open)
+SCHEMA_VERSION = "5"
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE employees (
@@ -93,9 +94,36 @@ CREATE TABLE returned (
     codes TEXT NOT NULL,
     PRIMARY KEY (year, kind, employee)
 );
+-- who looked at whose personnel file (`look_of`), from the audit log: the employee's own page
+-- lists them without reading the whole log
+CREATE TABLE looks (
+    seq INTEGER PRIMARY KEY,  -- the audit line's
+    employee TEXT NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    who TEXT NOT NULL,
+    role TEXT NOT NULL,
+    form TEXT NOT NULL
+);
+CREATE INDEX looks_employee ON looks (employee, seq);
+-- the last hand-back of each file's bytes (`handed_back_of`), from the audit log: HR's queues
+-- tell formflow's own returned files from others without reading the whole log
+CREATE TABLE handed_back (
+    sha256 TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    employee TEXT NOT NULL,
+    year TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    codes TEXT NOT NULL
+);
 """
-TABLES = ("meta", "employees", "forms", "followups", "returned")
+TABLES = ("meta", "employees", "forms", "followups", "returned", "looks", "handed_back")
 RETURN_ACTIONS = ("rejected", "held")  # the ingest's audit actions for a form handed back
+# the audit actions of someone looking at a personnel file: the web page's views, downloads and
+# page images, the command line's `archive show` and `archive export`
+LOOK_ACTIONS = ("web_viewed", "web_downloaded", "web_previewed", "viewed", "exported")
 
 
 class EmployeeRow(NamedTuple):
@@ -196,13 +224,16 @@ class Index:
         rows: Iterable[FormRow],
         folders: dict[str, str],
         returned: Iterable[tuple[int, str, str, str, str]] = (),
+        looks: Iterable[Look] = (),
+        handed: Iterable[HandedBack] = (),
     ) -> int:
         """Drop and recreate every table from `rows` in one transaction; returns the count.
 
         `folders` maps each employee number to its personnel folder (relative path), so an
         employee whose folder holds no record yet is still listed; `returned` are the forms
         handed back (`return_of` of the audit log's entries, oldest first: the last one of a
-        form stays).
+        form stays); `looks` who looked at whose file (`look_of` of its entries); `handed`
+        the files handed back (`handed_back_of`, oldest first: the last of some bytes stays).
         """
         ordered = sorted(rows, key=_form_key)
         try:
@@ -224,6 +255,9 @@ class Index:
                 for number, folder in sorted(folders.items()):
                     _refresh_employee(db, number, folder)
                 db.executemany(_INSERT_RETURNED, returned)
+                db.executemany(_INSERT_LOOK, looks)
+                db.executemany(_INSERT_HANDED, handed)
+                _changed(db)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -243,6 +277,7 @@ class Index:
             try:
                 _insert_form(db, row)
                 _refresh_employee(db, row.employee, folder)
+                _changed(db)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -257,9 +292,60 @@ class Index:
             return
         try:
             with flocked(self._writers), self.connect() as db:
-                db.execute(_INSERT_RETURNED, found)
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    db.execute(_INSERT_RETURNED, found)
+                    _changed(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
         except sqlite3.Error as error:
             log.warning("could not index a returned form: %s", error)
+
+    def add_logged(self, entry: Mapping[str, Any]) -> None:
+        """Note someone looking at a personnel file, or a file handed back, from its audit
+        entry as written (with its `seq`; any other entry is ignored). A cache of the audit
+        log like `add_returned`: a failure is logged, and the next rebuild reads the log."""
+        look, handed = look_of(entry), handed_back_of(entry)
+        if look is None and handed is None:
+            return
+        try:
+            with flocked(self._writers), self.connect() as db:
+                if look is not None:
+                    db.execute(_INSERT_LOOK, look)
+                if handed is not None:
+                    db.execute(_INSERT_HANDED, handed)
+        except sqlite3.Error as error:
+            log.warning("could not index an audit entry: %s", error)
+
+    def handed_back(self, sha256s: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """sha256 -> the last hand-back of those bytes (as its audit entry names it), for
+        the ones handed back."""
+        found: dict[str, dict[str, Any]] = {}
+        with self.connect() as db:
+            for sha256 in set(sha256s):
+                row = db.execute(
+                    f"SELECT {_HANDED_COLUMNS} FROM handed_back WHERE sha256 = ?", (sha256,)
+                ).fetchone()
+                if row is not None:
+                    found[sha256] = HandedBack._make(row)._asdict()
+        return found
+
+    def looks_at(self, employee: str) -> list[Look]:
+        """Who looked at `employee`'s personnel file, in the audit log's order."""
+        with self.connect() as db:
+            rows = db.execute(
+                f"SELECT {_LOOK_COLUMNS} FROM looks WHERE employee = ? ORDER BY seq", (employee,)
+            ).fetchall()
+        return list(map(Look._make, rows))
+
+    def changed(self) -> str:
+        """A stamp of the last change to what the round reads (forms, employees, forms
+        handed back): equal stamps, the same round."""
+        with self.connect() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'changed'").fetchone()
+        return str(row[0]) if row else ""
 
     def find_by_hash(self, sha256: str) -> FormRow | None:
         with self.connect() as db:
@@ -352,6 +438,14 @@ class Index:
             rows = db.execute("SELECT number, name, leader FROM employees")
             return {row[0]: row for row in rows}
 
+    def person(self, number: str) -> tuple[str, str, str] | None:
+        """One personnel folder's (number, name, leader), as `people` gives them."""
+        with self.connect() as db:
+            row = db.execute(
+                "SELECT number, name, leader FROM employees WHERE number = ?", (number,)
+            ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
     def employees(self) -> list[EmployeeRow]:
         with self.connect() as db:
             rows = db.execute(
@@ -375,10 +469,13 @@ class Index:
         return [row[0] for row in rows]
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every table's rows, sorted: two indexes holding the same are equal dumps."""
+        """Every table's rows, sorted: two indexes holding the same are equal dumps (the
+        stamp of the last change left out: it is random)."""
+        where = {"meta": " WHERE key != 'changed'"}
         with self.connect() as db:
             return {
-                table: sorted(db.execute(f"SELECT * FROM {table}").fetchall()) for table in TABLES
+                table: sorted(db.execute(f"SELECT * FROM {table}{where.get(table, '')}"))
+                for table in TABLES
             }
 
 
@@ -456,6 +553,80 @@ _COLUMNS = (
     "filed, reader, valid, errors, warnings, problem_codes, signatures"
 )
 _INSERT_RETURNED = "INSERT OR REPLACE INTO returned VALUES (?, ?, ?, ?, ?)"
+_LOOK_COLUMNS = "seq, employee, at, action, who, role, form"
+_INSERT_LOOK = f"INSERT OR REPLACE INTO looks ({_LOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+class Look(NamedTuple):
+    """Someone looking at a personnel file, as its audit line says (`who` and `role` ""
+    for the command line, `form` "" for the whole file)."""
+
+    seq: int
+    employee: str
+    at: str
+    action: str
+    who: str
+    role: str
+    form: str
+
+
+def look_of(entry: Mapping[str, Any]) -> Look | None:
+    """The look an audit entry records (one of LOOK_ACTIONS, naming an employee), else None."""
+    seq, employee = entry.get("seq"), entry.get("employee")
+    if entry.get("action") not in LOOK_ACTIONS or not isinstance(employee, str) or not employee:
+        return None
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return None
+
+    def text(key: str) -> str:
+        value = entry.get(key)
+        return value if isinstance(value, str) else ""
+
+    return Look(seq, employee, text("at"), text("action"), text("who"), text("role"), text("form"))
+
+
+_HANDED_COLUMNS = "sha256, seq, at, action, employee, year, kind, codes"
+_INSERT_HANDED = (
+    f"INSERT OR REPLACE INTO handed_back ({_HANDED_COLUMNS}) VALUES ({', '.join('?' * 8)})"
+)
+
+
+class HandedBack(NamedTuple):
+    """A file handed back (rejected or held), as its audit line says ("" for what it does
+    not name)."""
+
+    sha256: str
+    seq: int
+    at: str
+    action: str
+    employee: str
+    year: str
+    kind: str
+    codes: str
+
+
+def handed_back_of(entry: Mapping[str, Any]) -> HandedBack | None:
+    """The hand-back an audit entry records (rejected or held, naming the file's sha256)."""
+    sha256, seq = entry.get("sha256"), entry.get("seq")
+    if entry.get("action") not in RETURN_ACTIONS or not isinstance(sha256, str) or not sha256:
+        return None
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return None
+
+    def text(key: str) -> str:
+        value = entry.get(key)
+        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+    return HandedBack(
+        sha256, seq, text("at"), str(entry["action"]), text("employee"), text("year"),
+        text("kind"), text("codes"),
+    )  # fmt: skip
+
+
+def _changed(db: sqlite3.Connection) -> None:
+    """A new stamp for `Index.changed`, in the transaction that changes the round (random:
+    an index rebuilt from scratch never repeats a stamp it had before)."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('changed', lower(hex(randomblob(8))))")
 
 
 def return_of(action: str, meta: Mapping[str, Any]) -> tuple[int, str, str, str, str] | None:

@@ -43,8 +43,9 @@ from formflow.archive.records import valid_number
 from formflow.config import Settings
 from formflow.display import shown
 from formflow.errors import ArchiveError
-from formflow.rounds import round_of, totals
-from formflow.web import access, pages, queues
+from formflow.ingest import Assigned
+from formflow.web import access, pages, preview, queues, roundpage
+from formflow.web.sso import Refused, SingleSignOn
 from formflow.web.users import Users, UsersError, normal_login
 
 HEADERS = {
@@ -79,6 +80,8 @@ class Web:
     archive: Archive
     clock: Callable[[], datetime]
     secret: bytes
+    rounds: roundpage.Rounds
+    sso: SingleSignOn
 
     @property
     def cookie(self) -> str:
@@ -88,6 +91,10 @@ class Web:
     @property
     def login_cookie(self) -> str:
         return f"{self.cookie}-login"
+
+    @property
+    def sso_cookie(self) -> str:
+        return f"{self.cookie}-sso"
 
     def set_cookie(self, response: BaseResponse, name: str, value: str) -> None:
         """HttpOnly, SameSite=Lax, Secure behind TLS (`web.secure_cookies`), path /."""
@@ -117,7 +124,9 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a login form, a logout button
     users = Users.of_archive(settings.archive, hasher=hasher, clock=clock)
     archive = Archive(settings.archive, settings)
-    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret())
+    rounds = roundpage.Rounds(archive, settings.validation.preparation_deadline_days)
+    sso = SingleSignOn(settings.web, users)
+    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret(), rounds, sso)
     app.register_blueprint(site)
     app.before_request(_load_session)
     app.before_request(_check_csrf)
@@ -217,7 +226,8 @@ def login_page() -> BaseResponse:
 def _login_form(error: str, status: int) -> Response:
     site = web()
     g.login_nonce = secrets.token_urlsafe(24)
-    response = Response(render_template("login.html", error=error), status=status)
+    body = render_template("login.html", error=error, sso=site.sso.configured)
+    response = Response(body, status=status)
     site.set_cookie(response, site.login_cookie, g.login_nonce)
     return response
 
@@ -238,12 +248,64 @@ def login() -> BaseResponse:
         site.users.record_failure(keys, window)
         return _login_form(WRONG, 401)
     site.users.clear_failures(keys[0])
-    site.users.end_idle_sessions(options.idle_minutes * 60)
+    response = _logged_in_as(user, "password")
+    site.drop_cookie(response, site.login_cookie)
+    return response
+
+
+@site.get("/login/sso")
+def sso_login() -> BaseResponse:
+    """Off to the organisation's identity provider (`sso`), when one is set up."""
+    site = web()
+    if not site.sso.configured:
+        abort(404)
+    try:
+        url, state = site.sso.begin(url_for("site.sso_answer", _external=True))
+    except (Refused, OSError):
+        return _sso_refused("Organisationens log ind kan ikke nås lige nu. Prøv igen om lidt.")
+    response = redirect(url)
+    site.set_cookie(response, site.sso_cookie, state)
+    return response
+
+
+@site.get("/login/sso/svar")
+def sso_answer() -> BaseResponse:
+    """The identity provider's answer: logs in the formflow user its ID token names."""
+    site = web()
+    if not site.sso.configured:
+        abort(404)
+    try:
+        user = site.sso.finish(
+            request.args,
+            request.cookies.get(site.sso_cookie, ""),
+            url_for("site.sso_answer", _external=True),
+        )
+    except Refused as refused:
+        site.archive.audit("web_login_refused", method="sso")
+        return _sso_refused(str(refused))
+    except OSError:
+        return _sso_refused("Organisationens log ind kan ikke nås lige nu. Prøv igen om lidt.")
+    response = _logged_in_as(user, "sso")
+    site.drop_cookie(response, site.sso_cookie)
+    return response
+
+
+def _sso_refused(message: str) -> Response:
+    response = _message(
+        "Log ind mislykkedes", message, 403, (url_for("site.login_page"), "Til log ind")
+    )
+    web().drop_cookie(response, web().sso_cookie)
+    return response
+
+
+def _logged_in_as(user: Any, method: str) -> BaseResponse:
+    """A new session for `user`, audited; the browser is sent to the round (or its file)."""
+    site = web()
+    site.users.end_idle_sessions(site.settings.web.idle_minutes * 60)
     token = site.users.start_session(user.login)
-    site.archive.audit("web_login", who=user.login, role=user.role)
+    site.archive.audit("web_login", who=user.login, role=user.role, method=method)
     response = redirect(url_for("site.round_page"))
     site.set_cookie(response, site.cookie, token)
-    site.drop_cookie(response, site.login_cookie)
     return response
 
 
@@ -270,39 +332,44 @@ def logout() -> BaseResponse:
 @logged_in
 def round_page() -> Any:
     """The round of a year like `formflow status`: HR everyone (a leader's to choose), a
-    leader their own employees; an employee is sent to their own file."""
+    leader their own employees; an employee is sent to their own file. A page of it at a
+    time (`roundpage.PAGE_ROWS`), the totals of every row the filters keep."""
     site, user = web(), g.user
     if user.role == "employee":
         return redirect(url_for("site.employee_page", number=user.person))
     today = site.today()
     year = request.args.get("aar", type=int) or today.year
     year = year if 2000 <= year <= 2100 else today.year
-    deadline_days = site.settings.validation.preparation_deadline_days
-    status = round_of(site.archive, year, today=today, deadline_days=deadline_days)
-    roster, people = site.archive.roster(), site.archive.index.people()
-    rows = list(status.rows)
-    if user.role != "hr":  # HR sees every row, a form handed back by an unknown number too
-        rows = [r for r in rows if access.may_see(user, r.number, roster, people)]
-    leaders = sorted({r.leader for r in rows if r.leader}, key=str.casefold)
+    found = site.rounds.of(year, today)
+    rows = found.rows_of(user)  # HR sees every row, a form handed back by an unknown number too
     chosen_leader = request.args.get("leder", "") if user.role == "hr" else ""
     state = request.args.get("tilstand", "")
     state = state if state in pages.STATE_FILTERS else ""
-    rows = [
-        r
-        for r in rows
-        if (not chosen_leader or r.leader == chosen_leader) and pages.matches_state(r, state)
-    ]
-    site.archive.audit("web_round", who=user.login, role=user.role, year=year, employees=len(rows))
+    if chosen_leader or state:
+        rows = tuple(
+            r
+            for r in rows
+            if (not chosen_leader or r.leader == chosen_leader) and pages.matches_state(r, state)
+        )
+    shown_rows, page, page_count = roundpage.page_of(rows, request.args.get("side", 1, type=int))
+    site.archive.audit(
+        "web_round", who=user.login, role=user.role, year=year, employees=len(rows), page=page
+    )
+    leaders = found.leaders if user.role == "hr" else ()
     return render_template(
         "round.html",
         year=year,
-        lines=pages.round_lines(rows, today.isoformat()),
-        files={r.number for r in rows if access.is_known(r.number, roster, people)},
-        totals=pages.totals_table(totals(rows)),
+        lines=pages.round_lines(shown_rows, today.isoformat()),
+        files=found.files,
+        totals=pages.totals_table(roundpage.counted(found, rows)),
         leaders=leaders,
         chosen_leader=chosen_leader,
         states=pages.STATE_FILTERS,
         chosen_state=state,
+        page=page,
+        page_count=page_count,
+        first=(page - 1) * roundpage.PAGE_ROWS + 1,
+        count=len(rows),
     )
 
 
@@ -314,7 +381,8 @@ def _visible(number: str) -> tuple[Any, Any]:
     site = web()
     if not valid_number(number):
         abort(404)
-    roster, people = site.archive.roster(), site.archive.index.people()
+    person = site.archive.index.person(number)  # its folder's row only: `may_see` reads no other
+    roster, people = site.archive.roster(), ({number: person} if person else {})
     if not access.may_see(g.user, number, roster, people):
         abort(404)
     return roster, people
@@ -331,7 +399,7 @@ def employee_page(number: str) -> str:
         "web_viewed", who=user.login, role=user.role, page="medarbejder", employee=number, forms=ids
     )
     own = user.role == "employee"  # only the employee is shown who has looked (the log is read)
-    looks = pages.looks_at(site.archive.audit_log.entries(), number) if own else []
+    looks = pages.looks_at(site.archive.index.looks_at(number)) if own else []
     return render_template(
         "employee.html",
         number=number,
@@ -340,6 +408,7 @@ def employee_page(number: str) -> str:
         years=pages.personnel_file(site.archive.root, rows, site.settings),
         looks=looks,
         own=own,
+        previewable={f.upper() for f in preview.formats()},
     )
 
 
@@ -365,12 +434,7 @@ def goals_page(number: str) -> str:
 def original(number: str, form: str) -> Response:
     """The original as it was handed in, found by the form's id among the employee's rows."""
     site, user = web(), g.user
-    _visible(number)
-    rows = site.archive.forms(employee=number, latest_only=False)
-    row = next((r for r in rows if pages.form_id(r) == form), None)
-    path = pages.within(site.archive.root, row.original) if row is not None else None
-    if row is None or path is None:
-        abort(404)
+    row, path = _original_of(number, form)
     site.archive.audit("web_downloaded", who=user.login, role=user.role, employee=number, form=form)
     # read whole (forms are small, `limits.max_file_mb`): no file handle outlives the request
     response = Response(
@@ -378,6 +442,31 @@ def original(number: str, form: str) -> Response:
     )
     response.headers.set("Content-Disposition", "attachment", filename=f"{form}.{row.file_format}")
     return response
+
+
+@site.get("/medarbejder/<number>/skema/<form>/side-1.png")
+@logged_in
+def page_image(number: str, form: str) -> Response:
+    """An image of page 1 of the original (`preview`), checked and audited like a download."""
+    site, user = web(), g.user
+    row, path = _original_of(number, form)
+    image = preview.page_one(site.archive.work, path, row.sha256, row.file_format)
+    if image is None:
+        abort(404)
+    site.archive.audit("web_previewed", who=user.login, role=user.role, employee=number, form=form)
+    return Response(image, mimetype="image/png")
+
+
+def _original_of(number: str, form: str) -> tuple[Any, Path]:
+    """The index row and original of the form with id `form` among `number`'s, when the user
+    may see them; else the request ends in 404."""
+    _visible(number)
+    rows = web().archive.forms(employee=number, latest_only=False)
+    row = next((r for r in rows if pages.form_id(r) == form), None)
+    path = pages.within(web().archive.root, row.original) if row is not None else None
+    if row is None or path is None:
+        abort(404)
+    return row, path
 
 
 # --- HR: the queues and the access export --------------------------------------------------------
@@ -396,9 +485,8 @@ def queues_page() -> str:
     hr_only()
     site, user = web(), g.user
     watch = site.settings.watch
-    handed_back = queues.returned_entries(site.archive.audit_log.entries())
     found = {
-        action: queues.queue(site.settings.inbox / folder, action, handed_back)
+        action: queues.queue(site.settings.inbox / folder, action, _handed_back)
         for action, folder in (("rejected", watch.rejected_folder), ("held", watch.held_folder))
     }
     site.archive.audit(
@@ -414,7 +502,66 @@ def queues_page() -> str:
         ],
         moment=pages.moment,
         kinds=pages.KIND_TITLES,
+        people=queues.people_to_pick(site.archive.roster(), site.archive.index.people())
+        if found["held"]
+        else [],
     )
+
+
+def _handed_back(sha256: str) -> dict[str, Any] | None:
+    return web().archive.index.handed_back([sha256]).get(sha256)
+
+
+@site.post("/koer/afklar")
+@logged_in
+def resolve_held() -> Response:
+    """HR assigns a held form to an employee: it is filed through the normal ingest under
+    that number (`Ingestor.ingest(assigned=...)`), and the decision is audited."""
+    hr_only()
+    site, user = web(), g.user
+    folder = site.settings.inbox / site.settings.watch.held_folder
+    wanted = request.form.get("skema", "")
+    form = next((f for f in queues.queue(folder, "held", _handed_back) if f.sha256 == wanted), None)
+    if form is None:
+        abort(404)
+    number = request.form.get("nummer", "").strip()
+    person = site.archive.index.person(number) if valid_number(number) else None
+    roster, people = site.archive.roster(), ({number: person} if person else {})
+    if not valid_number(number) or not access.is_known(number, roster, people):
+        return _message(
+            "Ukendt medarbejdernummer",
+            f"Medarbejdernummer {shown(number)!s} står hverken i medarbejderlisten eller i "
+            "arkivet. Gå tilbage, og skriv nummeret på den medarbejder, skemaet hører til.",
+            400,
+        )
+    leader = access.leader_of_employee(number, roster, people)
+    outcome = queues.resolve(site.settings, folder, form, Assigned(number, leader, user.login))
+    site.archive.audit(
+        "web_resolved",
+        who=user.login,
+        role=user.role,
+        sha256=form.sha256,
+        employee=number,
+        outcome=outcome.action,
+    )
+    if outcome.action != "filed":
+        return _message(
+            "Skemaet blev ikke arkiveret",
+            queues.NOT_FILED.get(outcome.action, queues.NOT_FILED["retry"]),
+            409,
+        )
+    name = shown(access.name_of(number, roster, people))
+    return _message(
+        "Skemaet er arkiveret",
+        f"{form.name} ligger nu i personalemappen for {number} {name}.",
+        200,
+        (url_for("site.employee_page", number=number), "Se personalemappen"),
+    )
+
+
+def _message(title: str, message: str, status: int, link: Any = None) -> Response:
+    body = render_template("message.html", title=title, message=message, link=link)
+    return Response(body, status=status)
 
 
 @site.post("/medarbejder/<number>/indsigt")

@@ -34,6 +34,7 @@ from formflow.fsutil import PRIVATE_FILE, make_private_dirs
 USERS_NAME = "users.sqlite"
 ROLES = ("hr", "leader", "employee")
 MIN_PASSWORD = 10
+TOUCH_SECONDS = 60  # a session's last use is written at most this often (idle timeouts are minutes)
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -51,6 +52,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_seen REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
+-- single sign-on begun and not yet finished: by the sha256 of its state (the browser's cookie)
+CREATE TABLE IF NOT EXISTS sso_logins (
+    state TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    verifier TEXT NOT NULL,
+    at REAL NOT NULL
+);
 CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
 """
 
@@ -125,6 +133,10 @@ class Users:
         os.chmod(path, PRIVATE_FILE)
         with self._db() as db:
             db.executescript(SCHEMA)
+        with closing(sqlite3.connect(self.path, timeout=10)) as db:
+            # readers (every request's session) never wait for a writer; SQLite makes the
+            # -wal and -shm files with the database's permissions (0600)
+            db.execute("PRAGMA journal_mode=WAL")
         self._dummy = self.hasher.hash(secrets.token_hex(16))  # see `authenticate`
 
     @classmethod
@@ -229,8 +241,9 @@ class Users:
         return token
 
     def session(self, token: str, idle_seconds: float) -> Session | None:
-        """The live session of `token`, marked as used now; None when there is none or it
-        was idle longer than `idle_seconds` (then it is removed)."""
+        """The live session of `token`, marked as used now (to the minute: TOUCH_SECONDS);
+        None when there is none or it was idle longer than `idle_seconds` (then it is
+        removed)."""
         if not token or len(token) > 100:
             return None
         now = self._seconds()
@@ -245,7 +258,10 @@ class Users:
             if now - row[1] > idle_seconds:
                 db.execute("DELETE FROM sessions WHERE token = ?", (_digest(token),))
                 return None
-            db.execute("UPDATE sessions SET last_seen = ? WHERE token = ?", (now, _digest(token)))
+            if now - row[1] >= TOUCH_SECONDS:  # not a write per request: idle is minutes
+                db.execute(
+                    "UPDATE sessions SET last_seen = ? WHERE token = ?", (now, _digest(token))
+                )
         return Session(User(*row[2:]), token, row[0], now)
 
     def end_session(self, token: str) -> None:
@@ -279,6 +295,26 @@ class Users:
     def clear_failures(self, key: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM failures WHERE key = ?", (key,))
+
+    def keep_sso_login(self, state: str, nonce: str, verifier: str) -> None:
+        """A single sign-on sent to the identity provider (its state, nonce, PKCE verifier)."""
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO sso_logins VALUES (?, ?, ?, ?)",
+                (_digest(state), nonce, verifier, self._seconds()),
+            )
+
+    def take_sso_login(self, state: str, max_age: float) -> tuple[str, str] | None:
+        """The (nonce, verifier) of the single sign-on begun with `state`, once: it is gone
+        after (a replayed answer finds nothing), as is any older than `max_age` seconds."""
+        now = self._seconds()
+        with self._db() as db:
+            db.execute("DELETE FROM sso_logins WHERE at < ?", (now - max_age,))
+            row = db.execute(
+                "SELECT nonce, verifier FROM sso_logins WHERE state = ?", (_digest(state),)
+            ).fetchone()
+            db.execute("DELETE FROM sso_logins WHERE state = ?", (_digest(state),))
+        return (row[0], row[1]) if row else None
 
     def secret(self) -> bytes:
         """The key the CSRF tokens are made with: random, made once, kept in this file."""
