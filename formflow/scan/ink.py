@@ -53,7 +53,7 @@ def ink_ratio(image: np.ndarray, box: PixelBox, margin: int | None = None) -> fl
     if x1 <= x0 or y1 <= y0:
         return 0.0
     region = image[y0:y1, x0:x1]
-    return float(np.count_nonzero(region < ink_threshold(image))) / region.size
+    return float(np.count_nonzero(region <= ink_threshold(image))) / region.size
 
 
 def judge_ink(ratio: float) -> SignatureState:

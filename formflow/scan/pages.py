@@ -188,10 +188,18 @@ def _is_line(wanted: str, line: str, junk: int, wraps: bool) -> bool:
     or, if it `wraps`, its first line (at least MIN_START characters of its start)."""
     for skip in range(min(junk, max(0, len(line) - 1)) + 1):
         rest = line[skip:]
-        if SequenceMatcher(None, wanted, rest).ratio() >= SIMILAR:
+        if _similar(wanted, rest):
             return True
-        start = wanted[: len(rest)]
-        wrapped = wraps and len(wanted) > len(rest) >= MIN_START
-        if wrapped and SequenceMatcher(None, start, rest).ratio() >= SIMILAR:
+        if wraps and len(wanted) > len(rest) >= MIN_START and _similar(wanted[: len(rest)], rest):
             return True
     return False
+
+
+def _similar(one: str, other: str) -> bool:
+    """difflib's ratio at least SIMILAR; its quick upper bounds first (most lines are far)."""
+    matcher = SequenceMatcher(None, one, other)
+    return (
+        matcher.real_quick_ratio() >= SIMILAR
+        and matcher.quick_ratio() >= SIMILAR
+        and matcher.ratio() >= SIMILAR
+    )

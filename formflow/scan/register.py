@@ -24,10 +24,12 @@ import numpy as np
 COARSE_WIDTH = 480  # pixels: ECC's first pass, fast and wide-reaching
 FINE_WIDTH = 700  # pixels: the refinement (about 85 dpi for A4); sub-pixel at full size
 COARSE_ITERATIONS, FINE_ITERATIONS = 60, 20
+UPRIGHT_CORRELATION = 0.5  # coarse ECC upright at least this (0.75-0.85 seen): skip upside down
 ECC_EPS = 1e-4  # ECC stops when the correlation gains less than this
 ADDED_DISTANCE = 4  # pixels: ink farther than this from the blank's print was added by hand
 MIN_QUALITY = 0.9  # share of the blank's print that must be found in the registered scan
 CORE = 0.6  # of the blank's Otsu threshold: its print's dark cores, which every scan keeps
+ORB_WIDTH, ORB_FEATURES = 1000, 2000  # pixels, features: ORB's corners of letters and frames
 MIN_MATCHES = 12  # ORB matches (and RANSAC inliers) below which features place nothing
 PAPER = 255
 
@@ -107,7 +109,7 @@ def ink_mask(image: np.ndarray, strength: float = 1.0) -> np.ndarray:
     """Dark pixels by Otsu's threshold over the whole page (print and ink against paper);
     `strength` below 1 keeps only the darker cores of the strokes."""
     threshold, _ = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return image < threshold * strength
+    return image <= threshold * strength  # as OpenCV splits: above the threshold is paper
 
 
 # --- ECC
@@ -127,6 +129,8 @@ def _ecc(scan: np.ndarray, blank: np.ndarray) -> np.ndarray | None:
         result = _ecc_step(small_blank, small_scan, _identity(), COARSE_ITERATIONS)
         if result is not None:
             found.append((result[0], turned, result[1]))
+        if result is not None and result[0] >= UPRIGHT_CORRELATION:
+            break  # clearly upright: a page that is also upside down does not exist
     if not found:
         return None
     _, turned, best = max(found, key=lambda one: one[0])
@@ -214,9 +218,9 @@ def _half_turn(shape: tuple[int, ...]) -> np.ndarray:
 
 def _orb(scan: np.ndarray, blank: np.ndarray) -> np.ndarray | None:
     """A turn, shift and scale from matched ORB features (RANSAC), refined by affine ECC."""
-    fine = min(1.0, 2 * FINE_WIDTH / blank.shape[1])
+    fine = min(1.0, ORB_WIDTH / blank.shape[1])
     small_scan, small_blank = _scaled(scan, fine), _scaled(blank, fine)
-    orb = cv2.ORB.create(nfeatures=3000)
+    orb = cv2.ORB.create(nfeatures=ORB_FEATURES)
     blank_points, blank_features = orb.detectAndCompute(small_blank, None)
     scan_points, scan_features = orb.detectAndCompute(small_scan, None)
     if blank_features is None or scan_features is None:
