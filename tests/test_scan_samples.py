@@ -19,11 +19,10 @@ import numpy as np
 import pytest
 
 from formflow.forms.library import load_definition
-from formflow.forms.render import render_bytes
-from formflow.scan.blank import FieldBox, PixelBox, blank_pages, field_boxes
+from formflow.scan.blank import BlankForm, FieldBox, PixelBox, blank_form
 from formflow.scan.images import scan_pages
-from formflow.scan.ink import ink_ratio, signature_state
-from formflow.scan.register import Registration, greyscale, register
+from formflow.scan.ink import field_ink, ink_ratio, signature_state
+from formflow.scan.register import Registration, greyscale, register, without_print
 
 SCANS = Path(__file__).parent / "samples" / "scans"
 SAMPLES = sorted(path.stem for path in SCANS.glob("*.json"))
@@ -51,13 +50,12 @@ OWN_PAGES = [
 
 
 @cache
-def blank_pdf(kind: str) -> bytes:
-    return render_bytes(load_definition(kind), 2026, {}, "pdf")
+def blank_of(kind: str, dpi: int) -> BlankForm:
+    return blank_form(load_definition(kind), 2026, dpi)
 
 
-@cache
-def blank(kind: str, dpi: int) -> list[np.ndarray]:
-    return blank_pages(blank_pdf(kind), dpi)
+def blank(kind: str, dpi: int) -> tuple[np.ndarray, ...]:
+    return blank_of(kind, dpi).pages
 
 
 @cache
@@ -148,11 +146,8 @@ def test_a_page_printed_fit_to_page_is_registered_by_features() -> None:
 
 
 def boxes_of(form: dict[str, Any], form_page: int) -> dict[str, FieldBox]:
-    return {
-        key: box
-        for key, box in field_boxes(blank_pdf(form["kind"])).items()
-        if box.page == form_page
-    }
+    boxes = blank_of(form["kind"], 150).boxes  # in PDF points: the same at every dpi
+    return {key: box for key, box in boxes.items() if box.page == form_page}
 
 
 @pytest.mark.parametrize(("sample", "form", "pdf_page"), OWN_PAGES)
@@ -189,3 +184,36 @@ def test_without_registration_the_boxes_hold_other_print() -> None:
     assert len(empty) > 5
     assert max(ink_ratio(registration.image, box) for box in empty) == 0.0
     assert max(ink_ratio(scanned(sample)[0], box) for box in empty) > 0.01
+
+
+def registered_pages(sample: str) -> list[np.ndarray | None]:
+    form = description(sample)["forms"][0]
+    found = [registered(sample, page["pdf_page"])[0] for page in form["pages"]]
+    return [None if registration is None else registration.image for registration in found]
+
+
+def test_field_ink_measures_the_fields_of_a_registered_form() -> None:
+    sample = "agreement-200-gray-signed"
+    pages = registered_pages(sample)
+    boxes = blank_of("agreement", 200).boxes
+    keys = ["signature_leader", "signature_employee", "goal_personal_2_text", "no_such_field"]
+    ink = field_ink(pages, boxes, 200, keys)
+    assert (ink["signature_leader"] or 0) > 0.05 and (ink["signature_employee"] or 0) > 0.05
+    assert ink["goal_personal_2_text"] == 0.0
+    assert ink["no_such_field"] is None
+    unregistered = field_ink([pages[0], pages[1], None], boxes, 200, keys)
+    assert unregistered["signature_leader"] is None  # its page was not registered: not found
+    assert unregistered["goal_personal_2_text"] == 0.0
+
+
+def test_without_print_leaves_what_the_person_added() -> None:
+    sample = "agreement-200-gray-signed"
+    image = registered_pages(sample)[2]
+    assert image is not None
+    cleaned = without_print(image, blank("agreement", 200)[2])
+    form = blank_of("agreement", 200)
+    typed, drawn = form.pixels("next_meeting_date"), form.pixels("signature_leader")
+    assert ink_ratio(cleaned, typed) > 0.01 and ink_ratio(cleaned, drawn) > 0.05
+    heading = PixelBox(drawn.x0 - 420, drawn.y0 - 150, drawn.x1, drawn.y0 - 60)  # "5. Underskrift"
+    assert ink_ratio(image, heading, margin=0) > 0.01
+    assert ink_ratio(cleaned, heading, margin=0) < 0.001

@@ -2,7 +2,8 @@
 
 `field_boxes` reads the widget rectangles (PDF points) of a blank form rendered by formflow;
 `PixelBox.from_points` maps such a rectangle to the pixels of a page rendered at a given dpi;
-`blank_pages` rasterises the blank with pdftoppm at the scan's dpi (the I/O edge).
+`blank_pages` rasterises the blank with pdftoppm at the scan's dpi (the I/O edge), and
+`blank_form` does all three for a form definition.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from formflow.errors import FormflowError
+from formflow.forms.definition import FormDefinition
 
 POINTS_PER_INCH = 72
 RENDER_TIMEOUT = 120  # seconds for pdftoppm to rasterise a blank form
@@ -62,6 +64,28 @@ class PixelBox:
     @property
     def height(self) -> int:
         return self.y1 - self.y0
+
+
+@dataclass(frozen=True, eq=False)
+class BlankForm:
+    """A blank form beside a scan: its pages rendered greyscale at `dpi`, its fields' boxes."""
+
+    kind: str
+    dpi: int
+    pages: tuple[np.ndarray, ...]
+    boxes: dict[str, FieldBox]
+
+    def pixels(self, key: str) -> PixelBox:
+        """The field's box in the pixels of its page (KeyError for a field the form lacks)."""
+        return PixelBox.from_points(self.boxes[key], self.dpi)
+
+
+def blank_form(definition: FormDefinition, year: int, dpi: int) -> BlankForm:
+    """The blank form rendered by formflow's renderer, rasterised at `dpi`, with its boxes."""
+    from formflow.forms.render import render_bytes
+
+    pdf = render_bytes(definition, year, {}, "pdf")
+    return BlankForm(definition.kind, dpi, tuple(blank_pages(pdf, dpi)), field_boxes(pdf))
 
 
 def field_boxes(blank_pdf: bytes) -> dict[str, FieldBox]:

@@ -11,12 +11,13 @@ box where OCR reads no text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import cv2
 import numpy as np
 
-from formflow.scan.blank import PixelBox
+from formflow.scan.blank import FieldBox, PixelBox
 
 EMPTY_BELOW = 0.003  # an empty box: under 0.3 % dark pixels (dust, a JPEG speck)
 SIGNED_FROM = 0.01  # a signature: 1 % and more (a short initial in a wide box still has it)
@@ -68,3 +69,26 @@ def judge_ink(ratio: float) -> SignatureState:
 def signature_state(image: np.ndarray, box: PixelBox) -> SignatureState:
     """A signature box of a registered page: "signed", "empty" or "unclear"."""
     return judge_ink(ink_ratio(image, box))
+
+
+def field_ink(
+    registered: Sequence[np.ndarray | None],
+    boxes: Mapping[str, FieldBox],
+    dpi: int,
+    keys: Iterable[str],
+) -> dict[str, float | None]:
+    """The ink ratio of each field in `keys`, on the registered image of its form page.
+
+    `registered[n]` is form page n registered to the blank (None: not registered, or not in
+    the scan); a field on such a page, or one the form lacks, measures None: not found.
+    """
+    measured: dict[str, float | None] = {}
+    for key in keys:
+        box = boxes.get(key)
+        image = registered[box.page] if box and box.page < len(registered) else None
+        measured[key] = (
+            None
+            if box is None or image is None
+            else ink_ratio(image, PixelBox.from_points(box, dpi))
+        )
+    return measured

@@ -112,6 +112,21 @@ def ink_mask(image: np.ndarray, strength: float = 1.0) -> np.ndarray:
     return image <= threshold * strength  # as OpenCV splits: above the threshold is paper
 
 
+def without_print(registered: np.ndarray, blank: np.ndarray, distance: int = 2) -> np.ndarray:
+    """The registered scan with the blank's own print (labels, frames, headings) whitened,
+    `distance` pixels around it too: what is left is what the person added (typed answers, pen
+    strokes). OCR of an answer box then reads no frame as junk text."""
+    cleaned = registered.copy()
+    cleaned[_near_print(greyscale(blank), distance)] = PAPER
+    return cleaned
+
+
+def _near_print(blank: np.ndarray, distance: int) -> np.ndarray:
+    """The pixels within `distance` of the blank's print."""
+    kernel = np.ones((2 * distance + 1, 2 * distance + 1), np.uint8)
+    return cv2.dilate(ink_mask(blank).astype(np.uint8), kernel).astype(bool)
+
+
 # --- ECC
 
 
@@ -147,9 +162,7 @@ def _refined(
     """The matrix corrected twice by ECC on the scan without what the person added."""
     fine = min(1.0, FINE_WIDTH / blank.shape[1])
     small_blank = _scaled(blank, fine)
-    near_print = cv2.dilate(
-        ink_mask(blank).astype(np.uint8), np.ones((2 * ADDED_DISTANCE + 1,) * 2, np.uint8)
-    ).astype(bool)
+    near_print = _near_print(blank, ADDED_DISTANCE)
     for _ in range(2):
         registered = warp_to_blank(scan, matrix, blank.shape)
         registered[ink_mask(registered) & ~near_print] = PAPER
