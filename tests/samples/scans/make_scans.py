@@ -35,6 +35,7 @@ import math
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -350,7 +351,16 @@ def image_pdf(images: list[np.ndarray], dpi: int) -> bytes:
         Image.fromarray(image).save(encoded, "JPEG", quality=75)
         pages.append(Image.open(io.BytesIO(encoded.getvalue())))
     out = io.BytesIO()
-    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    made = time.gmtime(1774000000)  # a fixed date (March 2026): a re-run writes the same bytes
+    pages[0].save(
+        out,
+        "PDF",
+        resolution=dpi,
+        save_all=True,
+        append_images=pages[1:],
+        creationDate=made,
+        modDate=made,
+    )
     return out.getvalue()
 
 
