@@ -217,3 +217,21 @@ def test_without_print_leaves_what_the_person_added() -> None:
     heading = PixelBox(drawn.x0 - 420, drawn.y0 - 150, drawn.x1, drawn.y0 - 60)  # "5. Underskrift"
     assert ink_ratio(image, heading, margin=0) > 0.01
     assert ink_ratio(cleaned, heading, margin=0) < 0.001
+
+
+def test_a_scan_of_another_size_than_the_blank_registers() -> None:
+    """Scanners cut a few millimetres off or add a margin: the page still lands in place."""
+    sample = "agreement-200-gray-signed"
+    scan = scanned(sample)[0]
+    _, page = page_of(sample, 0)
+    cut_left = np.array(page["matrix"])
+    cut_left[0, 2] -= 25
+    cases = [
+        (scan[:-40, :], np.array(page["matrix"])),
+        (scan[:, 25:], cut_left),
+        (np.pad(scan, ((0, 60), (0, 30)), constant_values=247), np.array(page["matrix"])),
+    ]
+    for image, expected in cases:
+        registration = register(image, blank("agreement", 200)[0])
+        assert registration is not None
+        assert largest_error(expected, registration.matrix, registration.image.shape) < TOLERANCE
