@@ -158,7 +158,7 @@ SAMPLE_LIST = (
             Form(
                 "agreement",
                 (Page(0.7, (5, 3)), Page(-0.9, (-8, 4)), Page(1.3, (6, -10))),
-                DRAWN,
+                {"signature_leader": "drawn", "signature_employee": "typed"},
                 seed=9,
             ),
         ),
