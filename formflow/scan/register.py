@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-COARSE_WIDTH = 480  # pixels: ECC's first pass, fast and wide-reaching
-FINE_WIDTH = 700  # pixels: the refinement (about 85 dpi for A4); sub-pixel at full size
-COARSE_ITERATIONS, FINE_ITERATIONS = 60, 20
+COARSE_WIDTH = 360  # pixels: ECC's first pass, fast and wide-reaching
+FINE_WIDTH = 600  # pixels: the refinement (about 70 dpi for A4); sub-pixel at full size
+COARSE_ITERATIONS, FINE_ITERATIONS = 40, 10
 UPRIGHT_CORRELATION = 0.5  # coarse ECC upright at least this (0.75-0.85 seen): skip upside down
 ECC_EPS = 1e-4  # ECC stops when the correlation gains less than this
 ADDED_DISTANCE = 4  # pixels: ink farther than this from the blank's print was added by hand
