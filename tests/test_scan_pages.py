@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from formflow.forms.library import load_definition
-from formflow.scan.pages import Batch, Outline, page_marks, read_batch
+from formflow.scan.pages import Batch, Outline, matched_batch, page_marks, read_batch
 
 SAMPLES = Path(__file__).parent / "samples"
 AGREEMENT = Outline.of(load_definition("agreement"), 2026)
@@ -112,3 +112,19 @@ def test_a_page_that_places_nowhere_leaves_the_batch_unordered() -> None:
 def test_a_one_page_form_is_one_form() -> None:
     texts = scanned("two-agreements-150-gray")["page_texts"][:1]
     assert read_batch(texts, AGREEMENT) == Batch(((0,),), 1)
+
+
+@pytest.mark.parametrize(
+    ("form_pages", "batch"),
+    [
+        ([2, 1, 0], Batch(((2, 1, 0),), 1)),
+        ([0, 1, 2, 0, 1, 2], Batch(((0, 1, 2), (3, 4, 5)), 2)),
+        ([2, 1, 0, 2, 1, 0], Batch(((2, 1, 0), (5, 4, 3)), 2)),
+        ([0, 0, 1, 1, 2, 2], Batch((), 2, "several_forms")),  # interleaved: never merged
+        ([0, None, 2], Batch((), 1, "unordered")),  # a page that is none of the form's
+    ],
+)
+def test_a_batch_from_pages_matched_by_registration(
+    form_pages: list[int | None], batch: Batch
+) -> None:
+    assert matched_batch(form_pages, 3) == batch

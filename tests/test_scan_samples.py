@@ -22,7 +22,14 @@ from formflow.forms.library import load_definition
 from formflow.scan.blank import BlankForm, FieldBox, PixelBox, blank_form
 from formflow.scan.images import scan_pages
 from formflow.scan.ink import field_ink, ink_ratio, signature_state
-from formflow.scan.register import Registration, greyscale, register, without_print
+from formflow.scan.pages import matched_batch
+from formflow.scan.register import (
+    Registration,
+    greyscale,
+    register,
+    register_pages,
+    without_print,
+)
 
 SCANS = Path(__file__).parent / "samples" / "scans"
 SAMPLES = sorted(path.stem for path in SCANS.glob("*.json"))
@@ -126,8 +133,8 @@ def test_a_wrong_page_or_a_foreign_form_is_not_registered() -> None:
     page_one = scanned("agreement-200-gray-signed")[0]
     assert register(page_one, blank("agreement", 200)[2]) is None
     assert register(page_one, blank("agreement", 200)[1]) is None
-    clinic = scanned("clinic-agreement-200-gray")[0]
-    assert register(clinic, blank("agreement", 200)[0]) is None
+    clinic = scanned("clinic-agreement-200-gray")
+    assert register_pages(clinic, blank("agreement", 200)) == [None]
 
 
 def test_a_page_printed_fit_to_page_is_registered_by_features() -> None:
@@ -235,3 +242,26 @@ def test_a_scan_of_another_size_than_the_blank_registers() -> None:
         registration = register(image, blank("agreement", 200)[0])
         assert registration is not None
         assert largest_error(expected, registration.matrix, registration.image.shape) < TOLERANCE
+
+
+@pytest.mark.parametrize(
+    ("sample", "form_pages"),
+    [
+        ("agreement-batch-reversed-150-gray", [2, 1, 0]),
+        ("two-agreements-150-gray", [0, 1, 2, 0, 1, 2]),
+        ("agreement-150-colour-upside-down", [0, 1, 2]),
+    ],
+)
+def test_each_scanned_page_is_matched_to_its_page_of_the_form(
+    sample: str, form_pages: list[int]
+) -> None:
+    """Registration alone tells which page of the form a scanned page is: a batch in any
+    order is put back, two forms in one PDF are two forms, without reading a word."""
+    blanks = blank("agreement", description(sample)["dpi"])
+    matched = register_pages(scanned(sample), blanks)
+    assert [None if match is None else match[0] for match in matched] == form_pages
+    orders = tuple(
+        tuple(page["pdf_page"] for page in sorted(form["pages"], key=lambda p: p["form_page"]))
+        for form in description(sample)["forms"]
+    )
+    assert matched_batch(form_pages, len(blanks)).forms == orders

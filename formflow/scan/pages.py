@@ -4,9 +4,11 @@ Pure functions over the text OCR read on each page. A page of formflow's own for
 its footer ("Side 2 af 3", which OCR may read as "Side2af 3"), its title (the first page) and its
 section headings ("4. Dato for næste samtale"; OCR often garbles the number, so a heading is
 matched by its words). Pages are ordered by their page numbers when every page has one, else by
-the first heading on each; a page that neither places is not guessed into the form. Two first
-pages (two titles, two pages numbered 1) or a page number seen twice make a batch of several
-forms: they are reported as such and split only where the page numbers say where, never merged.
+the first heading on each; a page that neither places is not guessed into the form. Pages
+matched to the blank form's pages by registration (`matched_batch`) are ordered the same way.
+Two first pages (two titles, two pages numbered 1) or a page number seen twice make a batch of
+several forms: they are reported as such and split only where the page numbers say where,
+never merged.
 """
 
 from __future__ import annotations
@@ -90,7 +92,24 @@ def page_marks(text: str, outline: Outline) -> PageMarks:
 
 def read_batch(texts: Sequence[str], outline: Outline) -> Batch:
     """The forms in a batch of pages (by their OCR texts), each in its order."""
-    marks = [page_marks(text, outline) for text in texts]
+    return batch_of([page_marks(text, outline) for text in texts])
+
+
+def matched_batch(form_pages: Sequence[int | None], page_count: int) -> Batch:
+    """The forms in a batch whose pages were matched to the blank form's pages by registration
+    (`register.register_pages`: form page index from 0, None for a page that is none)."""
+    return batch_of(
+        [
+            PageMarks(page == 0, page + 1, page_count, ())
+            if page is not None
+            else PageMarks(False, None, None, ())
+            for page in form_pages
+        ]
+    )
+
+
+def batch_of(marks: Sequence[PageMarks]) -> Batch:
+    """The forms in a batch of pages by what each page shows, each form in its order."""
     count = _count_forms(marks)
     if count > 1:
         for groups in (_split_by_numbers(marks), *_split_at_titles(marks)):

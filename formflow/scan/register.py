@@ -16,6 +16,7 @@ be registered is never guessed onto the form.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -31,6 +32,7 @@ MIN_QUALITY = 0.9  # share of the blank's print that must be found in the regist
 CORE = 0.6  # of the blank's Otsu threshold: its print's dark cores, which every scan keeps
 ORB_WIDTH, ORB_FEATURES = 1000, 2000  # pixels, features: ORB's corners of letters and frames
 MIN_MATCHES = 12  # ORB matches (and RANSAC inliers) below which features place nothing
+THUMBNAIL = (60, 85)  # pixels (width, height): an A4 page's layout, for matching pages
 PAPER = 255
 
 
@@ -77,6 +79,44 @@ def register(
         if quality >= min_quality:
             return Registration(matrix, image, quality, method)
     return None
+
+
+def register_pages(
+    scans: Sequence[np.ndarray], blanks: Sequence[np.ndarray], tries: int = 2
+) -> list[tuple[int, Registration] | None]:
+    """Each scanned page registered to the blank page it is: (that page's index, from 0, and
+    the registration), or None when it is none of them.
+
+    The blank pages are tried in the order of their likeness to the scan (thumbnails, upright
+    or upside down; a page resembles itself most), at most `tries` of them, so a batch in any
+    order, or holding two forms, says which page of the form each scanned page is.
+    """
+    greys = [greyscale(blank) for blank in blanks]
+    thumbnails = [_thumbnail(blank) for blank in greys]
+    matched: list[tuple[int, Registration] | None] = []
+    for scan in scans:
+        grey = greyscale(scan)
+        upright, turned = _thumbnail(grey), _thumbnail(np.rot90(grey, 2))
+        likeness = [
+            max(_correlation(upright, thumbnail), _correlation(turned, thumbnail))
+            for thumbnail in thumbnails
+        ]
+        ranked = sorted(range(len(greys)), key=lambda index: -likeness[index])
+        registered = ((index, register(grey, greys[index])) for index in ranked[:tries])
+        matched.append(next(((i, r) for i, r in registered if r is not None), None))
+    return matched
+
+
+def _thumbnail(image: np.ndarray) -> np.ndarray:
+    """A blurred stamp-sized copy: where a page's print lies, not what it says."""
+    small = cv2.resize(image, THUMBNAIL, interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float64)
+
+
+def _correlation(one: np.ndarray, other: np.ndarray) -> float:
+    one, other = one - one.mean(), other - other.mean()
+    scale = float(np.sqrt((one * one).sum() * (other * other).sum()))
+    return float((one * other).sum()) / scale if scale else 0.0
 
 
 def warp_to_blank(scan: np.ndarray, matrix: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -136,6 +176,19 @@ def _ecc(scan: np.ndarray, blank: np.ndarray) -> np.ndarray | None:
     ECC keeps its turn within a quarter turn, so the upside-down try registers the scan turned
     over by numpy (exactly) and composes that half turn into the answer.
     """
+    found = _coarse(scan, blank)
+    if found is None:
+        return None
+    _, turned, start = found
+    upright = np.ascontiguousarray(np.rot90(scan, 2)) if turned else scan
+    matrix = _refined(upright, blank, start, cv2.MOTION_EUCLIDEAN)
+    if matrix is None:
+        return None
+    return _compose(_half_turn(scan.shape), matrix) if turned else matrix
+
+
+def _coarse(scan: np.ndarray, blank: np.ndarray) -> tuple[float, bool, np.ndarray] | None:
+    """ECC on small copies: (correlation, upside down, blank-to-scan matrix at full size)."""
     coarse = COARSE_WIDTH / blank.shape[1]
     small_blank = _scaled(blank, coarse)
     found = []
@@ -143,17 +196,10 @@ def _ecc(scan: np.ndarray, blank: np.ndarray) -> np.ndarray | None:
         small_scan = _scaled(np.rot90(scan, 2) if turned else scan, coarse)
         result = _ecc_step(small_blank, small_scan, _identity(), COARSE_ITERATIONS)
         if result is not None:
-            found.append((result[0], turned, result[1]))
+            found.append((result[0], turned, _rescaled(result[1], 1 / coarse)))
         if result is not None and result[0] >= UPRIGHT_CORRELATION:
             break  # clearly upright: a page that is also upside down does not exist
-    if not found:
-        return None
-    _, turned, best = max(found, key=lambda one: one[0])
-    upright = np.ascontiguousarray(np.rot90(scan, 2)) if turned else scan
-    matrix = _refined(upright, blank, _rescaled(best, 1 / coarse), cv2.MOTION_EUCLIDEAN)
-    if matrix is None:
-        return None
-    return _compose(_half_turn(scan.shape), matrix) if turned else matrix
+    return max(found, key=lambda one: one[0]) if found else None
 
 
 def _refined(
