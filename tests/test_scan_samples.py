@@ -265,3 +265,11 @@ def test_each_scanned_page_is_matched_to_its_page_of_the_form(
         for form in description(sample)["forms"]
     )
     assert matched_batch(form_pages, len(blanks)).forms == orders
+
+
+def test_a_page_half_black_is_not_registered() -> None:
+    """A scanner lid left open darkens half the page: the blank's lines are all "found" in the
+    dark, and every box there would measure as signed; such a page is not registered."""
+    scan = scanned("agreement-200-gray-signed")[0].copy()
+    scan[:, : scan.shape[1] // 2 + 200] = 0
+    assert register(scan, blank("agreement", 200)[0]) is None

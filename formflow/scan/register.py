@@ -28,6 +28,7 @@ COARSE_ITERATIONS, FINE_ITERATIONS = 40, 10
 UPRIGHT_CORRELATION = 0.5  # coarse ECC upright at least this (0.75-0.85 seen): skip upside down
 ECC_EPS = 1e-4  # ECC stops when the correlation gains less than this
 ADDED_DISTANCE = 4  # pixels: ink farther than this from the blank's print was added by hand
+MAX_DARK = 0.35  # share of a registered page that may be dark (a filled form: 5-15 %)
 MIN_QUALITY = 0.9  # share of the blank's print that must be found in the registered scan
 CORE = 0.6  # of the blank's Otsu threshold: its print's dark cores, which every scan keeps
 ORB_WIDTH, ORB_FEATURES = 1000, 2000  # pixels, features: ORB's corners of letters and frames
@@ -76,9 +77,15 @@ def register(
             continue
         image = warp_to_blank(scan, matrix, blank.shape)
         quality = print_found(blank, image)
-        if quality >= min_quality:
+        if quality >= min_quality and _mostly_paper(image):
             return Registration(matrix, image, quality, method)
     return None
+
+
+def _mostly_paper(image: np.ndarray) -> bool:
+    """Whether the page is paper with print on it: a black or smudged page finds every line
+    of the blank in its darkness, and would measure every box as signed."""
+    return float(np.count_nonzero(ink_mask(image))) / image.size <= MAX_DARK
 
 
 def register_pages(
