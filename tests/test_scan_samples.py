@@ -8,6 +8,7 @@ test session (cached), so the whole file takes seconds.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from formflow.forms.library import load_definition
 from formflow.scan.blank import BlankForm, FieldBox, PixelBox, blank_form
@@ -273,3 +275,21 @@ def test_a_page_half_black_is_not_registered() -> None:
     scan = scanned("agreement-200-gray-signed")[0].copy()
     scan[:, : scan.shape[1] // 2 + 200] = 0
     assert register(scan, blank("agreement", 200)[0]) is None
+
+
+def test_a_black_and_white_scan_is_read_and_registered() -> None:
+    """Office scanners often send 1-bit black-and-white pages: read as greyscale, registered,
+    and their signatures judged the same."""
+    sample = "agreement-200-gray-signed"
+    bilevel = Image.fromarray(scanned(sample)[2]).point(lambda v: 255 if v > 160 else 0)
+    pdf = io.BytesIO()
+    bilevel.convert("1").save(pdf, "PDF", resolution=200)
+    (page,) = scan_pages(pdf.getvalue())
+    assert (page.image.ndim, page.dpi) == (2, 200)
+    registration = register(page.image, blank("agreement", 200)[2])
+    assert registration is not None
+    _, known = page_of(sample, 2)
+    assert largest_error(np.array(known["matrix"]), registration.matrix, page.image.shape) < 1.0
+    form = blank_of("agreement", 200)
+    for key in ("signature_leader", "signature_employee"):
+        assert signature_state(registration.image, form.pixels(key)) == "signed"

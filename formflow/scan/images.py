@@ -9,6 +9,7 @@ import numpy as np
 from pypdf import PdfReader
 
 POINTS_PER_INCH = 72
+GREY_MODES = ("1", "LA", "I", "I;16", "F")  # Pillow's single-channel modes besides L
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,8 +31,8 @@ def scan_pages(pdf: bytes) -> list[ScanPage]:
         if not pictures:
             continue
         picture = max(pictures, key=lambda p: p.width * p.height)
-        if picture.mode not in ("L", "RGB"):
-            picture = picture.convert("RGB")
+        if picture.mode not in ("L", "RGB"):  # black-and-white (1), 16-bit grey, CMYK, ...
+            picture = picture.convert("L" if picture.mode in GREY_MODES else "RGB")
         width_inches = float(page.mediabox.width) / POINTS_PER_INCH
         pages.append(ScanPage(np.asarray(picture), round(picture.width / width_inches)))
     return pages
