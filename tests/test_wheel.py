@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ingest_for_real, no_roster
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from formflow.carryover import carry_over
 from formflow.charts import Wheel, wheel_drawing, wheel_svg
+from formflow.checking import check_form
 from formflow.cli import cli
 from formflow.config import Settings, settings_from_dict
 from formflow.errors import SettingsError
@@ -165,6 +168,44 @@ def test_a_pdf_wheel_filled_by_pdftk_is_read_and_filed(settings: Settings, tmp_p
     assert svg.stat().st_mode & 0o077 == 0
 
 
+def pypdf_fill(pdf: bytes, values: dict[str, str]) -> bytes:
+    """pypdf fills a radio group with /V as text ("/4") and turns its widget's /AS on."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_wheel_filled_by_pypdf_is_read_by_what_it_shows(settings: Settings) -> None:
+    blank = render_bytes(load_definition("preparation", settings), 2026, {}, "pdf")
+    marks = {key: f"/{mark}" for key, mark in MARKS.items()}
+    filled = pypdf_fill(blank, {**HEADER, **SIGNED, **marks})
+    assert wheel_of(settings, filled) == {
+        f"wheel_{k}": MARKS.get(f"wheel_{k}", "") for k, _ in COMPETENCES
+    }
+
+
+def test_a_wheel_shown_with_two_marks_is_never_one_of_them(settings: Settings) -> None:
+    """Two widgets of one radio group shown on (a broken filler): kept as written, so the
+    form goes back; neither mark is picked."""
+    blank = render_bytes(load_definition("preparation", settings), 2026, {}, "pdf")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pypdf_fill(blank, {**HEADER}))))
+    for field in writer.root_object["/AcroForm"]["/Fields"]:
+        field = field.get_object()
+        if field.get("/T") == "wheel_service":
+            field[NameObject("/V")] = TextStringObject("/2")
+            for kid, state in zip(field["/Kids"][1:3], ("/2", "/3"), strict=True):
+                kid.get_object()[NameObject("/AS")] = NameObject(state)
+    out = io.BytesIO()
+    writer.write(out)
+    extraction = read_data(out.getvalue(), "skema", settings)
+    assert extraction.fields["wheel_service"] == "2 og 3"
+    problems = check_form(extraction, settings).problems
+    assert "mark_out_of_range" in {p.code for p in problems if p.field == "wheel_service"}
+
+
 @pytest.mark.needs("pdftk", "qpdf", "gs")
 def test_a_flattened_or_printed_wheel_is_read_from_the_page(
     settings: Settings, tmp_path: Path
@@ -191,8 +232,6 @@ def test_two_crosses_in_a_row_are_sent_back(settings: Settings) -> None:
     from formflow.read.marks import _answer, _Word
 
     assert _answer([_Word("X", 100, 0, 95), _Word("X", 170, 0, 165)], [100, 135, 170]) == "1 og 3"
-    from formflow.checking import check_form
-
     definition = load_definition("agreement", settings)
     extraction = read_data(render_bytes(definition, 2026, {}, "pdf"), "x.pdf", settings)
     extraction = replace(extraction, fields={**extraction.fields, "wheel_service": "2 og 4"})

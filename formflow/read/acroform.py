@@ -208,6 +208,8 @@ def _value(field: DictionaryObject, attributes: dict[str, Any]) -> str | None:
     if kind == "/Btn":
         if int(attributes.get("/Ff", 0)) & _PUSHBUTTON:
             return None
+        if value is not None and not isinstance(value, NameObject):
+            return _shown_states(field)
         if not isinstance(value, NameObject) or value == "/Off":
             return ""
         state = str(value)[1:]
@@ -217,6 +219,22 @@ def _value(field: DictionaryObject, attributes: dict[str, Any]) -> str | None:
             return _text(options[int(state)].get_object())
         return state
     return None
+
+
+def _shown_states(field: DictionaryObject) -> str:
+    """A button whose /V is text, not a name (pypdf writes a radio's choice so): what a
+    viewer shows, its widgets' appearance states (/AS). One state on is the answer; several
+    are kept as written, for validation to send back, never one of them picked."""
+    kids = field.get("/Kids")
+    widgets = [k.get_object() for k in kids] if isinstance(kids, ArrayObject) else [field]
+    shown = {
+        str(state)[1:]
+        for widget in widgets
+        if isinstance(widget, DictionaryObject)
+        and isinstance(state := widget.get("/AS"), NameObject)
+        and state != "/Off"
+    }
+    return " og ".join(sorted(shown))  # as read/marks.py gives two crosses on a page
 
 
 def _text(value: Any) -> str:

@@ -330,6 +330,8 @@ def _value(attributes: dict[str, Any]) -> str | None:
             raise Unusual("/Ff not an integer")
         if flags & _PUSHBUTTON:
             return None
+        if value is not None and not isinstance(value, pikepdf.Name):
+            raise Unusual("a button's /V not a name: the reference reads its widgets' states")
         if not isinstance(value, pikepdf.Name) or _name(value) == "/Off":
             return ""
         state = _name(value)[1:]
