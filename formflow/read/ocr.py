@@ -1,0 +1,583 @@
+"""Reading scanned forms (image-only PDFs; TIFF, PNG, JPEG scans) with tesseract's Danish model.
+
+Each page goes through these steps, then the pages are read like a flattened PDF:
+
+    rasterise  a PDF page at `ocr.dpi` (pypdfium2); an image file's frames as they are
+    deskew     the angle whose row profile is sharpest (text lines and ruling lines line
+               up) within a few degrees, and the page turned back by it (OpenCV)
+    rulings    the form's ruling lines (OpenCV morphology): erased before OCR, since an empty
+               box's frame reads as junk letters, and kept as the edges the layout reader
+               builds the form's tables from
+    OCR        tesseract (`image_to_data`, sparse text, `-l dan`): each word with its box and
+               confidence. A page read mostly as nonsense is asked how it is turned (OSD,
+               `--psm 0`), turned upright and read again
+    words      tesseract's words become the layout reader's `Word`s (in points). A word below
+               `ocr.min_confidence` keeps its letters for matching labels but makes any answer
+               holding it "not found" (`UNCERTAIN`, as a word a narrow box may have cut).
+               Ink that no confident word explains (handwriting, a drawn signature, a stamp)
+               becomes an `UNCERTAIN` word of its own where it lies: an answer box with
+               handwriting in it is never read as empty
+    read       the label reader (`formflow.read.labels`) on the blocks, as for any form
+
+The result is reader "ocr"; `Extraction.scan` says per value how sure the OCR was
+(`ScanReading.confidence`, the least confident word of the value) and which places held
+something that could not be read (`ScanReading.unread`): the ingest holds such a form for a
+person (`formflow.transcribe`), since it is not the employee's fault. A drawn signature on
+paper is judged by ink in its box after registration to the blank form (`formflow.scan`);
+without that judgement a signature on a scan is not found, never guessed.
+
+Tesseract runs as a child process of the worker that reads the file, under its time and
+memory limits; `OMP_THREAD_LIMIT=1` (set by the workers) keeps tesseract's own threads from
+fighting the other workers (a page took 3-18 s instead of about 1 s without it).
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from formflow.config import Settings
+from formflow.model import Extraction, ScanReading
+from formflow.read.labels import UNCERTAIN, Block, Table
+from formflow.read.layout import Word, cell_text, free_blocks, ruled_tables
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL.Image import Image
+
+POINTS = 72.0
+A4_WIDTH_PT = 595.0
+# How far (degrees) a page may lie skewed on the scanner's glass; beyond that it is turned
+# (OSD), not skewed.
+MAX_SKEW = 4.0
+# A page read with fewer words than this, or with their median confidence below
+# SENSIBLE, is asked for its orientation (an upside-down page reads as confident nonsense
+# far less often than as low-confidence junk).
+FEW_WORDS = 8
+SENSIBLE = 60.0
+# Ink marks smaller than this (mm, both sides) are specks of dust or JPEG noise.
+SPECK_MM = 1.2
+# Ink marks closer than this (mm) are one mark (the strokes of one handwritten word).
+MARK_GAP_MM = 2.5
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One word as tesseract read it, in pixels of the upright, deskewed page."""
+
+    text: str
+    confidence: float
+    left: int
+    top: int
+    width: int
+    height: int
+    line: tuple[int, int, int]  # tesseract's (block, paragraph, line)
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """One page, upright and deskewed, with what tesseract read on it."""
+
+    image: np.ndarray  # grey, 0 black .. 255 white
+    dpi: float
+    words: tuple[OcrWord, ...]
+    turned: int  # degrees the page was turned to be upright (0, 90, 180, 270)
+    skew: float  # degrees it was skewed
+
+
+def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Extraction:
+    """Read a scanned form (an image-only PDF, or an image file) by OCR (reader "ocr")."""
+    from formflow.read import finish, read_labelled, unreadable
+
+    pages = [scan_page(image, dpi, settings) for image, dpi in page_images(data, is_pdf, settings)]
+    if not any(page.words for page in pages):
+        raise unreadable("scanned", "no text found by OCR")
+    limit = settings.ocr.min_confidence
+    blocks = [block for page in pages for block in page_blocks(page, limit)]
+    definition, edition, values = read_labelled(blocks, {}, settings)
+    # A value that is no value of its field (a date that is no date) was misread as likely
+    # as mistyped: on a scan it is not read, never quoted back to the employee as written.
+    misread = {
+        p.field for p in finish(file=file, reader="ocr", edition=edition,
+                                definition=definition, values=values).problems if p.field
+    }  # fmt: skip
+    values = {key: value for key, value in values.items() if key not in misread}
+    words = [word for page in pages for word in page.words]
+    reading = ScanReading(
+        confidence=value_confidences(values, words),
+        unread=tuple(sorted({*unread_places(definition, blocks, values, settings), *misread})),
+        pages=len(pages),
+    )
+    return finish(
+        file=file,
+        reader="ocr",
+        edition=edition,
+        definition=definition,
+        values=values,
+        pages=len(pages),
+        scan=reading,
+    )
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def page_images(data: bytes, is_pdf: bool, settings: Settings) -> Iterator[tuple[Image, float]]:
+    """Each page as a grey image and its resolution (dots per inch)."""
+    from formflow.read import unreadable
+
+    if is_pdf:
+        yield from _pdf_pages(data, settings)
+        return
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        frames = list(ImageSequence.Iterator(image))
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise unreadable("corrupt", f"image: {type(error).__name__}") from error
+    if len(frames) > settings.limits.max_pages:
+        raise unreadable("too_many_pages", f"{len(frames)} pages")
+    for frame in frames:
+        grey = frame.convert("L")
+        # A scanner's dpi tag is often wrong or missing; the forms are A4, so the page's
+        # width says its resolution (the shorter side, in case it lies sideways).
+        yield grey, min(grey.size) / (A4_WIDTH_PT / POINTS)
+
+
+def _pdf_pages(data: bytes, settings: Settings) -> Iterator[tuple[Image, float]]:
+    import pypdfium2 as pdfium
+
+    from formflow.read import unreadable
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise unreadable("corrupt", f"pdfium: {str(error)[:200]}") from error
+    try:
+        if len(pdf) > settings.limits.max_pages:
+            raise unreadable("too_many_pages", f"{len(pdf)} pages")
+        dpi = float(settings.ocr.dpi)
+        for index in range(len(pdf)):
+            page = pdf[index]
+            bitmap = page.render(scale=dpi / POINTS, grayscale=True)
+            yield bitmap.to_pil().convert("L"), dpi
+            bitmap.close()
+            page.close()
+    finally:
+        pdf.close()
+
+
+def scan_page(image: Image, dpi: float, settings: Settings) -> ScanPage:
+    """The page upright and deskewed, its rulings erased, read by tesseract."""
+    import numpy as np
+
+    grey = np.asarray(image, dtype=np.uint8)
+    turned = 0
+    if grey.shape[1] > grey.shape[0] * 1.15:  # lying sideways: ask before reading
+        turned = orientation(grey, settings)
+        grey = turn(grey, turned)
+    grey, skew = deskew(grey)
+    clean = without_rulings(grey)
+    words = recognise(clean, settings)
+    if not _sensible(words):
+        turn_by = orientation(grey, settings)
+        if turn_by:
+            turned = (turned + turn_by) % 360
+            grey, more = deskew(turn(grey, turn_by))
+            skew += more
+            clean = without_rulings(grey)
+            words = recognise(clean, settings)
+    return ScanPage(grey, dpi, tuple(looked_again(clean, words, dpi, settings)), turned, skew)
+
+
+def looked_again(
+    clean: np.ndarray, words: list[OcrWord], dpi: float, settings: Settings
+) -> list[OcrWord]:
+    """The page's words after a second look at what the first reading was unsure of (its
+    words below `ocr.min_confidence`) or passed over (ink no word explains): a word read
+    again the same way with confidence is confirmed, a mark read again becomes a word
+    (confident or not: it explains its ink either way)."""
+    limit = settings.ocr.min_confidence
+    unsure = [w for w in words if w.confidence < limit]
+    marks = marks_of(clean, words, dpi)
+    boxes = [(w.left, w.top, w.left + w.width - 1, w.top + w.height - 1) for w in unsure]
+    again = second_look(clean, [*boxes, *marks], settings)
+    better = {}
+    for word in again:
+        index = word.line[2]
+        if index >= len(unsure):
+            better[index] = word  # a mark: the second reading, sure or not
+        elif word.confidence >= limit and word.text == unsure[index].text:
+            # only a second reading that agrees: a lone word read two ways is not known
+            first = unsure[index]
+            better[index] = OcrWord(word.text, word.confidence, first.left, first.top,
+                                    first.width, first.height, first.line)  # fmt: skip
+    replaced = {id(unsure[i]) for i in better if i < len(unsure)}
+    kept = [w for w in words if id(w) not in replaced]
+    return kept + [better[i] for i in sorted(better)]
+
+
+def _sensible(words: Sequence[OcrWord]) -> bool:
+    confident = [w.confidence for w in words if len(w.text) > 2]
+    return len(confident) >= FEW_WORDS and statistics.median(confident) >= SENSIBLE
+
+
+def orientation(grey: np.ndarray, settings: Settings) -> int:
+    """Degrees to turn the page clockwise to make it upright, as tesseract's OSD says
+    (0 when it cannot tell: too little text)."""
+    import pytesseract
+
+    try:
+        found = pytesseract.image_to_osd(grey, config="--psm 0", output_type="dict")
+    except pytesseract.TesseractError:
+        return 0
+    return int(found.get("rotate", 0)) % 360
+
+
+def turn(grey: np.ndarray, degrees: int) -> np.ndarray:
+    """`grey` turned clockwise by 0, 90, 180 or 270 degrees."""
+    import numpy as np
+
+    return np.ascontiguousarray(np.rot90(grey, k=-(degrees // 90) % 4))
+
+
+def deskew(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page turned back by its skew, and the skew (degrees, counter-clockwise positive).
+
+    The skew is the angle at which the page's rows of ink line up best (the row profile of a
+    small copy has the largest variance): text lines and ruling lines alike, so it works on
+    any form. A coarse search in half degrees, then a fine one in tenths.
+    """
+    import cv2
+    import numpy as np
+
+    scale = 600.0 / max(grey.shape)
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ink = (small < 160).astype(np.float32)
+    if ink.sum() == 0:
+        return grey, 0.0
+
+    def sharpness(angle: float) -> float:
+        turned = _rotated(ink, angle, cv2.INTER_LINEAR, 0)
+        return float(np.var(turned.sum(axis=1)))
+
+    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=sharpness)
+    fine = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=sharpness)
+    angle = round(float(fine), 1)
+    if abs(angle) < 0.05:
+        return grey, 0.0
+    return _rotated(grey, angle, cv2.INTER_CUBIC, 255), angle
+
+
+def _rotated(image: np.ndarray, angle: float, interpolation: int, fill: int) -> np.ndarray:
+    import cv2
+
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    return cv2.warpAffine(image, matrix, (width, height), flags=interpolation, borderValue=fill)
+
+
+# --- rulings ----------------------------------------------------------------------------------
+
+
+def ink_of(grey: np.ndarray) -> np.ndarray:
+    """Dark pixels as 255: darker than the paper around them (an adaptive threshold, so a
+    scan's uneven paper and a light-grey ruling line are told apart alike; the answer boxes'
+    light shading is paper, not ink)."""
+    import cv2
+
+    block = max(15, (min(grey.shape) // 40) | 1)
+    return cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 25
+    )
+
+
+def ruling_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The horizontal and the vertical ruling lines among the ink (long thin runs)."""
+    import cv2
+
+    height, width = ink.shape
+    across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, width // 25), 1))
+    down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, height // 60)))
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, across), cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, down
+    )
+
+
+def without_rulings(grey: np.ndarray) -> np.ndarray:
+    """The page with its ruling lines painted white (and a pixel around them)."""
+    import cv2
+
+    across, down = ruling_masks(ink_of(grey))
+    lines = cv2.dilate(across | down, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    cleaned = grey.copy()
+    cleaned[lines > 0] = 255
+    return cleaned
+
+
+def ruling_edges(grey: np.ndarray, dpi: float) -> list[dict[str, Any]]:
+    """The ruling lines as pdfplumber's edges (in points), for the layout reader's tables."""
+    import cv2
+
+    across, down = ruling_masks(ink_of(grey))
+    scale = POINTS / dpi
+    edges: list[dict[str, Any]] = []
+    for mask, orientation in ((across, "h"), (down, "v")):
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for left, top, width, height, _area in stats[1:count]:
+            x0, x1 = left * scale, (left + width) * scale
+            y0, y1 = top * scale, (top + height) * scale
+            if orientation == "h":
+                middle = (y0 + y1) / 2
+                edges.append(_edge(x0, x1, middle, middle, "h"))
+            else:
+                middle = (x0 + x1) / 2
+                edges.append(_edge(middle, middle, y0, y1, "v"))
+    return edges
+
+
+def _edge(x0: float, x1: float, top: float, bottom: float, orientation: str) -> dict[str, Any]:
+    return {
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": orientation,
+        "object_type": "line",
+    }
+
+
+# --- OCR ---------------------------------------------------------------------------------------
+
+
+def recognise(grey: np.ndarray, settings: Settings) -> list[OcrWord]:
+    """Every word tesseract reads on the page (sparse text: a form's words stand in boxes and
+    columns, not in running paragraphs), with its box and confidence (0-100)."""
+    import pytesseract
+
+    data = pytesseract.image_to_data(
+        grey,
+        lang=settings.ocr.language,
+        config="--psm 11",
+        output_type=pytesseract.Output.DICT,
+    )
+    words = []
+    for i, text in enumerate(data["text"]):
+        text = typographic(text.strip())
+        if not text:
+            continue
+        line = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        words.append(
+            OcrWord(text, float(data["conf"][i]), int(data["left"][i]),
+                    int(data["top"][i]), int(data["width"][i]), int(data["height"][i]), line)
+        )  # fmt: skip
+    return words
+
+
+# Characters tesseract does not tell apart at a scan's resolution, each written one way: the
+# dash between words is the Danish tankestreg (en dash); a double quote opens as “ and
+# closes as ” (Word's quotes).
+_DASHES = str.maketrans({"—": "–", "‒": "–", "―": "–"})
+_OPENING = '"“”„'
+
+
+def typographic(text: str) -> str:
+    """A word's dashes and double quotes the one way each is written (see above)."""
+    text = text.translate(_DASHES)
+    if text[:1] in _OPENING and len(text) > 1:
+        text = "“" + text[1:]
+    if text[-1:] in _OPENING and len(text) > 1:
+        text = text[:-1] + "”"
+    return text
+
+
+# --- the page as the layout reader's blocks -------------------------------------------------------
+
+
+def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
+    """The page as paragraphs and tables in reading order, as the layout reader makes them
+    from a flattened PDF's words and ruling lines."""
+    scale = POINTS / page.dpi
+    words = layout_words(page, min_confidence) + unread_marks(page, min_confidence)
+    edges = ruling_edges(page.image, page.dpi)
+    grids = [(table.bbox, table.rows) for table in ruled_tables(None, edges)]
+    cells: dict[tuple[int, int, int], list[Word]] = {}
+    free: list[Word] = []
+    for word in words:
+        place = _cell_of(word, grids)
+        if place is None:
+            free.append(word)
+        else:
+            cells.setdefault(place, []).append(word)
+    placed: list[tuple[float, Block]] = []
+    for t, (bbox, rows) in enumerate(grids):
+        texts = tuple(
+            tuple(
+                None if cell is None else cell_text(cells.get((t, r, c), []), cell[0], cell[2])
+                for c, cell in enumerate(row.cells)
+            )
+            for r, row in enumerate(rows)
+        )
+        placed.append((float(bbox[1]), Table(texts)))
+    rulings = sorted(edge["top"] for edge in edges if edge["orientation"] == "h")
+    placed.extend(free_blocks(free, page.image.shape[1] * scale, rulings))
+    placed.sort(key=lambda item: item[0])
+    return [block for _, block in placed]
+
+
+def _cell_of(word: Word, grids: Sequence[tuple[Any, Any]]) -> tuple[int, int, int] | None:
+    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    for t, (bbox, rows) in enumerate(grids):
+        if not (bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]):
+            continue
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row.cells):
+                if cell is not None and cell[0] <= x <= cell[2] and cell[1] <= y <= cell[3]:
+                    return t, r, c
+    return None
+
+
+def layout_words(page: ScanPage, min_confidence: float) -> list[Word]:
+    """Tesseract's words as the layout reader's, in points, all of one height, centred on
+    their line. A word's box depends on its letters (ascenders, descenders) and OCR
+    knows no fonts, while the layout reader tells lines, wraps and headings apart by height
+    and font: with one height, lines and wraps are told by position alone, and no line is
+    a heading by its size (a scan's headings are known by their text, as labels are). A word
+    below `min_confidence` carries UNCERTAIN: its letters still match a label, no answer
+    holds it."""
+    scale = POINTS / page.dpi
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for word in page.words:
+        lines.setdefault(word.line, []).append(word)
+    height = _line_height(lines.values())
+    out = []
+    for members in lines.values():
+        middle = statistics.median(w.top + w.height / 2 for w in members)
+        top, bottom = (middle - height / 2) * scale, (middle + height / 2) * scale
+        for w in members:
+            text = w.text if w.confidence >= min_confidence else w.text + UNCERTAIN
+            out.append(Word(text, w.left * scale, (w.left + w.width) * scale, top, bottom))
+    return out
+
+
+def _line_height(lines: Iterable[Sequence[OcrWord]]) -> float:
+    """The page's usual line height (pixels): the median of its lines' median heights."""
+    heights = [statistics.median(w.height for w in members) for members in lines]
+    return float(statistics.median(heights)) if heights else 1.0
+
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom (pixels)
+
+
+def unread_marks(page: ScanPage, min_confidence: float) -> list[Word]:
+    """Ink that no word explains, as one UNCERTAIN word per mark where it lies: the answer it
+    stands in is then not found, never read as empty."""
+    scale = POINTS / page.dpi
+    return [
+        Word(UNCERTAIN, left * scale, right * scale, top * scale, bottom * scale)
+        for left, top, right, bottom in marks_of(page.image, page.words, page.dpi)
+    ]
+
+
+def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box]:
+    """Ink that no word explains (handwriting, a drawn signature, a stamp, a lone digit the
+    sparse reading passed over), mark by mark. Ruling lines and specks are no marks; every
+    word tesseract read, confident or not, explains its own box."""
+    import cv2
+    import numpy as np
+
+    ink = ink_of(grey)
+    across, down = ruling_masks(ink)
+    ink[cv2.dilate(across | down, np.ones((5, 5), np.uint8)) > 0] = 0
+    pad = max(2, round(dpi / 100))
+    for w in words:
+        top, left = max(0, w.top - pad), max(0, w.left - pad)
+        ink[top : w.top + w.height + pad, left : w.left + w.width + pad] = 0
+    per_mm = dpi / 25.4
+    gap = max(1, round(MARK_GAP_MM * per_mm))
+    joined = cv2.dilate(ink, np.ones((gap, gap), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    speck = SPECK_MM * per_mm + gap
+    marks = []
+    for left, top, width, height, _area in stats[1:count]:
+        if width < speck and height < speck:
+            continue
+        # the dilation grew the mark by half the gap on each side
+        box = (left + gap // 2, top + gap // 2, left + width - gap // 2, top + height - gap // 2)
+        if ink[box[1] : box[3] + 1, box[0] : box[2] + 1].any():
+            marks.append(box)
+    return marks
+
+
+def second_look(grey: np.ndarray, marks: Sequence[Box], settings: Settings) -> list[OcrWord]:
+    """The marks read again, each on a line of its own in one strip (one tesseract run, as a
+    block of lines): the sparse reading passes over a lone digit in a box (a status 1-4),
+    which reads at once by itself. Handwriting stays what it was: unsure, or junk below the
+    confidence limit. Each mark's words become one word in the mark's place."""
+    import numpy as np
+    import pytesseract
+
+    if not marks:
+        return []
+    margin = 30
+    crops = [grey[top : bottom + 1, left : right + 1] for left, top, right, bottom in marks]
+    width = max(crop.shape[1] for crop in crops) + 2 * margin
+    strip = np.full((sum(c.shape[0] + margin for c in crops) + margin, width), 255, np.uint8)
+    rows: list[tuple[int, int]] = []
+    y = margin
+    for crop in crops:
+        strip[y : y + crop.shape[0], margin : margin + crop.shape[1]] = crop
+        rows.append((y, y + crop.shape[0]))
+        y += crop.shape[0] + margin
+    data = pytesseract.image_to_data(
+        strip, lang=settings.ocr.language, config="--psm 6", output_type=pytesseract.Output.DICT
+    )
+    found: dict[int, list[tuple[str, float]]] = {}
+    for i, text in enumerate(data["text"]):
+        middle = int(data["top"][i]) + int(data["height"][i]) / 2
+        row = next((n for n, (a, b) in enumerate(rows) if a - 5 <= middle <= b + 5), None)
+        if text.strip() and row is not None:
+            found.setdefault(row, []).append((typographic(text.strip()), float(data["conf"][i])))
+    words = []
+    for row, read in found.items():
+        left, top, right, bottom = marks[row]
+        text = " ".join(t for t, _ in read)
+        words.append(OcrWord(text, min(c for _, c in read), left, top, right - left + 1,
+                             bottom - top + 1, (-1, 0, row)))  # fmt: skip
+    return words
+
+
+# --- what the reading is sure of ------------------------------------------------------------------
+
+
+def value_confidences(values: dict[str, str], words: Sequence[OcrWord]) -> dict[str, float]:
+    """Each non-empty value's confidence: that of its least confident word (0-100)."""
+    by_text: dict[str, float] = {}
+    for word in words:
+        key = word.text.strip(".,;:")
+        by_text[key] = min(by_text.get(key, 100.0), word.confidence)
+    confidences = {}
+    for key, value in values.items():
+        tokens = [t.strip(".,;:") for t in value.split()]
+        known = [by_text[t] for t in tokens if t in by_text]
+        if known:
+            confidences[key] = round(min(known), 1)
+    return confidences
+
+
+def unread_places(
+    definition: Any, blocks: Sequence[Block], values: dict[str, str], settings: Settings
+) -> tuple[str, ...]:
+    """The keys whose place the label reader found on the page but whose answer it could not
+    read (it held an unsure word, or ink no word explains)."""
+    from formflow.read.labels import read_answers
+    from formflow.read.vocabulary import vocabulary_for
+
+    _, places = read_answers(definition, blocks, vocabulary_for(settings))
+    return tuple(sorted(key for key in places if key not in values))
