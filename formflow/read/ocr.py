@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from formflow.config import Settings
 from formflow.model import Extraction, ScanReading
 from formflow.read.labels import UNCERTAIN, Block, Table
-from formflow.read.layout import Word, cell_text, free_blocks, ruled_tables
+from formflow.read.layout import Word, cell_text, free_blocks, lines_of, ruled_tables
 
 if TYPE_CHECKING:
     import numpy as np
@@ -191,22 +191,27 @@ def scan_page(image: Image, dpi: float, settings: Settings) -> ScanPage:
             skew += more
             clean = without_rulings(grey)
             words = recognise(clean, settings)
-    return ScanPage(grey, dpi, tuple(looked_again(clean, words, dpi, settings)), turned, skew)
+    words = looked_again(grey, clean, words, dpi, settings)
+    return ScanPage(grey, dpi, tuple(words), turned, skew)
 
 
 def looked_again(
-    clean: np.ndarray, words: list[OcrWord], dpi: float, settings: Settings
+    grey: np.ndarray, clean: np.ndarray, words: list[OcrWord], dpi: float, settings: Settings
 ) -> list[OcrWord]:
     """The page's words after a second look at what the first reading was unsure of (its
     words below `ocr.min_confidence`) or passed over (ink no word explains): a word read
     again the same way with confidence is confirmed, a mark read again becomes a word
-    (confident or not: it explains its ink either way)."""
+    (confident or not: it explains its ink either way). `clean` is the page `grey` without
+    its rulings, as tesseract reads it."""
     limit = settings.ocr.min_confidence
-    unsure = [w for w in words if w.confidence < limit]
-    marks = marks_of(clean, words, dpi)
+    confident = [w for w in words if w.confidence >= limit]
+    marks = marks_of(grey, confident, dpi)
+    # Unsure words inside a mark are the mark's junk (a drawn signature read as "hine eN"):
+    # the mark, one word where it lies, stands for them.
+    unsure = [w for w in words if w.confidence < limit and not _inside_any(w, marks)]
     boxes = [(w.left, w.top, w.left + w.width - 1, w.top + w.height - 1) for w in unsure]
     again = second_look(clean, [*boxes, *marks], settings)
-    better = {}
+    better: dict[int, OcrWord] = {}
     for word in again:
         index = word.line[2]
         if index >= len(unsure):
@@ -216,9 +221,13 @@ def looked_again(
             first = unsure[index]
             better[index] = OcrWord(word.text, word.confidence, first.left, first.top,
                                     first.width, first.height, first.line)  # fmt: skip
-    replaced = {id(unsure[i]) for i in better if i < len(unsure)}
-    kept = [w for w in words if id(w) not in replaced]
-    return kept + [better[i] for i in sorted(better)]
+    kept = [w for i, w in enumerate(unsure) if i not in better]
+    return confident + kept + [better[i] for i in sorted(better)]
+
+
+def _inside_any(word: OcrWord, boxes: Sequence[Box]) -> bool:
+    x, y = word.left + word.width / 2, word.top + word.height / 2
+    return any(left <= x <= right and top <= y <= bottom for left, top, right, bottom in boxes)
 
 
 def _sensible(words: Sequence[OcrWord]) -> bool:
@@ -284,27 +293,39 @@ def _rotated(image: np.ndarray, angle: float, interpolation: int, fill: int) -> 
 # --- rulings ----------------------------------------------------------------------------------
 
 
-def ink_of(grey: np.ndarray) -> np.ndarray:
-    """Dark pixels as 255: darker than the paper around them (an adaptive threshold, so a
-    scan's uneven paper and a light-grey ruling line are told apart alike; the answer boxes'
-    light shading is paper, not ink)."""
+def ink_of(grey: np.ndarray, contrast: int = 25) -> np.ndarray:
+    """Dark pixels as 255: darker by `contrast` than the paper around them (an adaptive
+    threshold, so a scan's uneven paper and a light-grey ruling line are told apart alike;
+    the answer boxes' light shading is paper, not ink)."""
     import cv2
 
     block = max(15, (min(grey.shape) // 40) | 1)
     return cv2.adaptiveThreshold(
-        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 25
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, contrast
     )
 
 
-def ruling_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The horizontal and the vertical ruling lines among the ink (long thin runs)."""
+def ruling_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The horizontal and the vertical ruling lines of the page: long thin runs of faint ink
+    (a scanned form's grey lines are barely darker than its paper; being long, they are no
+    noise), with the gaps a scan breaks them into closed: up to 4 mm across, 1 mm down (two
+    tables a few points apart stay two tables)."""
     import cv2
 
+    ink = ink_of(grey, contrast=10)
     height, width = ink.shape
-    across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, width // 25), 1))
-    down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, height // 60)))
-    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, across), cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, down
+    gap = max(3, round(min(height, width) / 52))  # 4 mm of an A4 page's width
+    long_across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, width // 25), 1))
+    long_down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, height // 60)))
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_across)
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_down)
+    return (
+        cv2.morphologyEx(
+            across, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
+        ),
+        cv2.morphologyEx(
+            down, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap // 4))
+        ),
     )
 
 
@@ -312,7 +333,7 @@ def without_rulings(grey: np.ndarray) -> np.ndarray:
     """The page with its ruling lines painted white (and a pixel around them)."""
     import cv2
 
-    across, down = ruling_masks(ink_of(grey))
+    across, down = ruling_masks(grey)
     lines = cv2.dilate(across | down, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     cleaned = grey.copy()
     cleaned[lines > 0] = 255
@@ -323,7 +344,7 @@ def ruling_edges(grey: np.ndarray, dpi: float) -> list[dict[str, Any]]:
     """The ruling lines as pdfplumber's edges (in points), for the layout reader's tables."""
     import cv2
 
-    across, down = ruling_masks(ink_of(grey))
+    across, down = ruling_masks(grey)
     scale = POINTS / dpi
     edges: list[dict[str, Any]] = []
     for mask, orientation in ((across, "h"), (down, "v")):
@@ -404,7 +425,8 @@ def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
     """The page as paragraphs and tables in reading order, as the layout reader makes them
     from a flattened PDF's words and ruling lines."""
     scale = POINTS / page.dpi
-    words = layout_words(page, min_confidence) + unread_marks(page, min_confidence)
+    sizes: dict[Word, float] = {}
+    words = layout_words(page, min_confidence, sizes) + unread_marks(page, min_confidence)
     edges = ruling_edges(page.image, page.dpi)
     grids = [(table.bbox, table.rows) for table in ruled_tables(None, edges)]
     cells: dict[tuple[int, int, int], list[Word]] = {}
@@ -419,7 +441,7 @@ def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
     for t, (bbox, rows) in enumerate(grids):
         texts = tuple(
             tuple(
-                None if cell is None else cell_text(cells.get((t, r, c), []), cell[0], cell[2])
+                None if cell is None else _cell_text(cells.get((t, r, c), []), cell, sizes)
                 for c, cell in enumerate(row.cells)
             )
             for r, row in enumerate(rows)
@@ -429,6 +451,21 @@ def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
     placed.extend(free_blocks(free, page.image.shape[1] * scale, rulings))
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+def _cell_text(words: Sequence[Word], cell: Sequence[float], sizes: dict[Word, float]) -> str:
+    """A cell's words as typed (`cell_text`), where a line set clearly larger or smaller than
+    the line above starts a new line whatever its width: a form's small printed label and the
+    answer typed under it in the same box are never one wrapped sentence."""
+    runs: list[list[Word]] = []
+    for line in lines_of(words):
+        size = sizes.get(line[0], 0.0)
+        previous = sizes.get(runs[-1][0], 0.0) if runs else 0.0
+        if runs and previous and size and max(size, previous) / min(size, previous) < 1.3:
+            runs[-1].extend(line)
+        else:
+            runs.append(list(line))
+    return "\n".join(cell_text(run, cell[0], cell[2]) for run in runs)
 
 
 def _cell_of(word: Word, grids: Sequence[tuple[Any, Any]]) -> tuple[int, int, int] | None:
@@ -443,14 +480,17 @@ def _cell_of(word: Word, grids: Sequence[tuple[Any, Any]]) -> tuple[int, int, in
     return None
 
 
-def layout_words(page: ScanPage, min_confidence: float) -> list[Word]:
+def layout_words(
+    page: ScanPage, min_confidence: float, sizes: dict[Word, float] | None = None
+) -> list[Word]:
     """Tesseract's words as the layout reader's, in points, all of one height, centred on
     their line. A word's box depends on its letters (ascenders, descenders) and OCR
     knows no fonts, while the layout reader tells lines, wraps and headings apart by height
     and font: with one height, lines and wraps are told by position alone, and no line is
-    a heading by its size (a scan's headings are known by their text, as labels are). A word
-    below `min_confidence` carries UNCERTAIN: its letters still match a label, no answer
-    holds it."""
+    a heading by its size (a scan's headings are known by their text, as labels are); each
+    word's own line's height goes into `sizes`, for telling a label from the answer under it
+    in one box. A word below `min_confidence` carries UNCERTAIN: its letters still match a
+    label, no answer holds it."""
     scale = POINTS / page.dpi
     lines: dict[tuple[int, int, int], list[OcrWord]] = {}
     for word in page.words:
@@ -459,10 +499,14 @@ def layout_words(page: ScanPage, min_confidence: float) -> list[Word]:
     out = []
     for members in lines.values():
         middle = statistics.median(w.top + w.height / 2 for w in members)
+        size = float(statistics.median(w.height for w in members))
         top, bottom = (middle - height / 2) * scale, (middle + height / 2) * scale
         for w in members:
             text = w.text if w.confidence >= min_confidence else w.text + UNCERTAIN
-            out.append(Word(text, w.left * scale, (w.left + w.width) * scale, top, bottom))
+            word = Word(text, w.left * scale, (w.left + w.width) * scale, top, bottom)
+            out.append(word)
+            if sizes is not None:
+                sizes[word] = size
     return out
 
 
@@ -487,14 +531,17 @@ def unread_marks(page: ScanPage, min_confidence: float) -> list[Word]:
 
 def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box]:
     """Ink that no word explains (handwriting, a drawn signature, a stamp, a lone digit the
-    sparse reading passed over), mark by mark. Ruling lines and specks are no marks; every
-    word tesseract read, confident or not, explains its own box."""
+    sparse reading passed over), mark by mark. Ruling lines and specks are no marks; each of
+    `words` explains its own box. A mark standing on a line (a signature over the signature
+    line) spans that line: the caption under the line then belongs to it."""
     import cv2
     import numpy as np
 
     ink = ink_of(grey)
-    across, down = ruling_masks(ink)
+    across, down = ruling_masks(grey)
     ink[cv2.dilate(across | down, np.ones((5, 5), np.uint8)) > 0] = 0
+    count, _, lines, _ = cv2.connectedComponentsWithStats(across, connectivity=8)
+    lines = lines[1:count]
     pad = max(2, round(dpi / 100))
     for w in words:
         top, left = max(0, w.top - pad), max(0, w.left - pad)
@@ -511,8 +558,24 @@ def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box
         # the dilation grew the mark by half the gap on each side
         box = (left + gap // 2, top + gap // 2, left + width - gap // 2, top + height - gap // 2)
         if ink[box[1] : box[3] + 1, box[0] : box[2] + 1].any():
-            marks.append(box)
+            marks.append(_on_its_line(box, lines, per_mm))
     return marks
+
+
+def _on_its_line(box: Box, lines: np.ndarray, per_mm: float) -> Box:
+    """`box` widened to the horizontal ruling line it stands on: the widest within 4 mm
+    under its foot that reaches under its middle (a pen's own underline is shorter), if any."""
+    left, top, right, bottom = box
+    middle = (left + right) // 2
+    under = [
+        (int(width), int(x))
+        for x, y, width, _height, _area in lines
+        if -(bottom - top) / 2 <= y - bottom <= 4 * per_mm and x <= middle <= x + width
+    ]
+    if not under:
+        return box
+    width, x = max(under)
+    return (min(left, x), top, max(right, x + width - 1), bottom)
 
 
 def second_look(grey: np.ndarray, marks: Sequence[Box], settings: Settings) -> list[OcrWord]:
