@@ -493,10 +493,10 @@ def layout_words(
     label, no answer holds it."""
     scale = POINTS / page.dpi
     lines: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for word in page.words:
-        lines.setdefault(word.line, []).append(word)
+    for read in page.words:
+        lines.setdefault(read.line, []).append(read)
     height = _line_height(lines.values())
-    out = []
+    out: list[Word] = []
     for members in lines.values():
         middle = statistics.median(w.top + w.height / 2 for w in members)
         size = float(statistics.median(w.height for w in members))
