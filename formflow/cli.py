@@ -398,7 +398,8 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     if any(isinstance(r, UnreadableForm) for r in results):
         raise click.exceptions.Exit(2)
     states = [report.check_state(r) for r in results if not isinstance(r, UnreadableForm)]
-    raise click.exceptions.Exit(1 if "rejected" in states else 0)
+    # a scan held for a person to transcribe is not filed either
+    raise click.exceptions.Exit(1 if {"rejected", "held"} & set(states) else 0)
 
 
 # --- watch ----------------------------------------------------------------------------------

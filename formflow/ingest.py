@@ -103,6 +103,8 @@ INTERNAL_ERROR = (
     "og en person ser på det."
 )
 WORKER_LOST = frozenset({"crashed", "timeout"})
+# Stands for a held scan's copy's name in its note until the name is chosen (`_move`).
+COPY_PLACEHOLDER = "\x00kopi\x00"
 HELD_CODES = {ARCHIVE_REFUSED: "archive_refused", INTERNAL_ERROR: "internal_error"}
 
 
@@ -199,6 +201,7 @@ class _Move:
     codes: tuple[str, ...]
     employee: str | None = None  # lets a GDPR export find the audit entry
     form: tuple[int | None, str | None] = (None, None)  # year and kind, for `formflow status`
+    copy: bytes | None = None  # a held scan's pre-filled copy, written beside it
 
 
 # A stage takes what the stage before it gave; it gives the next stage's input, or stops the
@@ -456,9 +459,13 @@ class Ingestor:
 
         dropped, name, decision = back.taken.dropped, back.taken.name, back.decision
         received = self.clock()
-        if decision.action == "held":
+        copy = None
+        if decision.transcribe and back.result is not None:
+            text, copy = self._transcription_request(back, back.result, received)
+            codes: tuple[str, ...] = ("scan_unread",)
+        elif decision.action == "held":
             text = held_notice(name, decision.reason, received=received)
-            codes: tuple[str, ...] = (HELD_CODES.get(decision.reason, "identity"),)
+            codes = (HELD_CODES.get(decision.reason, "identity"),)
         else:
             labels = _labels(back.result, self.settings)
             text = rejection_notice(name, decision.problems, labels=labels, received=received)
@@ -467,8 +474,27 @@ class Ingestor:
         return self._move(
             _Move(dropped.path, dropped.relative.parent, name, dropped.identity, dropped.sha256,
                   "held" if decision.action == "held" else "rejected", text, codes, employee,
-                  _form_of(back.result))
+                  _form_of(back.result), copy)
         )  # fmt: skip
+
+    def _transcription_request(
+        self, back: HandBack, result: CheckResult, received: datetime
+    ) -> tuple[str, bytes | None]:
+        """The note beside a scan OCR could not read whole, and its pre-filled copy (None,
+        and a note without it, should the copy fail: the scan is held all the same)."""
+        from formflow.notices import transcription_notice
+        from formflow.transcribe import prefilled_copy
+
+        names = _labels(result, self.settings)
+        unread = [names.get(key, key) for key in back.decision.transcribe]
+        try:
+            copy = prefilled_copy(result.extraction, back.taken.dropped.sha256, self.settings)
+        except (FormflowError, ValueError, OSError) as error:
+            log.error("no copy for %s: %s", back.taken.name, type(error).__name__)
+            copy = None
+        # the copy's name is known once `_move` has chosen the scan's: a placeholder till then
+        shown = COPY_PLACEHOLDER if copy is not None else "(ingen kopi)"
+        return transcription_notice(back.taken.name, unread, shown, received=received), copy
 
     def _refuse(self, path: Path, name: str, refusal: UnreadableForm) -> Outcome:
         """A file refused at intake (a link, a FIFO, too big, empty) goes back too."""
@@ -492,14 +518,17 @@ class Ingestor:
         top = self._top_folder(move.action)
         with self._move_lock, return_folder(self.inbox, top, move.relative_parent) as folder:
             name = folder.free_name(move.source.name)
+            copy = self._copy_beside(folder, name, move.copy)
+            notice = move.notice.replace(COPY_PLACEHOLDER, copy[0]) if copy else move.notice
             entry = self.ledger.begin(move.sha256, move.source, move.identity, move.action,
-                                      str(folder.path / name), move.notice)  # fmt: skip
+                                      str(folder.path / name), notice)  # fmt: skip
             try:
-                self._put_back(entry, folder, name)
+                self._put_back(entry, folder, name, copy)
             except OSError:
                 if same_file(move.source, move.identity):  # nothing moved: retry afresh
-                    with contextlib.suppress(OSError):
-                        folder.unlink(notice_name(name))
+                    for written in (notice_name(name), *(copy[:1] if copy else ())):
+                        with contextlib.suppress(OSError):
+                            folder.unlink(written)
                     self.ledger.finish(entry)
                 raise
         self.ledger.finish(entry)
@@ -515,12 +544,27 @@ class Ingestor:
         return Outcome(move.action, move.name, move.sha256, codes=move.codes,
                        destination=destination)  # fmt: skip
 
-    def _put_back(self, entry: Entry, folder: Folder, name: str) -> None:
+    @staticmethod
+    def _copy_beside(folder: Folder, name: str, copy: bytes | None) -> tuple[str, bytes] | None:
+        """A held scan's pre-filled copy, named after the scan's chosen name (a free name)."""
+        if copy is None:
+            return None
+        from formflow.inbox import unique_name
+        from formflow.transcribe import copy_name
+
+        return unique_name(copy_name(name), os.listdir(folder.fd)), copy
+
+    def _put_back(
+        self, entry: Entry, folder: Folder, name: str, copy: tuple[str, bytes] | None = None
+    ) -> None:
         """Explanation first (atomic), then the original (one rename): both or a redo. The
-        explanation is as private as the form it explains."""
+        explanation, and a held scan's copy (written first; a redo after a crash writes the
+        explanation only), are as private as the form they go with."""
         source = Path(entry.source)
         moved = not same_file(source, entry.identity)
         form_mode = folder.mode_of(name) if moved else _mode_of(source)
+        if copy is not None:
+            folder.write(copy[0], copy[1], notice_mode(form_mode))
         folder.write(notice_name(name), entry.notice.encode("utf-8"), notice_mode(form_mode))
         if not moved:
             folder.take(source, self.inbox, name)

@@ -67,11 +67,12 @@ def unreadable_json(path: Path, error: UnreadableForm) -> dict[str, Any]:
 
 def check_state(result: CheckResult) -> str:
     """What `formflow watch` does with the form: the archive state it files it under
-    (received, signed, awaiting_employee, awaiting_leader), or "rejected"."""
+    (received, signed, awaiting_employee, awaiting_leader), "held" (a scan a person must
+    transcribe), or "rejected"."""
     from formflow.decision import decide
 
     decision = decide(result)
-    return decision.state if decision.action == "filed" else "rejected"
+    return decision.state if decision.action == "filed" else decision.action
 
 
 def print_checks(
@@ -107,6 +108,7 @@ def _print_unreadable(console: Console, path: Path, error: UnreadableForm) -> No
 
 CHECK_VERDICTS = {  # a state of `check_state`: how the heading says it
     "rejected": ("has problems", "red"),
+    "held": ("held: a person transcribes what the scan's OCR could not read", "yellow"),
     "awaiting_employee": ("awaiting the employee's signature", "yellow"),
     "awaiting_leader": ("awaiting the leader's signature", "yellow"),
 }

@@ -563,14 +563,18 @@ def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box
 
 
 def _on_its_line(box: Box, lines: np.ndarray, per_mm: float) -> Box:
-    """`box` widened to the horizontal ruling line it stands on: the widest within 4 mm
-    under its foot that reaches under its middle (a pen's own underline is shorter), if any."""
+    """`box` widened to the signature line it stands on: the widest horizontal line within
+    4 mm under its foot that reaches under its middle and is at most three times as wide (a
+    pen's own underline is shorter; a table's ruling under a word written in a cell is far
+    wider, and the word stays in its cell), if any."""
     left, top, right, bottom = box
     middle = (left + right) // 2
     under = [
         (int(width), int(x))
         for x, y, width, _height, _area in lines
-        if -(bottom - top) / 2 <= y - bottom <= 4 * per_mm and x <= middle <= x + width
+        if -(bottom - top) / 2 <= y - bottom <= 4 * per_mm
+        and x <= middle <= x + width
+        and width <= 3 * (right - left + 1)
     ]
     if not under:
         return box
