@@ -302,8 +302,9 @@ def archive_show(ctx: Context, employee: str) -> None:
     from formflow import report
     from formflow.archive import Archive
 
-    person, rows = Archive.open(ctx.settings).personnel_file(employee)
-    click.echo(report.personnel_table(person, rows), nl=False)
+    archive = Archive.open(ctx.settings)
+    person, rows = archive.personnel_file(employee)
+    click.echo(report.personnel_table(person, rows, archive.transcriptions(rows)), nl=False)
 
 
 @archive_group.command("export")

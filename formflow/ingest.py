@@ -41,6 +41,7 @@ real ones.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import logging
 import os
@@ -103,9 +104,18 @@ INTERNAL_ERROR = (
     "og en person ser på det."
 )
 WORKER_LOST = frozenset({"crashed", "timeout"})
+SCAN_MISSING = (
+    "Filen er en udfyldt kopi (afskrift) af et scannet skema, men det scannede skema ligger "
+    "ikke længere i mappen til afklaring eller kan ikke læses. Læg det scannede skema tilbage "
+    "i mappen til afklaring, og læg kopien i indbakken igen."
+)
+HELD_CODES = {
+    ARCHIVE_REFUSED: "archive_refused",
+    INTERNAL_ERROR: "internal_error",
+    SCAN_MISSING: "transcription_scan_missing",
+}
 # Stands for a held scan's copy's name in its note until the name is chosen (`_move`).
 COPY_PLACEHOLDER = "\x00kopi\x00"
-HELD_CODES = {ARCHIVE_REFUSED: "archive_refused", INTERNAL_ERROR: "internal_error"}
 
 
 class ArchiveLike(Protocol):
@@ -120,7 +130,14 @@ class ArchiveLike(Protocol):
     def roster(self) -> dict[str, RosterEntry] | None: ...
 
     def file(
-        self, data: bytes, result: CheckResult, *, state: str, arrived: datetime, source_name: str
+        self,
+        data: bytes,
+        result: CheckResult,
+        *,
+        state: str,
+        arrived: datetime,
+        source_name: str,
+        transcription: tuple[str, bytes] | None = None,
     ) -> FiledForm: ...
 
     def audit(self, action: str, **meta: str | int | None) -> None: ...
@@ -145,11 +162,14 @@ class Outcome:
 @dataclass(frozen=True)
 class Taken:
     """A dropped file taken at intake, and our own filing of these very bytes if a crash
-    interrupted one (then it is finished, not counted as a duplicate of itself)."""
+    interrupted one (then it is finished, not counted as a duplicate of itself). A person's
+    transcription of a held scan carries that scan (`scan`): the scan is filed, as the
+    original, with the transcription beside it."""
 
     dropped: Dropped
     name: str  # the dropped name, sanitized: safe to log
     ours: Entry | None
+    scan: Dropped | None = None
 
     @property
     def arrived(self) -> datetime:
@@ -334,6 +354,44 @@ class Ingestor:
             return self._internal_error(taken, error)
         return Read(taken, extraction)
 
+    def _transcription(self, read: Read) -> Read | HandBack:
+        """A person's completed copy of a held scan (`formflow.transcribe`): the scan it
+        names is found in the held folder and read for its signatures; what is filed is the
+        scan with the copy's values. Any other file passes as it is."""
+        from formflow.transcribe import transcribed, transcribed_scan
+
+        sha256 = transcribed_scan(read.taken.dropped.data)
+        if sha256 is None:
+            return read
+        scan = self._held_scan(sha256)
+        if scan is None:
+            return HandBack(read.taken, held(SCAN_MISSING), None)
+        try:
+            with reading(read.taken.name):
+                scanned = self.reader(scan.data, shown_text(str(scan.relative)))
+        except UnreadableForm:
+            return HandBack(read.taken, held(SCAN_MISSING), None)
+        taken = dataclasses.replace(read.taken, scan=scan)
+        return Read(taken, transcribed(read.extraction, scanned))
+
+    def _held_scan(self, sha256: str) -> Dropped | None:
+        """The file in the held folder with these bytes (opened as safely as at intake; the
+        explanations and copies beside the held forms are skipped)."""
+        from formflow.transcribe import COPY_SUFFIX
+
+        top = self.inbox / self.settings.watch.held_folder
+        for folder, _, names in os.walk(top):  # links to folders are not followed
+            for name in names:
+                if name.endswith((".txt", f"{COPY_SUFFIX}.pdf")) or name.startswith("."):
+                    continue
+                try:
+                    found = open_dropped(self.inbox, Path(folder) / name, max_bytes=self.max_bytes)
+                except (Vanished, UnreadableForm, OSError):
+                    continue
+                if found.sha256 == sha256:
+                    return found
+        return None
+
     def _check(self, read: Read) -> Checked | HandBack:
         try:
             result = self.validator(read.extraction, read.taken.arrived)
@@ -385,13 +443,7 @@ class Ingestor:
             dropped.sha256, dropped.path, dropped.identity, "filed", durable=False
         )
         try:
-            filed = self.archive.file(
-                dropped.data,
-                decided.result,
-                state=decided.decision.state,
-                arrived=taken.arrived,
-                source_name=shown_text(str(dropped.relative)),
-            )
+            filed = self._archived(decided)
         except ArchiveError as error:
             if is_transient(error):
                 raise
@@ -406,11 +458,39 @@ class Ingestor:
             self.ledger.finish(entry)
             return self._already_filed(taken, filed)
         remove_original(dropped.path, dropped.identity)
+        if taken.scan is not None:
+            self._take_held_scan(taken.scan)
         self.ledger.finish(entry)
         return self._filed(decided)
 
+    def _archived(self, decided: Decided) -> FiledForm:
+        """File the form; a transcription files its scan, the copy beside it."""
+        taken, dropped = decided.taken, decided.taken.dropped
+        original = taken.scan or dropped
+        transcription = None if taken.scan is None else (taken.name, dropped.data)
+        return self.archive.file(
+            original.data,
+            decided.result,
+            state=decided.decision.state,
+            arrived=taken.arrived,
+            source_name=shown_text(str(original.relative)),
+            # only a transcription names one (stand-in archives need not know the word)
+            **({"transcription": transcription} if transcription else {}),
+        )
+
+    def _take_held_scan(self, scan: Dropped) -> None:
+        """A scan filed with its transcription leaves the held folder, with the explanation
+        and the copy beside it (a crash before this leaves them there: dropped again, the
+        scan is a duplicate of its filing)."""
+        from formflow.transcribe import copy_name
+
+        remove_original(scan.path, scan.identity)
+        for beside in (notice_name(scan.path.name), copy_name(scan.path.name)):
+            with contextlib.suppress(OSError):
+                (scan.path.parent / beside).unlink()
+
     # The stages after intake, in order (see the module's docstring).
-    STAGES: tuple[Stage, ...] = (_known, _read, _check, _decide, _file)
+    STAGES: tuple[Stage, ...] = (_known, _read, _transcription, _check, _decide, _file)
 
     # -- the stages' endings ---------------------------------------------------------------
 

@@ -135,8 +135,10 @@ def transcription_notice(
         "kunne læses med sikkerhed, er udfyldt. En person (HR eller lederen) udfylder de "
         "manglende felter ud fra det scannede skema og lægger kopien i indbakken. Kopien "
         "arkiveres som afskrift af det scannede skema, som forbliver originalen; "
-        "underskrifterne bedømmes på det scannede skema. Flyt ikke det scannede skema "
-        "herfra, før kopien er arkiveret.",
+        "underskrifterne bedømmes på det scannede skema. Er skemaet underskrevet på papiret, "
+        "skriv underskriverens navn i underskriftsfeltet på kopien: underskriften gælder som "
+        "den tegnede på papiret, aldrig som en skrevet. Flyt ikke det scannede skema herfra, "
+        "før kopien er arkiveret.",
         "",
         "Det er ikke medarbejderens fejl; skemaet skal ikke sendes igen.",
         "",

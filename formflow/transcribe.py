@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from dataclasses import replace
 
 from formflow.config import Settings
 from formflow.model import CheckResult, Extraction
@@ -49,7 +49,7 @@ def copy_values(extraction: Extraction) -> dict[str, str]:
     return {
         key: extraction.raw.get(key, value)
         for key, value in extraction.fields.items()
-        if value and not (key.startswith("signature_") and not key.endswith("_date"))
+        if value and not _is_signature(key)
     }
 
 
@@ -94,6 +94,27 @@ def transcribed_scan(data: bytes) -> str | None:
     return value if _SHA256.match(value) else None
 
 
-def labels(keys: tuple[str, ...], names: Mapping[str, str]) -> list[str]:
-    """The unread fields as a person finds them on the form."""
-    return [names.get(key, key) for key in keys]
+def transcribed(copy: Extraction, scan: Extraction) -> Extraction:
+    """What a filed transcription says: the copy's values, the scan's signatures.
+
+    A signature is never taken from the copy's text (nobody signs for another): it is drawn
+    where the scan's ink was judged a drawn signature, or where OCR saw ink it could not read
+    in the signature's place and the person transcribing wrote the signer's name there (the
+    paper bears a signature, the scan beside the record shows it). The scan's OCR reading is
+    kept for its confidences, its unread places now read by the person.
+    """
+    signatures = {key for key in (*copy.fields, *scan.fields) if _is_signature(key)}
+    unread = set(scan.scan.unread) if scan.scan else set()
+    attested = {key for key in signatures if copy.fields.get(key, "").strip() and key in unread}
+    drawn = tuple(sorted({*scan.evidence.drawn, *attested}))
+    return replace(
+        copy,
+        fields={k: v for k, v in copy.fields.items() if not _is_signature(k)},
+        raw={k: v for k, v in copy.raw.items() if not _is_signature(k)},
+        evidence=replace(scan.evidence, drawn=drawn),
+        scan=replace(scan.scan, unread=()) if scan.scan else None,
+    )
+
+
+def _is_signature(key: str) -> bool:
+    return key.startswith("signature_") and not key.endswith("_date")

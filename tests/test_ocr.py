@@ -68,20 +68,26 @@ def handwrite(image: Image.Image, box: tuple[float, float, float, float]) -> Ima
     return drawn
 
 
-def scanned(image: Image.Image, angle: float = 1.3) -> bytes:
-    """`image` as an office scanner makes it: tilted, on grey paper, JPEG, in a PDF."""
+def scanned_page(image: Image.Image, angle: float = 1.3) -> Image.Image:
+    """`image` as an office scanner sees it: tilted, on grey paper, JPEG-compressed."""
     tilted = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     paper = np.asarray(tilted, dtype=np.float32) * 0.93 + 8
     jpeg = io.BytesIO()
     Image.fromarray(paper.clip(0, 255).astype(np.uint8)).save(jpeg, "JPEG", quality=75)
+    return Image.open(jpeg)
+
+
+def scanned(*pages: Image.Image) -> bytes:
+    """The scanned pages in one image-only PDF, as the scanner sends it."""
+    first, *rest = pages
     out = io.BytesIO()
-    Image.open(jpeg).save(out, "PDF", resolution=DPI)
+    first.save(out, "PDF", resolution=DPI, save_all=True, append_images=list(rest))
     return out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def scan() -> bytes:
-    return scanned(handwrite(page_image(PAGE_ONE), POSITION_BOX))
+    return scanned(scanned_page(handwrite(page_image(PAGE_ONE), POSITION_BOX)))
 
 
 @pytest.fixture(scope="module")
