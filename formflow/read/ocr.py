@@ -37,7 +37,7 @@ import io
 import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from formflow.config import Settings
 from formflow.model import Extraction, ScanReading
@@ -60,6 +60,12 @@ FEW_WORDS = 8
 SENSIBLE = 60.0
 # Ink marks smaller than this (mm, both sides) are specks of dust or JPEG noise.
 SPECK_MM = 1.2
+# A line ending closer than this (pt) to its cell's right side may be clipped by the box.
+CLIP_PT = 5.0
+# A line whose strokes are this wide for its height (a share) is set in bold (`_bold`).
+BOLD = 0.19
+# Ink of a mark is darker than this (0-255): a pen's or a printer's, not a grey shading.
+MARK_DARKNESS = 170
 # Ink marks closer than this (mm) are one mark (the strokes of one handwritten word).
 MARK_GAP_MM = 2.5
 
@@ -293,23 +299,27 @@ def _rotated(image: np.ndarray, angle: float, interpolation: int, fill: int) -> 
 # --- rulings ----------------------------------------------------------------------------------
 
 
-def ink_of(grey: np.ndarray, contrast: int = 25) -> np.ndarray:
+def ink_of(grey: np.ndarray, contrast: int = 25, darker_than: int = 256) -> np.ndarray:
     """Dark pixels as 255: darker by `contrast` than the paper around them (an adaptive
     threshold, so a scan's uneven paper and a light-grey ruling line are told apart alike;
-    the answer boxes' light shading is paper, not ink)."""
+    the answer boxes' light shading is paper, not ink), and darker than `darker_than`."""
     import cv2
 
     block = max(15, (min(grey.shape) // 40) | 1)
-    return cv2.adaptiveThreshold(
+    ink = cv2.adaptiveThreshold(
         grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, contrast
     )
+    if darker_than < 256:
+        ink[grey >= darker_than] = 0
+    return ink
 
 
 def ruling_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The horizontal and the vertical ruling lines of the page: long thin runs of faint ink
     (a scanned form's grey lines are barely darker than its paper; being long, they are no
     noise), with the gaps a scan breaks them into closed: up to 4 mm across, 1 mm down (two
-    tables a few points apart stay two tables)."""
+    tables a few points apart stay two tables). A short upright run is a ruling only where
+    it joins two horizontal lines (a cell's side): a headline's letter stems are as tall."""
     import cv2
 
     ink = ink_of(grey, contrast=10)
@@ -317,16 +327,49 @@ def ruling_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     gap = max(3, round(min(height, width) / 52))  # 4 mm of an A4 page's width
     long_across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, width // 25), 1))
     long_down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, height // 60)))
-    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_across)
-    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_down)
-    return (
-        cv2.morphologyEx(
-            across, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
-        ),
-        cv2.morphologyEx(
-            down, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap // 4))
-        ),
+    thin = max(3, round(min(height, width) / 210))  # 1 mm: a ruling, not a shaded band's edge
+    across = _thin(cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_across), thin, axis=0)
+    across = cv2.morphologyEx(
+        across, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
     )
+    down = _thin(cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_down), thin, axis=1)
+    down = cv2.morphologyEx(
+        down, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap // 4))
+    )
+    return across, _cell_sides(down, across, tall=3 * gap)
+
+
+def _thin(runs: np.ndarray, most: int, axis: int) -> np.ndarray:
+    """The runs no thicker than `most` pixels across `axis` (0: rows, for horizontal runs).
+    The edge of a shaded band (a heading's grey bar) passes the adaptive threshold as a broad
+    strip along it; a ruling line is a few pixels thick."""
+    import cv2
+    import numpy as np
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    size = stats[:, cv2.CC_STAT_HEIGHT if axis == 0 else cv2.CC_STAT_WIDTH]
+    length = stats[:, cv2.CC_STAT_WIDTH if axis == 0 else cv2.CC_STAT_HEIGHT]
+    # a long line a little off level spans a few more rows than it is thick
+    keep = (size <= most + length // 200) & (np.arange(count) > 0)
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def _cell_sides(down: np.ndarray, across: np.ndarray, tall: int) -> np.ndarray:
+    """The upright runs of `down` that are `tall` or more, or that join two lines of
+    `across` (a few pixels off either end)."""
+    import cv2
+    import numpy as np
+
+    lines = cv2.dilate(across, np.ones((7, 7), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(down, connectivity=8)
+    keep = np.zeros(count, dtype=bool)
+    for index in range(1, count):
+        left, top, run_width, run_height, _area = stats[index]
+        bottom, right = top + run_height - 1, left + run_width
+        keep[index] = run_height >= tall or (
+            lines[top, left:right].any() and lines[bottom, left:right].any()
+        )
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
 def without_rulings(grey: np.ndarray) -> np.ndarray:
@@ -428,7 +471,7 @@ def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
     sizes: dict[Word, float] = {}
     words = layout_words(page, min_confidence, sizes) + unread_marks(page, min_confidence)
     edges = ruling_edges(page.image, page.dpi)
-    grids = [(table.bbox, table.rows) for table in ruled_tables(None, edges)]
+    grids = [(table.bbox, table.rows) for table in _without_bands(page, edges)]
     cells: dict[tuple[int, int, int], list[Word]] = {}
     free: list[Word] = []
     for word in words:
@@ -453,19 +496,60 @@ def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
     return [block for _, block in placed]
 
 
+def _without_bands(page: ScanPage, edges: list[dict[str, Any]]) -> list[Any]:
+    """The ruled tables of the page without their shaded bands: a cell as wide as its table
+    whose inside is grey is a heading's bar, which a PDF draws as a filled rectangle (never
+    a table's cell: the layout reader leaves filled areas out), so its words are free text."""
+    from pdfplumber.table import Table as RuledTable
+
+    tables = []
+    for table in ruled_tables(None, edges):
+        left, _, right, _ = table.bbox
+        cells = [
+            cell
+            for cell in table.cells
+            if not (abs(cell[0] - left) < 2 and abs(cell[2] - right) < 2 and _shaded(page, cell))
+        ]
+        if cells:
+            # a table of the scan's rulings has no pdfplumber page: only its cells are used
+            kept = RuledTable(cast(Any, None), cells)
+            tables.append(kept if len(cells) < len(table.cells) else table)
+    return tables
+
+
+def _shaded(page: ScanPage, cell: Sequence[float]) -> bool:
+    """Whether the inside of `cell` (points) is clearly darker than the paper."""
+    import numpy as np
+
+    scale = page.dpi / POINTS
+    x0, top, x1, bottom = (round(v * scale) for v in cell)
+    inside = page.image[top + 3 : bottom - 2, x0 + 3 : x1 - 2]
+    if inside.size == 0:
+        return False
+    paper = float(np.percentile(page.image, 90))
+    return float(np.median(inside)) < paper - 12
+
+
 def _cell_text(words: Sequence[Word], cell: Sequence[float], sizes: dict[Word, float]) -> str:
     """A cell's words as typed (`cell_text`), where a line set clearly larger or smaller than
     the line above starts a new line whatever its width: a form's small printed label and the
-    answer typed under it in the same box are never one wrapped sentence."""
+    answer typed under it in the same box are never one wrapped sentence. A line that runs
+    into the cell's right side may go on beyond what the box shows (a filler clips what
+    does not fit): its run is not read (UNCERTAIN)."""
     runs: list[list[Word]] = []
-    for line in lines_of(words):
+    lines = lines_of(words)
+    clipped = {id(line[-1]) for line in lines if cell[2] - line[-1].x1 < CLIP_PT}
+    for line in lines:
         size = sizes.get(line[0], 0.0)
         previous = sizes.get(runs[-1][0], 0.0) if runs else 0.0
         if runs and previous and size and max(size, previous) / min(size, previous) < 1.3:
             runs[-1].extend(line)
         else:
             runs.append(list(line))
-    return "\n".join(cell_text(run, cell[0], cell[2]) for run in runs)
+    return "\n".join(
+        cell_text(run, cell[0], cell[2]) + (UNCERTAIN if any(id(w) in clipped for w in run) else "")
+        for run in runs
+    )
 
 
 def _cell_of(word: Word, grids: Sequence[tuple[Any, Any]]) -> tuple[int, int, int] | None:
@@ -492,22 +576,62 @@ def layout_words(
     in one box. A word below `min_confidence` carries UNCERTAIN: its letters still match a
     label, no answer holds it."""
     scale = POINTS / page.dpi
-    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
     for read in page.words:
-        lines.setdefault(read.line, []).append(read)
-    height = _line_height(lines.values())
+        grouped.setdefault(read.line, []).append(read)
+    height = _line_height(grouped.values())
+    ink = ink_of(page.image, darker_than=MARK_DARKNESS)
+    lines = sorted(grouped.values(), key=lambda members: min(w.top for w in members))
     out: list[Word] = []
-    for members in lines.values():
+    for members, bold in zip(lines, _bold_lines(ink, lines), strict=True):
         middle = statistics.median(w.top + w.height / 2 for w in members)
         size = float(statistics.median(w.height for w in members))
         top, bottom = (middle - height / 2) * scale, (middle + height / 2) * scale
         for w in members:
             text = w.text if w.confidence >= min_confidence else w.text + UNCERTAIN
-            word = Word(text, w.left * scale, (w.left + w.width) * scale, top, bottom)
+            word = Word(text, w.left * scale, (w.left + w.width) * scale, top, bottom,
+                        "bold" if bold else "")  # fmt: skip
             out.append(word)
             if sizes is not None:
                 sizes[word] = size
     return out
+
+
+def _bold_lines(ink: np.ndarray, lines: Sequence[Sequence[OcrWord]]) -> list[bool]:
+    """Which lines (top to bottom) are set in bold (`_stroke_share`): clearly bold ones, and
+    a line that goes on from a bold line right above it (the same left edge, no gap) and is
+    nearly as bold (a wrapped heading's short last line measures a little thinner)."""
+    shares = [_stroke_share(ink, members) for members in lines]
+    bold = [share >= BOLD for share in shares]
+    for i in range(1, len(lines)):
+        above, line = lines[i - 1], lines[i]
+        gap = min(w.top for w in line) - max(w.top + w.height for w in above)
+        height = statistics.median(w.height for w in line)
+        bold[i] = bold[i] or (
+            bold[i - 1]
+            and shares[i] >= BOLD * 0.8
+            and abs(min(w.left for w in line) - min(w.left for w in above)) <= height
+            and gap < height
+        )
+    return bold
+
+
+def _stroke_share(ink: np.ndarray, members: Sequence[OcrWord]) -> float:
+    """How wide a line's strokes are for its height: twice the ink's area over its outline's
+    length, the median over its words, over the words' median height. Regular text measures
+    10-18 % at 150-300 dpi, bold 19-25 %; a line in between reads as regular (the layout
+    reader then joins it as text, never takes it for a heading)."""
+    import cv2
+
+    widths = []
+    for w in members:
+        crop = ink[w.top : w.top + w.height, w.left : w.left + w.width]
+        outlines, _ = cv2.findContours(crop, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+        outline = sum(len(c) for c in outlines)
+        if outline:
+            widths.append(2 * int((crop > 0).sum()) / outline)
+    size = statistics.median(w.height for w in members)
+    return statistics.median(widths) / size if widths and size else 0.0
 
 
 def _line_height(lines: Iterable[Sequence[OcrWord]]) -> float:
@@ -537,7 +661,7 @@ def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box
     import cv2
     import numpy as np
 
-    ink = ink_of(grey)
+    ink = ink_of(grey, darker_than=MARK_DARKNESS)
     across, down = ruling_masks(grey)
     ink[cv2.dilate(across | down, np.ones((5, 5), np.uint8)) > 0] = 0
     count, _, lines, _ = cv2.connectedComponentsWithStats(across, connectivity=8)
