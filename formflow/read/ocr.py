@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from formflow.config import Settings
 from formflow.model import Extraction, ScanReading
-from formflow.read.labels import UNCERTAIN, Block, Table
+from formflow.read.labels import UNCERTAIN, Block, Para, Table
 from formflow.read.layout import Word, cell_text, free_blocks, lines_of, ruled_tables
 
 if TYPE_CHECKING:
@@ -491,9 +491,27 @@ def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
         )
         placed.append((float(bbox[1]), Table(texts)))
     rulings = sorted(edge["top"] for edge in edges if edge["orientation"] == "h")
+    free, title = _without_furniture(free, page.image.shape[0] * scale)
+    if title:
+        placed.append((-1.0, Para(title, heading=True)))
     placed.extend(free_blocks(free, page.image.shape[1] * scale, rulings))
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+def _without_furniture(words: list[Word], height: float) -> tuple[list[Word], str]:
+    """The words without the page's header and footer lines (those with a page number, as
+    the layout reader leaves them out), and the text of those lines but their page numbers:
+    formflow prints the form's title in its footer, which names the form of a page scanned
+    on its own (the last page of an agreement has no title of its own)."""
+    from formflow.read.layout import _PAGE_NUMBER, _furniture_word, lines_of
+
+    furniture = [w for w in words if _furniture_word(w, words, height)]
+    if not furniture:
+        return words, ""
+    text = " ".join(" ".join(w.text for w in line) for line in lines_of(furniture))
+    title = " ".join(_PAGE_NUMBER.sub(" ", text.replace(UNCERTAIN, "")).split())
+    return [w for w in words if w not in furniture], title
 
 
 def _without_bands(page: ScanPage, edges: list[dict[str, Any]]) -> list[Any]:
