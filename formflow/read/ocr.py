@@ -35,18 +35,20 @@ from __future__ import annotations
 
 import io
 import statistics
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from formflow.config import Settings
-from formflow.model import Extraction, ScanReading
+from formflow.model import Evidence, Extraction, ScanReading
 from formflow.read.labels import UNCERTAIN, Block, Para, Table
 from formflow.read.layout import Word, cell_text, free_blocks, lines_of, ruled_tables
 
 if TYPE_CHECKING:
     import numpy as np
     from PIL.Image import Image
+
+    from formflow.forms.definition import FormDefinition
 
 POINTS = 72.0
 A4_WIDTH_PT = 595.0
@@ -111,6 +113,7 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
                                 definition=definition, values=values).problems if p.field
     }  # fmt: skip
     values = {key: value for key, value in values.items() if key not in misread}
+    drawn = signatures_on_paper(definition, edition.year, pages, values)
     words = [word for page in pages for word in page.words]
     reading = ScanReading(
         confidence=value_confidences(values, words),
@@ -123,9 +126,62 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
         edition=edition,
         definition=definition,
         values=values,
+        evidence=Evidence(drawn=drawn),
         pages=len(pages),
         scan=reading,
     )
+
+
+def signatures_on_paper(
+    definition: FormDefinition,
+    year: int | None,
+    pages: Sequence[ScanPage],
+    values: Mapping[str, str],
+) -> tuple[str, ...]:
+    """The signatures drawn on the paper: the scan registered to the blank form (formflow's
+    own renderer at the scan's resolution, `formflow.scan`), and ink inside a signature's box
+    (its interior: the frame never counts). Only signatures OCR read no typed name for; a
+    page that does not register (another form's layout, a page too damaged) judges nothing:
+    its signatures are not found, never guessed."""
+    keys = [
+        spec.key
+        for spec in definition.fields
+        if spec.type == "signature" and not values.get(spec.key, "").strip()
+    ]
+    if not keys or year is None or not pages:
+        return ()
+    from formflow.errors import FormflowError
+    from formflow.scan.blank import blank_form
+    from formflow.scan.ink import signature_state
+
+    try:
+        blank = blank_form(definition, year, round(pages[0].dpi))
+    except FormflowError:
+        return ()
+    registered: dict[int, Any] = {}
+    drawn = []
+    for key in keys:
+        box = blank.boxes.get(key)
+        if box is None or box.page >= len(blank.pages):
+            continue
+        if box.page not in registered:
+            registered[box.page] = _registered(pages, blank.pages[box.page])
+        found = registered[box.page]
+        if found is not None and signature_state(found.image, blank.pixels(key)) == "signed":
+            drawn.append(key)
+    return tuple(drawn)
+
+
+def _registered(pages: Sequence[ScanPage], blank: np.ndarray) -> Any:
+    """The first scanned page (last first: signatures end a form) that registers onto the
+    blank page, or None."""
+    from formflow.scan.register import register
+
+    for page in reversed(pages):
+        found = register(page.image, blank)
+        if found is not None:
+            return found
+    return None
 
 
 # --- pages -----------------------------------------------------------------------------------
