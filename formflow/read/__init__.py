@@ -73,6 +73,10 @@ MESSAGES: dict[str, str] = {
         "igen (lige og skarpt, mindst 150 dpi), eller udfyld det på computeren."
     ),
     "too_many_pages": "Filen har for mange sider til at være et MUS-skema.",
+    "several_forms": (
+        "Filen indeholder flere scannede skemaer. Scan hvert skema for sig, og læg dem i "
+        "indbakken hver for sig."
+    ),
     "not_a_form": (
         "Filen er ikke et MUS-skema (et forberedelsesskema eller et udviklings- og "
         "aftaleskema fra formflow)."

@@ -104,8 +104,13 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
     if not any(page.words for page in pages):
         raise unreadable("scanned", "no text found by OCR")
     limit = settings.ocr.min_confidence
-    blocks = [block for page in pages for block in page_blocks(page, limit)]
-    definition, edition, values = read_labelled(blocks, {}, settings)
+    per_page = [page_blocks(page, limit) for page in pages]
+    definition, edition, values = read_labelled(_joined(per_page), {}, settings)
+    order = page_order(pages, definition, edition.year)
+    if order != tuple(range(len(pages))):  # a scanner batch fed in another order
+        pages, per_page = [pages[i] for i in order], [per_page[i] for i in order]
+        definition, edition, values = read_labelled(_joined(per_page), {}, settings)
+    blocks = _joined(per_page)
     # A value that is no value of its field (a date that is no date) was misread as likely
     # as mistyped: on a scan it is not read, never quoted back to the employee as written.
     misread = {
@@ -129,6 +134,41 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
         evidence=Evidence(drawn=drawn),
         pages=len(pages),
         scan=reading,
+    )
+
+
+def _joined(per_page: Sequence[Sequence[Block]]) -> list[Block]:
+    return [block for blocks in per_page for block in blocks]
+
+
+def page_order(
+    pages: Sequence[ScanPage], definition: FormDefinition, year: int | None
+) -> tuple[int, ...]:
+    """The pages of a scanner batch in their form's order, by their page numbers and
+    headings (`formflow.scan.pages`); the scan's own order when they do not tell for
+    certain. Two forms in one file are refused (`several_forms`): each is filed on its own,
+    never merged."""
+    from formflow.read import unreadable
+    from formflow.scan.pages import Outline, read_batch
+
+    scanned = tuple(range(len(pages)))
+    if year is None or len(pages) < 2:
+        return scanned
+    batch = read_batch([page_text(page) for page in pages], Outline.of(definition, year))
+    if batch.count > 1:
+        raise unreadable("several_forms", f"{batch.count} forms in one file")
+    return batch.forms[0] if batch.forms and len(batch.forms[0]) == len(pages) else scanned
+
+
+def page_text(page: ScanPage) -> str:
+    """What OCR read on the page, line by line from the top (for telling its place in a
+    form: its title, headings and page number)."""
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for word in page.words:
+        lines.setdefault(word.line, []).append(word)
+    ordered = sorted(lines.values(), key=lambda words: min(w.top for w in words))
+    return "\n".join(
+        " ".join(w.text for w in sorted(line, key=lambda w: w.left)) for line in ordered
     )
 
 
