@@ -41,6 +41,7 @@ CASES = (
     "help",
     "carry-over",
     "status",
+    "scan",
 )
 
 
@@ -67,6 +68,7 @@ def run(
             "help": lambda: cases.cli_help(ws),
             "carry-over": lambda: cases.carry_over(ws, backlog_archive),
             "status": lambda: cases.status(ws),
+            "scan": lambda: cases.scan(ws),
         }
         for name in CASES:
             if name not in only:

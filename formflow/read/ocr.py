@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import io
 import statistics
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -118,11 +118,12 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
                                 definition=definition, values=values).problems if p.field
     }  # fmt: skip
     values = {key: value for key, value in values.items() if key not in misread}
-    drawn = signatures_on_paper(definition, edition.year, pages, values)
+    unread = {*unread_places(definition, blocks, values, settings), *misread}
+    drawn = signatures_on_paper(definition, edition.year, pages, unread)
     words = [word for page in pages for word in page.words]
     reading = ScanReading(
         confidence=value_confidences(values, words),
-        unread=tuple(sorted({*unread_places(definition, blocks, values, settings), *misread})),
+        unread=tuple(sorted(unread)),
         pages=len(pages),
     )
     return finish(
@@ -176,17 +177,16 @@ def signatures_on_paper(
     definition: FormDefinition,
     year: int | None,
     pages: Sequence[ScanPage],
-    values: Mapping[str, str],
+    unread: Iterable[str],
 ) -> tuple[str, ...]:
     """The signatures drawn on the paper: the scan registered to the blank form (formflow's
     own renderer at the scan's resolution, `formflow.scan`), and ink inside a signature's box
-    (its interior: the frame never counts). Only signatures OCR read no typed name for; a
-    page that does not register (another form's layout, a page too damaged) judges nothing:
-    its signatures are not found, never guessed."""
+    (its interior: the frame never counts). Only signatures whose place holds ink OCR could
+    not read (`unread`; an empty box holds none: that signature is missing, and a typed name
+    is read); a page that does not register (another form's layout, a page too damaged)
+    judges nothing: its signatures stay unread, never guessed."""
     keys = [
-        spec.key
-        for spec in definition.fields
-        if spec.type == "signature" and not values.get(spec.key, "").strip()
+        spec.key for spec in definition.fields if spec.type == "signature" and spec.key in unread
     ]
     if not keys or year is None or not pages:
         return ()
@@ -366,7 +366,7 @@ def deskew(grey: np.ndarray) -> tuple[np.ndarray, float]:
     import cv2
     import numpy as np
 
-    scale = 600.0 / max(grey.shape)
+    scale = 480.0 / max(grey.shape)
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ink = (small < 160).astype(np.float32)
     if ink.sum() == 0:
@@ -410,7 +410,21 @@ def ink_of(grey: np.ndarray, contrast: int = 25, darker_than: int = 256) -> np.n
     return ink
 
 
+# The last page's rulings, with the page itself (held, so no other array can take its
+# place): a page's steps (erasing, marks, tables) ask for them several times.
+_LAST_RULINGS: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = []
+
+
 def ruling_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rulings of `grey` (`find_rulings`), found once per page image."""
+    if _LAST_RULINGS and _LAST_RULINGS[0][0] is grey:
+        return _LAST_RULINGS[0][1]
+    found = find_rulings(grey)
+    _LAST_RULINGS[:] = [(grey, found)]
+    return found
+
+
+def find_rulings(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The horizontal and the vertical ruling lines of the page: long thin runs of faint ink
     (a scanned form's grey lines are barely darker than its paper; being long, they are no
     noise), with the gaps a scan breaks them into closed: up to 4 mm across, 1 mm down (two
@@ -519,14 +533,8 @@ def _edge(x0: float, x1: float, top: float, bottom: float, orientation: str) -> 
 def recognise(grey: np.ndarray, settings: Settings) -> list[OcrWord]:
     """Every word tesseract reads on the page (sparse text: a form's words stand in boxes and
     columns, not in running paragraphs), with its box and confidence (0-100)."""
-    import pytesseract
 
-    data = pytesseract.image_to_data(
-        grey,
-        lang=settings.ocr.language,
-        config="--psm 11",
-        output_type=pytesseract.Output.DICT,
-    )
+    data = tesseract(grey, "--psm 11", settings)
     words = []
     for i, text in enumerate(data["text"]):
         text = typographic(text.strip())
@@ -538,6 +546,31 @@ def recognise(grey: np.ndarray, settings: Settings) -> list[OcrWord]:
                     int(data["top"][i]), int(data["width"][i]), int(data["height"][i]), line)
         )  # fmt: skip
     return words
+
+
+def tesseract(grey: np.ndarray, config: str, settings: Settings) -> dict[str, list[Any]]:
+    """tesseract's `image_to_data` on a grey image, handed over as an uncompressed bitmap
+    (pytesseract would write a PNG: its compression costs a quarter second a page)."""
+    import tempfile
+
+    import cv2
+    import pytesseract
+
+    from formflow.errors import FormflowError
+
+    with tempfile.TemporaryDirectory(prefix="formflow-ocr-") as folder:
+        image = f"{folder}/page.bmp"
+        cv2.imwrite(image, grey)
+        try:
+            data: dict[str, list[Any]] = pytesseract.image_to_data(
+                image,
+                lang=settings.ocr.language,
+                config=config,
+                output_type=pytesseract.Output.DICT,
+            )
+        except pytesseract.TesseractNotFoundError as error:
+            raise FormflowError("tesseract is not installed (apt install tesseract-ocr)") from error
+        return data
 
 
 # Characters tesseract does not tell apart at a scan's resolution, each written one way: the
@@ -826,7 +859,6 @@ def second_look(grey: np.ndarray, marks: Sequence[Box], settings: Settings) -> l
     which reads at once by itself. Handwriting stays what it was: unsure, or junk below the
     confidence limit. Each mark's words become one word in the mark's place."""
     import numpy as np
-    import pytesseract
 
     if not marks:
         return []
@@ -840,9 +872,7 @@ def second_look(grey: np.ndarray, marks: Sequence[Box], settings: Settings) -> l
         strip[y : y + crop.shape[0], margin : margin + crop.shape[1]] = crop
         rows.append((y, y + crop.shape[0]))
         y += crop.shape[0] + margin
-    data = pytesseract.image_to_data(
-        strip, lang=settings.ocr.language, config="--psm 6", output_type=pytesseract.Output.DICT
-    )
+    data = tesseract(strip, "--psm 6", settings)
     found: dict[int, list[tuple[str, float]]] = {}
     for i, text in enumerate(data["text"]):
         middle = int(data["top"][i]) + int(data["height"][i]) / 2
