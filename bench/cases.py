@@ -993,7 +993,7 @@ def _read_detail(path: Path, settings: Any) -> str:
 
 SCAN_RATIO = 1.6  # `formflow check` of a one-page 200 dpi scan, at most this times the floor
 SCAN_DPI = 200
-SCAN_RUNS = 5
+SCAN_RUNS = 5  # at most (a run is seconds): fewer with fewer `cli_runs`
 
 
 def scan(ws: Workspace) -> list[Row]:
@@ -1024,7 +1024,8 @@ def scan(ws: Workspace) -> list[Row]:
             raise RuntimeError(f"formflow check did not read the scan: {done.stdout[:300]!r}")
         return time.perf_counter() - start
 
-    (floor_stats, our_stats), _ = interleaved(SCAN_RUNS, floor, ours)
+    runs = max(1, min(ws.sizes.cli_runs, SCAN_RUNS))
+    (floor_stats, our_stats), _ = interleaved(runs, floor, ours)
     ratio = our_stats.median / floor_stats.median
     budget = f"≤ {SCAN_RATIO:g}× floor", ratio <= SCAN_RATIO
     note = (
