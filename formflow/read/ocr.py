@@ -823,14 +823,25 @@ def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     speck = SPECK_MM * per_mm + gap
     marks = []
+    ends = [(w.left + w.width, w.top, w.height) for w in words]
     for left, top, width, height, _area in stats[1:count]:
-        if width < speck and height < speck:
-            continue
         # the dilation grew the mark by half the gap on each side
         box = (left + gap // 2, top + gap // 2, left + width - gap // 2, top + height - gap // 2)
-        if ink[box[1] : box[3] + 1, box[0] : box[2] + 1].any():
+        if not ink[box[1] : box[3] + 1, box[0] : box[2] + 1].any():
+            continue
+        if width >= speck or height >= speck or _trailing(box, ends):
             marks.append(_on_its_line(box, lines, per_mm))
     return marks
+
+
+def _trailing(box: Box, ends: Sequence[tuple[int, int, int]]) -> bool:
+    """A speck right after a word, low on its line: punctuation the reading left off the word
+    (a full stop after "fredagen"), which makes the word's text incomplete, not a speck."""
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(
+        end <= x <= end + height * 0.6 and top + height * 0.5 <= y <= top + height + 2
+        for end, top, height in ends
+    )
 
 
 def _on_its_line(box: Box, lines: np.ndarray, per_mm: float) -> Box:
