@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import io
 import statistics
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 POINTS = 72.0
 A4_WIDTH_PT = 595.0
+# A page coarser than this (dots per inch) is no scan to read: its letters are a few pixels.
+MIN_DPI = 100
 # How far (degrees) a page may lie skewed on the scanner's glass; beyond that it is turned
 # (OSD), not skewed.
 MAX_SKEW = 4.0
@@ -119,7 +121,7 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
     }  # fmt: skip
     values = {key: value for key, value in values.items() if key not in misread}
     unread = {*unread_places(definition, blocks, values, settings), *misread}
-    drawn = signatures_on_paper(definition, edition.year, pages, unread)
+    drawn = signatures_on_paper(definition, edition.year, pages, unread, values)
     words = [word for page in pages for word in page.words]
     reading = ScanReading(
         confidence=value_confidences(values, words),
@@ -178,15 +180,18 @@ def signatures_on_paper(
     year: int | None,
     pages: Sequence[ScanPage],
     unread: Iterable[str],
+    values: Mapping[str, str],
 ) -> tuple[str, ...]:
     """The signatures drawn on the paper: the scan registered to the blank form (formflow's
     own renderer at the scan's resolution, `formflow.scan`), and ink inside a signature's box
-    (its interior: the frame never counts). Only signatures whose place holds ink OCR could
-    not read (`unread`; an empty box holds none: that signature is missing, and a typed name
-    is read); a page that does not register (another form's layout, a page too damaged)
-    judges nothing: its signatures stay unread, never guessed."""
+    (its interior: the frame never counts). Only signatures OCR read no typed name for (whose
+    place held ink it could not read, `unread`, or was not found), on the scanned page of the
+    box's page number; a page that does not register (another form's layout, a page too
+    damaged) judges nothing: its signatures stay unread, never guessed."""
     keys = [
-        spec.key for spec in definition.fields if spec.type == "signature" and spec.key in unread
+        spec.key
+        for spec in definition.fields
+        if spec.type == "signature" and (spec.key in unread or spec.key not in values)
     ]
     if not keys or year is None or not pages:
         return ()
@@ -205,11 +210,25 @@ def signatures_on_paper(
         if box is None or box.page >= len(blank.pages):
             continue
         if box.page not in registered:
-            registered[box.page] = _registered(pages, blank.pages[box.page])
+            candidates = _numbered(pages, box.page + 1)
+            registered[box.page] = _registered(candidates, blank.pages[box.page])
         found = registered[box.page]
         if found is not None and signature_state(found.image, blank.pixels(key)) == "signed":
             drawn.append(key)
     return tuple(drawn)
+
+
+def _numbered(pages: Sequence[ScanPage], number: int) -> list[ScanPage]:
+    """The scanned pages that may be page `number` of the form: those its footer numbers so,
+    or, where OCR read no page number on a page, that page too."""
+    from formflow.scan.pages import PAGE_NUMBER
+
+    found = []
+    for page in pages:
+        mark = PAGE_NUMBER.search(page_text(page))
+        if mark is None or int(mark.group(1)) == number:
+            found.append(page)
+    return found
 
 
 def _registered(pages: Sequence[ScanPage], blank: np.ndarray) -> Any:
@@ -247,7 +266,10 @@ def page_images(data: bytes, is_pdf: bool, settings: Settings) -> Iterator[tuple
         grey = frame.convert("L")
         # A scanner's dpi tag is often wrong or missing; the forms are A4, so the page's
         # width says its resolution (the shorter side, in case it lies sideways).
-        yield grey, min(grey.size) / (A4_WIDTH_PT / POINTS)
+        dpi = min(grey.size) / (A4_WIDTH_PT / POINTS)
+        if dpi < MIN_DPI:
+            raise unreadable("scanned", f"about {dpi:.0f} dpi: too coarse to read")
+        yield grey, dpi
 
 
 def _pdf_pages(data: bytes, settings: Settings) -> Iterator[tuple[Image, float]]:
@@ -444,7 +466,7 @@ def find_rulings(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     )
     down = _thin(cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_down), thin, axis=1)
     down = cv2.morphologyEx(
-        down, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap // 4))
+        down, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(1, gap // 4)))
     )
     return across, _cell_sides(down, across, tall=3 * gap)
 
@@ -829,18 +851,22 @@ def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box
         box = (left + gap // 2, top + gap // 2, left + width - gap // 2, top + height - gap // 2)
         if not ink[box[1] : box[3] + 1, box[0] : box[2] + 1].any():
             continue
-        if width >= speck or height >= speck or _trailing(box, ends):
+        if width >= speck or height >= speck or _trailing(box, ends, per_mm):
             marks.append(_on_its_line(box, lines, per_mm))
     return marks
 
 
-def _trailing(box: Box, ends: Sequence[tuple[int, int, int]]) -> bool:
-    """A speck right after a word, low on its line: punctuation the reading left off the word
-    (a full stop after "fredagen"), which makes the word's text incomplete, not a speck."""
+def _trailing(box: Box, ends: Sequence[tuple[int, int, int]], per_mm: float) -> bool:
+    """A dot right after a word, on its foot: a full stop the reading left off the word
+    ("fredagen" for "fredagen."), which makes the word's text incomplete, not a speck. A dot
+    is small (under 0.8 mm) and as high as it is wide."""
+    width, height = box[2] - box[0] + 1, box[3] - box[1] + 1
+    if max(width, height) > 0.8 * per_mm or max(width, height) > 2 * min(width, height):
+        return False
     x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return any(
-        end <= x <= end + height * 0.6 and top + height * 0.5 <= y <= top + height + 2
-        for end, top, height in ends
+        end <= x <= end + size * 0.4 and top + size * 0.7 <= y <= top + size + 2
+        for end, top, size in ends
     )
 
 
