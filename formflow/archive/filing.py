@@ -206,8 +206,13 @@ class Filing:
                 arrived=form.arrived,
                 filed=self.clock(),
                 audit_head=self.books.audit_log.head(),  # kept in memory: no read per filing
-                transcription=_transcription_of(form, place.version),
             )
+            transcription = _transcription_of(form, place.version)
+            if transcription:
+                # a scan filed with a person's transcription (formflow.transcribe): the copy
+                # beside the original, whose values are the record's; the scan stays the
+                # original
+                record["transcription"] = transcription
             encoded = encode_record(record)
             self._put_in_place(form, place, encoded, staged)
             row = row_from_record(record, self.layout.relative(place.year_dir))

@@ -149,7 +149,6 @@ def build_record(
     arrived: datetime | None,
     filed: datetime,
     audit_head: Anchor | None = None,
-    transcription: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The record JSON of one filed form (`result` is None for a form formflow generated).
 
@@ -182,9 +181,6 @@ def build_record(
         # stored as ISO, an answer in a field the definition did not know)
         "as_written": dict(result.extraction.raw) if result else {},
         "audit_head": audit_head.to_json() if audit_head else None,
-        # a scan filed with a person's transcription (formflow.transcribe): the copy beside
-        # the original, whose values are the record's; the scan stays the original
-        **({"transcription": transcription} if transcription else {}),
     }
 
 
