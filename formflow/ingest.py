@@ -6,7 +6,10 @@
     known    Taken     Taken      the same bytes are archived already: the copy leaves the
                                   inbox as a duplicate (stops with an Outcome)
     read     Taken     Read       the bytes taken at intake, never the dropped name again,
-                                  within the worker's time and memory limits (formflow.workers)
+                                  within the worker's time and memory limits (formflow.workers);
+                                  a scan by OCR (formflow.read.ocr)
+    transcription Read Read       a person's completed copy of a held scan: the scan found in
+                                  the held folder, its signatures read (formflow.transcribe)
     check    Read      Checked    the rules over what was read (formflow.validate)
     decide   Checked   Decided    filed under its state, or rejected: the decision
                                   `formflow check` shows (formflow.decision); held when the
@@ -20,8 +23,9 @@ followed: `formflow.returns`) with a Danish explanation beside it, as private as
 file refused at intake (a link, too big, empty) goes back the same way, and so does a file
 whose worker was killed over it (`Ingestor.reject`: it ran past the time limit or crashed
 the reader). A bug in a reader or a rule holds the form for a person (never the daemon's end,
-never the employee's problem). The stages after intake are `Ingestor.STAGES`: a new one (OCR)
-is one more line there.
+never the employee's problem). The stages after intake are `Ingestor.STAGES`: a new one is
+one more line there. A scan OCR could not read whole is held with a pre-filled copy beside it
+(`formflow.transcribe`; a redo after a crash writes its explanation, not the copy).
 
 The ledger (`formflow.ledger`) makes acting crash-safe: a decision is written before anything
 moves, so an ingest interrupted at any point (kill -9, power cut) is finished by
