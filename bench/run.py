@@ -43,6 +43,7 @@ CASES = (
     "carry-over",
     "status",
     "web",
+    "scan",
 )
 
 
@@ -71,6 +72,7 @@ def run(
             "carry-over": lambda: cases.carry_over(ws, backlog_archive),
             "status": lambda: cases.status(ws),
             "web": lambda: web.web(ws),
+            "scan": lambda: cases.scan(ws),
         }
         for name in CASES:
             if name not in only:

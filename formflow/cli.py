@@ -353,7 +353,7 @@ def archive_show(ctx: Context, employee: str, wheel_file: Path | None) -> None:
 
     archive = Archive.open(ctx.settings)
     person, rows = archive.personnel_file(employee)
-    click.echo(report.personnel_table(person, rows), nl=False)
+    click.echo(report.personnel_table(person, rows, archive.transcriptions(rows)), nl=False)
     if wheel_file is not None:
         from formflow.wheel_file import write_wheels
 
@@ -454,6 +454,7 @@ def check_command(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
     if any(isinstance(r, UnreadableForm) for r in results):
         raise click.exceptions.Exit(2)
     states = [report.check_state(r) for r in results if not isinstance(r, UnreadableForm)]
+    # held (the roster does not settle whose it is, or a scan to transcribe): not filed either
     raise click.exceptions.Exit(1 if {"rejected", "held"} & set(states) else 0)
 
 

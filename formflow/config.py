@@ -104,6 +104,19 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True)
+class OcrSettings:
+    """[ocr]: reading scanned forms (tesseract)."""
+
+    min_confidence: float = _setting(
+        80.0,
+        "A word tesseract reads with less confidence (0-100) than this is not read: a value "
+        "holding it is not found, and a scan missing a required value goes to a person.",
+    )
+    dpi: int = _setting(200, "Resolution a scanned PDF page is rasterised at for OCR.")
+    language: str = _setting("dan", "Tesseract's language model (`tesseract --list-langs`).")
+
+
+@dataclass(frozen=True)
 class ValidationSettings:
     """[validation]: the deadlines and windows of seed 004."""
 
@@ -245,6 +258,7 @@ class Settings:
     forms: FormsSettings = field(default_factory=FormsSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     signatures: SignatureSettings = field(default_factory=SignatureSettings)
     web: WebSettings = field(default_factory=WebSettings)

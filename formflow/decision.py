@@ -36,6 +36,8 @@ class Decision:
     state: str = ""
     problems: tuple[Problem, ...] = ()
     reason: str = ""  # held: why a person must decide
+    # held: a scan's fields OCR could not read, for a person to transcribe (formflow.transcribe)
+    transcribe: tuple[str, ...] = ()
 
     def held(self, reason: str) -> Decision:
         """This decision, held for a person to decide (the state it would be filed under kept)."""
@@ -48,9 +50,21 @@ class Decision:
         return role if role != self.state else None
 
 
+UNREAD_SCAN = "Skemaet er scannet, og nogle felter kunne ikke læses med sikkerhed."
+
+
 def decide(result: CheckResult) -> Decision:
-    """Filed with its archive state, held (`result.held`: the state it would be filed under
-    kept) or rejected with its problems (errors first)."""
+    """Filed with its archive state, held or rejected with its problems (errors first). A
+    scan with places OCR could not read is held for a person to transcribe, valid or not:
+    the answer there is unknown, and that is not the employee's fault. A form whose person
+    the roster does not settle (`result.held`) is held with the state it would be filed
+    under kept."""
+    from formflow.transcribe import unread_keys
+
+    unread = unread_keys(result)
+    if unread:
+        ordered = sorted(result.problems, key=lambda p: p.severity != "error")
+        return Decision("held", problems=tuple(ordered), reason=UNREAD_SCAN, transcribe=unread)
     decision = _verdict(result)
     return decision.held(result.held) if result.held and decision.action == "filed" else decision
 

@@ -6,7 +6,10 @@
     known    Taken     Taken      the same bytes are archived already: the copy leaves the
                                   inbox as a duplicate (stops with an Outcome)
     read     Taken     Read       the bytes taken at intake, never the dropped name again,
-                                  within the worker's time and memory limits (formflow.workers)
+                                  within the worker's time and memory limits (formflow.workers);
+                                  a scan by OCR (formflow.read.ocr)
+    transcription Read Read       a person's completed copy of a held scan: the scan found in
+                                  the held folder, its signatures read (formflow.transcribe)
     check    Read      Checked    the rules over what was read (formflow.validate)
     decide   Checked   Decided    filed under its state, or rejected: the decision
                                   `formflow check` shows (formflow.decision); held when the
@@ -20,8 +23,9 @@ followed: `formflow.returns`) with a Danish explanation beside it, as private as
 file refused at intake (a link, too big, empty) goes back the same way, and so does a file
 whose worker was killed over it (`Ingestor.reject`: it ran past the time limit or crashed
 the reader). A bug in a reader or a rule holds the form for a person (never the daemon's end,
-never the employee's problem). The stages after intake are `Ingestor.STAGES`: a new one (OCR)
-is one more line there.
+never the employee's problem). The stages after intake are `Ingestor.STAGES`: a new one is
+one more line there. A scan OCR could not read whole is held with a pre-filled copy beside it
+(`formflow.transcribe`; a redo after a crash writes its explanation, not the copy).
 
 The ledger (`formflow.ledger`) makes acting crash-safe: a decision is written before anything
 moves, so an ingest interrupted at any point (kill -9, power cut) is finished by
@@ -41,6 +45,7 @@ real ones.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import logging
 import os
@@ -103,7 +108,18 @@ INTERNAL_ERROR = (
     "og en person ser på det."
 )
 WORKER_LOST = frozenset({"crashed", "timeout"})
-HELD_CODES = {ARCHIVE_REFUSED: "archive_refused", INTERNAL_ERROR: "internal_error"}
+SCAN_MISSING = (
+    "Filen er en udfyldt kopi (afskrift) af et scannet skema, men det scannede skema ligger "
+    "ikke længere i mappen til afklaring eller kan ikke læses. Læg det scannede skema tilbage "
+    "i mappen til afklaring, og læg kopien i indbakken igen."
+)
+HELD_CODES = {
+    ARCHIVE_REFUSED: "archive_refused",
+    INTERNAL_ERROR: "internal_error",
+    SCAN_MISSING: "transcription_scan_missing",
+}
+# Stands for a held scan's copy's name in its note until the name is chosen (`_move`).
+COPY_PLACEHOLDER = "\x00kopi\x00"
 
 
 class ArchiveLike(Protocol):
@@ -118,7 +134,14 @@ class ArchiveLike(Protocol):
     def roster(self) -> dict[str, RosterEntry] | None: ...
 
     def file(
-        self, data: bytes, result: CheckResult, *, state: str, arrived: datetime, source_name: str
+        self,
+        data: bytes,
+        result: CheckResult,
+        *,
+        state: str,
+        arrived: datetime,
+        source_name: str,
+        transcription: tuple[str, bytes] | None = None,
     ) -> FiledForm: ...
 
     def audit(self, action: str, **meta: str | int | None) -> None: ...
@@ -153,12 +176,15 @@ class Assigned:
 @dataclass(frozen=True)
 class Taken:
     """A dropped file taken at intake, and our own filing of these very bytes if a crash
-    interrupted one (then it is finished, not counted as a duplicate of itself)."""
+    interrupted one (then it is finished, not counted as a duplicate of itself). A person's
+    transcription of a held scan carries that scan (`scan`): the scan is filed, as the
+    original, with the transcription beside it."""
 
     dropped: Dropped
     name: str  # the dropped name, sanitized: safe to log
     ours: Entry | None
     assigned: Assigned | None = None  # a held form a person assigned to an employee
+    scan: Dropped | None = None
 
     @property
     def arrived(self) -> datetime:
@@ -210,6 +236,7 @@ class _Move:
     codes: tuple[str, ...]
     employee: str | None = None  # lets a GDPR export find the audit entry
     form: tuple[int | None, str | None] = (None, None)  # year and kind, for `formflow status`
+    copy: bytes | None = None  # a held scan's pre-filled copy, written beside it
 
 
 # A stage takes what the stage before it gave; it gives the next stage's input, or stops the
@@ -347,6 +374,44 @@ class Ingestor:
             return self._internal_error(taken, error)
         return Read(taken, extraction)
 
+    def _transcription(self, read: Read) -> Read | HandBack:
+        """A person's completed copy of a held scan (`formflow.transcribe`): the scan it
+        names is found in the held folder and read for its signatures; what is filed is the
+        scan with the copy's values. Any other file passes as it is."""
+        from formflow.transcribe import transcribed, transcribed_scan
+
+        sha256 = transcribed_scan(read.taken.dropped.data)
+        if sha256 is None:
+            return read
+        scan = self._held_scan(sha256)
+        if scan is None:
+            return HandBack(read.taken, held(SCAN_MISSING), None)
+        try:
+            with reading(read.taken.name):
+                scanned = self.reader(scan.data, shown_text(str(scan.relative)))
+        except UnreadableForm:
+            return HandBack(read.taken, held(SCAN_MISSING), None)
+        taken = dataclasses.replace(read.taken, scan=scan)
+        return Read(taken, transcribed(read.extraction, scanned))
+
+    def _held_scan(self, sha256: str) -> Dropped | None:
+        """The file in the held folder with these bytes (opened as safely as at intake; the
+        explanations and copies beside the held forms are skipped)."""
+        from formflow.transcribe import COPY_SUFFIX
+
+        top = self.inbox / self.settings.watch.held_folder
+        for folder, _, names in os.walk(top):  # links to folders are not followed
+            for name in names:
+                if name.endswith((".txt", f"{COPY_SUFFIX}.pdf")) or name.startswith("."):
+                    continue
+                try:
+                    found = open_dropped(self.inbox, Path(folder) / name, max_bytes=self.max_bytes)
+                except (Vanished, UnreadableForm, OSError):
+                    continue
+                if found.sha256 == sha256:
+                    return found
+        return None
+
     def _check(self, read: Read) -> Checked | HandBack:
         try:
             result = self.validator(read.extraction, read.taken.arrived)
@@ -408,13 +473,7 @@ class Ingestor:
             dropped.sha256, dropped.path, dropped.identity, "filed", durable=False
         )
         try:
-            filed = self.archive.file(
-                dropped.data,
-                decided.result,
-                state=decided.decision.state,
-                arrived=taken.arrived,
-                source_name=shown_text(str(dropped.relative)),
-            )
+            filed = self._archived(decided)
         except ArchiveError as error:
             if is_transient(error):
                 raise
@@ -429,11 +488,39 @@ class Ingestor:
             self.ledger.finish(entry)
             return self._already_filed(taken, filed)
         remove_original(dropped.path, dropped.identity)
+        if taken.scan is not None:
+            self._take_held_scan(taken.scan)
         self.ledger.finish(entry)
         return self._filed(decided)
 
+    def _archived(self, decided: Decided) -> FiledForm:
+        """File the form; a transcription files its scan, the copy beside it."""
+        taken, dropped = decided.taken, decided.taken.dropped
+        original = taken.scan or dropped
+        transcription = None if taken.scan is None else (taken.name, dropped.data)
+        return self.archive.file(
+            original.data,
+            decided.result,
+            state=decided.decision.state,
+            arrived=taken.arrived,
+            source_name=shown_text(str(original.relative)),
+            # only a transcription names one (stand-in archives need not know the word)
+            **({"transcription": transcription} if transcription else {}),
+        )
+
+    def _take_held_scan(self, scan: Dropped) -> None:
+        """A scan filed with its transcription leaves the held folder, with the explanation
+        and the copy beside it (a crash before this leaves them there: dropped again, the
+        scan is a duplicate of its filing)."""
+        from formflow.transcribe import copy_name
+
+        remove_original(scan.path, scan.identity)
+        for beside in (notice_name(scan.path.name), copy_name(scan.path.name)):
+            with contextlib.suppress(OSError):
+                (scan.path.parent / beside).unlink()
+
     # The stages after intake, in order (see the module's docstring).
-    STAGES: tuple[Stage, ...] = (_known, _read, _check, _decide, _file)
+    STAGES: tuple[Stage, ...] = (_known, _read, _transcription, _check, _decide, _file)
 
     # -- the stages' endings ---------------------------------------------------------------
 
@@ -482,9 +569,13 @@ class Ingestor:
 
         dropped, name, decision = back.taken.dropped, back.taken.name, back.decision
         received = self.clock()
-        if decision.action == "held":
+        copy = None
+        if decision.transcribe and back.result is not None:
+            text, copy = self._transcription_request(back, back.result, received)
+            codes: tuple[str, ...] = ("scan_unread",)
+        elif decision.action == "held":
             text = held_notice(name, decision.reason, received=received)
-            codes: tuple[str, ...] = (HELD_CODES.get(decision.reason, "identity"),)
+            codes = (HELD_CODES.get(decision.reason, "identity"),)
         else:
             labels = _labels(back.result, self.settings)
             text = rejection_notice(name, decision.problems, labels=labels, received=received)
@@ -493,8 +584,27 @@ class Ingestor:
         return self._move(
             _Move(dropped.path, dropped.relative.parent, name, dropped.identity, dropped.sha256,
                   "held" if decision.action == "held" else "rejected", text, codes, employee,
-                  _form_of(back.result))
+                  _form_of(back.result), copy)
         )  # fmt: skip
+
+    def _transcription_request(
+        self, back: HandBack, result: CheckResult, received: datetime
+    ) -> tuple[str, bytes | None]:
+        """The note beside a scan OCR could not read whole, and its pre-filled copy (None,
+        and a note without it, should the copy fail: the scan is held all the same)."""
+        from formflow.notices import transcription_notice
+        from formflow.transcribe import prefilled_copy
+
+        names = _labels(result, self.settings)
+        unread = [names.get(key, key) for key in back.decision.transcribe]
+        try:
+            copy = prefilled_copy(result.extraction, back.taken.dropped.sha256, self.settings)
+        except (FormflowError, ValueError, OSError) as error:
+            log.error("no copy for %s: %s", back.taken.name, type(error).__name__)
+            copy = None
+        # the copy's name is known once `_move` has chosen the scan's: a placeholder till then
+        shown = COPY_PLACEHOLDER if copy is not None else "(ingen kopi)"
+        return transcription_notice(back.taken.name, unread, shown, received=received), copy
 
     def _refuse(self, path: Path, name: str, refusal: UnreadableForm) -> Outcome:
         """A file refused at intake (a link, a FIFO, too big, empty) goes back too."""
@@ -518,14 +628,17 @@ class Ingestor:
         top = self._top_folder(move.action)
         with self._move_lock, return_folder(self.inbox, top, move.relative_parent) as folder:
             name = folder.free_name(move.source.name)
+            copy = self._copy_beside(folder, name, move.copy)
+            notice = move.notice.replace(COPY_PLACEHOLDER, copy[0]) if copy else move.notice
             entry = self.ledger.begin(move.sha256, move.source, move.identity, move.action,
-                                      str(folder.path / name), move.notice)  # fmt: skip
+                                      str(folder.path / name), notice)  # fmt: skip
             try:
-                self._put_back(entry, folder, name)
+                self._put_back(entry, folder, name, copy)
             except OSError:
                 if same_file(move.source, move.identity):  # nothing moved: retry afresh
-                    with contextlib.suppress(OSError):
-                        folder.unlink(notice_name(name))
+                    for written in (notice_name(name), *(copy[:1] if copy else ())):
+                        with contextlib.suppress(OSError):
+                            folder.unlink(written)
                     self.ledger.finish(entry)
                 raise
         self.ledger.finish(entry)
@@ -541,12 +654,27 @@ class Ingestor:
         return Outcome(move.action, move.name, move.sha256, codes=move.codes,
                        destination=destination)  # fmt: skip
 
-    def _put_back(self, entry: Entry, folder: Folder, name: str) -> None:
+    @staticmethod
+    def _copy_beside(folder: Folder, name: str, copy: bytes | None) -> tuple[str, bytes] | None:
+        """A held scan's pre-filled copy, named after the scan's chosen name (a free name)."""
+        if copy is None:
+            return None
+        from formflow.inbox import unique_name
+        from formflow.transcribe import copy_name
+
+        return unique_name(copy_name(name), os.listdir(folder.fd)), copy
+
+    def _put_back(
+        self, entry: Entry, folder: Folder, name: str, copy: tuple[str, bytes] | None = None
+    ) -> None:
         """Explanation first (atomic), then the original (one rename): both or a redo. The
-        explanation is as private as the form it explains."""
+        explanation, and a held scan's copy (written first; a redo after a crash writes the
+        explanation only), are as private as the form they go with."""
         source = Path(entry.source)
         moved = not same_file(source, entry.identity)
         form_mode = folder.mode_of(name) if moved else _mode_of(source)
+        if copy is not None:
+            folder.write(copy[0], copy[1], notice_mode(form_mode))
         folder.write(notice_name(name), entry.notice.encode("utf-8"), notice_mode(form_mode))
         if not moved:
             folder.take(source, self.inbox, name)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 SignatureKind = Literal["digital", "drawn", "typed", "missing"]
-ReaderName = Literal["acroform", "layout", "docx", "docx-layout"]
+ReaderName = Literal["acroform", "layout", "docx", "docx-layout", "ocr"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,18 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ScanReading:
+    """What OCR was sure of on a scanned form (reader "ocr", `formflow.read.ocr`)."""
+
+    confidence: dict[str, float]  # per value read: its least confident word's (0-100)
+    unread: tuple[str, ...] = ()  # keys whose place held something OCR could not read
+    pages: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Extraction:
     """One file read as a MUS form: contract keys -> normalised values.
 
@@ -74,6 +86,7 @@ class Extraction:
     problems: tuple[Problem, ...] = ()
     pages: int = 0
     places: frozenset[str] | None = None
+    scan: ScanReading | None = None  # a scanned form: what OCR was sure of
 
     @property
     def employee_number(self) -> str:
@@ -131,4 +144,5 @@ class CheckResult:
             "signatures": {k: s.to_json() for k, s in self.signatures.items()},
             "problems": [p.to_json() for p in self.problems],
             "valid": self.valid,
+            **({"scan": e.scan.to_json()} if e.scan else {}),
         }

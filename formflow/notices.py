@@ -118,6 +118,35 @@ def held_notice(source_name: str, reason: str, *, received: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
+def transcription_notice(
+    source_name: str, unread: Sequence[str], copy: str, *, received: datetime
+) -> str:
+    """Why a scanned form waits for a person: the fields OCR could not read with certainty
+    (`unread`, as a person finds them on the form), and what to do with the copy beside it."""
+    lines = _heading(f"Det scannede skema „{source_name}“ afventer afklaring", received)
+    lines += [
+        "Skemaet er ikke arkiveret endnu. Det er scannet, og disse felter kunne ikke læses "
+        "med sikkerhed (håndskrift, utydelig tekst eller en underskrift, der ikke kan "
+        "bedømmes automatisk):",
+        "",
+        *(f"  - {label}" for label in unread),
+        "",
+        f"Ved siden af ligger en udfyldelig kopi af skemaet, „{copy}“, hvor alt det, der "
+        "kunne læses med sikkerhed, er udfyldt. En person (HR eller lederen) udfylder de "
+        "manglende felter ud fra det scannede skema og lægger kopien i indbakken. Kopien "
+        "arkiveres som afskrift af det scannede skema, som forbliver originalen; "
+        "underskrifterne bedømmes på det scannede skema. Er skemaet underskrevet på papiret, "
+        "skriv underskriverens navn i underskriftsfeltet på kopien: underskriften gælder som "
+        "den tegnede på papiret, aldrig som en skrevet. Flyt ikke det scannede skema herfra, "
+        "før kopien er arkiveret.",
+        "",
+        "Det er ikke medarbejderens fejl; skemaet skal ikke sendes igen.",
+        "",
+        "[scan_unread]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ inside the functions, so importing this module costs nothing at `formflow --help
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import zip_longest
 from json.encoder import encode_basestring as _q
 from pathlib import Path
@@ -70,7 +70,7 @@ def unreadable_json(path: Path, error: UnreadableForm) -> dict[str, Any]:
 def check_state(result: CheckResult) -> str:
     """What `formflow watch` does with the form: the archive state it files it under
     (received, signed, awaiting_employee, awaiting_leader), "held" (in til-afklaring for a
-    person to decide) or "rejected"."""
+    person to decide: whose form it is, or a scan to transcribe) or "rejected"."""
     from formflow.decision import decide
 
     decision = decide(result)
@@ -449,9 +449,13 @@ PERSONNEL_HEADINGS = (
 )
 
 
-def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
+def personnel_table(
+    person: EmployeeRow, rows: Sequence[FormRow], transcriptions: Mapping[str, str] | None = None
+) -> str:
     """`archive show`: one employee's filed forms, every version, as a Danish plain table;
-    what came from forms (names, numbers, file names) as `shown` shows it."""
+    what came from forms (names, numbers, file names) as `shown` shows it. A scan filed with
+    a person's transcription (`transcriptions`: record -> the copy's file) says so under
+    its row."""
     from formflow.archive.records import STATE_WORDS
     from formflow.naming import KIND_FILE_NAMES
 
@@ -473,10 +477,13 @@ def personnel_table(person: EmployeeRow, rows: Sequence[FormRow]) -> str:
         for row in rows
     ]
     widths = [max(len(r[i]) for r in [PERSONNEL_HEADINGS, *table]) for i in range(8)]
-    for line in [PERSONNEL_HEADINGS, *table]:
+    for number, line in enumerate([PERSONNEL_HEADINGS, *table]):
         lines.append(
             "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         )
+        copy = (transcriptions or {}).get(rows[number - 1].record) if number else None
+        if copy:
+            lines.append(f"  scannet original; afskrift: {shown(copy)}")
     return "\n".join(lines) + "\n"
 
 

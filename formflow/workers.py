@@ -284,6 +284,9 @@ def _worker_main(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)  # the daemon stops us, after the files in progress
     _die_with_parent()
+    # tesseract (a scan's OCR, run from this process) with its own threads fights the other
+    # workers for the cores: a page took 3-18 s instead of about 1 s
+    os.environ["OMP_THREAD_LIMIT"] = "1"
     if logging_setup is not None:
         logging.basicConfig(level=logging_setup[0], format=logging_setup[1])
     clock = ReadClock(shared, settings)

@@ -27,6 +27,10 @@ from formflow.model import CheckResult, Extraction, Problem, Signature
 # installed every program) it fails the test, so a broken install never passes as a green run
 # that tested nothing.
 
+# tesseract's own threads fight the test's processes for the two cores (a page took 3-18 s
+# instead of about 1 s); the workers set this themselves, a test reading in-process needs it
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
 PACKAGES = {  # program -> the Debian package that brings it
     "gs": "ghostscript",
     "pdftk": "pdftk-java",

@@ -56,6 +56,7 @@ def test_in_process_cases_fill_their_rows(tmp_path: Path) -> None:
 
 
 @needs_qpdf
+@pytest.mark.needs("tesseract")  # the scan case reads a scan
 @pytest.mark.slow
 def test_daemon_cases_fill_their_rows(tmp_path: Path) -> None:
     rows = _by_case(run(TINY, DAEMON, root=tmp_path, log=lambda _: None))
@@ -67,6 +68,7 @@ def test_daemon_cases_fill_their_rows(tmp_path: Path) -> None:
     carry = rows["carry-over of 4 employees, PDF + DOCX, 2 cores"]
     assert "ms/form" in carry.formflow, carry.note  # the command ran and made forms
     assert carry.met is None  # a figure without a budget
+    assert rows["`formflow check` of a 1-page 200 dpi scan"].met is not None
 
 
 def test_foreign_rows_read_every_sample_beside_its_floor(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from formflow.archive.books import Books
 from formflow.archive.layout import Layout, decoded, read_bytes, sha256_file
@@ -36,11 +37,13 @@ from formflow.archive.records import (
     folder_name,
     parse_file_name,
     row_from_record,
+    text_only,
+    transcription_name,
     valid_number,
 )
 from formflow.archive.staging import Staging
 from formflow.errors import ArchiveError
-from formflow.fsutil import fsync_dir, make_private_dirs, sync_created
+from formflow.fsutil import PRIVATE_FILE, fsync_dir, make_private_dirs, sync_created, write_bytes
 from formflow.model import CheckResult
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,8 @@ class FormToFile:
     fmt: str  # pdf or docx
     arrived: datetime | None
     source_name: str
+    # a scan's transcription by a person (its dropped name and bytes), kept beside it
+    transcription: tuple[str, bytes] | None = None
 
     sha256: str = field(init=False)
 
@@ -114,8 +119,11 @@ class Filing:
         state: str,
         arrived: datetime,
         source_name: str,
+        transcription: tuple[str, bytes] | None = None,
     ) -> FiledForm:
-        """File a read and checked form; the same bytes twice give the first filing back."""
+        """File a read and checked form; the same bytes twice give the first filing back.
+        A scan may come with a person's `transcription` (its name and bytes): it is kept
+        beside the scan, which stays the original, and the record names it."""
         extraction = result.extraction
         kind, year = extraction.kind, extraction.year
         if kind not in STATES or year is None:
@@ -131,6 +139,7 @@ class Filing:
             fmt=file_format(result, data),
             arrived=arrived,
             source_name=source_name,
+            transcription=transcription,
         )
         return self._file(form)
 
@@ -198,6 +207,12 @@ class Filing:
                 filed=self.clock(),
                 audit_head=self.books.audit_log.head(),  # kept in memory: no read per filing
             )
+            transcription = _transcription_of(form, place.version)
+            if transcription:
+                # a scan filed with a person's transcription (formflow.transcribe): the copy
+                # beside the original, whose values are the record's; the scan stays the
+                # original
+                record["transcription"] = transcription
             encoded = encode_record(record)
             self._put_in_place(form, place, encoded, staged)
             row = row_from_record(record, self.layout.relative(place.year_dir))
@@ -250,6 +265,11 @@ class Filing:
         if place.new_folder:
             self.layout.folders.created(place.folder)
         staged_record = staged.record()
+        if form.transcription is not None:
+            # beside the original before the record names it (the year folder's fsync below
+            # commits its name with theirs)
+            name = transcription_name(form.kind, form.year, place.version)
+            write_bytes(place.year_dir / name, form.transcription[1], PRIVATE_FILE)
         if not place.original_there:
             # both copies are durable before either gets its name
             staged.original().place(place.path(form.kind, form.year, form.fmt), sync=False)
@@ -287,6 +307,20 @@ class Filing:
             self.books.index_recovered(row)
             return FiledForm.from_row(self.layout.root, row, duplicate=True)
         return None
+
+
+def _transcription_of(form: FormToFile, version: int) -> dict[str, Any] | None:
+    """The record's `transcription`: the copy's file beside the original, its hash and the
+    name it was dropped under."""
+    if form.transcription is None:
+        return None
+    source, data = form.transcription
+    return {
+        "file": transcription_name(form.kind, form.year, version),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "source_name": text_only(source),
+    }
 
 
 def _listing(folder: Path) -> list[str] | None:

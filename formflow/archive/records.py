@@ -38,15 +38,18 @@ STATE_WORDS = {
     "awaiting_leader": "venter på lederens underskrift",
     "generated": "lavet af formflow",
 }
-FORMATS = ("pdf", "docx")
+FORMATS = ("pdf", "docx", "png", "jpg", "tif")  # the images: scans (reader "ocr")
 READER_FORMATS = {"acroform": "pdf", "layout": "pdf", "docx": "docx", "docx-layout": "docx"}
+_IMAGE_FORMATS = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpg"), (b"II*\x00", "tif"),
+                  (b"MM\x00*", "tif"))  # fmt: skip
 
 # An employee number is the personnel-folder key and becomes part of a folder name: letters,
 # digits and a few separators, nothing a file system or a person browsing could misread.
 _NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 _FOLDER = re.compile(r"^(?P<number>[0-9A-Za-z][0-9A-Za-z._-]{0,31}) (?P<name>.+)$")
 _FILE = re.compile(
-    r"^(?P<stem>[a-zæøå-]+)-(?P<year>\d{4})-v(?P<version>\d+)\.(?P<ext>pdf|docx|json)$"
+    r"^(?P<stem>[a-zæøå-]+)-(?P<year>\d{4})-v(?P<version>\d+)"
+    r"\.(?P<ext>pdf|docx|png|jpg|tif|json)$"
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FOLLOWUP = re.compile(r"^plan_(\d+)_followup_date$")
@@ -120,10 +123,14 @@ def _escape(char: str) -> str:
 
 
 def file_format(result: CheckResult, data: bytes) -> str:
-    """pdf or docx, from the reader that read it, else from the bytes themselves."""
+    """pdf or docx, from the reader that read it, else from the bytes themselves (a scan:
+    pdf, or the image format it came in)."""
     fmt = READER_FORMATS.get(result.extraction.reader)
-    if fmt:
+    if fmt and result.extraction.scan is None:
         return fmt
+    for magic, image in _IMAGE_FORMATS:
+        if data.startswith(magic):
+            return image
     return "pdf" if data.lstrip()[:5] == b"%PDF-" else "docx"
 
 
@@ -176,6 +183,11 @@ def build_record(
         "as_written": dict(result.extraction.raw) if result else {},
         "audit_head": audit_head.to_json() if audit_head else None,
     }
+
+
+def transcription_name(kind: str, year: int, version: int) -> str:
+    """`aftaleskema-2026-v1-afskrift.pdf`: a transcription beside its scanned original."""
+    return f"{file_stem(kind, year, version)}-afskrift.pdf"
 
 
 def encode_record(record: dict[str, Any]) -> bytes:

@@ -9,7 +9,8 @@ reindex) and `export` (the GDPR access export).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -81,10 +82,17 @@ class Archive:
         state: str,
         arrived: datetime,
         source_name: str,
+        transcription: tuple[str, bytes] | None = None,
     ) -> FiledForm:
-        """File a read and checked form; the same bytes twice give the first filing back."""
+        """File a read and checked form; the same bytes twice give the first filing back (a
+        scan may come with a person's transcription: `Filing.file`)."""
         return self._filing.file(
-            data, result, state=state, arrived=arrived, source_name=source_name
+            data,
+            result,
+            state=state,
+            arrived=arrived,
+            source_name=source_name,
+            transcription=transcription,
         )
 
     def record_generated(
@@ -123,6 +131,20 @@ class Archive:
     def personnel_file(self, query: str) -> tuple[EmployeeRow, list[FormRow]]:
         """Every version of every form of one employee (audited as viewed)."""
         return self._queries.personnel_file(query)
+
+    def transcriptions(self, rows: Iterable[FormRow]) -> dict[str, str]:
+        """For the filed scans among `rows` that a person transcribed: the row's record ->
+        the transcription's file beside the original (from the records themselves)."""
+        from formflow.archive.layout import decoded, read_bytes
+
+        found = {}
+        for row in rows:
+            with contextlib.suppress(OSError):
+                record = decoded(read_bytes(self.root / row.record))
+                copy = (record or {}).get("transcription") or {}
+                if isinstance(copy, dict) and copy.get("file"):
+                    found[row.record] = str(copy["file"])
+        return found
 
     def roster(self) -> dict[str, RosterEntry] | None:
         """The roster's entries, None without a roster file (re-read when the file changes)."""

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from formflow.config import Settings
 from formflow.errors import DefinitionError, FormflowError, UnreadableForm
 from formflow.forms.definition import FORM_KINDS, FormDefinition
-from formflow.model import Evidence, Extraction, Problem, ReaderName
+from formflow.model import Evidence, Extraction, Problem, ReaderName, ScanReading
 from formflow.read.normalize import normalize_values
 from formflow.read.sniff import HEAD_BYTES, sniff
 
@@ -69,10 +69,14 @@ MESSAGES: dict[str, str] = {
         "bliver af sikkerhedshensyn ikke åbnet. Gem skemaet igen i Word og send det på ny."
     ),
     "scanned": (
-        "Filen er et scannet billede uden tekst. Scannede skemaer kan ikke læses automatisk "
-        "endnu; udfyld skemaet på computeren, eller aflever det til din leder."
+        "Filen er et scannet billede, men der kunne ikke læses tekst på det. Scan skemaet "
+        "igen (lige og skarpt, mindst 150 dpi), eller udfyld det på computeren."
     ),
     "too_many_pages": "Filen har for mange sider til at være et MUS-skema.",
+    "several_forms": (
+        "Filen indeholder flere scannede skemaer. Scan hvert skema for sig, og læg dem i "
+        "indbakken hver for sig."
+    ),
     "not_a_form": (
         "Filen er ikke et MUS-skema (et forberedelsesskema eller et udviklings- og "
         "aftaleskema fra formflow)."
@@ -108,6 +112,10 @@ def read_data(data: bytes, file: str, settings: Settings) -> Extraction:
             from formflow.read.docx import read_docx
 
             return read_docx(data, file, settings)
+        if file_type == "image":
+            from formflow.read.ocr import read_scan
+
+            return read_scan(data, file, settings, is_pdf=False)
     except (FormflowError, MemoryError):
         raise  # MemoryError: the isolating worker reports it as too_much_memory
     except Exception as error:
@@ -116,8 +124,6 @@ def read_data(data: bytes, file: str, settings: Settings) -> Extraction:
         raise unreadable("corrupt", f"{type(error).__name__}: {str(error)[:200]}") from error
     if file_type == "doc":
         raise unreadable("old_word", "OLE2 compound file (.doc or encrypted Office document)")
-    if file_type == "image":
-        raise unreadable("image", "an image file, not a PDF or DOCX")
     raise unreadable("wrong_type", "neither PDF nor DOCX by its first bytes")
 
 
@@ -363,6 +369,7 @@ def finish(
     evidence: Evidence | None = None,
     pages: int = 0,
     problems: Iterable[Problem] = (),
+    scan: ScanReading | None = None,
 ) -> Extraction:
     """The Extraction of raw `values` read from `file`, normalised against `definition`."""
     normalized = normalize_values(definition, values)
@@ -389,6 +396,7 @@ def finish(
         ),
         pages=pages,
         places=edition.places,
+        scan=scan,
     )
 
 

@@ -267,7 +267,9 @@ def _without_fields(reader: PdfReader, data: bytes, file: str, settings: Setting
 
         return read_layout(data, file, settings)
     if any(_has_images(page) for page in pages):
-        raise unreadable("scanned", "image-only pages; OCR comes later")
+        from formflow.read.ocr import read_scan
+
+        return read_scan(data, file, settings, is_pdf=True)
     raise unreadable("not_a_form", "no form fields, no text, no images")
 
 
