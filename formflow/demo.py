@@ -5,12 +5,15 @@ forms filled by other programs than formflow's renderer (the blank PDF filled wi
 PDF viewer would, the blank DOCX edited with python-docx as Word would): a signed agreement,
 one awaiting the employee's signature, one with an impossible date, and a preparation form.
 Then it runs `watch --once`, `status` and `carry-over` on it and says what happened, with the
-paths to look at. Only formflow's own dependencies are needed (no pdftk, no LibreOffice).
+paths to look at, and adds three users for `formflow serve` (HR, the leader, one employee) with
+fresh random passwords, printed once and kept in `demo-brugere.txt` (0600) for a second look.
+Only formflow's own dependencies are needed (no pdftk, no LibreOffice).
 """
 
 from __future__ import annotations
 
 import io
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +27,11 @@ from formflow.fsutil import make_private_dirs, write_bytes
 
 DEFAULT_FOLDER = Path("mus-demo")
 LEADER = "Lise Løvgren"
+# The web page's users the demo makes: login, role, person (see `formflow users add`).
+WEB_USERS = (("hanne", "hr", ""), ("lise", "leader", LEADER), ("anna", "employee", "1001"))
+USERS_FILE = "demo-brugere.txt"
+# Letters and digits no one misreads when typing a password off the screen (no 0/O, 1/l/I).
+_PASSWORD_LETTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ROSTER = (
     ("1001", "Anna Ærø", LEADER),
     ("1002", "Bent Bødker", LEADER),
@@ -55,6 +63,7 @@ class DemoResult:
     rejected: tuple[str, ...]  # file names returned to the inbox's rejected folder
     held: tuple[str, ...]
     made: tuple[Path, ...]  # carry-over forms
+    users: dict[str, str]  # login -> password of the web users made now (none if they existed)
 
 
 def fill_pdf(blank: bytes, values: Mapping[str, str]) -> bytes:
@@ -200,9 +209,13 @@ def run_demo(folder: Path, *, force: bool = False, say: Say = print) -> DemoResu
     say("")
     made = _carry_over(settings, folder, year, say)
     say("")
+    users = _web_users(settings, folder, say)
+    say("")
     say(f"Try next: cd {folder} && formflow status --year {year}, "
         "formflow archive show 1001, formflow check inbox/afvist/*.pdf")  # fmt: skip
-    return DemoResult(folder, year, filed, rejected, held, made)
+    say(f"Or the web page: cd {folder} && formflow serve, then open "
+        "http://127.0.0.1:8080/login and log in as hanne, lise or anna.")  # fmt: skip
+    return DemoResult(folder, year, filed, rejected, held, made, users)
 
 
 def _watch_once(
@@ -263,6 +276,28 @@ def _carry_over(settings: Settings, folder: Path, year: int, say: Say) -> tuple[
             say(f"   {line.number} {line.name}: {line.result.replace('_', ' ')}"
                 f"{': ' + line.reason if line.reason else ''}")  # fmt: skip
     return tuple(made)
+
+
+def _web_users(settings: Settings, folder: Path, say: Say) -> dict[str, str]:
+    """Step 4: HR, the leader and one employee as users of `formflow serve`, each with a
+    fresh random password (a rerun with --force keeps users that exist and their passwords)."""
+    from formflow.web.users import Users
+
+    users = Users.of_archive(settings.archive)
+    made: dict[str, str] = {}
+    say("4. formflow users add: users for the web page (formflow serve)")
+    for login, role, person in WEB_USERS:
+        if users.get(login) is not None:
+            say(f"   {login} ({role}) exists already; its password is unchanged")
+            continue
+        made[login] = "".join(secrets.choice(_PASSWORD_LETTERS) for _ in range(12))
+        users.add(login, role, person, made[login])
+        say(f"   {login} ({role}{', ' + person if person else ''}): password {made[login]}")
+    if made:
+        lines = "".join(f"{login} {password}\n" for login, password in made.items())
+        write_bytes(folder / USERS_FILE, lines.encode("utf-8"), mode=0o600)
+        say(f"   The passwords are also in {folder / USERS_FILE} (only you can read it).")
+    return made
 
 
 def _names(folder: Path) -> tuple[str, ...]:

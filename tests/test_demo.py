@@ -34,6 +34,34 @@ def test_demo_files_rejects_and_carries_over(tmp_path: Path) -> None:
     assert str(made) in text
 
 
+def test_demo_makes_the_web_pages_users_with_passwords_kept_private(tmp_path: Path) -> None:
+    from formflow.config import load_settings
+    from formflow.web.users import Users
+
+    folder = tmp_path / "mus-demo"
+    told: list[str] = []
+    result = run_demo(folder, say=told.append)
+    assert set(result.users) == {"hanne", "lise", "anna"}
+    users = Users.of_archive(load_settings(folder / "formflow.toml").archive)
+    signed_in = {
+        login: users.authenticate(login, password) for login, password in result.users.items()
+    }
+    assert {login: (u.role, u.person) for login, u in signed_in.items() if u} == {
+        "hanne": ("hr", ""),
+        "lise": ("leader", "Lise Løvgren"),
+        "anna": ("employee", "1001"),
+    }
+    kept = folder / "demo-brugere.txt"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert kept.read_text("utf-8").split() == [
+        word for login, password in result.users.items() for word in (login, password)
+    ]
+    assert any("formflow serve" in line for line in told)
+    again = run_demo(folder, force=True, say=told.append)
+    assert again.users == {}
+    assert users.authenticate("anna", result.users["anna"]) is not None
+
+
 def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
     done = subprocess.run(
