@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -84,21 +85,40 @@ class Login:
 
 
 class MailServer:
-    def __init__(self, login: Login | None = None) -> None:
+    """`tls`: None (plain), "starttls" (STARTTLS required before mail) or "ssl" (TLS from the
+    first byte), with the certificate chain and key `certificate` (PEM files)."""
+
+    def __init__(
+        self,
+        login: Login | None = None,
+        *,
+        tls: str | None = None,
+        certificate: tuple[str, str] | None = None,
+    ) -> None:
         self.handler = Handler()
         self.port = free_port()
         self.login = login
+        self.tls, self.certificate = tls, certificate
         self.controller: Controller | None = None
 
     def start(self) -> None:
         """Listen (again, on the same port: a server back after being down)."""
         options: dict[str, Any] = {}
-        if self.login is not None:  # plain-text login on 127.0.0.1 only, for the test
+        if self.login is not None:
             options = {
                 "authenticator": self.login,
-                "auth_require_tls": False,
+                # aiosmtpd counts only STARTTLS as TLS (its implicit TLS not): ask for TLS
+                # there, and on a plain server allow the test's plain login on 127.0.0.1
+                "auth_require_tls": self.tls == "starttls",
                 "auth_required": False,
             }
+        if self.tls is not None and self.certificate is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.certificate)
+            if self.tls == "starttls":
+                options |= {"tls_context": context, "require_starttls": True}
+            else:
+                options["ssl_context"] = context
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 

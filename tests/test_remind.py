@@ -3,6 +3,7 @@ address, no address; the command line, the templates, meetings.csv, and watch's 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import subprocess
 import sys
@@ -384,3 +385,75 @@ def test_watch_logs_a_mail_setting_to_fix_and_goes_on(
     daily.step()
     assert "mail.host and mail.sender must be set" in caplog.text
     assert daily.plan.not_before == now[0] + timedelta(minutes=RETRY_MINUTES)
+
+
+def self_signed(folder: Path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (PEM files), as an organisation's own CA
+    would issue to its mail relay; trusted only where SSL_CERT_FILE names it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relæ.firma.dk")])
+    now = datetime.now(tz=COPENHAGEN)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, secret = folder / "relay.pem", folder / "relay.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    secret.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert), str(secret)
+
+
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_tls_to_the_relay_with_login_and_no_sending_to_an_untrusted_one(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tls: str
+) -> None:
+    certificate = self_signed(tmp_path)
+    login = Login("mus@firma.dk", "hemmeligt-42")
+    relay = MailServer(login, tls=tls, certificate=certificate)
+    relay.start()
+    try:
+        monkeypatch.setenv("FORMFLOW_SMTP_PASSWORD", "hemmeligt-42")
+        mail = settings.mail.__class__(
+            **{
+                **vars(settings.mail),
+                "port": relay.port,
+                "username": "mus@firma.dk",
+                "starttls": tls == "starttls",
+                "ssl": tls == "ssl",
+            }
+        )
+        tried = settings.replace(mail=mail)
+        # Not trusted (no CA names it): the run stops with the setting to fix, nothing goes.
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ingen.pem"))
+        with pytest.raises(MailError, match="certificate cannot be trusted"):
+            run_remind(tried, FEB_17)
+        assert relay.handler.take() == [] and login.tried == []
+        monkeypatch.setenv("SSL_CERT_FILE", certificate[0])
+        report = run_remind(tried, FEB_17)
+        assert [line.outcome for line in report.lines] == ["sent", "sent"]
+        assert login.tried == [("mus@firma.dk", "hemmeligt-42")]
+        assert len(relay.handler.take()) == 2
+    finally:
+        relay.stop()

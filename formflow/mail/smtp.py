@@ -6,7 +6,8 @@ server counts as down for the rest of the run ("failed": the message goes on the
 A refusal for good (5xx: every recipient refused, the sender or the message refused) is
 "refused" with the server's answer: reported, never retried. A 4xx answer is passing
 (greylisting, a full mailbox): "failed", tried again on the next run. A failed login stops
-the run: it is a setting to fix, not a message's fault.
+the run, and so does a certificate that cannot be verified: each is a setting to fix, not a
+message's fault, and formflow never sends over a connection it cannot trust.
 """
 
 from __future__ import annotations
@@ -98,6 +99,12 @@ class SmtpSender:
                     return Sent("refused", _answer(error.smtp_code, error.smtp_error))
                 self._drop()
                 note = f"serveren svarede {_answer(error.smtp_code, error.smtp_error)}"
+            except ssl.SSLCertVerificationError as error:
+                self._drop()
+                raise MailError(
+                    f"the SMTP server's certificate cannot be trusted ({error.verify_message}): "
+                    "check mail.host, or name the organisation's CA in SSL_CERT_FILE"
+                ) from None
             except (OSError, smtplib.SMTPException) as error:
                 self._drop()
                 note = f"serveren svarer ikke ({type(error).__name__})"
