@@ -7,7 +7,9 @@ Lise Løvgren leads 1001, 1003, 1004, 1005; Ole Olsen leads 1002. The forms all 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 import re
 import shutil
 import socket
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +33,7 @@ from werkzeug.test import TestResponse
 from formflow.archive import Archive
 from formflow.config import Settings, load_settings
 from formflow.demo import create_workspace
+from formflow.model import Extraction
 from formflow.watch import run_watch
 from formflow.web.app import create_app
 from formflow.web.users import Users
@@ -761,6 +765,72 @@ def test_only_hr_resolves_held_forms(
     assert hanne.post("/koer/afklar", data=form).status_code == 400  # no CSRF token
     assert (settings.inbox / settings.watch.held_folder / "aftale-aase.pdf").exists()
     assert len(Archive(settings.archive, settings).forms(employee="1001", latest_only=False)) == 1
+
+
+def sleepy_read(data: bytes, name: str, settings: Settings) -> Extraction:
+    """A reader that hangs past any time limit (run in the resolving worker, module-level so
+    the worker can import it)."""
+    time.sleep(60)
+    raise AssertionError("not stopped by the time limit")
+
+
+def dying_read(data: bytes, name: str, settings: Settings) -> Extraction:
+    """A reader whose process dies (a parser's crash)."""
+    os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("work", "outcome", "words"),
+    [
+        (sleepy_read, "timeout", "inden for tidsgrænsen på 1,5 sekunder"),
+        (dying_read, "crashed", "stoppede uventet"),
+    ],
+)
+def test_a_held_form_is_read_in_a_worker_under_the_limits(
+    settings: Settings,
+    clock: Clock,
+    filled: tuple[Path, int],
+    work: Callable[[bytes, str, Settings], Extraction],
+    outcome: str,
+    words: str,
+) -> None:
+    """The web reads a held form as the daemon does: in a worker process under `[limits]`. A
+    reader that hangs or dies costs the worker, not the web: a Danish answer, the form still
+    held, nothing filed, and the next page served."""
+    _hold_unknown_employee(settings, filled[1])
+    limited = settings.replace(
+        limits=dataclasses.replace(settings.limits, parse_timeout_seconds=1.5)
+    )
+    client = log_in(create_app(limited, clock=clock, hasher=CHEAP, work=work), "hanne")
+    page = client.get("/koer")
+    sha256 = re.search(r'name="skema" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    assert sha256
+    started = time.monotonic()
+    answer = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert time.monotonic() - started < 20
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "Skemaet blev ikke arkiveret" in text
+    assert words in text and "ligger fortsat til afklaring" in text
+    held = limited.inbox / limited.watch.held_folder
+    assert (held / "aftale-aase.pdf").exists() and (held / "aftale-aase.pdf.txt").exists()
+    assert Archive(limited.archive, limited).forms(employee="1005", latest_only=False) == []
+    (entry,) = [e for e in audits(limited) if e["action"] == "web_resolved"]
+    assert entry["outcome"] == outcome
+    assert client.get("/koer").status_code == 200  # the web lives on
+
+
+def test_a_held_form_too_big_for_the_memory_limit_is_explained_in_danish() -> None:
+    from formflow.ingest import Outcome
+    from formflow.web.queues import not_filed
+
+    settings = Settings()  # parse_memory_mb = 1024: a worker's MemoryError hands the form back
+    outcome = Outcome("rejected", "skema.pdf", codes=("too_much_memory",))
+    assert "grænsen på 1.024 MB" in not_filed(outcome, settings)
+    assert "ikke reglerne" in not_filed(
+        Outcome("rejected", "skema.pdf", codes=("date_invalid",)), settings
+    )
 
 
 # --- an image of page 1 ------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from formflow.ingest import Assigned
 from formflow.web import access, pages, preview, queues, roundpage
 from formflow.web.sso import Refused, SingleSignOn
 from formflow.web.users import Users, UsersError, normal_login
+from formflow.workers import Work, read_in_process
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -82,6 +83,7 @@ class Web:
     secret: bytes
     rounds: roundpage.Rounds
     sso: SingleSignOn
+    work: Work  # what a worker reads a held form with when HR resolves it
 
     @property
     def cookie(self) -> str:
@@ -118,15 +120,19 @@ def create_app(
     *,
     clock: Callable[[], datetime] = _now,
     hasher: PasswordHasher | None = None,
+    work: Work = read_in_process,
 ) -> Flask:
-    """The app over the archive and users of `settings` (`clock`: sessions, the round's day)."""
+    """The app over the archive and users of `settings` (`clock`: sessions, the round's day;
+    `work`: what the worker resolving a held form reads with, tests inject their own)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a login form, a logout button
     users = Users.of_archive(settings.archive, hasher=hasher, clock=clock)
     archive = Archive(settings.archive, settings)
     rounds = roundpage.Rounds(archive, settings.validation.preparation_deadline_days)
     sso = SingleSignOn(settings.web, users)
-    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret(), rounds, sso)
+    app.extensions["formflow"] = Web(
+        settings, users, archive, clock, users.secret(), rounds, sso, work
+    )
     app.register_blueprint(site)
     app.before_request(_load_session)
     app.before_request(_check_csrf)
@@ -516,7 +522,8 @@ def _handed_back(sha256: str) -> dict[str, Any] | None:
 @logged_in
 def resolve_held() -> Response:
     """HR assigns a held form to an employee: it is filed through the normal ingest under
-    that number (`Ingestor.ingest(assigned=...)`), and the decision is audited."""
+    that number (`Ingestor.ingest(assigned=...)`, in a worker process under `[limits]`), and
+    the decision is audited."""
     hr_only()
     site, user = web(), g.user
     folder = site.settings.inbox / site.settings.watch.held_folder
@@ -535,21 +542,20 @@ def resolve_held() -> Response:
             400,
         )
     leader = access.leader_of_employee(number, roster, people)
-    outcome = queues.resolve(site.settings, folder, form, Assigned(number, leader, user.login))
+    assigned = Assigned(number, leader, user.login)
+    outcome = queues.resolve(site.settings, folder, form, assigned, work=site.work)
     site.archive.audit(
         "web_resolved",
         who=user.login,
         role=user.role,
         sha256=form.sha256,
         employee=number,
-        outcome=outcome.action,
+        # a worker lost over the form: "timeout" or "crashed" (never a path or an error text)
+        outcome=outcome.detail if outcome.detail in queues.NOT_READ else outcome.action,
     )
     if outcome.action != "filed":
-        return _message(
-            "Skemaet blev ikke arkiveret",
-            queues.NOT_FILED.get(outcome.action, queues.NOT_FILED["retry"]),
-            409,
-        )
+        message = queues.not_filed(outcome, site.settings)
+        return _message("Skemaet blev ikke arkiveret", message, 409)
     name = shown(access.name_of(number, roster, people))
     return _message(
         "Skemaet er arkiveret",

@@ -33,6 +33,17 @@ from formflow.rounds import (
 )
 from formflow.web.goals import GoalYear, goals_across_years
 
+
+def danish_number(value: float) -> str:
+    """A count or a limit as Danes write it: 10.001, 2,5 (a dot between thousands, a decimal
+    comma); a whole float loses its ",0"."""
+    if isinstance(value, float) and not value.is_integer():
+        whole, _, decimals = f"{value:,.2f}".rstrip("0").partition(".")
+        whole = whole.replace(",", ".")
+        return f"{whole},{decimals}" if decimals else whole
+    return f"{int(value):,}".replace(",", ".")
+
+
 KIND_TITLES = {
     "preparation": "Forberedelsesskema",
     "agreement": "Udviklings- og aftaleskema",
