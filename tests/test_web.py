@@ -170,6 +170,88 @@ def test_every_role_sees_exactly_what_it_needs(app: Flask, login: str, ids: dict
             assert answer.data == nobody.data, "a forbidden file must look like no file"
 
 
+COMPETENCES = ("faglighed", "samarbejde", "kommunikation", "service", "fleksibilitet", "ledelse")
+
+
+@pytest.fixture
+def wheeled(settings: Settings, clock: Clock) -> Flask:
+    """The app over the archive with a competence wheel set up (`forms.competences`) and
+    Anna's preparation form, marking her wheel, filed by `watch --once`."""
+    from test_wheel import pypdf_fill
+
+    from formflow.forms.library import load_definition
+    from formflow.forms.render import render_bytes
+
+    config = settings.archive.parent / "formflow.toml"
+    with config.open("a", encoding="utf-8") as toml:
+        toml.write("\n[forms]\ncompetences = [\n")
+        labels = ("Faglighed", "Samarbejde", "Kommunikation", "Service", "Fleksibilitet", "Ledelse")
+        for key, label in zip(COMPETENCES, labels, strict=True):
+            toml.write(f'  {{ key = "{key}", label = "{label}" }},\n')
+        toml.write("]\n")
+    wheel = load_settings(config)
+    today = date.today()
+    meeting = today - timedelta(days=20)  # as the demo's: its year is the round's
+    values = {
+        "employee_name": "Anna Ærø",
+        "employee_number": "1001",
+        "leader_name": "Lise Løvgren",
+        "meeting_date": meeting.strftime("%d.%m.%Y"),
+        "signature_employee": "Anna Ærø",
+        "signature_employee_date": (today - timedelta(days=25)).strftime("%d.%m.%Y"),
+        "wheel_faglighed": "/4",
+        "wheel_samarbejde": "/5",
+        "wheel_service": "/2",
+    }
+    blank = render_bytes(load_definition("preparation", wheel), meeting.year, {}, "pdf")
+    (wheel.inbox / "forberedelse-anna.pdf").write_bytes(pypdf_fill(blank, values))
+    assert run_watch(wheel, once=True) == 0
+    return create_app(wheel, clock=clock, hasher=CHEAP)
+
+
+WHEEL = "/medarbejder/{}/kompetencespind.svg"
+
+
+@pytest.mark.parametrize("login", sorted(USERS))
+def test_the_competence_wheel_is_checked_like_the_file(
+    wheeled: Flask, settings: Settings, filled: tuple[Path, int], login: str
+) -> None:
+    """Anna's wheel: for HR, her leader and herself; 404 for anyone else, and for Bent's file,
+    which marks no wheel (nor does his page offer one)."""
+    client = log_in(wheeled, login)
+    nobody = client.get("/medarbejder/9999").data
+    for number, allowed in [("1001", login in ("hanne", "lise", "anna")), ("1002", False)]:
+        answer = client.get(WHEEL.format(number))
+        if not allowed:
+            assert answer.status_code == 404 and answer.data == nobody, (login, number)
+            continue
+        assert answer.status_code == 200, login
+        assert (
+            answer.mimetype == "image/svg+xml"
+            and "img-src 'self'" in answer.headers["Content-Security-Policy"]
+        )
+        svg = answer.get_data(as_text=True)
+        assert "Kompetencespind: Anna Ærø" in svg and "Samarbejde" in svg
+        assert f"{filled[1]} (egen vurdering)" in svg
+        page = client.get("/medarbejder/1001").get_data(as_text=True)
+        assert f'<img loading="lazy" src="{WHEEL.format("1001")}"' in page
+    if login in ("hanne", "ole", "bent"):
+        page = client.get("/medarbejder/1002").get_data(as_text=True)
+        assert "kompetencespind" not in page.lower()
+    looked = [
+        (e["who"], e["employee"])
+        for e in audits(settings)
+        if e["action"] == "web_viewed" and e.get("page") == "kompetencespind"
+    ]
+    assert looked == ([(login, "1001")] if login in ("hanne", "lise", "anna") else [])
+
+
+def test_without_a_wheel_set_up_there_is_none_to_see(app: Flask) -> None:
+    client = log_in(app, "hanne")
+    assert client.get(WHEEL.format("1001")).status_code == 404
+    assert "kompetencespind" not in client.get("/medarbejder/1001").get_data(as_text=True)
+
+
 def test_not_logged_in_is_sent_to_login(app: Flask, ids: dict[str, str]) -> None:
     client = app.test_client()
     for url in ["/", "/logout", *ids.values()]:

@@ -39,6 +39,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from formflow.archive import Archive
+from formflow.archive.index import EmployeeRow
 from formflow.archive.records import valid_number
 from formflow.config import Settings
 from formflow.display import shown
@@ -47,6 +48,7 @@ from formflow.ingest import Assigned
 from formflow.web import access, pages, preview, queues, roundpage
 from formflow.web.sso import Refused, SingleSignOn
 from formflow.web.users import Users, UsersError, normal_login
+from formflow.wheel_file import draw_wheels
 from formflow.workers import Work, read_in_process
 
 HEADERS = {
@@ -406,16 +408,39 @@ def employee_page(number: str) -> str:
     )
     own = user.role == "employee"  # only the employee is shown who has looked (the log is read)
     looks = pages.looks_at(site.archive.index.looks_at(number)) if own else []
+    years = pages.personnel_file(site.archive.root, rows, site.settings)
     return render_template(
         "employee.html",
         number=number,
         name=shown(access.name_of(number, roster, people)),
         leader=shown(access.leader_of_employee(number, roster, people)),
-        years=pages.personnel_file(site.archive.root, rows, site.settings),
+        years=years,
+        wheels=pages.wheel_legends(years, site.settings),
         looks=looks,
         own=own,
         previewable={f.upper() for f in preview.formats()},
     )
+
+
+@site.get("/medarbejder/<number>/kompetencespind.svg")
+@logged_in
+def wheel_image(number: str) -> Response:
+    """The employee's competence wheels across the years (`archive show --wheel`'s picture),
+    checked and audited like the file; 404 when no filed form marks a wheel."""
+    site, user = web(), g.user
+    roster, people = _visible(number)
+    if not site.settings.forms.competences:
+        abort(404)  # no wheel is set up: none to draw
+    rows = site.archive.forms(employee=number, latest_only=False)
+    person = EmployeeRow(number, shown(access.name_of(number, roster, people)), "", "")
+    drawn = draw_wheels(site.settings, site.archive.root, person, rows, ".svg")
+    if drawn is None:
+        abort(404)
+    site.archive.audit(
+        "web_viewed", who=user.login, role=user.role, page="kompetencespind", employee=number
+    )
+    # text escaped by reportlab, no script; served under the CSP like every answer
+    return Response(drawn[0], mimetype="image/svg+xml")
 
 
 @site.get("/medarbejder/<number>/maal")

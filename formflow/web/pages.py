@@ -19,8 +19,10 @@ from formflow.archive import FormRow
 from formflow.archive.index import Look
 from formflow.archive.layout import read_record
 from formflow.archive.records import PEOPLE_FOLDER, STATE_WORDS, file_stem
+from formflow.charts import FiledWheel, wheels_across_years
 from formflow.config import Settings
 from formflow.display import shown
+from formflow.forms.definition import Competence
 from formflow.rounds import (
     AGREEMENT_STATES,
     AGREEMENT_WORDS,
@@ -193,6 +195,7 @@ class Version:
     file_format: str
     findings: tuple[Finding, ...]
     values: tuple[tuple[str, str], ...]
+    wheel: FiledWheel  # its competence wheel marks (`wheel_<key>`), for `wheel_legends`
 
 
 def personnel_file(
@@ -271,7 +274,23 @@ def _version(result: Mapping[str, Any], row: FormRow, label: Callable[[Any], str
         row.file_format.upper(),
         findings,
         values,
+        FiledWheel(
+            row.year,
+            row.kind,
+            row.version,
+            {k: v for k, v in fields.items() if k.startswith("wheel_") and isinstance(v, str)},
+        ),
     )
+
+
+def wheel_legends(years: Sequence[tuple[int, Sequence[Version]]], settings: Settings) -> list[str]:
+    """The competence wheels the file has, one a year ("2026 (aftalt)"), as `archive show
+    --wheel` draws them; [] when none is marked or no wheel is set up (`forms.competences`)."""
+    competences = tuple(Competence(c["key"], c["label"]) for c in settings.forms.competences)
+    if not competences:
+        return []
+    filed = [version.wheel for _, versions in years for version in versions]
+    return [wheel.legend for wheel in wheels_across_years(filed, competences)]
 
 
 def _awaited_fields(state: str) -> tuple[str, ...]:
