@@ -142,6 +142,7 @@ def create_app(
     app.register_error_handler(404, _not_found)
     app.jinja_env.globals["csrf_token"] = _csrf_token
     app.jinja_env.globals["role_words"] = pages.ROLE_WORDS
+    app.jinja_env.filters["tal"] = pages.danish_number  # counts as Danes write them: 10.001
     return app
 
 
