@@ -8,6 +8,7 @@ theirs. One screenshot per role is kept in the test's tmp folder (`screenshots/`
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
@@ -27,6 +29,7 @@ from test_web import (  # noqa: F401 (fixtures)
     filled,
     settings,
 )
+from test_web_sso import provider, sso_app  # noqa: F401 (fixtures)
 
 from formflow.archive import Archive
 from formflow.config import Settings
@@ -45,17 +48,32 @@ CHROMIUM_FLAGS = (
 )
 
 
-@pytest.fixture
-def server(settings: Settings) -> Iterator[str]:  # noqa: F811 (the fixture imported above)
-    """The app under waitress on a free port of 127.0.0.1; its base URL."""
+@contextlib.contextmanager
+def _served(app: Flask) -> Iterator[str]:
+    """`app` under waitress on a free port of 127.0.0.1; its base URL."""
     from waitress.server import create_server
 
-    running = create_server(create_app(settings, hasher=CHEAP), host="127.0.0.1", port=0)
+    running = create_server(app, host="127.0.0.1", port=0)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{running.effective_port}"
-    running.close()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{running.effective_port}"
+    finally:
+        running.close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:  # noqa: F811 (the fixture imported above)
+    with _served(create_app(settings, hasher=CHEAP)) as base:
+        yield base
+
+
+@pytest.fixture
+def sso_server(sso_app: Flask) -> Iterator[str]:  # noqa: F811
+    """The app with single sign-on through the fake identity provider of test_web_sso."""
+    with _served(sso_app) as base:
+        yield base
 
 
 @pytest.fixture
@@ -202,3 +220,30 @@ def test_hr_resolves_a_held_form_in_chromium(
     driver.save_screenshot(str(shots / "hanne-afklaret.png"))
     (row,) = Archive(settings.archive, settings).forms(employee="1005", latest_only=False)
     assert (settings.archive / row.original).read_bytes() == data
+
+
+def test_single_sign_on_in_chromium(
+    browser: WebDriver,
+    sso_server: str,
+    settings: Settings,  # noqa: F811
+    filled: tuple[Path, int],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """ "Log ind med organisationens konto": off to the identity provider and back, logged in
+    as the formflow user its ID token names (Lise, a leader), with a leader's rights."""
+    driver = browser
+    driver.get(f"{sso_server}/login")
+    _follow(driver, "a.sso")
+    WebDriverWait(driver, 20).until(lambda d: d.current_url == f"{sso_server}/")
+    assert driver.find_element(By.TAG_NAME, "h1").text == f"MUS-runden {filled[1]}"
+    assert driver.find_element(By.CSS_SELECTOR, "header .who").text == "lise (leder)"
+    assert "Anna Ærø" in driver.page_source and "Bent Bødker" not in driver.page_source
+    shots = tmp_path.parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    driver.save_screenshot(str(shots / "lise-sso.png"))
+    driver.get(f"{sso_server}/medarbejder/1002")  # Ole's employee
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Siden findes ikke"
+    logins = Archive(settings.archive, settings).audit_log.entries()
+    assert [(e["who"], e["method"]) for e in logins if e["action"] == "web_login"] == [
+        ("lise", "sso")
+    ]
