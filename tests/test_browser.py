@@ -26,8 +26,10 @@ from test_web import (  # noqa: F401 (fixtures)
     PASSWORD,
     USERS,
     _hold_unknown_employee,
+    clock,
     filled,
     settings,
+    wheeled,
 )
 from test_web_sso import provider, sso_app  # noqa: F401 (fixtures)
 
@@ -247,3 +249,42 @@ def test_single_sign_on_in_chromium(
     assert [(e["who"], e["method"]) for e in logins if e["action"] == "web_login"] == [
         ("lise", "sso")
     ]
+
+
+PHONE_PAGES = {
+    "hanne": ("/", "/medarbejder/1001", "/medarbejder/1001/maal", "/koer"),
+    "anna": ("/medarbejder/1001", "/medarbejder/1001/maal"),  # with who has looked
+}
+OPEN_ALL = (  # every part opened, and its images loaded now (lazy ones wait to be scrolled to)
+    "document.querySelectorAll('details').forEach(d => { d.open = true; });"
+    "document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; });"
+)
+IMAGES_DONE = "return [...document.images].every(i => i.complete)"
+WIDER = "return document.documentElement.scrollWidth > window.innerWidth"
+
+
+def test_every_page_fits_a_phone(
+    browser: WebDriver,
+    wheeled: Flask,  # noqa: F811 (the archive with Anna's competence wheel)
+    settings: Settings,  # noqa: F811
+    filled: tuple[Path, int],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """At 375 px nothing is wider than the screen: wide tables become a block per row, a
+    notice's long line scrolls in its own box; every part opened (page 1, the wheel)."""
+    _hold_unknown_employee(settings, filled[1])
+    driver = browser
+    driver.set_window_size(375, 900)
+    shots = tmp_path.parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    with _served(wheeled) as base:
+        for login, urls in PHONE_PAGES.items():
+            driver.delete_all_cookies()
+            _log_in(driver, base, login)
+            for url in urls:
+                driver.get(f"{base}{url}")
+                driver.execute_script(OPEN_ALL)
+                WebDriverWait(driver, 30).until(lambda d: d.execute_script(IMAGES_DONE))
+                name = f"{login}{url.replace('/', '-')}-375.png"
+                driver.save_screenshot(str(shots / name))
+                assert not driver.execute_script(WIDER), f"{url} is wider than a phone"

@@ -246,6 +246,17 @@ def test_the_competence_wheel_is_checked_like_the_file(
     assert looked == ([(login, "1001")] if login in ("hanne", "lise", "anna") else [])
 
 
+def test_the_file_page_names_wheel_marks_and_remarks_on_the_whole_form(wheeled: Flask) -> None:
+    page = log_in(wheeled, "anna").get("/medarbejder/1001").get_data(as_text=True)
+    values = page.split('<table class="values">')[-1].split("</table>", 1)[0]
+    assert "<th>Kompetencespind: Samarbejde</th><td>5</td>" in values
+    assert "Samarbejde (Samarbejde)" not in page
+    findings = page.split('<ul class="findings">')[-1].split("</ul>", 1)[0]
+    # the preparation came after its deadline: a remark on the whole form, not on a field
+    assert "<strong>advarsel</strong> · Forberedelsesskemaet kom" in findings
+    assert "· -:" not in page
+
+
 def test_without_a_wheel_set_up_there_is_none_to_see(app: Flask) -> None:
     client = log_in(app, "hanne")
     assert client.get(WHEEL.format("1001")).status_code == 404
@@ -311,7 +322,7 @@ def test_the_round_filters_by_leader_and_state_and_marks_overdue(app: Flask) -> 
     assert 'href="/medarbejder/1003"' in rejected and "date_invalid" in rejected
     # Anna's preparation form never came and its deadline has passed: overdue, in red
     anna = re.search(r'href="/medarbejder/1001">1001.*?</tr>', signed, re.S)
-    assert anna and '<td class="overdue">mangler</td>' in anna[0]
+    assert anna and '<td class="overdue" data-label="Forberedelse">mangler</td>' in anna[0]
     # a leader cannot widen their view with the leader filter
     lise = log_in(app, "lise").get("/?leder=Ole+Olsen").get_data(as_text=True)
     assert 'href="/medarbejder/1002"' not in lise
@@ -325,7 +336,7 @@ def test_without_a_roster_the_latest_form_names_the_leader(app: Flask, settings:
     assert lise.get("/medarbejder/1005").status_code == 404  # no roster, no form: nobody
     # HR's round has Carla's rejected agreement (no personnel folder: no link to one)
     hanne = log_in(app, "hanne").get("/?tilstand=aftale-rejected").get_data(as_text=True)
-    assert "<td>1003</td>" in hanne and "date_invalid" in hanne
+    assert '<td class="who">1003</td>' in hanne and "date_invalid" in hanne
     assert 'href="/medarbejder/1003"' not in hanne
     assert "1003" not in log_in(app, "lise").get("/").get_data(as_text=True)
 

@@ -88,7 +88,7 @@ def test_the_round_is_worked_out_again_after_a_change(
     log_in(app, "lise").get("/")
     assert len(worked) == 1  # once for everyone
     _hold_unknown_employee(settings, filled[1])  # a form handed back: the index changed
-    assert "<td>4242</td>" in client.get("/").get_data(as_text=True)
+    assert '<td class="who">4242</td>' in client.get("/").get_data(as_text=True)
     assert len(worked) == 2
     roster = settings.roster
     roster.write_text(roster.read_text(encoding="utf-8") + "1006,Dorte Dahl,Ole Olsen\n")

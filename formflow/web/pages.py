@@ -79,14 +79,15 @@ def day(iso: str | None) -> str:
 
 
 def moment(iso: str | None) -> str:
-    """A timestamp as `23.11.2026 kl. 09.05` (Danish time of day); "-" for none."""
+    """A timestamp as `23.11.2026 kl. 09.05` (Danish time of day; "kl." and the time kept
+    on one line); "-" for none."""
     if not iso:
         return "-"
     try:
         when = datetime.fromisoformat(iso)
     except ValueError:
         return "-"
-    return f"{when:%d.%m.%Y} kl. {when:%H.%M}"
+    return f"{when:%d.%m.%Y} kl.\u00a0{when:%H.%M}"
 
 
 def form_id(row: FormRow) -> str:
@@ -250,7 +251,7 @@ def _version(result: Mapping[str, Any], row: FormRow, label: Callable[[Any], str
     problems = [p for p in result.get("problems") or [] if isinstance(p, dict)]
     findings = tuple(
         Finding(
-            label(p.get("field")) if p.get("field") else "-",
+            label(p.get("field")) if p.get("field") else "",  # about the whole form
             SEVERITY_WORDS.get(str(p.get("severity")), str(p.get("severity"))),
             shown(str(p.get("message", "")), keep_lines=True),
         )
@@ -347,7 +348,15 @@ def _labeller(definition: Any) -> Callable[[Any], str]:
 
     if definition is None:
         return str
-    return lambda key: field_name(definition, str(key))
+
+    def name(key: Any) -> str:
+        key = str(key)
+        if key.startswith("wheel_") and definition.has(key):
+            # a spoke's row is its own label ("Faglighed (Faglighed)"): say which wheel
+            return f"Kompetencespind: {definition.field(key).label}"
+        return field_name(definition, key)
+
+    return name
 
 
 # --- who has looked -------------------------------------------------------------------------
