@@ -914,6 +914,31 @@ def test_a_held_form_is_read_in_a_worker_under_the_limits(
     assert client.get("/koer").status_code == 200  # the web lives on
 
 
+def test_a_held_form_waits_when_no_worker_can_start(
+    app: Flask, settings: Settings, filled: tuple[Path, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No worker process (`parse_memory_mb` too small for one, the machine out of processes):
+    the form stays held and HR is asked to try again; the web does not fail."""
+    from formflow.errors import FormflowError
+    from formflow.web import queues
+
+    _hold_unknown_employee(settings, filled[1])
+
+    def refused(self: object) -> None:
+        raise FormflowError("cannot start the worker processes: no memory")
+
+    monkeypatch.setattr(queues.WorkerPool, "start", refused)
+    client = log_in(app, "hanne")
+    page = client.get("/koer")
+    sha256 = re.search(r'name="skema" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    assert sha256
+    answer = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert answer.status_code == 409 and "Prøv igen om lidt" in answer.get_data(as_text=True)
+    assert (settings.inbox / settings.watch.held_folder / "aftale-aase.pdf").exists()
+
+
 def test_a_held_form_too_big_for_the_memory_limit_is_explained_in_danish() -> None:
     from formflow.ingest import Outcome
     from formflow.web.queues import not_filed

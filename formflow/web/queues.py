@@ -29,6 +29,7 @@ from typing import Any, cast
 
 from formflow.config import Settings
 from formflow.display import shown
+from formflow.errors import FormflowError
 from formflow.inbox import notice_name, sanitize_name
 from formflow.ingest import Assigned, Outcome, ingest_safely
 from formflow.web.pages import danish_number
@@ -149,14 +150,19 @@ def resolve(
     A worker that gives no answer (past the time limit, dead) leaves the form held: the
     answer is a "retry" whose detail is the worker's fate. On filing, the held notice beside
     it goes too (formflow's own)."""
-    with _INGESTING:  # one HR decision at a time (one worker); the archive serialises the rest
-        job = functools.partial(assigned_job, assigned, work)
-        with WorkerPool(settings, job, 1, slots=1) as pool:
-            answer = pool.run(folder / form.name)
+    name = sanitize_name(PurePosixPath(form.name).name)
+    try:
+        with _INGESTING:  # one HR decision at a time (one worker); the archive serialises the rest
+            job = functools.partial(assigned_job, assigned, work)
+            with WorkerPool(settings, job, 1, slots=1) as pool:
+                answer = pool.run(folder / form.name)
+    except FormflowError as error:  # no worker started (the limits, the machine): try later
+        log.error("cannot start a worker to resolve %s: %s", name, error)
+        return Outcome("retry", name, detail="no_worker")
     if isinstance(answer, Lost):
         how = "timeout" if answer.how == "timeout" else "crashed"
         log.warning("no answer from the worker resolving a held form (%s)", answer.how)
-        return Outcome("retry", sanitize_name(PurePosixPath(form.name).name), detail=how)
+        return Outcome("retry", name, detail=how)
     outcome = cast(Outcome, answer)
     if outcome.action in ("filed", "duplicate"):
         notice = (
