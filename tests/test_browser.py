@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 from test_web import (  # noqa: F401 (fixtures)
@@ -114,7 +116,19 @@ def _follow(driver: WebDriver, selector: str) -> None:
     next page's heading at once could find the old page's, gone by the time it is read)."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 20).until(staleness_of(old))
+    WebDriverWait(driver, 20).until(lambda _: _replaced(old))
+
+
+def _replaced(old: WebElement) -> bool:
+    """Whether the page `old` belonged to is gone. Asked in the middle of the navigation,
+    Chromium may answer "Node with given id does not belong to the document" instead of
+    Selenium's stale element: the same news (seen under load)."""
+    try:
+        return bool(staleness_of(old)(None))
+    except WebDriverException as error:
+        if "does not belong to the document" in (error.msg or ""):
+            return True
+        raise
 
 
 LOADED = "const i = document.querySelector('details.page-one img'); return i.naturalWidth > 0"
