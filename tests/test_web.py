@@ -7,7 +7,9 @@ Lise Løvgren leads 1001, 1003, 1004, 1005; Ole Olsen leads 1002. The forms all 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 import re
 import shutil
 import socket
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +33,7 @@ from werkzeug.test import TestResponse
 from formflow.archive import Archive
 from formflow.config import Settings, load_settings
 from formflow.demo import create_workspace
+from formflow.model import Extraction
 from formflow.watch import run_watch
 from formflow.web.app import create_app
 from formflow.web.users import Users
@@ -166,6 +170,99 @@ def test_every_role_sees_exactly_what_it_needs(app: Flask, login: str, ids: dict
             assert answer.data == nobody.data, "a forbidden file must look like no file"
 
 
+COMPETENCES = ("faglighed", "samarbejde", "kommunikation", "service", "fleksibilitet", "ledelse")
+
+
+@pytest.fixture
+def wheeled(settings: Settings, clock: Clock) -> Flask:
+    """The app over the archive with a competence wheel set up (`forms.competences`) and
+    Anna's preparation form, marking her wheel, filed by `watch --once`."""
+    from test_wheel import pypdf_fill
+
+    from formflow.forms.library import load_definition
+    from formflow.forms.render import render_bytes
+
+    config = settings.archive.parent / "formflow.toml"
+    with config.open("a", encoding="utf-8") as toml:
+        toml.write("\n[forms]\ncompetences = [\n")
+        labels = ("Faglighed", "Samarbejde", "Kommunikation", "Service", "Fleksibilitet", "Ledelse")
+        for key, label in zip(COMPETENCES, labels, strict=True):
+            toml.write(f'  {{ key = "{key}", label = "{label}" }},\n')
+        toml.write("]\n")
+    wheel = load_settings(config)
+    today = date.today()
+    meeting = today - timedelta(days=20)  # as the demo's: its year is the round's
+    values = {
+        "employee_name": "Anna Ærø",
+        "employee_number": "1001",
+        "leader_name": "Lise Løvgren",
+        "meeting_date": meeting.strftime("%d.%m.%Y"),
+        "signature_employee": "Anna Ærø",
+        "signature_employee_date": (today - timedelta(days=25)).strftime("%d.%m.%Y"),
+        "wheel_faglighed": "/4",
+        "wheel_samarbejde": "/5",
+        "wheel_service": "/2",
+    }
+    blank = render_bytes(load_definition("preparation", wheel), meeting.year, {}, "pdf")
+    (wheel.inbox / "forberedelse-anna.pdf").write_bytes(pypdf_fill(blank, values))
+    assert run_watch(wheel, once=True) == 0
+    return create_app(wheel, clock=clock, hasher=CHEAP)
+
+
+WHEEL = "/medarbejder/{}/kompetencespind.svg"
+
+
+@pytest.mark.parametrize("login", sorted(USERS))
+def test_the_competence_wheel_is_checked_like_the_file(
+    wheeled: Flask, settings: Settings, filled: tuple[Path, int], login: str
+) -> None:
+    """Anna's wheel: for HR, her leader and herself; 404 for anyone else, and for Bent's file,
+    which marks no wheel (nor does his page offer one)."""
+    client = log_in(wheeled, login)
+    nobody = client.get("/medarbejder/9999").data
+    for number, allowed in [("1001", login in ("hanne", "lise", "anna")), ("1002", False)]:
+        answer = client.get(WHEEL.format(number))
+        if not allowed:
+            assert answer.status_code == 404 and answer.data == nobody, (login, number)
+            continue
+        assert answer.status_code == 200, login
+        assert (
+            answer.mimetype == "image/svg+xml"
+            and "img-src 'self'" in answer.headers["Content-Security-Policy"]
+        )
+        svg = answer.get_data(as_text=True)
+        assert "Kompetencespind: Anna Ærø" in svg and "Samarbejde" in svg
+        assert f"{filled[1]} (egen vurdering)" in svg
+        page = client.get("/medarbejder/1001").get_data(as_text=True)
+        assert f'<img loading="lazy" src="{WHEEL.format("1001")}"' in page
+    if login in ("hanne", "ole", "bent"):
+        page = client.get("/medarbejder/1002").get_data(as_text=True)
+        assert "kompetencespind" not in page.lower()
+    looked = [
+        (e["who"], e["employee"])
+        for e in audits(settings)
+        if e["action"] == "web_viewed" and e.get("page") == "kompetencespind"
+    ]
+    assert looked == ([(login, "1001")] if login in ("hanne", "lise", "anna") else [])
+
+
+def test_the_file_page_names_wheel_marks_and_remarks_on_the_whole_form(wheeled: Flask) -> None:
+    page = log_in(wheeled, "anna").get("/medarbejder/1001").get_data(as_text=True)
+    values = page.split('<table class="values">')[-1].split("</table>", 1)[0]
+    assert "<th>Kompetencespind: Samarbejde</th><td>5</td>" in values
+    assert "Samarbejde (Samarbejde)" not in page
+    findings = page.split('<ul class="findings">')[-1].split("</ul>", 1)[0]
+    # the preparation came after its deadline: a remark on the whole form, not on a field
+    assert "<strong>advarsel</strong> · Forberedelsesskemaet kom" in findings
+    assert "· -:" not in page
+
+
+def test_without_a_wheel_set_up_there_is_none_to_see(app: Flask) -> None:
+    client = log_in(app, "hanne")
+    assert client.get(WHEEL.format("1001")).status_code == 404
+    assert "kompetencespind" not in client.get("/medarbejder/1001").get_data(as_text=True)
+
+
 def test_not_logged_in_is_sent_to_login(app: Flask, ids: dict[str, str]) -> None:
     client = app.test_client()
     for url in ["/", "/logout", *ids.values()]:
@@ -225,7 +322,7 @@ def test_the_round_filters_by_leader_and_state_and_marks_overdue(app: Flask) -> 
     assert 'href="/medarbejder/1003"' in rejected and "date_invalid" in rejected
     # Anna's preparation form never came and its deadline has passed: overdue, in red
     anna = re.search(r'href="/medarbejder/1001">1001.*?</tr>', signed, re.S)
-    assert anna and '<td class="overdue">mangler</td>' in anna[0]
+    assert anna and '<td class="overdue" data-label="Forberedelse">mangler</td>' in anna[0]
     # a leader cannot widen their view with the leader filter
     lise = log_in(app, "lise").get("/?leder=Ole+Olsen").get_data(as_text=True)
     assert 'href="/medarbejder/1002"' not in lise
@@ -239,7 +336,7 @@ def test_without_a_roster_the_latest_form_names_the_leader(app: Flask, settings:
     assert lise.get("/medarbejder/1005").status_code == 404  # no roster, no form: nobody
     # HR's round has Carla's rejected agreement (no personnel folder: no link to one)
     hanne = log_in(app, "hanne").get("/?tilstand=aftale-rejected").get_data(as_text=True)
-    assert "<td>1003</td>" in hanne and "date_invalid" in hanne
+    assert '<td class="who">1003</td>' in hanne and "date_invalid" in hanne
     assert 'href="/medarbejder/1003"' not in hanne
     assert "1003" not in log_in(app, "lise").get("/").get_data(as_text=True)
 
@@ -761,6 +858,97 @@ def test_only_hr_resolves_held_forms(
     assert hanne.post("/koer/afklar", data=form).status_code == 400  # no CSRF token
     assert (settings.inbox / settings.watch.held_folder / "aftale-aase.pdf").exists()
     assert len(Archive(settings.archive, settings).forms(employee="1001", latest_only=False)) == 1
+
+
+def sleepy_read(data: bytes, name: str, settings: Settings) -> Extraction:
+    """A reader that hangs past any time limit (run in the resolving worker, module-level so
+    the worker can import it)."""
+    time.sleep(60)
+    raise AssertionError("not stopped by the time limit")
+
+
+def dying_read(data: bytes, name: str, settings: Settings) -> Extraction:
+    """A reader whose process dies (a parser's crash)."""
+    os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("work", "outcome", "words"),
+    [
+        (sleepy_read, "timeout", "inden for tidsgrænsen på 1,5 sekunder"),
+        (dying_read, "crashed", "stoppede uventet"),
+    ],
+)
+def test_a_held_form_is_read_in_a_worker_under_the_limits(
+    settings: Settings,
+    clock: Clock,
+    filled: tuple[Path, int],
+    work: Callable[[bytes, str, Settings], Extraction],
+    outcome: str,
+    words: str,
+) -> None:
+    """The web reads a held form as the daemon does: in a worker process under `[limits]`. A
+    reader that hangs or dies costs the worker, not the web: a Danish answer, the form still
+    held, nothing filed, and the next page served."""
+    _hold_unknown_employee(settings, filled[1])
+    limited = settings.replace(
+        limits=dataclasses.replace(settings.limits, parse_timeout_seconds=1.5)
+    )
+    client = log_in(create_app(limited, clock=clock, hasher=CHEAP, work=work), "hanne")
+    page = client.get("/koer")
+    sha256 = re.search(r'name="skema" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    assert sha256
+    started = time.monotonic()
+    answer = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert time.monotonic() - started < 20
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "Skemaet blev ikke arkiveret" in text
+    assert words in text and "ligger fortsat til afklaring" in text
+    held = limited.inbox / limited.watch.held_folder
+    assert (held / "aftale-aase.pdf").exists() and (held / "aftale-aase.pdf.txt").exists()
+    assert Archive(limited.archive, limited).forms(employee="1005", latest_only=False) == []
+    (entry,) = [e for e in audits(limited) if e["action"] == "web_resolved"]
+    assert entry["outcome"] == outcome
+    assert client.get("/koer").status_code == 200  # the web lives on
+
+
+def test_a_held_form_waits_when_no_worker_can_start(
+    app: Flask, settings: Settings, filled: tuple[Path, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No worker process (`parse_memory_mb` too small for one, the machine out of processes):
+    the form stays held and HR is asked to try again; the web does not fail."""
+    from formflow.errors import FormflowError
+    from formflow.web import queues
+
+    _hold_unknown_employee(settings, filled[1])
+
+    def refused(self: object) -> None:
+        raise FormflowError("cannot start the worker processes: no memory")
+
+    monkeypatch.setattr(queues.WorkerPool, "start", refused)
+    client = log_in(app, "hanne")
+    page = client.get("/koer")
+    sha256 = re.search(r'name="skema" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    assert sha256
+    answer = client.post(
+        "/koer/afklar", data={"csrf": csrf_of(page), "skema": sha256[1], "nummer": "1005"}
+    )
+    assert answer.status_code == 409 and "Prøv igen om lidt" in answer.get_data(as_text=True)
+    assert (settings.inbox / settings.watch.held_folder / "aftale-aase.pdf").exists()
+
+
+def test_a_held_form_too_big_for_the_memory_limit_is_explained_in_danish() -> None:
+    from formflow.ingest import Outcome
+    from formflow.web.queues import not_filed
+
+    settings = Settings()  # parse_memory_mb = 1024: a worker's MemoryError hands the form back
+    outcome = Outcome("rejected", "skema.pdf", codes=("too_much_memory",))
+    assert "grænsen på 1.024 MB" in not_filed(outcome, settings)
+    assert "ikke reglerne" in not_filed(
+        Outcome("rejected", "skema.pdf", codes=("date_invalid",)), settings
+    )
 
 
 # --- an image of page 1 ------------------------------------------------------------------------

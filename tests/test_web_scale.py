@@ -48,6 +48,31 @@ def test_the_round_is_shown_a_page_at_a_time_with_totals_of_all(
     assert "Side 1 af" not in ole and "<th>Medarbejdere</th><td>1</td>" in ole
 
 
+def test_counts_are_written_the_danish_way(
+    app: Flask,  # noqa: F811
+    settings: Settings,  # noqa: F811
+) -> None:
+    """10.001, not 10001: the paging line and the totals group thousands with a dot."""
+    roster = settings.roster
+    extra = "".join(f"{n},Medarbejder {n},Ole Olsen\n" for n in range(20000, 21000))
+    roster.write_text(roster.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    client = log_in(app, "hanne")
+    page = client.get("/?side=99").get_data(as_text=True)  # the last: 100 rows a page
+    assert "Side 11 af 11: medarbejder 1.001-1.005 af 1.005" in page
+    assert "<th>Medarbejdere</th><td>1.005</td>" in page
+    ole = client.get("/?leder=Ole+Olsen").get_data(as_text=True)
+    assert "<th>Medarbejdere</th><td>1.001</td>" in ole
+
+
+def test_danish_numbers() -> None:
+    from formflow.web.pages import danish_number
+
+    assert [danish_number(n) for n in (0, 999, 1000, 10001, 1234567)] == [
+        "0", "999", "1.000", "10.001", "1.234.567",
+    ]  # fmt: skip
+    assert [danish_number(x) for x in (60.0, 1.5, 0.25, 1234.5)] == ["60", "1,5", "0,25", "1.234,5"]
+
+
 def test_the_round_is_worked_out_again_after_a_change(
     app: Flask,  # noqa: F811
     settings: Settings,  # noqa: F811
@@ -63,7 +88,7 @@ def test_the_round_is_worked_out_again_after_a_change(
     log_in(app, "lise").get("/")
     assert len(worked) == 1  # once for everyone
     _hold_unknown_employee(settings, filled[1])  # a form handed back: the index changed
-    assert "<td>4242</td>" in client.get("/").get_data(as_text=True)
+    assert '<td class="who">4242</td>' in client.get("/").get_data(as_text=True)
     assert len(worked) == 2
     roster = settings.roster
     roster.write_text(roster.read_text(encoding="utf-8") + "1006,Dorte Dahl,Ole Olsen\n")

@@ -39,6 +39,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from formflow.archive import Archive
+from formflow.archive.index import EmployeeRow
 from formflow.archive.records import valid_number
 from formflow.config import Settings
 from formflow.display import shown
@@ -47,6 +48,8 @@ from formflow.ingest import Assigned
 from formflow.web import access, pages, preview, queues, roundpage
 from formflow.web.sso import Refused, SingleSignOn
 from formflow.web.users import Users, UsersError, normal_login
+from formflow.wheel_file import draw_wheels
+from formflow.workers import Work, read_in_process
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -82,6 +85,7 @@ class Web:
     secret: bytes
     rounds: roundpage.Rounds
     sso: SingleSignOn
+    work: Work  # what a worker reads a held form with when HR resolves it
 
     @property
     def cookie(self) -> str:
@@ -118,15 +122,19 @@ def create_app(
     *,
     clock: Callable[[], datetime] = _now,
     hasher: PasswordHasher | None = None,
+    work: Work = read_in_process,
 ) -> Flask:
-    """The app over the archive and users of `settings` (`clock`: sessions, the round's day)."""
+    """The app over the archive and users of `settings` (`clock`: sessions, the round's day;
+    `work`: what the worker resolving a held form reads with, tests inject their own)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a login form, a logout button
     users = Users.of_archive(settings.archive, hasher=hasher, clock=clock)
     archive = Archive(settings.archive, settings)
     rounds = roundpage.Rounds(archive, settings.validation.preparation_deadline_days)
     sso = SingleSignOn(settings.web, users)
-    app.extensions["formflow"] = Web(settings, users, archive, clock, users.secret(), rounds, sso)
+    app.extensions["formflow"] = Web(
+        settings, users, archive, clock, users.secret(), rounds, sso, work
+    )
     app.register_blueprint(site)
     app.before_request(_load_session)
     app.before_request(_check_csrf)
@@ -134,6 +142,7 @@ def create_app(
     app.register_error_handler(404, _not_found)
     app.jinja_env.globals["csrf_token"] = _csrf_token
     app.jinja_env.globals["role_words"] = pages.ROLE_WORDS
+    app.jinja_env.filters["tal"] = pages.danish_number  # counts as Danes write them: 10.001
     return app
 
 
@@ -400,16 +409,39 @@ def employee_page(number: str) -> str:
     )
     own = user.role == "employee"  # only the employee is shown who has looked (the log is read)
     looks = pages.looks_at(site.archive.index.looks_at(number)) if own else []
+    years = pages.personnel_file(site.archive.root, rows, site.settings)
     return render_template(
         "employee.html",
         number=number,
         name=shown(access.name_of(number, roster, people)),
         leader=shown(access.leader_of_employee(number, roster, people)),
-        years=pages.personnel_file(site.archive.root, rows, site.settings),
+        years=years,
+        wheels=pages.wheel_legends(years, site.settings),
         looks=looks,
         own=own,
         previewable={f.upper() for f in preview.formats()},
     )
+
+
+@site.get("/medarbejder/<number>/kompetencespind.svg")
+@logged_in
+def wheel_image(number: str) -> Response:
+    """The employee's competence wheels across the years (`archive show --wheel`'s picture),
+    checked and audited like the file; 404 when no filed form marks a wheel."""
+    site, user = web(), g.user
+    roster, people = _visible(number)
+    if not site.settings.forms.competences:
+        abort(404)  # no wheel is set up: none to draw
+    rows = site.archive.forms(employee=number, latest_only=False)
+    person = EmployeeRow(number, shown(access.name_of(number, roster, people)), "", "")
+    drawn = draw_wheels(site.settings, site.archive.root, person, rows, ".svg")
+    if drawn is None:
+        abort(404)
+    site.archive.audit(
+        "web_viewed", who=user.login, role=user.role, page="kompetencespind", employee=number
+    )
+    # text escaped by reportlab, no script; served under the CSP like every answer
+    return Response(drawn[0], mimetype="image/svg+xml")
 
 
 @site.get("/medarbejder/<number>/maal")
@@ -516,7 +548,8 @@ def _handed_back(sha256: str) -> dict[str, Any] | None:
 @logged_in
 def resolve_held() -> Response:
     """HR assigns a held form to an employee: it is filed through the normal ingest under
-    that number (`Ingestor.ingest(assigned=...)`), and the decision is audited."""
+    that number (`Ingestor.ingest(assigned=...)`, in a worker process under `[limits]`), and
+    the decision is audited."""
     hr_only()
     site, user = web(), g.user
     folder = site.settings.inbox / site.settings.watch.held_folder
@@ -535,21 +568,20 @@ def resolve_held() -> Response:
             400,
         )
     leader = access.leader_of_employee(number, roster, people)
-    outcome = queues.resolve(site.settings, folder, form, Assigned(number, leader, user.login))
+    assigned = Assigned(number, leader, user.login)
+    outcome = queues.resolve(site.settings, folder, form, assigned, work=site.work)
     site.archive.audit(
         "web_resolved",
         who=user.login,
         role=user.role,
         sha256=form.sha256,
         employee=number,
-        outcome=outcome.action,
+        # a worker lost over the form: "timeout" or "crashed" (never a path or an error text)
+        outcome=outcome.detail if outcome.detail in queues.NOT_READ else outcome.action,
     )
     if outcome.action != "filed":
-        return _message(
-            "Skemaet blev ikke arkiveret",
-            queues.NOT_FILED.get(outcome.action, queues.NOT_FILED["retry"]),
-            409,
-        )
+        message = queues.not_filed(outcome, site.settings)
+        return _message("Skemaet blev ikke arkiveret", message, 409)
     name = shown(access.name_of(number, roster, people))
     return _message(
         "Skemaet er arkiveret",

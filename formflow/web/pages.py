@@ -19,8 +19,10 @@ from formflow.archive import FormRow
 from formflow.archive.index import Look
 from formflow.archive.layout import read_record
 from formflow.archive.records import PEOPLE_FOLDER, STATE_WORDS, file_stem
+from formflow.charts import FiledWheel, wheels_across_years
 from formflow.config import Settings
 from formflow.display import shown
+from formflow.forms.definition import Competence
 from formflow.rounds import (
     AGREEMENT_STATES,
     AGREEMENT_WORDS,
@@ -32,6 +34,17 @@ from formflow.rounds import (
     preparation_words,
 )
 from formflow.web.goals import GoalYear, goals_across_years
+
+
+def danish_number(value: float) -> str:
+    """A count or a limit as Danes write it: 10.001, 2,5 (a dot between thousands, a decimal
+    comma); a whole float loses its ",0"."""
+    if isinstance(value, float) and not value.is_integer():
+        whole, _, decimals = f"{value:,.2f}".rstrip("0").partition(".")
+        whole = whole.replace(",", ".")
+        return f"{whole},{decimals}" if decimals else whole
+    return f"{int(value):,}".replace(",", ".")
+
 
 KIND_TITLES = {
     "preparation": "Forberedelsesskema",
@@ -66,14 +79,15 @@ def day(iso: str | None) -> str:
 
 
 def moment(iso: str | None) -> str:
-    """A timestamp as `23.11.2026 kl. 09.05` (Danish time of day); "-" for none."""
+    """A timestamp as `23.11.2026 kl. 09.05` (Danish time of day; "kl." and the time kept
+    on one line); "-" for none."""
     if not iso:
         return "-"
     try:
         when = datetime.fromisoformat(iso)
     except ValueError:
         return "-"
-    return f"{when:%d.%m.%Y} kl. {when:%H.%M}"
+    return f"{when:%d.%m.%Y} kl.\u00a0{when:%H.%M}"
 
 
 def form_id(row: FormRow) -> str:
@@ -182,6 +196,7 @@ class Version:
     file_format: str
     findings: tuple[Finding, ...]
     values: tuple[tuple[str, str], ...]
+    wheel: FiledWheel  # its competence wheel marks (`wheel_<key>`), for `wheel_legends`
 
 
 def personnel_file(
@@ -236,7 +251,7 @@ def _version(result: Mapping[str, Any], row: FormRow, label: Callable[[Any], str
     problems = [p for p in result.get("problems") or [] if isinstance(p, dict)]
     findings = tuple(
         Finding(
-            label(p.get("field")) if p.get("field") else "-",
+            label(p.get("field")) if p.get("field") else "",  # about the whole form
             SEVERITY_WORDS.get(str(p.get("severity")), str(p.get("severity"))),
             shown(str(p.get("message", "")), keep_lines=True),
         )
@@ -260,7 +275,23 @@ def _version(result: Mapping[str, Any], row: FormRow, label: Callable[[Any], str
         row.file_format.upper(),
         findings,
         values,
+        FiledWheel(
+            row.year,
+            row.kind,
+            row.version,
+            {k: v for k, v in fields.items() if k.startswith("wheel_") and isinstance(v, str)},
+        ),
     )
+
+
+def wheel_legends(years: Sequence[tuple[int, Sequence[Version]]], settings: Settings) -> list[str]:
+    """The competence wheels the file has, one a year ("2026 (aftalt)"), as `archive show
+    --wheel` draws them; [] when none is marked or no wheel is set up (`forms.competences`)."""
+    competences = tuple(Competence(c["key"], c["label"]) for c in settings.forms.competences)
+    if not competences:
+        return []
+    filed = [version.wheel for _, versions in years for version in versions]
+    return [wheel.legend for wheel in wheels_across_years(filed, competences)]
 
 
 def _awaited_fields(state: str) -> tuple[str, ...]:
@@ -317,7 +348,15 @@ def _labeller(definition: Any) -> Callable[[Any], str]:
 
     if definition is None:
         return str
-    return lambda key: field_name(definition, str(key))
+
+    def name(key: Any) -> str:
+        key = str(key)
+        if key.startswith("wheel_") and definition.has(key):
+            # a spoke's row is its own label ("Faglighed (Faglighed)"): say which wheel
+            return f"Kompetencespind: {definition.field(key).label}"
+        return field_name(definition, key)
+
+    return name
 
 
 # --- who has looked -------------------------------------------------------------------------
