@@ -408,3 +408,11 @@ def test_no_wheel_in_the_file_writes_nothing_and_says_so(tmp_path: Path) -> None
         write_wheels(Settings(), tmp_path, person, [], out)
     with pytest.raises(FormflowError, match=r"\.svg or a \.pdf"):
         write_wheels(Settings(), tmp_path, person, [], tmp_path / "spind.png")
+
+
+def test_a_notice_names_a_competence_by_its_wheel(settings: Settings) -> None:
+    """A spoke's row is its own label: "Kompetencespind: Faglighed", not "Faglighed (Faglighed)"."""
+    from formflow.notices import field_name
+
+    definition = load_definition("preparation", settings)
+    assert field_name(definition, "wheel_faglighed") == "Kompetencespind: Faglighed"

@@ -78,6 +78,8 @@ class FieldSpec:
         """
         if self.type == "date" and self.key.startswith("signature_") and self.row in _ROLE_WORDS:
             return f"{self.label} ved {_ROLE_WORDS[self.row]} underskrift"
+        if self.type == "rating":  # a spoke's row is its own label: say which wheel
+            return f"Kompetencespind: {self.label}"
         if self.type == "signature" or not self.row or self.label.endswith(f" {self.row}"):
             return self.label
         if self.row.isdigit():

@@ -349,14 +349,7 @@ def _labeller(definition: Any) -> Callable[[Any], str]:
     if definition is None:
         return str
 
-    def name(key: Any) -> str:
-        key = str(key)
-        if key.startswith("wheel_") and definition.has(key):
-            # a spoke's row is its own label ("Faglighed (Faglighed)"): say which wheel
-            return f"Kompetencespind: {definition.field(key).label}"
-        return field_name(definition, key)
-
-    return name
+    return lambda key: field_name(definition, str(key))
 
 
 # --- who has looked -------------------------------------------------------------------------
