@@ -224,3 +224,114 @@ def test_both_readers_find_the_same_boxes_where_pdfplumber_places_them(turn: int
         placed = [(a["x0"], a["top"], a["x1"], a["bottom"]) for a in page.annots if a["data"]["V"]]
         boxes = [widgets.box(page, w.rect) for w in fast[0]]
         assert [c for b in boxes for c in b] == pytest.approx([c for b in placed for c in b])
+
+
+# --- check boxes and radio buttons ---------------------------------------------------------------
+
+BUTTONS = sorted(FOREIGN.glob("buttons-*.pdf"))
+
+
+@pytest.mark.parametrize("path", BUTTONS, ids=lambda path: path.name)
+def test_a_status_ticked_in_boxes_is_read_by_the_caption_beside_the_ticked_box(path: Path) -> None:
+    """The samples of `make_button_forms.py`: check boxes and radio groups filled by pypdf
+    and by pdftk; both readers give the ticked box's caption."""
+    kinds = {field.get("/FT") for field in (PdfReader(path).get_fields() or {}).values()}
+    assert "/Btn" in kinds
+    expected = json.loads(path.with_name(path.name + ".json").read_text())["expected"]
+    extraction = read_form(path, Settings())
+    reference = read_pdf_pypdf(path.read_bytes(), str(path), Settings())
+    assert reference.fields == extraction.fields
+    for category, status in (("professional", "3"), ("personal", "2"), ("sales", "1")):
+        key = f"prev_goal_{category}_1_status"
+        assert expected[key] == status
+        assert extraction.fields[key] == status
+
+
+def status_form(tmp_path: Path, rows: list[tuple[str, list[str], list[int]]], radio: bool) -> bytes:
+    """A preparation form whose goal table's status cell holds boxes: per row (category,
+    the captions beside its boxes, the ticked boxes' numbers from 1); `radio`: one radio
+    group per row, else a check box per box."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "status.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, 790, "Forberedelsesskema til MUS 2025")
+    c.setFont("Helvetica", 10)
+    c.drawString(50, 760, "Navn:")
+    c.drawString(150, 760, "Mette Olgod")
+    c.drawString(50, 740, "2. Status på mål og aftaler fra sidste MUS")
+    widths = (110.0, 150.0, 270.0)
+    y = 700.0
+    for r, row in enumerate([None, *rows]):
+        x = 50.0
+        for col, width in enumerate(widths):
+            c.rect(x, y, width, 22)
+            if row is None:
+                c.drawString(x + 3, y + 8, ("Område", "Aftaler og mål", "Status (1-4)")[col])
+            elif col < 2:
+                c.drawString(x + 3, y + 8, (row[0], f"Mål {r}")[col])
+            else:
+                bx = x + 4
+                for n, caption in enumerate(row[1], 1):
+                    on = n in row[2]
+                    if radio:
+                        c.acroForm.radio(name=f"S{r}", value=str(n), selected=on, x=bx, y=y + 5,
+                                         size=11, borderWidth=1)  # fmt: skip
+                    else:
+                        c.acroForm.checkbox(name=f"S{r}_{n}", checked=on, x=bx, y=y + 5,
+                                            size=11, borderWidth=1)  # fmt: skip
+                    c.setFont("Helvetica", 8)
+                    c.drawString(bx + 13, y + 8, caption)
+                    bx += 17 + c.stringWidth(caption, "Helvetica", 8)
+                c.setFont("Helvetica", 10)
+            x += width
+        y -= 22
+    c.save()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("radio", [False, True], ids=["checkboxes", "radio"])
+def test_ticked_boxes_are_read_only_where_certain(tmp_path: Path, radio: bool) -> None:
+    digits = ["1", "2", "3", "4"]
+    data = status_form(
+        tmp_path,
+        [
+            ("Faglig udvikling", digits, [4]),  # one ticked: its caption
+            # two ticked: as written, never one (a radio group holds one state only)
+            ("Personlig udvikling", digits, [2] if radio else [1, 3]),
+            ("Hjælp til salg", digits, []),  # none ticked: empty
+        ],
+        radio,
+    )
+    for extraction in (
+        read_data(data, "s.pdf", Settings()),
+        read_pdf_pypdf(data, "s.pdf", Settings()),
+    ):
+        status = {k: v for k, v in extraction.fields.items() if k.endswith("_status")}
+        assert status["prev_goal_professional_1_status"] == "4"
+        assert status.get("prev_goal_sales_1_status", "") == ""
+        if not radio:  # a radio group holds one state: a viewer shows no two ticked
+            assert status["prev_goal_personal_1_status"] == "1 og 3"
+
+
+def test_a_caption_in_words_is_the_scales_value(tmp_path: Path) -> None:
+    words = ["Ikke opnået", "Helt som aftalt", "Bedre end forventet"]
+    data = status_form(tmp_path, [("Faglig udvikling", words, [3])], radio=True)
+    extraction = read_data(data, "s.pdf", Settings())
+    assert extraction.fields["prev_goal_professional_1_status"] == "3"
+
+
+def test_boxes_whose_captions_are_unclear_are_not_found(tmp_path: Path) -> None:
+    data = status_form(
+        tmp_path,
+        [
+            ("Faglig udvikling", ["1", "", "3", "4"], [2]),  # the ticked box has no caption
+            ("Personlig udvikling", ["1", "2", "2", "4"], [3]),  # two boxes captioned "2"
+        ],
+        radio=False,
+    )
+    extraction = read_data(data, "s.pdf", Settings())
+    assert not extraction.fields.get("prev_goal_professional_1_status")
+    assert not extraction.fields.get("prev_goal_personal_1_status")

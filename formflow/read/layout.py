@@ -140,9 +140,14 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
     if widgets:
-        from formflow.read.widgets import field_words
+        from formflow.read.widgets import button_words, field_words
 
-        words += field_words(page, widgets, words, _body_height(words) or 10.0)
+        size = _body_height(words) or 10.0
+        buttons = [widget for widget in widgets if widget.button]
+        if buttons:
+            words = button_words(page, buttons, words, size)
+        typed = [widget for widget in widgets if not widget.button]
+        words += field_words(page, typed, words, size)
     edges = ruling_edges(content)
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
     cells, free = _place_words(words, grids)

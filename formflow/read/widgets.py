@@ -12,7 +12,16 @@ line (a label printed right beside its box still ends before it).
 A one-line field beside a printed label is set on that label's line (the label and the box
 rarely share a baseline exactly, and the reader groups words into lines by their tops);
 anywhere else it is set where a viewer shows it, centred in its box, a multi-line one from the
-top. Check boxes, radio buttons, push buttons and signature fields hold no answer here.
+top.
+
+Check boxes and radio buttons are read where certain (`button_words`): each box's caption is
+the printed text right beside it ("1", "Ja", "Bedre end forventet"); a radio group's boxes, or
+a row of check boxes on one line with only their captions between them, are one answer. The
+captions are taken off the page and the ticked box's caption is set in their place, as one
+word, as if it had been typed there: a status cell "☐1 ☐2 ☒3 ☐4" reads "3". Two ticked are
+kept as written ("2 og 4", for validation to send back); none ticked is an empty answer; a
+box without a caption, or two boxes with the same one, leave the whole group not found. Push
+buttons and signature fields hold no answer.
 """
 
 from __future__ import annotations
@@ -23,10 +32,13 @@ from typing import Any
 
 from formflow.read.layout import Word
 
+Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom on the page
 FIELD_FONT = "formflow-field"  # no "bold" in it: a value is never a heading
 _MULTILINE = 1 << 12  # /Ff bit 13
 _MAX_PARENTS = 32  # a field's ancestors; real forms use 1-3 levels
 _UNSEEN = 2 | 32  # annotation /F: Hidden, NoView (a value never shown is no answer)
+_PUSH = 1 << 16  # /Ff bit 17: a push button holds no answer
+_OFF = ("", "Off")  # a button's appearance state (/AS) when not ticked
 
 
 @dataclass(frozen=True)
@@ -38,19 +50,25 @@ class Widget:
     value: str
     rect: tuple[float, float, float, float]
     multiline: bool
+    # A check box's or radio button's: "on" when ticked, "off" when not; "" for text.
+    button: str = ""
 
     @classmethod
     def of(
-        cls, field: str, kind: str, value: str, flags: int, rect: Any, shown: Any
+        cls, field: str, kind: str, value: str, flags: int, rect: Any, shown: Any, state: str = ""
     ) -> Widget | None:
-        """The widget of a text or choice field holding a value, shown on the page (`shown`:
-        the annotation's /F flags; None for any other widget)."""
+        """The widget of a text or choice field holding a value, or of a check box or radio
+        button (`state`: its /AS without the slash), shown on the page (`shown`: the
+        annotation's /F flags); None for any other widget."""
         text = value.replace("\r\n", "\n").replace("\r", "\n")
         hidden = isinstance(shown, int) and shown & _UNSEEN
-        if kind not in ("Tx", "Ch") or not text.strip() or rect is None or hidden:
-            return None
-        if rect[0] == rect[2] or rect[1] == rect[3]:
+        if rect is None or hidden or rect[0] == rect[2] or rect[1] == rect[3]:
             return None  # a box of no size shows nothing
+        if kind == "Btn" and not flags & _PUSH:
+            # What a viewer shows is the box's appearance state, whatever /V says.
+            return cls(field, "", rect, False, "off" if state in _OFF else "on")
+        if kind not in ("Tx", "Ch") or not text.strip():
+            return None
         return cls(field, text, rect, bool(flags & _MULTILINE) or "\n" in text)
 
 
@@ -71,7 +89,8 @@ def page_widgets(page: Any) -> list[Widget]:
             continue
         field, kind, value, flags = _field_of(data)
         rect, shown = _rect(resolve1(data.get("Rect"))), resolve1(data.get("F"))
-        widget = Widget.of(field, kind, _text(value), flags, rect, shown)
+        state = _name(resolve1(data.get("AS")))
+        widget = Widget.of(field, kind, _text(value), flags, rect, shown, state)
         if widget is not None:
             found.append(widget)
     return found
@@ -128,6 +147,85 @@ def field_words(
             Word(text, x0 + 2.0, x0 + 2.0 + width, first, first + size, FIELD_FONT, widget.field)
         )
     return words
+
+
+def button_words(
+    page: Any, buttons: Sequence[Widget], printed: Sequence[Word], size: float
+) -> list[Word]:
+    """The printed words of `page` without the check boxes' and radio buttons' captions, and
+    a word per group of `buttons` holding its answer (the module's docstring says which)."""
+    boxes = [box(page, button.rect) for button in buttons]
+    taken: set[int] = set()
+    answers = []
+    for group in _groups(buttons, boxes, size):
+        captions = [_caption(boxes[i], boxes, printed, size) for i in group]
+        taken.update(id(word) for caption in captions for word in caption)
+        texts = [" ".join(word.text for word in caption) for caption in captions]
+        if not all(texts) or len(set(texts)) != len(texts):
+            continue  # a box without a caption of its own: what it means is not certain
+        ticked = [text for i, text in zip(group, texts, strict=True) if buttons[i].button == "on"]
+        if ticked:
+            first, last = captions[0][0], captions[-1][-1]
+            x0 = boxes[group[0]][0]
+            answers.append(
+                Word(" og ".join(ticked), x0, max(last.x1, x0 + size), first.top,
+                     first.bottom, FIELD_FONT, buttons[group[0]].field)
+            )  # fmt: skip
+    return [word for word in printed if id(word) not in taken] + answers
+
+
+def _groups(buttons: Sequence[Widget], boxes: Sequence[Bbox], size: float) -> list[list[int]]:
+    """The buttons that make one answer, each group in reading order: a field's widgets (a
+    radio group), and check boxes of one widget each that follow each other on one line."""
+    by_field: dict[str, list[int]] = {}
+    for i, button in enumerate(buttons):
+        by_field.setdefault(button.field, []).append(i)
+    groups = [members for members in by_field.values() if len(members) > 1]
+    singles = sorted(
+        (members[0] for members in by_field.values() if len(members) == 1),
+        key=lambda i: (round(_middle(boxes[i]) / size), boxes[i][0]),
+    )
+    for i in singles:
+        last = groups[-1][-1] if groups and groups[-1][0] in singles else None
+        if last is not None and _next_on_line(boxes[last], boxes[i], size):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [sorted(group, key=lambda i: (boxes[i][1], boxes[i][0])) for group in groups]
+
+
+def _next_on_line(before: Bbox, after: Bbox, size: float) -> bool:
+    """Whether the box `after` follows `before` on its line, with room for a short caption
+    between them only."""
+    same_line = abs(_middle(before) - _middle(after)) <= size / 2
+    return same_line and 0 < after[0] - before[2] <= size * 12
+
+
+def _caption(
+    where: Bbox, boxes: Sequence[Bbox], printed: Sequence[Word], size: float
+) -> list[Word]:
+    """The printed words right beside a button's box on its line, up to the next box or a
+    wide gap: its caption ("1", "Ja", "Bedre end forventet")."""
+    _, top, x1, bottom = where
+    stop = min((b[0] for b in boxes if b[0] >= x1 and top <= _middle(b) <= bottom), default=1e9)
+    line = sorted(
+        (w for w in printed if top - 2.0 <= (w.top + w.bottom) / 2 <= bottom + 2.0),
+        key=lambda w: w.x0,
+    )
+    caption: list[Word] = []
+    edge = x1
+    for word in line:
+        if word.x0 < x1 - 1.0 or word.x1 > stop:
+            continue
+        if word.x0 - edge > size * (1.2 if not caption else 0.8):
+            break
+        caption.append(word)
+        edge = word.x1
+    return caption
+
+
+def _middle(where: Bbox) -> float:
+    return (where[1] + where[3]) / 2
 
 
 def _label_beside(
