@@ -247,10 +247,15 @@ def test_a_status_ticked_in_boxes_is_read_by_the_caption_beside_the_ticked_box(p
         assert extraction.fields[key] == status
 
 
-def status_form(tmp_path: Path, rows: list[tuple[str, list[str], list[int]]], radio: bool) -> bytes:
+def status_form(
+    tmp_path: Path,
+    rows: list[tuple[str, list[str], list[int]]],
+    radio: bool,
+    heading: str = "2. Status på mål og aftaler fra sidste MUS",
+) -> bytes:
     """A preparation form whose goal table's status cell holds boxes: per row (category,
     the captions beside its boxes, the ticked boxes' numbers from 1); `radio`: one radio
-    group per row, else a check box per box."""
+    group per row, else a check box per box; the table under `heading`."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -261,7 +266,7 @@ def status_form(tmp_path: Path, rows: list[tuple[str, list[str], list[int]]], ra
     c.setFont("Helvetica", 10)
     c.drawString(50, 760, "Navn:")
     c.drawString(150, 760, "Mette Olgod")
-    c.drawString(50, 740, "2. Status på mål og aftaler fra sidste MUS")
+    c.drawString(50, 740, heading)
     widths = (110.0, 150.0, 270.0)
     y = 700.0
     for r, row in enumerate([None, *rows]):
@@ -335,3 +340,14 @@ def test_boxes_whose_captions_are_unclear_are_not_found(tmp_path: Path) -> None:
     extraction = read_data(data, "s.pdf", Settings())
     assert not extraction.fields.get("prev_goal_professional_1_status")
     assert not extraction.fields.get("prev_goal_personal_1_status")
+
+
+def test_a_status_column_outside_any_section_is_no_plans_status(tmp_path: Path) -> None:
+    """A preparation form has two goal tables and a plan, all with a `Status (1-4)` column:
+    a goal table under no heading is neither goal table's, and its status column is not the
+    plan's either (it was read as `prev_plan_1_status`)."""
+    rows = [("Faglig udvikling", ["1", "2", "3", "4"], [3])]
+    data = status_form(tmp_path, rows, radio=False, heading="")
+    extraction = read_data(data, "s.pdf", Settings())
+    found = {key: value for key, value in extraction.fields.items() if value}
+    assert found == {"employee_name": "Mette Olgod"}

@@ -449,7 +449,14 @@ class _Walker:
 
     def plan_label(self, key: str) -> FieldSpec | None:
         """A plan's column label outside a plan table: the plan's rows one after another."""
-        plans = self.words.row_tables(self.blocks_here() if self.section else None)
+        here = self.blocks_here() if self.section else None
+        plans = self.words.row_tables(here)
+        if not any(isinstance(b, RowTable) for b in here or ()) and any(
+            key in self.words.column_forms(goals, column)
+            for goals in self.definition.blocks(GoalTable)
+            for column in goals.columns
+        ):
+            return None  # `Status (1-4)` outside a plan's section: a goal's column as well
         for plan in plans:
             for column in plan.columns:
                 if key in self.words.column_forms(plan, column):

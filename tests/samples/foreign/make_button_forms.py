@@ -1,14 +1,17 @@
 """Organisations' own fillable PDFs whose goal status is ticked in boxes, not typed.
 
 Run from the project root: `python tests/samples/foreign/make_button_forms.py` (needs
-pdftk). One blank, seed 004's company preparation form drawn by reportlab with its own
+pdftk and LibreOffice). One blank, seed 004's company preparation form drawn by reportlab with its own
 AcroForm fields: the header and the goals are text boxes; each goal's "Status (1-4)" is four
 boxes captioned `1` `2` `3` `4` beside them: a row of check boxes ("Felt_s1_1" ..) for
 "Faglig udvikling", a radio group ("Status2", states /1 .. /4) for "Personlig udvikling",
 and a radio group for "Hjælp til salg". Then filled by other programs:
 
 - `buttons-company-pypdf.pdf`: filled by pypdf (a radio's /V written as text, its /AS set);
-- `buttons-company-pdftk.pdf`: filled by pdftk `fill_form` from an XFDF file.
+- `buttons-company-pdftk.pdf`: filled by pdftk `fill_form` from an XFDF file;
+- `buttons-company-lo.pdf`: the same form written as HTML with form controls (`<input
+  type=checkbox|radio checked>`, captions after them) and exported by LibreOffice with its
+  form fields (it writes a ticked check box's /AS as /Yes, its appearances as /on and /Off).
 
 Each with its `<name>.json` (kind, year, the values a reader must find).
 """
@@ -168,6 +171,59 @@ def fill_pdftk(
         )  # fmt: skip
 
 
+def lo_html() -> str:
+    """The form as HTML with its answers in LibreOffice's form controls."""
+    cells = []
+    for r, (cat, label, kind) in enumerate(ROWS, 1):
+        status = typed(PREPARATION, f"prev_goal_{cat}_1_status")
+        boxes = "".join(
+            f"<input type='{kind}' name='{f'S{r}_{n}' if kind == 'checkbox' else f'R{r}'}' "
+            f"value='{n}'{' checked' if str(n) == status else ''}>{n} "
+            for n in range(1, 5)
+        )
+        texts = "".join(
+            f"<td><input type='text' name='T{r}{col}' size='{(24, 10, 10)[i]}' "
+            f"value={quoteattr(typed(PREPARATION, f'prev_goal_{cat}_1_{col}'))}></td>"
+            for i, col in enumerate(("text", "start", "end"))
+        )
+        cells.append(f"<tr><td>{label}</td>{texts}<td>{boxes}</td></tr>")
+    heads = "".join(f"<th>{head}</th>" for head in HEADS)
+    header = "".join(
+        f"<p>{label} <input type='text' name='H{n}' size='30' "
+        f"value={quoteattr(typed(PREPARATION, key))}></p>"
+        for n, (label, key) in enumerate(
+            (("Navn:", "employee_name"), ("Stilling:", "employee_position"),
+             ("Dato for samtale:", "meeting_date"), ), 1)
+    )  # fmt: skip
+    signature = "".join(
+        f"<p>{label} <input type='text' name='U{n}' size='30' "
+        f"value={quoteattr(typed(PREPARATION, key))}></p>"
+        for n, (label, key) in enumerate(
+            (("Dato:", "signature_employee_date"),
+             ("Underskrift (medarbejder):", "signature_employee")), 1)
+    )  # fmt: skip
+    style = "<style>body{font-family:'DejaVu Sans';font-size:9pt}</style>"
+    return (
+        f"<html><head><meta charset='utf-8'>{style}</head><body><form>"
+        "<h1>Forberedelseskema til Medarbejderudviklingssamtale (MUS)</h1>"
+        f"{header}<h2>2. Status på mål og aftaler fra sidste MUS</h2>"
+        f"<table border='1' cellpadding='3'><tr>{heads}</tr>{''.join(cells)}</table>"
+        f"<h2>10. Underskrift</h2>{signature}</form></body></html>"
+    )
+
+
+def fill_lo(out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "buttons.html"
+        source.write_text(lo_html(), encoding="utf-8")
+        subprocess.run(
+            ["soffice", "--headless", "--infilter=HTML (StarWriter)", "--convert-to", "pdf",
+             "--outdir", tmp, str(source)],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+        out.write_bytes(source.with_suffix(".pdf").read_bytes())
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         blank_pdf = Path(tmp) / "blank.pdf"
@@ -175,7 +231,8 @@ def main() -> None:
         keys = [*texts.values(), *buttons]
         fill_pypdf(blank_pdf, texts, buttons, HERE / "buttons-company-pypdf.pdf")
         fill_pdftk(blank_pdf, texts, buttons, HERE / "buttons-company-pdftk.pdf")
-    for name in ("pypdf", "pdftk"):
+    fill_lo(HERE / "buttons-company-lo.pdf")
+    for name in ("pypdf", "pdftk", "lo"):
         write_expected(f"buttons-company-{name}.pdf", "preparation", 2025, PREPARATION, keys)
 
 
