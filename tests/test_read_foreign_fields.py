@@ -10,6 +10,7 @@ reference PDF reader agree on them, and that a value without a certain label is 
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -351,3 +352,79 @@ def test_a_status_column_outside_any_section_is_no_plans_status(tmp_path: Path) 
     extraction = read_data(data, "s.pdf", Settings())
     found = {key: value for key, value in extraction.fields.items() if value}
     assert found == {"employee_name": "Mette Olgod"}
+
+
+# --- flattened: the ticks and values as qpdf draws them ----------------------------------------
+
+
+def flattened(data: bytes, tmp_path: Path) -> bytes:
+    """`data` flattened as `qpdf --generate-appearances --flatten-annotations=all` does."""
+    import subprocess
+
+    source, out = tmp_path / "filled.pdf", tmp_path / "flat.pdf"
+    source.write_bytes(data)
+    subprocess.run(
+        ["qpdf", "--generate-appearances", "--flatten-annotations=all", str(source), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return out.read_bytes()
+
+
+@pytest.mark.needs("qpdf")
+def test_a_flattened_form_is_read_by_the_tick_drawn_in_its_box(tmp_path: Path) -> None:
+    digits = ["1", "2", "3", "4"]
+    rows = [
+        ("Faglig udvikling", digits, [4]),
+        ("Personlig udvikling", digits, [1, 3]),
+        ("Hjælp til salg", digits, []),
+    ]
+    data = flattened(status_form(tmp_path, rows, radio=False), tmp_path)
+    assert not PdfReader(io.BytesIO(data)).get_fields()
+    for extraction in (
+        read_data(data, "s.pdf", Settings()),
+        read_pdf_pypdf(data, "s.pdf", Settings()),
+    ):
+        status = {k: v for k, v in extraction.fields.items() if k.endswith("_status") and v}
+        assert status == {
+            "prev_goal_professional_1_status": "4",
+            "prev_goal_personal_1_status": "1 og 3",
+        }
+
+
+@pytest.mark.needs("qpdf")
+def test_a_flattened_value_cut_by_its_box_or_drawn_with_question_marks_is_not_found(
+    tmp_path: Path,
+) -> None:
+    """Filled by pypdf, flattened by qpdf: qpdf draws each value whole in its field's
+    appearance, clipped by the box, and an "ø" as "?": what shows ("12.03.20", "S?gaard")
+    is no answer; a value that fits is."""
+    from pypdf import PdfWriter
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    blank = tmp_path / "blank.pdf"
+    c = canvas.Canvas(str(blank), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, 790, "Udviklings- og aftaleskema (MUS) 2025")
+    c.setFont("Helvetica", 10)
+    for y, label, name, width in (
+        (744, "Navn:", "T1", 200),
+        (704, "Stilling:", "T2", 200),
+        (664, "Dato for samtale:", "T3", 45),  # a date too long for its box
+    ):
+        c.drawString(50, y, label)
+        c.acroForm.textfield(name=name, x=180, y=y - 4, width=width, height=16)
+    c.drawString(260, 664, "Bemærk")
+    c.save()
+    writer = PdfWriter(clone_from=blank)
+    values = {"T1": "Jens Søgaard", "T2": "Lagerchef", "T3": "12.03.2025"}
+    writer.update_page_form_field_values(writer.pages[0], values, auto_regenerate=False)
+    writer.set_need_appearances_writer(True)
+    filled = io.BytesIO()
+    writer.write(filled)
+    data = flattened(filled.getvalue(), tmp_path)
+    extraction = read_data(data, "flat.pdf", Settings())
+    found = {key: value for key, value in extraction.fields.items() if value}
+    assert found == {"employee_position": "Lagerchef"}

@@ -8,7 +8,7 @@ import pytest
 
 from formflow.config import Settings
 from formflow.forms.library import load_definition
-from formflow.read.labels import Block, Para, Table, read_blocks, title_kind
+from formflow.read.labels import UNCERTAIN, Block, Para, Table, read_blocks, title_kind
 from formflow.read.layout import (
     _TABLE_SETTINGS,
     _WORD_SETTINGS,
@@ -157,9 +157,13 @@ def test_page_content_and_tables_are_pdfplumbers(path: Path) -> None:
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             content = page_content(page)
-            assert extract_words(content.chars, **_WORD_SETTINGS) == page.extract_words(
-                **_WORD_SETTINGS
-            )
+            if len(content.chars) == len(page.chars):
+                assert extract_words(content.chars, **_WORD_SETTINGS) == page.extract_words(
+                    **_WORD_SETTINGS
+                )
+            else:  # characters a form XObject clips away are left out, the rest are its own
+                kept = [(c["text"].rstrip(UNCERTAIN), c["x0"], c["top"]) for c in content.chars]
+                assert set(kept) <= {(c["text"], c["x0"], c["top"]) for c in page.chars}
             assert (content.lines, content.rects) == (page.lines, page.rects)
             edges = ruling_edges(content)
             ruled = page.filter(_is_ruling)

@@ -21,7 +21,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from formflow.config import Settings
@@ -139,6 +139,8 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
         )
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
+    if content.boxes and not widgets:
+        words = _drawn_answers(content.boxes, words)
     if widgets:
         from formflow.read.widgets import button_words, field_words
 
@@ -169,6 +171,23 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
     return [block for _, block in placed]
 
 
+def _drawn_answers(boxes: Sequence[tuple[Any, Bbox]], words: list[Word]) -> list[Word]:
+    """The words of a flattened page with its boxes' captions read as answers, as an
+    unflattened form's buttons are (`widgets.answer_words`); each box its own field, a row
+    of them one answer."""
+    from formflow.read.widgets import answer_words, drawn_states
+
+    figures = [figure for figure, _ in boxes]
+    fields = [f"drawn-{i}" for i in range(len(boxes))]
+    return answer_words(
+        [bbox for _, bbox in boxes],
+        fields,
+        lambda group: drawn_states([figures[i] for i in group]),
+        words,
+        _body_height(words) or 10.0,
+    )
+
+
 @dataclass(frozen=True)
 class Content:
     """What the reader takes from a page: its characters, lines and rects, as pdfplumber's
@@ -177,6 +196,9 @@ class Content:
     chars: list[dict[str, Any]]
     lines: list[dict[str, Any]]
     rects: list[dict[str, Any]]
+    # A flattened form's check boxes and radio buttons (`widgets.drawn_boxes`), as pdfminer's
+    # figures, with their bounds as a word's (x0, top, x1, bottom).
+    boxes: list[tuple[Any, Bbox]] = field(default_factory=list)
 
 
 def page_content(page: Any) -> Content:
@@ -197,10 +219,14 @@ def page_content(page: Any) -> Content:
     height = page.height
     left, top_offset = page.mediabox[0], page.mediabox[1]
     doctop = page.initial_doctop
-    content = Content([], [], [])
-    for obj in _leaves(page.layout):
+    content = Content([], [], [], _drawn_boxes(page))
+    boxes = {id(figure) for figure, _ in content.boxes}
+    last: dict[int, tuple[dict[str, Any], float]] = {}  # the last kept in each figure, its y0
+    for obj, clip in _leaves(page.layout, None):
         kind = type(obj)
         if kind is LTChar:
+            if clip is not None and (id(clip) in boxes or _clipped(obj, clip, last.get(id(clip)))):
+                continue  # a box's tick is no text; what a box clips is not shown
             top = (height - obj.y1) + top_offset
             content.chars.append(
                 {
@@ -214,6 +240,7 @@ def page_content(page: Any) -> Content:
                     "fontname": obj.fontname,
                 }
             )
+            last[id(clip)] = (content.chars[-1], obj.y0)
         elif kind is LTLine:
             content.lines.append(page.process_object(obj))
         elif kind is LTRect:
@@ -225,16 +252,22 @@ def _repaired(text: str) -> str:
     """A word whose ligatures a printer's ToUnicode map wrote byte-swapped (Ghostscript prints
     LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes.
     A glyph the file gives no character for at all (pdfminer's `(cid:3)`: a printer dropped
-    the font's map, as Ghostscript's PostScript output does for "æøå") is UNCERTAIN: no
-    answer is read through it, and no label holding it is recognised."""
+    the font's map, as Ghostscript's PostScript output does for "æøå"), or a "?" between two
+    letters (a program's stand-in for one it could not encode), is UNCERTAIN: no answer is
+    read through it, and no label holding it is recognised."""
     if "(cid:" in text:
         text = _UNMAPPED.sub(UNCERTAIN, text)
+    if "?" in text:
+        text = _REPLACED.sub(UNCERTAIN, text)
     if text.isascii() or not any(_swapped(c) for c in text):
         return text
     return "".join(chr(ord(c) >> 8) if _swapped(c) else c for c in text)
 
 
 _UNMAPPED = re.compile(r"\(cid:\d+\)")
+# A "?" inside a word is a letter a program could not encode ("S?gaard": qpdf's appearance
+# of a flattened field draws "ø" so), never something a person wrote.
+_REPLACED = re.compile(r"(?<=[^\W\d_])\?(?=[^\W\d_])")
 
 
 def _swapped(char: str) -> bool:
@@ -242,16 +275,46 @@ def _swapped(char: str) -> bool:
     return code & 0xFF == 0 and 0x21 <= code >> 8 <= 0x7E
 
 
-def _leaves(objects: Iterable[Any]) -> Iterator[Any]:
+def _leaves(objects: Iterable[Any], clip: Any) -> Iterator[tuple[Any, Any]]:
     """Layout objects depth first, a figure's (form XObject's) in its place, as pdfplumber
-    lists them (without layout analysis a container itself is no object)."""
-    from pdfminer.layout import LTContainer
+    lists them (without layout analysis a container itself is no object), each with the
+    bounds of the innermost figure holding it (None: the page's own): a form XObject is
+    clipped to its /BBox, so text a flattened field's box draws past its edge (qpdf's
+    flattening writes a long value whole) is not on the page."""
+    from pdfminer.layout import LTContainer, LTFigure
 
     for obj in objects:
-        if isinstance(obj, LTContainer):
-            yield from _leaves(obj)
+        if isinstance(obj, LTFigure):
+            yield from _leaves(obj, obj)
+        elif isinstance(obj, LTContainer):
+            yield from _leaves(obj, clip)
         else:
-            yield obj
+            yield obj, clip
+
+
+def _drawn_boxes(page: Any) -> list[tuple[Any, Bbox]]:
+    from formflow.read.widgets import drawn_boxes
+
+    height, left, top = page.height, page.mediabox[0], page.mediabox[1]
+    return [
+        (f, (f.x0 + left, height - f.y1 + top, f.x1 + left, height - f.y0 + top))
+        for f in drawn_boxes(page.layout)
+    ]
+
+
+def _clipped(char: Any, clip: Any, last: tuple[dict[str, Any], float] | None) -> bool:
+    """Whether a character's centre lies outside its figure's bounds (clipped, never shown).
+    The last character kept in that figure, if on the same line, then ends a value cut at
+    the box's edge: it gets UNCERTAIN after it, so that no answer is read from what is left
+    ("01.03.202", "det kræver, at vi")."""
+    x, y = (char.x0 + char.x1) / 2, (char.y0 + char.y1) / 2
+    if clip.x0 - 0.5 <= x <= clip.x1 + 0.5 and clip.y0 - 0.5 <= y <= clip.y1 + 0.5:
+        return False
+    if last is not None and not char.get_text().isspace():
+        kept, y0 = last
+        if abs(y0 - char.y0) < char.height / 2 and not kept["text"].endswith(UNCERTAIN):
+            kept["text"] += UNCERTAIN
+    return True
 
 
 def _place_words(

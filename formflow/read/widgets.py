@@ -26,7 +26,8 @@ buttons and signature fields hold no answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ _MAX_PARENTS = 32  # a field's ancestors; real forms use 1-3 levels
 _UNSEEN = 2 | 32  # annotation /F: Hidden, NoView (a value never shown is no answer)
 _PUSH = 1 << 16  # /Ff bit 17: a push button holds no answer
 _OFF = ("", "Off")  # a button's appearance state (/AS) when not ticked
+_BOX_SIZES = (6.0, 24.0)  # pt: a flattened check box's or radio button's side, smallest, largest
 
 
 @dataclass(frozen=True)
@@ -155,31 +157,55 @@ def button_words(
     """The printed words of `page` without the check boxes' and radio buttons' captions, and
     a word per group of `buttons` holding its answer (the module's docstring says which)."""
     boxes = [box(page, button.rect) for button in buttons]
+    fields = [button.field for button in buttons]
+    return answer_words(
+        boxes, fields, lambda group: [buttons[i].button for i in group], printed, size
+    )
+
+
+# The states ("on"/"off") of a group of buttons, by their indices; None when not certain.
+States = Callable[[list[int]], list[str] | None]
+
+
+def answer_words(
+    boxes: Sequence[Bbox],
+    fields: Sequence[str],
+    states: States,
+    printed: Sequence[Word],
+    size: float,
+) -> list[Word]:
+    """The printed words without the captions of the buttons in `boxes` (x0, top, x1,
+    bottom on the page; `fields`: the field each is a widget of), and a word per group of
+    them holding its answer: the caption of its ticked box. Also for a flattened form's
+    boxes (`formflow.read.layout`), whose states are told from what each box draws."""
     taken: set[int] = set()
     answers = []
-    for group in _groups(buttons, boxes, size):
+    for group in _groups(fields, boxes, size):
         captions = [_caption(boxes[i], boxes, printed, size) for i in group]
         taken.update(id(word) for caption in captions for word in caption)
         texts = [" ".join(word.text for word in caption) for caption in captions]
         if not all(texts) or len(set(texts)) != len(texts):
             continue  # a box without a caption of its own: what it means is not certain
-        ticked = [text for i, text in zip(group, texts, strict=True) if buttons[i].button == "on"]
+        shown = states(group)
+        if shown is None:
+            continue  # which box is ticked is not certain
+        ticked = [text for state, text in zip(shown, texts, strict=True) if state == "on"]
         if ticked:
             first, last = captions[0][0], captions[-1][-1]
             x0 = boxes[group[0]][0]
             answers.append(
                 Word(" og ".join(ticked), x0, max(last.x1, x0 + size), first.top,
-                     first.bottom, FIELD_FONT, buttons[group[0]].field)
+                     first.bottom, FIELD_FONT, fields[group[0]])
             )  # fmt: skip
     return [word for word in printed if id(word) not in taken] + answers
 
 
-def _groups(buttons: Sequence[Widget], boxes: Sequence[Bbox], size: float) -> list[list[int]]:
+def _groups(fields: Sequence[str], boxes: Sequence[Bbox], size: float) -> list[list[int]]:
     """The buttons that make one answer, each group in reading order: a field's widgets (a
     radio group), and check boxes of one widget each that follow each other on one line."""
     by_field: dict[str, list[int]] = {}
-    for i, button in enumerate(buttons):
-        by_field.setdefault(button.field, []).append(i)
+    for i, field in enumerate(fields):
+        by_field.setdefault(field, []).append(i)
     groups = [members for members in by_field.values() if len(members) > 1]
     singles = sorted(
         (members[0] for members in by_field.values() if len(members) == 1),
@@ -192,6 +218,52 @@ def _groups(buttons: Sequence[Widget], boxes: Sequence[Bbox], size: float) -> li
         else:
             groups.append([i])
     return [sorted(group, key=lambda i: (boxes[i][1], boxes[i][0])) for group in groups]
+
+
+# --- a flattened form's boxes -----------------------------------------------------------------
+
+
+def drawn_boxes(layout: Iterable[Any]) -> list[Any]:
+    """A flattened form's check boxes and radio buttons: its form XObjects (each a flattened
+    widget's appearance, pdfminer's LTFigure) that are small and square and draw shapes (a
+    tick may be a glyph too), never text of a value."""
+    from pdfminer.layout import LTChar, LTCurve, LTFigure
+
+    found = []
+    for obj in layout:
+        if not isinstance(obj, LTFigure) or abs(obj.width - obj.height) > 1.5:
+            continue
+        parts = list(obj)
+        shapes = [part for part in parts if isinstance(part, LTCurve)]
+        glyphs = [part for part in parts if isinstance(part, LTChar)]
+        small = _BOX_SIZES[0] <= obj.width <= _BOX_SIZES[1]
+        if small and shapes and len(shapes) + len(glyphs) == len(parts) and len(glyphs) <= 1:
+            found.append(obj)
+    return found
+
+
+def drawn_states(figures: Sequence[Any]) -> list[str] | None:
+    """The states of a group of flattened boxes, told apart by what each draws: the boxes
+    that draw the least (the same, and what every other one draws as well) are not ticked,
+    the others are. None when no box draws what all others hold (not one box style), or for
+    a box alone (nothing to tell its ticked state from)."""
+    drawings = [_drawing(figure) for figure in figures]
+    least = [d for d in drawings if all(d <= other for other in drawings)]
+    if len(figures) < 2 or not least:
+        return None
+    return ["off" if d == least[0] else "on" for d in drawings]
+
+
+def _drawing(figure: Any) -> Counter[tuple[object, ...]]:
+    """What a box draws: each shape by its size and paint, each glyph by its character."""
+    from pdfminer.layout import LTChar
+
+    return Counter(
+        ("glyph", part.get_text())
+        if isinstance(part, LTChar)
+        else ("shape", round(part.width), round(part.height), part.fill, part.stroke)
+        for part in figure
+    )
 
 
 def _next_on_line(before: Bbox, after: Bbox, size: float) -> bool:
