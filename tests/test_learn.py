@@ -161,6 +161,26 @@ def test_learned_from_the_pdf_blank_reads_none_wrong(tmp_path: Path) -> None:
         assert len(found) >= 0.8 * len(EXPECTED)
 
 
+def test_the_pdf_blanks_grid_cut_by_a_page_break_is_learned_as_one_table(tmp_path: Path) -> None:
+    """LibreOffice's export of the rebuild cuts the competence grid's header row at a page
+    break (`Behov for kompetenceu` at the foot of page 2, `dvikling` on top of page 3): the
+    halves are one table, its places certain, learned as the DOCX blank's are."""
+    settings, output = learn(tmp_path, "firma-blank.pdf", "--yes")
+    assert "5 usikre steder er ikke taget med (--yes)" in output
+    fields = {f["key"]: f for f in _learned(settings)["field"]}
+    grid = {key: f for key, f in fields.items() if key.startswith("competence_")}
+    assert sorted(grid) == sorted(
+        f"competence_{row}_{column}"
+        for row in ("near", "long")
+        for column in ("need", "target", "method", "when")
+    )
+    assert grid["competence_near_need"]["label"] == "Behov for kompetenceudvikling"
+    assert grid["competence_near_need"]["page"] == 3
+    assert len(fields) == 49  # as many as from the DOCX blank
+    extraction = read_form(LEARNED / "firma-filled.pdf", settings)
+    assert extraction.fields["competence_near_need"] == EXPECTED["competence_near_need"]
+
+
 def test_render_the_learned_form_and_read_it_back_filled_by_pypdf(
     learned: Settings, tmp_path: Path
 ) -> None:

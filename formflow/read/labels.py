@@ -66,9 +66,15 @@ class Para:
 
 @dataclass(frozen=True)
 class Table:
-    """A table as a grid of cell texts; None marks a position covered by a merged cell."""
+    """A table as a grid of cell texts; None marks a position covered by a merged cell.
+    A PDF page's ruled table also has each cell's place, (page number, (x0, top, x1,
+    bottom)) or None: not part of what the table says (equal tables compare equal)."""
 
     rows: tuple[tuple[str | None, ...], ...]
+    boxes: tuple[tuple[CellBox | None, ...], ...] = field(default=(), compare=False, repr=False)
+
+
+CellBox = tuple[int, tuple[float, float, float, float]]
 
 
 Block = Para | Table

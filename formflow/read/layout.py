@@ -101,11 +101,12 @@ def read_layout(
         known = read_known(pdf, data, file, settings)  # a form whose boxes formflow knows: by place
         if known is not None:
             return known
-        blocks: list[Block] = []
+        pages_blocks: list[list[Block]] = []
         for number, page in enumerate(pdf.pages):
             boxes = widgets(number, page) if widgets is not None else ()
-            blocks.extend(page_blocks(page, boxes))
+            pages_blocks.append(page_blocks(page, boxes))
             page.close()  # free the page's parsed objects before the next one
+        blocks = joined_pages(pages_blocks)
         pages = len(pdf.pages)
     definition, edition, values = read_labelled(blocks, {}, settings)
     values = {**values, **read_marks(data, definition)}  # seed 002's wheel and smileys
@@ -162,7 +163,19 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
             )
             for r, row in enumerate(rows)
         )
-        placed.append((float(bbox[1]), Table(texts)))
+        boxes = tuple(
+            tuple(
+                None
+                if cell is None
+                else (
+                    page.page_number,
+                    (float(cell[0]), float(cell[1]), float(cell[2]), float(cell[3])),
+                )
+                for cell in row.cells
+            )
+            for row in rows
+        )
+        placed.append((float(bbox[1]), Table(texts, boxes)))
     height = float(page.height)
     rulings = sorted(float(edge["top"]) for edge in edges if edge["orientation"] == "h")
     free = [w for w in free if not _furniture_word(w, free, height)]
@@ -186,6 +199,66 @@ def _drawn_answers(boxes: Sequence[tuple[Any, Bbox]], words: list[Word]) -> list
         words,
         _body_height(words) or 10.0,
     )
+
+
+# --- pages -> blocks: a table continued on the next page -------------------------------------
+
+_SAME_X = 1.5  # pt: a column edge this close to one on the page before is the same column
+
+
+def joined_pages(pages: Sequence[Sequence[Block]]) -> list[Block]:
+    """The pages' blocks in order, a ruled table continued on the next page one table: the
+    last block on its page and the first on the next (no heading between), its columns at
+    the same places. A row the page break cut (`kompetenceu` | `dvikling`) is one row again
+    when the next page's first row only goes on in cells the row above has text in, each
+    in lower case: its halves are joined by UNCERTAIN (a label still reads, an answer in it
+    is not found: where the cut fell in a word is not certain)."""
+    blocks: list[Block] = []
+    for page in pages:
+        if not page:
+            continue
+        before, after = blocks[-1] if blocks else None, page[0]
+        if isinstance(before, Table) and isinstance(after, Table) and _continues_on(before, after):
+            blocks[-1] = _joined_tables(before, after)
+            blocks.extend(page[1:])
+        else:
+            blocks.extend(page)
+    return blocks
+
+
+def _continues_on(before: Table, after: Table) -> bool:
+    if not before.boxes or not after.boxes or not before.rows or not after.rows:
+        return False
+    last, first = before.boxes[-1], after.boxes[0]
+    if len(last) != len(first) or last[0] is None or first[0] is None:
+        return False
+    if first[0][0] != last[0][0] + 1:
+        return False  # not the very next page
+    return all(
+        (a is None) == (b is None)
+        and (a is None or b is None or all(abs(a[1][i] - b[1][i]) <= _SAME_X for i in (0, 2)))
+        for a, b in zip(last, first, strict=True)
+    )
+
+
+def _joined_tables(before: Table, after: Table) -> Table:
+    rows, boxes = list(before.rows), list(before.boxes)
+    cut, rest = rows[-1], after.rows[0]
+    if _goes_on(cut, rest):
+        rows[-1] = tuple(
+            a if not b else b if not a else f"{a}{UNCERTAIN}{b}"
+            for a, b in zip(cut, rest, strict=True)
+        )
+        boxes[-1] = tuple(None for _ in cut)  # on two pages: no one rectangle
+        return Table((*rows, *after.rows[1:]), (*boxes, *after.boxes[1:]))
+    return Table((*rows, *after.rows), (*boxes, *after.boxes))
+
+
+def _goes_on(cut: tuple[str | None, ...], rest: tuple[str | None, ...]) -> bool:
+    """Whether `rest` (the next page's first row) is the rest of the row `cut`."""
+    texts = [(a or "", b or "") for a, b in zip(cut, rest, strict=True)]
+    going = [(a, b) for a, b in texts if b.strip()]
+    return bool(going) and all(a.strip() and b.lstrip()[:1].islower() for a, b in going)
 
 
 @dataclass(frozen=True)
