@@ -140,48 +140,61 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
         )
         for w in extract_words(content.chars, **_WORD_SETTINGS)
     ]
-    if content.boxes and not widgets:
-        words = _drawn_answers(content.boxes, words)
-    if widgets:
-        from formflow.read.widgets import button_words, field_words
-
-        size = _body_height(words) or 10.0
-        buttons = [widget for widget in widgets if widget.button]
-        if buttons:
-            words = button_words(page, buttons, words, size)
-        typed = [widget for widget in widgets if not widget.button]
-        words += field_words(page, typed, words, size)
+    words = _answers(page, content, widgets, words)
     edges = ruling_edges(content)
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
     cells, free = _place_words(words, grids)
     placed: list[tuple[float, Block]] = []
     for t, (bbox, rows) in enumerate(grids):
-        texts = tuple(
-            tuple(
-                None if cell is None else cell_text(cells.get((t, r, c), []), cell[0], cell[2])
-                for c, cell in enumerate(row.cells)
-            )
-            for r, row in enumerate(rows)
-        )
-        boxes = tuple(
-            tuple(
-                None
-                if cell is None
-                else (
-                    page.page_number,
-                    (float(cell[0]), float(cell[1]), float(cell[2]), float(cell[3])),
-                )
-                for cell in row.cells
-            )
-            for row in rows
-        )
-        placed.append((float(bbox[1]), Table(texts, boxes)))
+        placed.append((float(bbox[1]), _table(page.page_number, t, rows, cells)))
     height = float(page.height)
     rulings = sorted(float(edge["top"]) for edge in edges if edge["orientation"] == "h")
     free = [w for w in free if not _furniture_word(w, free, height)]
     placed.extend(free_blocks(free, float(page.width), rulings))
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+def _answers(
+    page: Any, content: Content, widgets: Sequence[Widget], words: list[Word]
+) -> list[Word]:
+    """The page's words with its form fields' values (`widgets`), or, on a flattened page,
+    its drawn boxes' answers (`widgets.answer_words`)."""
+    if content.boxes and not widgets:
+        return _drawn_answers(content.boxes, words)
+    if not widgets:
+        return words
+    from formflow.read.widgets import button_words, field_words
+
+    size = _body_height(words) or 10.0
+    buttons = [widget for widget in widgets if widget.button]
+    if buttons:
+        words = button_words(page, buttons, words, size)
+    typed = [widget for widget in widgets if not widget.button]
+    return words + field_words(page, typed, words, size)
+
+
+def _table(
+    page: int, t: int, rows: Sequence[Any], cells: dict[tuple[int, int, int], list[Word]]
+) -> Table:
+    """Ruled table `t` of the page numbered `page`: its cells' texts and places."""
+    texts = tuple(
+        tuple(
+            None if cell is None else cell_text(cells.get((t, r, c), []), cell[0], cell[2])
+            for c, cell in enumerate(row.cells)
+        )
+        for r, row in enumerate(rows)
+    )
+    boxes = tuple(
+        tuple(
+            None
+            if cell is None
+            else (page, (float(cell[0]), float(cell[1]), float(cell[2]), float(cell[3])))
+            for cell in row.cells
+        )
+        for row in rows
+    )
+    return Table(texts, boxes)
 
 
 def _drawn_answers(boxes: Sequence[tuple[Any, Bbox]], words: list[Word]) -> list[Word]:
