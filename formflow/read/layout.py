@@ -129,6 +129,7 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
     from pdfplumber.utils import extract_words
 
     content = page_content(page)
+    printed = [c for c in content.chars if id(c) not in content.in_parts]
     words = [
         Word(
             _repaired(w["text"]),
@@ -138,10 +139,10 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
             float(w["bottom"]),
             w["fontname"],
         )
-        for w in extract_words(content.chars, **_WORD_SETTINGS)
+        for w in extract_words(printed, **_WORD_SETTINGS)
     ]
-    words = _answers(page, content, widgets, words)
-    edges = ruling_edges(content)
+    words = _answers(page, content, [*widgets, *_flattened_fields(content)], words)
+    edges = ruling_edges(_without_parts(content))
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
     cells, free = _place_words(words, grids)
     placed: list[tuple[float, Block]] = []
@@ -155,13 +156,54 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
     return [block for _, block in placed]
 
 
+_PART = 0.15  # of the page's area: a form XObject smaller is a part of the page, not all of it
+
+
+def _without_parts(content: Content) -> Content:
+    if not content.in_parts:
+        return content
+    parts = content.in_parts
+    return Content(
+        content.chars,
+        [line for line in content.lines if id(line) not in parts],
+        [rect for rect in content.rects if id(rect) not in parts],
+    )
+
+
+def _flattened_fields(content: Content) -> list[Widget]:
+    """The text each small form XObject draws (a flattened field's value, as its appearance
+    showed it) as a field's widget over the XObject's bounds: read as an unflattened
+    field's value is, set on the line of the label beside it (`widgets.field_words`)."""
+    from pdfplumber.utils import extract_words
+
+    from formflow.read.widgets import Widget
+
+    by_part: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    for char in content.chars:
+        part = content.in_parts.get(id(char))
+        if part is not None:
+            by_part.setdefault(id(part), (part, []))[1].append(char)
+    found = []
+    for n, (part, chars) in enumerate(by_part.values()):
+        words = [
+            Word(_repaired(w["text"]), w["x0"], w["x1"], w["top"], w["bottom"])
+            for w in extract_words(chars, **_WORD_SETTINGS)
+        ]
+        lines = [_line_text(line) for line in lines_of(words)]
+        text = "\n".join(line for line in lines if line.strip())
+        if text:
+            rect = (float(part.x0), float(part.y0), float(part.x1), float(part.y1))
+            found.append(Widget(f"flattened-{n}", text, rect, len(lines) > 1))
+    return found
+
+
 def _answers(
     page: Any, content: Content, widgets: Sequence[Widget], words: list[Word]
 ) -> list[Word]:
     """The page's words with its form fields' values (`widgets`), or, on a flattened page,
     its drawn boxes' answers (`widgets.answer_words`)."""
-    if content.boxes and not widgets:
-        return _drawn_answers(content.boxes, words)
+    if content.boxes:
+        words = _drawn_answers(content.boxes, words)
     if not widgets:
         return words
     from formflow.read.widgets import button_words, field_words
@@ -285,6 +327,10 @@ class Content:
     # A flattened form's check boxes and radio buttons (`widgets.drawn_boxes`), as pdfminer's
     # figures, with their bounds as a word's (x0, top, x1, bottom).
     boxes: list[tuple[Any, Bbox]] = field(default_factory=list)
+    # The characters, lines and rects (by id) drawn in a small form XObject (its figure): a
+    # flattened field's box and value, or a logo. Its lines are never a table's rulings (a
+    # flattened goal grid's boxes cut its rows in two), its text is read as a field's value.
+    in_parts: dict[int, Any] = field(default_factory=dict)
 
 
 def page_content(page: Any) -> Content:
@@ -327,10 +373,13 @@ def page_content(page: Any) -> Content:
                 }
             )
             last[id(clip)] = (content.chars[-1], obj.y0)
-        elif kind is LTLine:
-            content.lines.append(page.process_object(obj))
-        elif kind is LTRect:
-            content.rects.append(page.process_object(obj))
+            if clip is not None and clip.width * clip.height < _PART * page.width * page.height:
+                content.in_parts[id(content.chars[-1])] = clip
+        elif kind is LTLine or kind is LTRect:
+            drawn = page.process_object(obj)
+            (content.lines if kind is LTLine else content.rects).append(drawn)
+            if clip is not None and clip.width * clip.height < _PART * page.width * page.height:
+                content.in_parts[id(drawn)] = clip
     return content
 
 
@@ -351,9 +400,9 @@ def _repaired(text: str) -> str:
 
 
 _UNMAPPED = re.compile(r"\(cid:\d+\)")
-# A "?" inside a word is a letter a program could not encode ("S?gaard": qpdf's appearance
-# of a flattened field draws "ø" so), never something a person wrote.
-_REPLACED = re.compile(r"(?<=[^\W\d_])\?(?=[^\W\d_])")
+# A "?" before a letter is a letter a program could not encode ("S?gaard", "?berg": qpdf's
+# appearance of a flattened field draws "ø" and "Å" so), never something a person wrote.
+_REPLACED = re.compile(r"\?(?=[^\W\d_])")
 
 
 def _swapped(char: str) -> bool:

@@ -133,10 +133,13 @@ def field_words(
     its lines as typed, set where the module's docstring says: one word, so that no printed
     line can come between a value's lines, however many it has."""
     words = []
-    for widget in widgets:
+    boxes = [box(page, widget.rect) for widget in widgets]
+    for widget, (x0, top, x1, bottom) in zip(widgets, boxes, strict=True):
         lines = [line.strip() for line in widget.value.split("\n") if line.strip()]
-        x0, top, x1, bottom = box(page, widget.rect)
-        label = _label_beside((x0, top, x1, bottom), widget.multiline, printed, size)
+        # A caption under or over another box is that box's, never a label beside this one.
+        others = [b for b in boxes if b != (x0, top, x1, bottom)]
+        free = [w for w in printed if not any(_caption_of(w, b, size) for b in others)]
+        label = _label_beside((x0, top, x1, bottom), widget.multiline, free, size)
         if label is not None:
             first = label.top
         elif widget.multiline:
@@ -183,8 +186,10 @@ def answer_words(
     for group in _groups(fields, boxes, size):
         captions = [_caption(boxes[i], boxes, printed, size) for i in group]
         taken.update(id(word) for caption in captions for word in caption)
+        strays = _strays([boxes[i] for i in group], captions, printed)
+        taken.update(id(word) for word in strays)
         texts = [" ".join(word.text for word in caption) for caption in captions]
-        if not all(texts) or len(set(texts)) != len(texts):
+        if strays or not all(texts) or len(set(texts)) != len(texts):
             continue  # a box without a caption of its own: what it means is not certain
         shown = states(group)
         if shown is None:
@@ -198,6 +203,39 @@ def answer_words(
                      first.bottom, FIELD_FONT, fields[group[0]])
             )  # fmt: skip
     return [word for word in printed if id(word) not in taken] + answers
+
+
+def _strays(
+    boxes: Sequence[Bbox], captions: Sequence[Sequence[Word]], printed: Sequence[Word]
+) -> list[Word]:
+    """Printed words among a row of boxes that are no box's caption (the caption of a box
+    not seen, a flattened one drawn as nothing): left, they would read as the answer."""
+    own = {id(word) for caption in captions for word in caption}
+    found = []
+    for where, caption in zip(boxes, captions, strict=True):
+        right = max([where[2], *(word.x1 for word in caption)])
+        found += [
+            word
+            for word in printed
+            if id(word) not in own
+            and where[1] - 2.0 <= (word.top + word.bottom) / 2 <= where[3] + 2.0
+            and min(b[0] for b in boxes) <= word.x0 < right
+        ]
+    lines = {round(_middle(b)) for b in boxes}
+    last = max(boxes, key=lambda b: b[0])
+    # a word after the last box but before the next one's place, on a row of evenly set boxes
+    if len(lines) == 1 and len(boxes) > 1:
+        step = (last[0] - min(b[0] for b in boxes)) / (len(boxes) - 1)
+        end = max([last[2], *(w.x1 for c in captions for w in c)]) + step
+        found += [
+            word
+            for word in printed
+            if id(word) not in own
+            and last[1] - 2.0 <= (word.top + word.bottom) / 2 <= last[3] + 2.0
+            and last[2] <= word.x0 < end
+            and word not in found
+        ]
+    return found
 
 
 def _groups(fields: Sequence[str], boxes: Sequence[Bbox], size: float) -> list[list[int]]:
@@ -237,7 +275,8 @@ def drawn_boxes(layout: Iterable[Any]) -> list[Any]:
         shapes = [part for part in parts if isinstance(part, LTCurve)]
         glyphs = [part for part in parts if isinstance(part, LTChar)]
         small = _BOX_SIZES[0] <= obj.width <= _BOX_SIZES[1]
-        if small and shapes and len(shapes) + len(glyphs) == len(parts) and len(glyphs) <= 1:
+        # An empty one is a box not ticked whose appearance draws nothing (LibreOffice's).
+        if small and len(shapes) + len(glyphs) == len(parts) and len(glyphs) <= 1:
             found.append(obj)
     return found
 
@@ -298,6 +337,14 @@ def _caption(
 
 def _middle(where: Bbox) -> float:
     return (where[1] + where[3]) / 2
+
+
+def _caption_of(word: Word, where: Bbox, size: float) -> bool:
+    """Whether `word` stands right under or over the box `where`, within its width."""
+    within = where[0] - 1.0 <= word.x0 and word.x1 <= where[2] + 1.0
+    under = -1.0 <= word.top - where[3] <= size * 1.5
+    over = -1.0 <= where[1] - word.bottom <= size * 1.5
+    return within and (under or over)
 
 
 def _label_beside(
