@@ -20,8 +20,13 @@ a row of check boxes on one line with only their captions between them, are one 
 captions are taken off the page and the ticked box's caption is set in their place, as one
 word, as if it had been typed there: a status cell "☐1 ☐2 ☒3 ☐4" reads "3". Two ticked are
 kept as written ("2 og 4", for validation to send back); none ticked is an empty answer; a
-box without a caption, or two boxes with the same one, leave the whole group not found. Push
-buttons and signature fields hold no answer.
+box without a caption, or two boxes with the same one, or a stray word among the boxes, leave
+the whole group not found. Push buttons and signature fields hold no answer.
+
+A flattened form (qpdf, pdftk) keeps each field's appearance as a small form XObject:
+`formflow.read.layout` reads its text as that field's value (a `Widget` over its bounds), and
+its small square ones as boxes (`drawn_boxes`), ticked where they draw more than the others of
+their row (`drawn_states`).
 """
 
 from __future__ import annotations
@@ -134,11 +139,11 @@ def field_words(
     line can come between a value's lines, however many it has."""
     words = []
     boxes = [box(page, widget.rect) for widget in widgets]
-    for widget, (x0, top, x1, bottom) in zip(widgets, boxes, strict=True):
+    # A caption under or over another box is that box's, never a label beside this one.
+    captions = [{i for i, b in enumerate(boxes) if _caption_of(w, b, size)} for w in printed]
+    for n, (widget, (x0, top, x1, bottom)) in enumerate(zip(widgets, boxes, strict=True)):
         lines = [line.strip() for line in widget.value.split("\n") if line.strip()]
-        # A caption under or over another box is that box's, never a label beside this one.
-        others = [b for b in boxes if b != (x0, top, x1, bottom)]
-        free = [w for w in printed if not any(_caption_of(w, b, size) for b in others)]
+        free = [w for w, of in zip(printed, captions, strict=True) if of <= {n}]
         label = _label_beside((x0, top, x1, bottom), widget.multiline, free, size)
         if label is not None:
             first = label.top
