@@ -161,6 +161,50 @@ def test_learned_from_the_pdf_blank_reads_none_wrong(tmp_path: Path) -> None:
         assert len(found) >= 0.8 * len(EXPECTED)
 
 
+def test_the_pdf_blanks_grid_cut_by_a_page_break_is_learned_as_one_table(tmp_path: Path) -> None:
+    """LibreOffice's export of the rebuild cuts the competence grid's header row at a page
+    break (`Behov for kompetenceu` at the foot of page 2, `dvikling` on top of page 3): the
+    halves are one table, its places certain, learned as the DOCX blank's are."""
+    settings, output = learn(tmp_path, "firma-blank.pdf", "--yes")
+    assert "5 usikre steder er ikke taget med (--yes)" in output
+    fields = {f["key"]: f for f in _learned(settings)["field"]}
+    grid = {key: f for key, f in fields.items() if key.startswith("competence_")}
+    assert sorted(grid) == sorted(
+        f"competence_{row}_{column}"
+        for row in ("near", "long")
+        for column in ("need", "target", "method", "when")
+    )
+    assert grid["competence_near_need"]["label"] == "Behov for kompetenceudvikling"
+    assert grid["competence_near_need"]["page"] == 3
+    assert len(fields) == 49  # as many as from the DOCX blank
+    extraction = read_form(LEARNED / "firma-filled.pdf", settings)
+    assert extraction.fields["competence_near_need"] == EXPECTED["competence_near_need"]
+
+
+@pytest.fixture(scope="module")
+def learned_from_pdf(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return learn(tmp_path_factory.mktemp("learned-pdf"), "firma-blank.pdf", "--yes")[0]
+
+
+@pytest.mark.parametrize("blank", ["docx", "pdf"])
+@pytest.mark.parametrize(
+    "name", ["firma-filled-gs.pdf", "firma-filled-lo.docx", "firma-rendered-lo.docx"]
+)
+def test_a_copy_other_programs_rewrote_is_read_by_the_learned_map(
+    learned: Settings, learned_from_pdf: Settings, blank: str, name: str
+) -> None:
+    """`make_copies.py`: the filled PDF printed through Ghostscript, the filled DOCX saved
+    again by LibreOffice (its tables rewritten), and the learned form rendered pre-filled
+    and saved again by LibreOffice (its content controls rewritten); learned from either
+    blank, each reads whole and none wrong."""
+    settings = learned if blank == "docx" else learned_from_pdf
+    extraction = read_form(LEARNED / name, settings)
+    assert (extraction.kind, extraction.year, extraction.definition) == (
+        "preparation", 2026, "firma"
+    )  # fmt: skip
+    assert {key: value for key, value in extraction.fields.items() if value} == EXPECTED
+
+
 def test_render_the_learned_form_and_read_it_back_filled_by_pypdf(
     learned: Settings, tmp_path: Path
 ) -> None:

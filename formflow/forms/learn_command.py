@@ -52,7 +52,7 @@ def learn(blank: Path, name: str, kind: str | None, yes: bool, settings: Setting
         proposals = propose_widgets(data, fields, builtin, vocabulary)
     else:
         places = find_places(blocks, heads)
-        places = with_rects(data, places) if fmt == "pdf" else places
+        places = with_rects(blocks, places) if fmt == "pdf" else places
         proposals = propose(blocks, places, builtin, vocabulary)
     show(proposals, builtin)
     mapping = _decide(proposals, yes, builtin)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formflow.errors import DefinitionError
-from formflow.read.labels import Block, Para, Table, compact, norm
+from formflow.read.labels import UNCERTAIN, Block, Para, Table, compact, norm
 
 if TYPE_CHECKING:
     from formflow.config import Settings
@@ -138,7 +138,20 @@ def _cell_places(table: Table, number: int, heads: set[str]) -> list[Place]:
 def _cell(table: Table, row: int, cell: int) -> str:
     if row < 0 or cell < 0 or row >= len(table.rows) or cell >= len(table.rows[row]):
         return ""
-    return (table.rows[row][cell] or "").strip()
+    return _shown((table.rows[row][cell] or "").strip())
+
+
+def _shown(label: str) -> str:
+    """A label as a person reads it: where its lines were joined uncertainly (a word cut
+    at the cell's edge or a page break, or wrapped?) a long word goes on without a space
+    (`kompetenceu` `dvikling`), a short one with one (`af` `kompetenceudvikling`). Only
+    shown and kept as the field's label: the label is matched by its letters either way."""
+    parts = label.split(UNCERTAIN)
+    text = parts[0]
+    for part in parts[1:]:
+        last = text.split()[-1] if text.split() else ""
+        text += ("" if len(last) > 4 and last.isalpha() else " ") + part
+    return text
 
 
 # --- proposals -------------------------------------------------------------------------------
@@ -594,10 +607,10 @@ def blank_blocks(data: bytes, settings: Settings) -> tuple[list[Block], str]:
     if kind == "pdf":
         import pdfplumber
 
-        from formflow.read.layout import page_blocks
+        from formflow.read.layout import joined_pages, page_blocks
 
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            return [block for page in pdf.pages for block in page_blocks(page)], "pdf"
+            return joined_pages([page_blocks(page) for page in pdf.pages]), "pdf"
     raise unreadable("wrong_type", f"a blank form must be DOCX or PDF, not {kind}")
 
 
@@ -617,17 +630,11 @@ def title_and_kind(
     return heading.strip(), kind
 
 
-def with_rects(data: bytes, places: Sequence[Place]) -> list[Place]:
-    """A PDF blank's cell places with their page and rectangle (the ruled cell they are)."""
-    import io
-
-    import pdfplumber
-
-    cells: list[tuple[int, Any]] = []  # (page, ruled table), in the blocks' table order
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for number, page in enumerate(pdf.pages, 1):
-            cells.extend((number, table) for table in page_tables(page))
-        return [_with_rect(place, cells) for place in places]
+def with_rects(blocks: Sequence[Block], places: Sequence[Place]) -> list[Place]:
+    """A PDF blank's cell places with their page and rectangle (the ruled cell they are; a
+    table continued on the next page is one table, `layout.joined_pages`)."""
+    tables = _tables(blocks)
+    return [_with_rect(place, tables) for place in places]
 
 
 def page_tables(page: Any) -> list[Any]:
@@ -638,17 +645,16 @@ def page_tables(page: Any) -> list[Any]:
     return sorted(tables, key=lambda table: float(table.bbox[1]))
 
 
-def _with_rect(place: Place, tables: Sequence[tuple[int, Any]]) -> Place:
+def _with_rect(place: Place, tables: Sequence[Table]) -> Place:
     if place.table is None or place.table >= len(tables):
         return place
-    page, table = tables[place.table]
     try:
-        box = table.rows[place.row].cells[place.cell]
+        box = tables[place.table].boxes[place.row][place.cell]
     except IndexError:
         return place
     if box is None:
         return place
-    x0, top, x1, bottom = (float(v) for v in box)
+    page, (x0, top, x1, bottom) = box
     return replace(place, page=page, rect=(x0, top, x1, bottom))
 
 
@@ -724,7 +730,7 @@ def propose_widgets(
     from pypdf import PdfReader, PdfWriter
 
     from formflow.read.labels import read_blocks
-    from formflow.read.layout import page_blocks
+    from formflow.read.layout import joined_pages, page_blocks
 
     def read(markers: Sequence[str]) -> Mapping[str, str]:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
@@ -734,7 +740,7 @@ def propose_widgets(
         out = io.BytesIO()
         writer.write(out)
         with pdfplumber.open(io.BytesIO(out.getvalue())) as pdf:
-            blocks = [block for page in pdf.pages for block in page_blocks(page)]
+            blocks = joined_pages([page_blocks(page) for page in pdf.pages])
         return read_blocks(definition, blocks, vocabulary)
 
     return proposals_from(read, places, definition, vocabulary)

@@ -66,9 +66,15 @@ class Para:
 
 @dataclass(frozen=True)
 class Table:
-    """A table as a grid of cell texts; None marks a position covered by a merged cell."""
+    """A table as a grid of cell texts; None marks a position covered by a merged cell.
+    A PDF page's ruled table also has each cell's place, (page number, (x0, top, x1,
+    bottom)) or None: not part of what the table says (equal tables compare equal)."""
 
     rows: tuple[tuple[str | None, ...], ...]
+    boxes: tuple[tuple[CellBox | None, ...], ...] = field(default=(), compare=False, repr=False)
+
+
+CellBox = tuple[int, tuple[float, float, float, float]]
 
 
 Block = Para | Table
@@ -449,7 +455,14 @@ class _Walker:
 
     def plan_label(self, key: str) -> FieldSpec | None:
         """A plan's column label outside a plan table: the plan's rows one after another."""
-        plans = self.words.row_tables(self.blocks_here() if self.section else None)
+        here = self.blocks_here() if self.section else None
+        plans = self.words.row_tables(here)
+        if not any(isinstance(b, RowTable) for b in here or ()) and any(
+            key in self.words.column_forms(goals, column)
+            for goals in self.definition.blocks(GoalTable)
+            for column in goals.columns
+        ):
+            return None  # `Status (1-4)` outside a plan's section: a goal's column as well
         for plan in plans:
             for column in plan.columns:
                 if key in self.words.column_forms(plan, column):

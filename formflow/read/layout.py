@@ -21,7 +21,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from formflow.config import Settings
@@ -101,11 +101,12 @@ def read_layout(
         known = read_known(pdf, data, file, settings)  # a form whose boxes formflow knows: by place
         if known is not None:
             return known
-        blocks: list[Block] = []
+        pages_blocks: list[list[Block]] = []
         for number, page in enumerate(pdf.pages):
             boxes = widgets(number, page) if widgets is not None else ()
-            blocks.extend(page_blocks(page, boxes))
+            pages_blocks.append(page_blocks(page, boxes))
             page.close()  # free the page's parsed objects before the next one
+        blocks = joined_pages(pages_blocks)
         pages = len(pdf.pages)
     definition, edition, values = read_labelled(blocks, {}, settings)
     values = {**values, **read_marks(data, definition)}  # seed 002's wheel and smileys
@@ -128,6 +129,7 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
     from pdfplumber.utils import extract_words
 
     content = page_content(page)
+    printed = [c for c in content.chars if id(c) not in content.in_parts]
     words = [
         Word(
             _repaired(w["text"]),
@@ -137,31 +139,181 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
             float(w["bottom"]),
             w["fontname"],
         )
-        for w in extract_words(content.chars, **_WORD_SETTINGS)
+        for w in extract_words(printed, **_WORD_SETTINGS)
     ]
-    if widgets:
-        from formflow.read.widgets import field_words
-
-        words += field_words(page, widgets, words, _body_height(words) or 10.0)
-    edges = ruling_edges(content)
+    words = _answers(page, content, [*widgets, *_flattened_fields(content)], words)
+    edges = ruling_edges(_without_parts(content))
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
     cells, free = _place_words(words, grids)
     placed: list[tuple[float, Block]] = []
     for t, (bbox, rows) in enumerate(grids):
-        texts = tuple(
-            tuple(
-                None if cell is None else cell_text(cells.get((t, r, c), []), cell[0], cell[2])
-                for c, cell in enumerate(row.cells)
-            )
-            for r, row in enumerate(rows)
-        )
-        placed.append((float(bbox[1]), Table(texts)))
+        placed.append((float(bbox[1]), _table(page.page_number, t, rows, cells)))
     height = float(page.height)
     rulings = sorted(float(edge["top"]) for edge in edges if edge["orientation"] == "h")
     free = [w for w in free if not _furniture_word(w, free, height)]
     placed.extend(free_blocks(free, float(page.width), rulings))
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+_PART = 0.15  # of the page's area: a form XObject smaller is a part of the page, not all of it
+
+
+def _without_parts(content: Content) -> Content:
+    if not content.in_parts:
+        return content
+    parts = content.in_parts
+    return Content(
+        content.chars,
+        [line for line in content.lines if id(line) not in parts],
+        [rect for rect in content.rects if id(rect) not in parts],
+    )
+
+
+def _flattened_fields(content: Content) -> list[Widget]:
+    """The text each small form XObject draws (a flattened field's value, as its appearance
+    showed it) as a field's widget over the XObject's bounds: read as an unflattened
+    field's value is, set on the line of the label beside it (`widgets.field_words`)."""
+    from pdfplumber.utils import extract_words
+
+    from formflow.read.widgets import Widget
+
+    by_part: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    for char in content.chars:
+        part = content.in_parts.get(id(char))
+        if part is not None:
+            by_part.setdefault(id(part), (part, []))[1].append(char)
+    found = []
+    for n, (part, chars) in enumerate(by_part.values()):
+        words = [
+            Word(_repaired(w["text"]), w["x0"], w["x1"], w["top"], w["bottom"])
+            for w in extract_words(chars, **_WORD_SETTINGS)
+        ]
+        lines = [_line_text(line) for line in lines_of(words)]
+        text = "\n".join(line for line in lines if line.strip())
+        if text:
+            rect = (float(part.x0), float(part.y0), float(part.x1), float(part.y1))
+            found.append(Widget(f"flattened-{n}", text, rect, len(lines) > 1))
+    return found
+
+
+def _answers(
+    page: Any, content: Content, widgets: Sequence[Widget], words: list[Word]
+) -> list[Word]:
+    """The page's words with its form fields' values (`widgets`), or, on a flattened page,
+    its drawn boxes' answers (`widgets.answer_words`)."""
+    if content.boxes:
+        words = _drawn_answers(content.boxes, words)
+    if not widgets:
+        return words
+    from formflow.read.widgets import button_words, field_words
+
+    size = _body_height(words) or 10.0
+    buttons = [widget for widget in widgets if widget.button]
+    if buttons:
+        words = button_words(page, buttons, words, size)
+    typed = [widget for widget in widgets if not widget.button]
+    return words + field_words(page, typed, words, size)
+
+
+def _table(
+    page: int, t: int, rows: Sequence[Any], cells: dict[tuple[int, int, int], list[Word]]
+) -> Table:
+    """Ruled table `t` of the page numbered `page`: its cells' texts and places."""
+    texts = tuple(
+        tuple(
+            None if cell is None else cell_text(cells.get((t, r, c), []), cell[0], cell[2])
+            for c, cell in enumerate(row.cells)
+        )
+        for r, row in enumerate(rows)
+    )
+    boxes = tuple(
+        tuple(
+            None
+            if cell is None
+            else (page, (float(cell[0]), float(cell[1]), float(cell[2]), float(cell[3])))
+            for cell in row.cells
+        )
+        for row in rows
+    )
+    return Table(texts, boxes)
+
+
+def _drawn_answers(boxes: Sequence[tuple[Any, Bbox]], words: list[Word]) -> list[Word]:
+    """The words of a flattened page with its boxes' captions read as answers, as an
+    unflattened form's buttons are (`widgets.answer_words`); each box its own field, a row
+    of them one answer."""
+    from formflow.read.widgets import answer_words, drawn_states
+
+    figures = [figure for figure, _ in boxes]
+    fields = [f"drawn-{i}" for i in range(len(boxes))]
+    return answer_words(
+        [bbox for _, bbox in boxes],
+        fields,
+        lambda group: drawn_states([figures[i] for i in group]),
+        words,
+        _body_height(words) or 10.0,
+    )
+
+
+# --- pages -> blocks: a table continued on the next page -------------------------------------
+
+_SAME_X = 1.5  # pt: a column edge this close to one on the page before is the same column
+
+
+def joined_pages(pages: Sequence[Sequence[Block]]) -> list[Block]:
+    """The pages' blocks in order, a ruled table continued on the next page one table: the
+    last block on its page and the first on the next (no heading between), its columns at
+    the same places. A row the page break cut (`kompetenceu` | `dvikling`) is one row again
+    when the next page's first row only goes on in cells the row above has text in, each
+    in lower case: its halves are joined by UNCERTAIN (a label still reads, an answer in it
+    is not found: where the cut fell in a word is not certain)."""
+    blocks: list[Block] = []
+    for page in pages:
+        if not page:
+            continue
+        before, after = blocks[-1] if blocks else None, page[0]
+        if isinstance(before, Table) and isinstance(after, Table) and _continues_on(before, after):
+            blocks[-1] = _joined_tables(before, after)
+            blocks.extend(page[1:])
+        else:
+            blocks.extend(page)
+    return blocks
+
+
+def _continues_on(before: Table, after: Table) -> bool:
+    if not before.boxes or not after.boxes or not before.rows or not after.rows:
+        return False
+    last, first = before.boxes[-1], after.boxes[0]
+    if len(last) != len(first) or last[0] is None or first[0] is None:
+        return False
+    if first[0][0] != last[0][0] + 1:
+        return False  # not the very next page
+    return all(
+        (a is None) == (b is None)
+        and (a is None or b is None or all(abs(a[1][i] - b[1][i]) <= _SAME_X for i in (0, 2)))
+        for a, b in zip(last, first, strict=True)
+    )
+
+
+def _joined_tables(before: Table, after: Table) -> Table:
+    rows, boxes = list(before.rows), list(before.boxes)
+    cut, rest = rows[-1], after.rows[0]
+    if _goes_on(cut, rest):
+        rows[-1] = tuple(
+            a if not b else b if not a else f"{a}{UNCERTAIN}{b}"
+            for a, b in zip(cut, rest, strict=True)
+        )
+        boxes[-1] = tuple(None for _ in cut)  # on two pages: no one rectangle
+        return Table((*rows, *after.rows[1:]), (*boxes, *after.boxes[1:]))
+    return Table((*rows, *after.rows), (*boxes, *after.boxes))
+
+
+def _goes_on(cut: tuple[str | None, ...], rest: tuple[str | None, ...]) -> bool:
+    """Whether `rest` (the next page's first row) is the rest of the row `cut`."""
+    texts = [(a or "", b or "") for a, b in zip(cut, rest, strict=True)]
+    going = [(a, b) for a, b in texts if b.strip()]
+    return bool(going) and all(a.strip() and b.lstrip()[:1].islower() for a, b in going)
 
 
 @dataclass(frozen=True)
@@ -172,6 +324,13 @@ class Content:
     chars: list[dict[str, Any]]
     lines: list[dict[str, Any]]
     rects: list[dict[str, Any]]
+    # A flattened form's check boxes and radio buttons (`widgets.drawn_boxes`), as pdfminer's
+    # figures, with their bounds as a word's (x0, top, x1, bottom).
+    boxes: list[tuple[Any, Bbox]] = field(default_factory=list)
+    # The characters, lines and rects (by id) drawn in a small form XObject (its figure): a
+    # flattened field's box and value, or a logo. Its lines are never a table's rulings (a
+    # flattened goal grid's boxes cut its rows in two), its text is read as a field's value.
+    in_parts: dict[int, Any] = field(default_factory=dict)
 
 
 def page_content(page: Any) -> Content:
@@ -192,10 +351,14 @@ def page_content(page: Any) -> Content:
     height = page.height
     left, top_offset = page.mediabox[0], page.mediabox[1]
     doctop = page.initial_doctop
-    content = Content([], [], [])
-    for obj in _leaves(page.layout):
+    content = Content([], [], [], _drawn_boxes(page))
+    boxes = {id(figure) for figure, _ in content.boxes}
+    last: dict[int, tuple[dict[str, Any], float]] = {}  # the last kept in each figure, its y0
+    for obj, clip in _leaves(page.layout, None):
         kind = type(obj)
         if kind is LTChar:
+            if clip is not None and (id(clip) in boxes or _clipped(obj, clip, last.get(id(clip)))):
+                continue  # a box's tick is no text; what a box clips is not shown
             top = (height - obj.y1) + top_offset
             content.chars.append(
                 {
@@ -209,10 +372,14 @@ def page_content(page: Any) -> Content:
                     "fontname": obj.fontname,
                 }
             )
-        elif kind is LTLine:
-            content.lines.append(page.process_object(obj))
-        elif kind is LTRect:
-            content.rects.append(page.process_object(obj))
+            last[id(clip)] = (content.chars[-1], obj.y0)
+            if clip is not None and clip.width * clip.height < _PART * page.width * page.height:
+                content.in_parts[id(content.chars[-1])] = clip
+        elif kind is LTLine or kind is LTRect:
+            drawn = page.process_object(obj)
+            (content.lines if kind is LTLine else content.rects).append(drawn)
+            if clip is not None and clip.width * clip.height < _PART * page.width * page.height:
+                content.in_parts[id(drawn)] = clip
     return content
 
 
@@ -220,16 +387,22 @@ def _repaired(text: str) -> str:
     """A word whose ligatures a printer's ToUnicode map wrote byte-swapped (Ghostscript prints
     LibreOffice's "fi" as U+6600 U+6900): each such character back to the letter it encodes.
     A glyph the file gives no character for at all (pdfminer's `(cid:3)`: a printer dropped
-    the font's map, as Ghostscript's PostScript output does for "æøå") is UNCERTAIN: no
-    answer is read through it, and no label holding it is recognised."""
+    the font's map, as Ghostscript's PostScript output does for "æøå"), or a "?" between two
+    letters (a program's stand-in for one it could not encode), is UNCERTAIN: no answer is
+    read through it, and no label holding it is recognised."""
     if "(cid:" in text:
         text = _UNMAPPED.sub(UNCERTAIN, text)
+    if "?" in text:
+        text = _REPLACED.sub(UNCERTAIN, text)
     if text.isascii() or not any(_swapped(c) for c in text):
         return text
     return "".join(chr(ord(c) >> 8) if _swapped(c) else c for c in text)
 
 
 _UNMAPPED = re.compile(r"\(cid:\d+\)")
+# A "?" before a letter is a letter a program could not encode ("S?gaard", "?berg": qpdf's
+# appearance of a flattened field draws "ø" and "Å" so), never something a person wrote.
+_REPLACED = re.compile(r"\?(?=[^\W\d_])")
 
 
 def _swapped(char: str) -> bool:
@@ -237,16 +410,46 @@ def _swapped(char: str) -> bool:
     return code & 0xFF == 0 and 0x21 <= code >> 8 <= 0x7E
 
 
-def _leaves(objects: Iterable[Any]) -> Iterator[Any]:
+def _leaves(objects: Iterable[Any], clip: Any) -> Iterator[tuple[Any, Any]]:
     """Layout objects depth first, a figure's (form XObject's) in its place, as pdfplumber
-    lists them (without layout analysis a container itself is no object)."""
-    from pdfminer.layout import LTContainer
+    lists them (without layout analysis a container itself is no object), each with the
+    bounds of the innermost figure holding it (None: the page's own): a form XObject is
+    clipped to its /BBox, so text a flattened field's box draws past its edge (qpdf's
+    flattening writes a long value whole) is not on the page."""
+    from pdfminer.layout import LTContainer, LTFigure
 
     for obj in objects:
-        if isinstance(obj, LTContainer):
-            yield from _leaves(obj)
+        if isinstance(obj, LTFigure):
+            yield from _leaves(obj, obj)
+        elif isinstance(obj, LTContainer):
+            yield from _leaves(obj, clip)
         else:
-            yield obj
+            yield obj, clip
+
+
+def _drawn_boxes(page: Any) -> list[tuple[Any, Bbox]]:
+    from formflow.read.widgets import drawn_boxes
+
+    height, left, top = page.height, page.mediabox[0], page.mediabox[1]
+    return [
+        (f, (f.x0 + left, height - f.y1 + top, f.x1 + left, height - f.y0 + top))
+        for f in drawn_boxes(page.layout)
+    ]
+
+
+def _clipped(char: Any, clip: Any, last: tuple[dict[str, Any], float] | None) -> bool:
+    """Whether a character's centre lies outside its figure's bounds (clipped, never shown).
+    The last character kept in that figure, if on the same line, then ends a value cut at
+    the box's edge: it gets UNCERTAIN after it, so that no answer is read from what is left
+    ("01.03.202", "det kræver, at vi")."""
+    x, y = (char.x0 + char.x1) / 2, (char.y0 + char.y1) / 2
+    if clip.x0 - 0.5 <= x <= clip.x1 + 0.5 and clip.y0 - 0.5 <= y <= clip.y1 + 0.5:
+        return False
+    if last is not None and not char.get_text().isspace():
+        kept, y0 = last
+        if abs(y0 - char.y0) < char.height / 2 and not kept["text"].endswith(UNCERTAIN):
+            kept["text"] += UNCERTAIN
+    return True
 
 
 def _place_words(

@@ -28,7 +28,9 @@ _SPACES = re.compile(r"[ \u00a0\u2007\u202f]+")  # NBSP and friends come from Wo
 _UNTIDY = re.compile(r"[\r\u00a0\u2007\u202f]| {2}|[ \t]\n")
 _TICKED = frozenset("☒☑✓✔✗✘")  # a ticked check box as Word and LibreOffice show it
 _BOXES = _TICKED | frozenset("☐")
-_STATUS = re.compile(r"^([1-4])(?:\s*[-–—:.)]\s*(?:\D.*)?|\s+\D.*)?$", re.DOTALL)
+_STATUS = re.compile(
+    r"^([1-4])(?:\s*[-–—:.)]\s*(?:\D+)?|\s+\D+)?$", re.DOTALL
+)  # no 2nd digit: "1 og 3" is no 1
 
 
 @dataclass(frozen=True)

@@ -399,7 +399,9 @@ def page_widgets(pdf: pikepdf.Pdf) -> dict[int, list[Widget]]:
                 continue
             field, kind, value, flags = _field_of(annotation)
             rect, shown = _rect(annotation.get("/Rect")), annotation.get("/F")
-            widget = Widget.of(field, kind, value, flags, rect, shown)
+            appearance = annotation.get("/AS")
+            state = str(appearance)[1:] if isinstance(appearance, pikepdf.Name) else ""
+            widget = Widget.of(field, kind, value, flags, rect, shown, state)
             if widget is not None:
                 found.setdefault(number, []).append(widget)
     return found

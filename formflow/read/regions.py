@@ -436,7 +436,7 @@ def read_learned_pdf(pdf: Any, first_page: str, file: str, settings: Settings) -
     from formflow.forms.learned import learned_maps, page_tables, read_learned
     from formflow.read import finish
     from formflow.read.labels import compact
-    from formflow.read.layout import page_blocks
+    from formflow.read.layout import joined_pages, page_blocks
 
     title = compact(first_page)
     maps = [
@@ -449,7 +449,7 @@ def read_learned_pdf(pdf: Any, first_page: str, file: str, settings: Settings) -
     glyphs = [page_glyphs(page) for page in pdf.pages]
     cells = [_ruled_cells(page_tables(page)) for page in pdf.pages]
     placed = {learned.name: _placed(learned.fields, glyphs, cells) for learned in maps}
-    blocks = [block for page in pdf.pages for block in page_blocks(page)]
+    blocks = joined_pages([page_blocks(page) for page in pdf.pages])
     found = read_learned(blocks, settings, placed)
     if found is None:
         return None

@@ -12,21 +12,40 @@ line (a label printed right beside its box still ends before it).
 A one-line field beside a printed label is set on that label's line (the label and the box
 rarely share a baseline exactly, and the reader groups words into lines by their tops);
 anywhere else it is set where a viewer shows it, centred in its box, a multi-line one from the
-top. Check boxes, radio buttons, push buttons and signature fields hold no answer here.
+top.
+
+Check boxes and radio buttons are read where certain (`button_words`): each box's caption is
+the printed text right beside it ("1", "Ja", "Bedre end forventet"); a radio group's boxes, or
+a row of check boxes on one line with only their captions between them, are one answer. The
+captions are taken off the page and the ticked box's caption is set in their place, as one
+word, as if it had been typed there: a status cell "☐1 ☐2 ☒3 ☐4" reads "3". Two ticked are
+kept as written ("2 og 4", for validation to send back); none ticked is an empty answer; a
+box without a caption, or two boxes with the same one, or a stray word among the boxes, leave
+the whole group not found. Push buttons and signature fields hold no answer.
+
+A flattened form (qpdf, pdftk) keeps each field's appearance as a small form XObject:
+`formflow.read.layout` reads its text as that field's value (a `Widget` over its bounds), and
+its small square ones as boxes (`drawn_boxes`), ticked where they draw more than the others of
+their row (`drawn_states`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from formflow.read.layout import Word
 
+Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom on the page
 FIELD_FONT = "formflow-field"  # no "bold" in it: a value is never a heading
 _MULTILINE = 1 << 12  # /Ff bit 13
 _MAX_PARENTS = 32  # a field's ancestors; real forms use 1-3 levels
 _UNSEEN = 2 | 32  # annotation /F: Hidden, NoView (a value never shown is no answer)
+_PUSH = 1 << 16  # /Ff bit 17: a push button holds no answer
+_OFF = ("", "Off")  # a button's appearance state (/AS) when not ticked
+_BOX_SIZES = (6.0, 24.0)  # pt: a flattened check box's or radio button's side, smallest, largest
 
 
 @dataclass(frozen=True)
@@ -38,19 +57,25 @@ class Widget:
     value: str
     rect: tuple[float, float, float, float]
     multiline: bool
+    # A check box's or radio button's: "on" when ticked, "off" when not; "" for text.
+    button: str = ""
 
     @classmethod
     def of(
-        cls, field: str, kind: str, value: str, flags: int, rect: Any, shown: Any
+        cls, field: str, kind: str, value: str, flags: int, rect: Any, shown: Any, state: str = ""
     ) -> Widget | None:
-        """The widget of a text or choice field holding a value, shown on the page (`shown`:
-        the annotation's /F flags; None for any other widget)."""
+        """The widget of a text or choice field holding a value, or of a check box or radio
+        button (`state`: its /AS without the slash), shown on the page (`shown`: the
+        annotation's /F flags); None for any other widget."""
         text = value.replace("\r\n", "\n").replace("\r", "\n")
         hidden = isinstance(shown, int) and shown & _UNSEEN
-        if kind not in ("Tx", "Ch") or not text.strip() or rect is None or hidden:
-            return None
-        if rect[0] == rect[2] or rect[1] == rect[3]:
+        if rect is None or hidden or rect[0] == rect[2] or rect[1] == rect[3]:
             return None  # a box of no size shows nothing
+        if kind == "Btn" and not flags & _PUSH:
+            # What a viewer shows is the box's appearance state, whatever /V says.
+            return cls(field, "", rect, False, "off" if state in _OFF else "on")
+        if kind not in ("Tx", "Ch") or not text.strip():
+            return None
         return cls(field, text, rect, bool(flags & _MULTILINE) or "\n" in text)
 
 
@@ -71,7 +96,8 @@ def page_widgets(page: Any) -> list[Widget]:
             continue
         field, kind, value, flags = _field_of(data)
         rect, shown = _rect(resolve1(data.get("Rect"))), resolve1(data.get("F"))
-        widget = Widget.of(field, kind, _text(value), flags, rect, shown)
+        state = _name(resolve1(data.get("AS")))
+        widget = Widget.of(field, kind, _text(value), flags, rect, shown, state)
         if widget is not None:
             found.append(widget)
     return found
@@ -112,10 +138,13 @@ def field_words(
     its lines as typed, set where the module's docstring says: one word, so that no printed
     line can come between a value's lines, however many it has."""
     words = []
-    for widget in widgets:
+    boxes = [box(page, widget.rect) for widget in widgets]
+    # A caption under or over another box is that box's, never a label beside this one.
+    captions = [{i for i, b in enumerate(boxes) if _caption_of(w, b, size)} for w in printed]
+    for n, (widget, (x0, top, x1, bottom)) in enumerate(zip(widgets, boxes, strict=True)):
         lines = [line.strip() for line in widget.value.split("\n") if line.strip()]
-        x0, top, x1, bottom = box(page, widget.rect)
-        label = _label_beside((x0, top, x1, bottom), widget.multiline, printed, size)
+        free = [w for w, of in zip(printed, captions, strict=True) if of <= {n}]
+        label = _label_beside((x0, top, x1, bottom), widget.multiline, free, size)
         if label is not None:
             first = label.top
         elif widget.multiline:
@@ -128,6 +157,199 @@ def field_words(
             Word(text, x0 + 2.0, x0 + 2.0 + width, first, first + size, FIELD_FONT, widget.field)
         )
     return words
+
+
+def button_words(
+    page: Any, buttons: Sequence[Widget], printed: Sequence[Word], size: float
+) -> list[Word]:
+    """The printed words of `page` without the check boxes' and radio buttons' captions, and
+    a word per group of `buttons` holding its answer (the module's docstring says which)."""
+    boxes = [box(page, button.rect) for button in buttons]
+    fields = [button.field for button in buttons]
+    return answer_words(
+        boxes, fields, lambda group: [buttons[i].button for i in group], printed, size
+    )
+
+
+# The states ("on"/"off") of a group of buttons, by their indices; None when not certain.
+States = Callable[[list[int]], list[str] | None]
+
+
+def answer_words(
+    boxes: Sequence[Bbox],
+    fields: Sequence[str],
+    states: States,
+    printed: Sequence[Word],
+    size: float,
+) -> list[Word]:
+    """The printed words without the captions of the buttons in `boxes` (x0, top, x1,
+    bottom on the page; `fields`: the field each is a widget of), and a word per group of
+    them holding its answer: the caption of its ticked box. Also for a flattened form's
+    boxes (`formflow.read.layout`), whose states are told from what each box draws."""
+    taken: set[int] = set()
+    answers = []
+    for group in _groups(fields, boxes, size):
+        captions = [_caption(boxes[i], boxes, printed, size) for i in group]
+        taken.update(id(word) for caption in captions for word in caption)
+        strays = _strays([boxes[i] for i in group], captions, printed)
+        taken.update(id(word) for word in strays)
+        texts = [" ".join(word.text for word in caption) for caption in captions]
+        if strays or not all(texts) or len(set(texts)) != len(texts):
+            continue  # a box without a caption of its own: what it means is not certain
+        shown = states(group)
+        if shown is None:
+            continue  # which box is ticked is not certain
+        ticked = [text for state, text in zip(shown, texts, strict=True) if state == "on"]
+        if ticked:
+            first, last = captions[0][0], captions[-1][-1]
+            x0 = boxes[group[0]][0]
+            answers.append(
+                Word(" og ".join(ticked), x0, max(last.x1, x0 + size), first.top,
+                     first.bottom, FIELD_FONT, fields[group[0]])
+            )  # fmt: skip
+    return [word for word in printed if id(word) not in taken] + answers
+
+
+def _strays(
+    boxes: Sequence[Bbox], captions: Sequence[Sequence[Word]], printed: Sequence[Word]
+) -> list[Word]:
+    """Printed words among a row of boxes that are no box's caption (the caption of a box
+    not seen, a flattened one drawn as nothing): left, they would read as the answer."""
+    own = {id(word) for caption in captions for word in caption}
+    found = []
+    for where, caption in zip(boxes, captions, strict=True):
+        right = max([where[2], *(word.x1 for word in caption)])
+        found += [
+            word
+            for word in printed
+            if id(word) not in own
+            and where[1] - 2.0 <= (word.top + word.bottom) / 2 <= where[3] + 2.0
+            and min(b[0] for b in boxes) <= word.x0 < right
+        ]
+    lines = {round(_middle(b)) for b in boxes}
+    last = max(boxes, key=lambda b: b[0])
+    # a word after the last box but before the next one's place, on a row of evenly set boxes
+    if len(lines) == 1 and len(boxes) > 1:
+        step = (last[0] - min(b[0] for b in boxes)) / (len(boxes) - 1)
+        end = max([last[2], *(w.x1 for c in captions for w in c)]) + step
+        found += [
+            word
+            for word in printed
+            if id(word) not in own
+            and last[1] - 2.0 <= (word.top + word.bottom) / 2 <= last[3] + 2.0
+            and last[2] <= word.x0 < end
+            and word not in found
+        ]
+    return found
+
+
+def _groups(fields: Sequence[str], boxes: Sequence[Bbox], size: float) -> list[list[int]]:
+    """The buttons that make one answer, each group in reading order: a field's widgets (a
+    radio group), and check boxes of one widget each that follow each other on one line."""
+    by_field: dict[str, list[int]] = {}
+    for i, field in enumerate(fields):
+        by_field.setdefault(field, []).append(i)
+    groups = [members for members in by_field.values() if len(members) > 1]
+    singles = sorted(
+        (members[0] for members in by_field.values() if len(members) == 1),
+        key=lambda i: (round(_middle(boxes[i]) / size), boxes[i][0]),
+    )
+    for i in singles:
+        last = groups[-1][-1] if groups and groups[-1][0] in singles else None
+        if last is not None and _next_on_line(boxes[last], boxes[i], size):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [sorted(group, key=lambda i: (boxes[i][1], boxes[i][0])) for group in groups]
+
+
+# --- a flattened form's boxes -----------------------------------------------------------------
+
+
+def drawn_boxes(layout: Iterable[Any]) -> list[Any]:
+    """A flattened form's check boxes and radio buttons: its form XObjects (each a flattened
+    widget's appearance, pdfminer's LTFigure) that are small and square and draw shapes (a
+    tick may be a glyph too), never text of a value."""
+    from pdfminer.layout import LTChar, LTCurve, LTFigure
+
+    found = []
+    for obj in layout:
+        if not isinstance(obj, LTFigure) or abs(obj.width - obj.height) > 1.5:
+            continue
+        parts = list(obj)
+        shapes = [part for part in parts if isinstance(part, LTCurve)]
+        glyphs = [part for part in parts if isinstance(part, LTChar)]
+        small = _BOX_SIZES[0] <= obj.width <= _BOX_SIZES[1]
+        # An empty one is a box not ticked whose appearance draws nothing (LibreOffice's).
+        if small and len(shapes) + len(glyphs) == len(parts) and len(glyphs) <= 1:
+            found.append(obj)
+    return found
+
+
+def drawn_states(figures: Sequence[Any]) -> list[str] | None:
+    """The states of a group of flattened boxes, told apart by what each draws: the boxes
+    that draw the least (the same, and what every other one draws as well) are not ticked,
+    the others are. None when no box draws what all others hold (not one box style), or for
+    a box alone (nothing to tell its ticked state from)."""
+    drawings = [_drawing(figure) for figure in figures]
+    least = [d for d in drawings if all(d <= other for other in drawings)]
+    if len(figures) < 2 or not least:
+        return None
+    return ["off" if d == least[0] else "on" for d in drawings]
+
+
+def _drawing(figure: Any) -> Counter[tuple[object, ...]]:
+    """What a box draws: each shape by its size and paint, each glyph by its character."""
+    from pdfminer.layout import LTChar
+
+    return Counter(
+        ("glyph", part.get_text())
+        if isinstance(part, LTChar)
+        else ("shape", round(part.width), round(part.height), part.fill, part.stroke)
+        for part in figure
+    )
+
+
+def _next_on_line(before: Bbox, after: Bbox, size: float) -> bool:
+    """Whether the box `after` follows `before` on its line, with room for a short caption
+    between them only."""
+    same_line = abs(_middle(before) - _middle(after)) <= size / 2
+    return same_line and 0 < after[0] - before[2] <= size * 12
+
+
+def _caption(
+    where: Bbox, boxes: Sequence[Bbox], printed: Sequence[Word], size: float
+) -> list[Word]:
+    """The printed words right beside a button's box on its line, up to the next box or a
+    wide gap: its caption ("1", "Ja", "Bedre end forventet")."""
+    _, top, x1, bottom = where
+    stop = min((b[0] for b in boxes if b[0] >= x1 and top <= _middle(b) <= bottom), default=1e9)
+    line = sorted(
+        (w for w in printed if top - 2.0 <= (w.top + w.bottom) / 2 <= bottom + 2.0),
+        key=lambda w: w.x0,
+    )
+    caption: list[Word] = []
+    edge = x1
+    for word in line:
+        if word.x0 < x1 - 1.0 or word.x1 > stop:
+            continue
+        if word.x0 - edge > size * (1.2 if not caption else 0.8):
+            break
+        caption.append(word)
+        edge = word.x1
+    return caption
+
+
+def _middle(where: Bbox) -> float:
+    return (where[1] + where[3]) / 2
+
+
+def _caption_of(word: Word, where: Bbox, size: float) -> bool:
+    """Whether `word` stands right under or over the box `where`, within its width."""
+    within = where[0] - 1.0 <= word.x0 and word.x1 <= where[2] + 1.0
+    under = -1.0 <= word.top - where[3] <= size * 1.5
+    over = -1.0 <= where[1] - word.bottom <= size * 1.5
+    return within and (under or over)
 
 
 def _label_beside(
