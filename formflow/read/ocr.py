@@ -195,11 +195,33 @@ def registered_form(
         blank = blank_form(definition, year, round(pages[0].dpi))
     except FormflowError:
         return None
-    registered = {}
-    for index, page in enumerate(blank.pages):
-        candidates = _numbered(pages, index + 1)
-        registered[index] = _registered(candidates, page) if candidates else None
-    return blank, registered
+    return blank, _registrations(pages, blank.pages)
+
+
+def _registrations(pages: Sequence[ScanPage], blanks: Sequence[np.ndarray]) -> dict[int, Any]:
+    """Each blank page's registration onto the scanned page that is it (None: none is). A
+    page is tried against the blank page its footer numbers (last first: the signatures
+    end a form), one without a page number against the blank pages most like it
+    (`register_pages`): each scanned page is registered once or twice, never against every
+    page of the form (a page that registers nowhere, another organisation's layout, costs
+    ECC and the feature matching each time)."""
+    from formflow.scan.pages import PAGE_NUMBER
+    from formflow.scan.register import register, register_pages
+
+    registered: dict[int, Any] = dict.fromkeys(range(len(blanks)))
+    unnumbered = []
+    for page in reversed(pages):
+        mark = PAGE_NUMBER.search(page_text(page))
+        index = int(mark.group(1)) - 1 if mark else -1
+        if 0 <= index < len(blanks):
+            if registered[index] is None:
+                registered[index] = register(page.image, blanks[index])
+        else:
+            unnumbered.append(page.image)
+    for found in register_pages(unnumbered, blanks):
+        if found is not None and registered[found[0]] is None:
+            registered[found[0]] = found[1]
+    return registered
 
 
 def _with_boxes(
@@ -248,31 +270,6 @@ def signatures_on_paper(
         if found is not None and signature_state(found.image, blank.pixels(key)) == "signed":
             drawn.append(key)
     return tuple(drawn)
-
-
-def _numbered(pages: Sequence[ScanPage], number: int) -> list[ScanPage]:
-    """The scanned pages that may be page `number` of the form: those its footer numbers so,
-    or, where OCR read no page number on a page, that page too."""
-    from formflow.scan.pages import PAGE_NUMBER
-
-    found = []
-    for page in pages:
-        mark = PAGE_NUMBER.search(page_text(page))
-        if mark is None or int(mark.group(1)) == number:
-            found.append(page)
-    return found
-
-
-def _registered(pages: Sequence[ScanPage], blank: np.ndarray) -> Any:
-    """The first scanned page (last first: signatures end a form) that registers onto the
-    blank page, or None."""
-    from formflow.scan.register import register
-
-    for page in reversed(pages):
-        found = register(page.image, blank)
-        if found is not None:
-            return found
-    return None
 
 
 # --- pages -----------------------------------------------------------------------------------
