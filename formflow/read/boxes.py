@@ -63,7 +63,8 @@ def read_boxes(
 
     readings: dict[str, BoxReading] = {}
     for page, registration in registered.items():
-        if registration is None:
+        blank_page = blank.pages[page]
+        if registration is None or blank_page is None:
             continue
         keys = [
             spec.key
@@ -72,7 +73,7 @@ def read_boxes(
             and spec.key in blank.boxes
             and blank.boxes[spec.key].page == page
         ]
-        clean = without_print(registration.image, blank.pages[page])
+        clean = without_print(registration.image, blank_page)
         boxes = [(key, _inner(blank.pixels(key))) for key in keys]
         inked = [(key, box) for key, box in boxes if _has_ink(clean, box)]
         readings.update(_read_strip(clean, inked, blank.dpi, settings))

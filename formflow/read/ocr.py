@@ -192,13 +192,29 @@ def registered_form(
     from formflow.scan.blank import blank_form
 
     try:
-        blank = blank_form(definition, year, round(pages[0].dpi))
+        blank = blank_form(definition, year, round(pages[0].dpi), _blank_pages_needed(pages))
     except FormflowError:
         return None
     return blank, _registrations(pages, blank.pages)
 
 
-def _registrations(pages: Sequence[ScanPage], blanks: Sequence[np.ndarray]) -> dict[int, Any]:
+def _blank_pages_needed(pages: Sequence[ScanPage]) -> set[int] | None:
+    """The form's pages (from 0) the scanned pages' footers number, or None (all of them)
+    when a scanned page has no page number."""
+    from formflow.scan.pages import PAGE_NUMBER
+
+    needed = set()
+    for page in pages:
+        mark = PAGE_NUMBER.search(page_text(page))
+        if mark is None:
+            return None
+        needed.add(int(mark.group(1)) - 1)
+    return needed
+
+
+def _registrations(
+    pages: Sequence[ScanPage], blanks: Sequence[np.ndarray | None]
+) -> dict[int, Any]:
     """Each blank page's registration onto the scanned page that is it (None: none is). A
     page is tried against the blank page its footer numbers (last first: the signatures
     end a form), one without a page number against the blank pages most like it
@@ -213,14 +229,18 @@ def _registrations(pages: Sequence[ScanPage], blanks: Sequence[np.ndarray]) -> d
     for page in reversed(pages):
         mark = PAGE_NUMBER.search(page_text(page))
         index = int(mark.group(1)) - 1 if mark else -1
-        if 0 <= index < len(blanks):
+        blank = blanks[index] if 0 <= index < len(blanks) else None
+        if blank is not None:
             if registered[index] is None:
-                registered[index] = register(page.image, blanks[index])
+                registered[index] = register(page.image, blank)
         else:
             unnumbered.append(page.image)
-    for found in register_pages(unnumbered, blanks):
-        if found is not None and registered[found[0]] is None:
-            registered[found[0]] = found[1]
+    rendered = [i for i, blank in enumerate(blanks) if blank is not None]
+    if unnumbered and rendered:
+        found = register_pages(unnumbered, [b for b in blanks if b is not None])
+        for one in found:
+            if one is not None and registered[rendered[one[0]]] is None:
+                registered[rendered[one[0]]] = one[1]
     return registered
 
 
