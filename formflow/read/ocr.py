@@ -24,7 +24,9 @@ The result is reader "ocr"; `Extraction.scan` says per value how sure the OCR wa
 something that could not be read (`ScanReading.unread`): the ingest holds such a form for a
 person (`formflow.transcribe`), since it is not the employee's fault. A drawn signature on
 paper is judged by ink in its box after registration to the blank form (`formflow.scan`);
-without that judgement a signature on a scan is not found, never guessed.
+without that judgement a signature on a scan is not found, never guessed. On a registered
+page each answer box is also read alone (`formflow.read.boxes`): a confident reading fills
+what the label reader missed, and the two disagreeing leave the answer not found.
 
 Tesseract runs as a child process of the worker that reads the file, under its time and
 memory limits; `OMP_THREAD_LIMIT=1` (set by the workers) keeps tesseract's own threads from
