@@ -178,3 +178,9 @@ def _environment_job(settings: Settings, clock: object) -> tuple[object, object]
     import os
 
     return (lambda path: os.environ.get("OMP_THREAD_LIMIT")), (lambda: None)
+
+
+def test_no_message_tells_the_employee_that_images_cannot_be_read() -> None:
+    from formflow.read import MESSAGES
+
+    assert not any("kan ikke læses automatisk endnu" in message for message in MESSAGES.values())

@@ -157,3 +157,30 @@ def test_a_copy_whose_scan_is_gone_is_held_saying_so(settings: Settings) -> None
     assert (outcome.action, outcome.codes) == ("held", ("transcription_scan_missing",))
     notice = (settings.inbox / "til-afklaring" / "afskrift.pdf.txt").read_text()
     assert "scannede skema ligger ikke længere" in notice
+
+
+def test_an_export_holds_a_scans_transcription_and_says_what_it_is(tmp_path: Path) -> None:
+    import zipfile
+    from datetime import datetime
+
+    from formflow.archive.export import write_export
+    from formflow.archive.index import EmployeeRow
+
+    year = tmp_path / "personale" / "4711-birthe" / "2026"
+    year.mkdir(parents=True)
+    names = ("aftaleskema-2026-v1.json", "aftaleskema-2026-v1.pdf",
+             "aftaleskema-2026-v1-afskrift.pdf")  # fmt: skip
+    for name in names:
+        (year / name).write_bytes(name.encode())
+    files = [(year / name, Path("4711-birthe", "2026", name)) for name in names]
+    person = EmployeeRow("4711", "Birthe", "personale/4711-birthe", "Åge")
+    out = tmp_path / "indsigt.zip"
+
+    write_export(out, person, files, [], datetime(2026, 12, 3, 12, 0))
+
+    with zipfile.ZipFile(out) as exported:
+        kept = exported.read("4711-birthe/2026/aftaleskema-2026-v1-afskrift.pdf")
+        readme = exported.read("README.txt").decode()
+    assert kept == b"aftaleskema-2026-v1-afskrift.pdf"
+    assert "Skemaerne (1 stk.)" in readme  # the transcription is no form of its own
+    assert "afskrift af det scannede skema" in readme

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from formflow.archive.store import Archive
 
 AUDIT_NAME = "logbog.jsonl"
+# A scanned form's transcription by a person lies beside the scan (`transcription_name`).
+TRANSCRIPTION = "-afskrift."
+TRANSCRIBED = """
+  Et skema med -afskrift i navnet er en afskrift af det scannede skema ved siden af: en
+  medarbejder har skrevet det af, som ikke kunne læses maskinelt (fx håndskrift). Det
+  scannede skema er originalen; afskriften er det, formflow læste indholdet fra.
+"""
 
 
 def export_person(archive: Archive, employee: str, out: Path) -> Path:
@@ -51,7 +58,8 @@ def export_person(archive: Archive, employee: str, out: Path) -> Path:
 
 def readme_text(person: EmployeeRow, folder: str, files: list[str], exported: datetime) -> str:
     """The Danish README.txt of an export (pure)."""
-    originals = [f for f in files if not f.endswith(".json")]
+    originals = [f for f in files if not f.endswith(".json") and TRANSCRIPTION not in f]
+    transcriptions = TRANSCRIBED if any(TRANSCRIPTION in f for f in files) else ""
     listing = "\n".join(f"  {f}" for f in files) or "  (ingen filer)"
     return f"""\
 Indsigt i oplysninger fra medarbejderudviklingssamtaler (MUS)
@@ -70,7 +78,7 @@ Denne fil indeholder alt, hvad personalemappen for MUS rummer om dig:
   Til hvert skema en .json-fil med det, formflow læste i skemaet: felternes indhold,
   underskrifterne, eventuelle fejl eller advarsler, hvornår skemaet kom ind, og i hvilken
   tilstand det blev arkiveret (modtaget, underskrevet, venter på underskrift, dannet).
-
+{transcriptions}
 {AUDIT_NAME}
   Logbogen over alt, der er sket med dine skemaer: arkiveret, afvist, sat til afklaring,
   set og udleveret, med tidspunkt. Logbogen rummer ikke skemaernes indhold.

@@ -5,7 +5,8 @@
 - `layout` (pdfplumber, `formflow.read.layout`): PDFs whose fields are gone (flattened,
   printed to PDF), found by their labels;
 - `docx` (zipfile + lxml): Word documents with content controls tagged by contract key, and
-  through `formflow.read.docx_labels` those whose controls are gone (rebuilt by hand).
+  through `formflow.read.docx_labels` those whose controls are gone (rebuilt by hand);
+- `ocr` (tesseract, `formflow.read.ocr`): scans, as image-only PDFs or TIFF, PNG, JPEG files.
 Every reader hands its raw text to `finish`, which identifies the form's definition and
 normalises the values (`normalize.py`), so a form reads the same whichever program filled it.
 
@@ -45,10 +46,6 @@ MESSAGES: dict[str, str] = {
     "wrong_type": (
         "Filen er hverken en PDF eller et Word-dokument (.docx). "
         "Send MUS-skemaet som PDF eller .docx."
-    ),
-    "image": (
-        "Filen er et billede. Send det udfyldte MUS-skema som PDF eller Word-dokument (.docx); "
-        "billeder af skemaer kan ikke læses automatisk endnu."
     ),
     "old_word": (
         "Filen er i det gamle Word-format (.doc) eller beskyttet med adgangskode. "

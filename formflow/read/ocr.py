@@ -24,7 +24,9 @@ The result is reader "ocr"; `Extraction.scan` says per value how sure the OCR wa
 something that could not be read (`ScanReading.unread`): the ingest holds such a form for a
 person (`formflow.transcribe`), since it is not the employee's fault. A drawn signature on
 paper is judged by ink in its box after registration to the blank form (`formflow.scan`);
-without that judgement a signature on a scan is not found, never guessed.
+without that judgement a signature on a scan is not found, never guessed. On a registered
+page each answer box is also read alone (`formflow.read.boxes`): a confident reading fills
+what the label reader missed, and the two disagreeing leave the answer not found.
 
 Tesseract runs as a child process of the worker that reads the file, under its time and
 memory limits; `OMP_THREAD_LIMIT=1` (set by the workers) keeps tesseract's own threads from
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
     from formflow.forms.definition import FormDefinition
+    from formflow.scan.blank import BlankForm
 
 POINTS = 72.0
 A4_WIDTH_PT = 595.0
@@ -113,6 +116,8 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
         pages, per_page = [pages[i] for i in order], [per_page[i] for i in order]
         definition, edition, values = read_labelled(_joined(per_page), {}, settings)
     blocks = _joined(per_page)
+    form = registered_form(definition, edition.year, pages)
+    values, disagreed, from_boxes = _with_boxes(values, definition, form, settings)
     # A value that is no value of its field (a date that is no date) was misread as likely
     # as mistyped: on a scan it is not read, never quoted back to the employee as written.
     misread = {
@@ -120,11 +125,12 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
                                 definition=definition, values=values).problems if p.field
     }  # fmt: skip
     values = {key: value for key, value in values.items() if key not in misread}
-    unread = {*unread_places(definition, blocks, values, settings), *misread}
-    drawn = signatures_on_paper(definition, edition.year, pages, unread, values)
+    unread = {*unread_places(definition, blocks, values, settings), *misread, *disagreed}
+    drawn = signatures_on_paper(definition, form, unread, values)
     words = [word for page in pages for word in page.words]
+    confidence = {**value_confidences(values, words), **from_boxes}
     reading = ScanReading(
-        confidence=value_confidences(values, words),
+        confidence={key: confidence[key] for key in values if key in confidence},
         unread=tuple(sorted(unread)),
         pages=len(pages),
     )
@@ -175,72 +181,117 @@ def page_text(page: ScanPage) -> str:
     )
 
 
+def registered_form(
+    definition: FormDefinition, year: int | None, pages: Sequence[ScanPage]
+) -> tuple[BlankForm, dict[int, Any]] | None:
+    """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`) and
+    each of its pages' registration onto the scanned page that is it (None: no scanned page
+    registers onto it: another form's layout, a page too damaged, a page not scanned), or
+    None when there is no blank to register to."""
+    if year is None or not pages:
+        return None
+    from formflow.errors import FormflowError
+    from formflow.scan.blank import blank_form
+
+    try:
+        blank = blank_form(definition, year, round(pages[0].dpi), _blank_pages_needed(pages))
+    except FormflowError:
+        return None
+    return blank, _registrations(pages, blank.pages)
+
+
+def _blank_pages_needed(pages: Sequence[ScanPage]) -> set[int] | None:
+    """The form's pages (from 0) the scanned pages' footers number, or None (all of them)
+    when a scanned page has no page number."""
+    from formflow.scan.pages import PAGE_NUMBER
+
+    needed = set()
+    for page in pages:
+        mark = PAGE_NUMBER.search(page_text(page))
+        if mark is None:
+            return None
+        needed.add(int(mark.group(1)) - 1)
+    return needed
+
+
+def _registrations(
+    pages: Sequence[ScanPage], blanks: Sequence[np.ndarray | None]
+) -> dict[int, Any]:
+    """Each blank page's registration onto the scanned page that is it (None: none is). A
+    page is tried against the blank page its footer numbers (last first: the signatures
+    end a form), one without a page number against the blank pages most like it
+    (`register_pages`): each scanned page is registered once or twice, never against every
+    page of the form (a page that registers nowhere, another organisation's layout, costs
+    ECC and the feature matching each time)."""
+    from formflow.scan.pages import PAGE_NUMBER
+    from formflow.scan.register import register, register_pages
+
+    registered: dict[int, Any] = dict.fromkeys(range(len(blanks)))
+    unnumbered = []
+    for page in reversed(pages):
+        mark = PAGE_NUMBER.search(page_text(page))
+        index = int(mark.group(1)) - 1 if mark else -1
+        blank = blanks[index] if 0 <= index < len(blanks) else None
+        if blank is not None:
+            if registered[index] is None:
+                registered[index] = register(page.image, blank)
+        else:
+            unnumbered.append(page.image)
+    rendered = [i for i, blank in enumerate(blanks) if blank is not None]
+    if unnumbered and rendered:
+        found = register_pages(unnumbered, [b for b in blanks if b is not None])
+        for one in found:
+            if one is not None and registered[rendered[one[0]]] is None:
+                registered[rendered[one[0]]] = one[1]
+    return registered
+
+
+def _with_boxes(
+    values: dict[str, str],
+    definition: FormDefinition,
+    form: tuple[BlankForm, dict[int, Any]] | None,
+    settings: Settings,
+) -> tuple[dict[str, str], set[str], dict[str, float]]:
+    """The label reader's values with what the registered answer boxes read
+    (`formflow.read.boxes`): the values, the keys the two readings disagree on (not found),
+    and the confidences of the values read from boxes."""
+    if form is None:
+        return values, set(), {}
+    from formflow.read.boxes import merged, read_boxes
+
+    blank, registered = form
+    boxes = read_boxes(definition, blank, registered, settings)
+    return merged(values, boxes, settings.ocr.min_confidence)
+
+
 def signatures_on_paper(
     definition: FormDefinition,
-    year: int | None,
-    pages: Sequence[ScanPage],
+    form: tuple[BlankForm, dict[int, Any]] | None,
     unread: Iterable[str],
     values: Mapping[str, str],
 ) -> tuple[str, ...]:
-    """The signatures drawn on the paper: the scan registered to the blank form (formflow's
-    own renderer at the scan's resolution, `formflow.scan`), and ink inside a signature's box
-    (its interior: the frame never counts). Only signatures OCR read no typed name for (whose
-    place held ink it could not read, `unread`, or was not found), on the scanned page of the
-    box's page number; a page that does not register (another form's layout, a page too
-    damaged) judges nothing: its signatures stay unread, never guessed."""
+    """The signatures drawn on the paper: ink inside a signature's box (its interior: the
+    frame never counts) on the scan registered to the blank form (`registered_form`). Only
+    signatures OCR read no typed name for (whose place held ink it could not read, `unread`,
+    or was not found); a page that does not register judges nothing: its signatures stay
+    unread, never guessed."""
     keys = [
         spec.key
         for spec in definition.fields
         if spec.type == "signature" and (spec.key in unread or spec.key not in values)
     ]
-    if not keys or year is None or not pages:
+    if not keys or form is None:
         return ()
-    from formflow.errors import FormflowError
-    from formflow.scan.blank import blank_form
     from formflow.scan.ink import signature_state
 
-    try:
-        blank = blank_form(definition, year, round(pages[0].dpi))
-    except FormflowError:
-        return ()
-    registered: dict[int, Any] = {}
+    blank, registered = form
     drawn = []
     for key in keys:
         box = blank.boxes.get(key)
-        if box is None or box.page >= len(blank.pages):
-            continue
-        if box.page not in registered:
-            candidates = _numbered(pages, box.page + 1)
-            registered[box.page] = _registered(candidates, blank.pages[box.page])
-        found = registered[box.page]
+        found = registered.get(box.page) if box is not None else None
         if found is not None and signature_state(found.image, blank.pixels(key)) == "signed":
             drawn.append(key)
     return tuple(drawn)
-
-
-def _numbered(pages: Sequence[ScanPage], number: int) -> list[ScanPage]:
-    """The scanned pages that may be page `number` of the form: those its footer numbers so,
-    or, where OCR read no page number on a page, that page too."""
-    from formflow.scan.pages import PAGE_NUMBER
-
-    found = []
-    for page in pages:
-        mark = PAGE_NUMBER.search(page_text(page))
-        if mark is None or int(mark.group(1)) == number:
-            found.append(page)
-    return found
-
-
-def _registered(pages: Sequence[ScanPage], blank: np.ndarray) -> Any:
-    """The first scanned page (last first: signatures end a form) that registers onto the
-    blank page, or None."""
-    from formflow.scan.register import register
-
-    for page in reversed(pages):
-        found = register(page.image, blank)
-        if found is not None:
-            return found
-    return None
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,11 +69,12 @@ class PixelBox:
 
 @dataclass(frozen=True, eq=False)
 class BlankForm:
-    """A blank form beside a scan: its pages rendered greyscale at `dpi`, its fields' boxes."""
+    """A blank form beside a scan: its pages rendered greyscale at `dpi` (None: a page not
+    rendered, as none of the scan's pages is it), its fields' boxes."""
 
     kind: str
     dpi: int
-    pages: tuple[np.ndarray, ...]
+    pages: tuple[np.ndarray | None, ...]
     boxes: dict[str, FieldBox]
 
     def pixels(self, key: str) -> PixelBox:
@@ -80,12 +82,15 @@ class BlankForm:
         return PixelBox.from_points(self.boxes[key], self.dpi)
 
 
-def blank_form(definition: FormDefinition, year: int, dpi: int) -> BlankForm:
-    """The blank form rendered by formflow's renderer, rasterised at `dpi`, with its boxes."""
+def blank_form(
+    definition: FormDefinition, year: int, dpi: int, only: Collection[int] | None = None
+) -> BlankForm:
+    """The blank form rendered by formflow's renderer, rasterised at `dpi` (`only` those
+    pages, from 0, if given: rasterising costs about a second a page), with its boxes."""
     from formflow.forms.render import render_bytes
 
     pdf = render_bytes(definition, year, {}, "pdf")
-    return BlankForm(definition.kind, dpi, tuple(blank_pages(pdf, dpi)), field_boxes(pdf))
+    return BlankForm(definition.kind, dpi, tuple(blank_pages(pdf, dpi, only)), field_boxes(pdf))
 
 
 def field_boxes(blank_pdf: bytes) -> dict[str, FieldBox]:
@@ -104,14 +109,34 @@ def field_boxes(blank_pdf: bytes) -> dict[str, FieldBox]:
     return boxes
 
 
-def blank_pages(blank_pdf: bytes, dpi: int) -> list[np.ndarray]:
-    """The blank form's pages rendered greyscale at `dpi` by pdftoppm."""
+def blank_pages(
+    blank_pdf: bytes, dpi: int, only: Collection[int] | None = None
+) -> list[np.ndarray | None]:
+    """The blank form's pages rendered greyscale at `dpi` by pdftoppm (`only` those, from 0:
+    the others None)."""
+    count = len(PdfReader(io.BytesIO(blank_pdf)).pages)
+    wanted = set(range(count)) if only is None else {i for i in only if 0 <= i < count}
+    if not wanted:
+        return [None] * count
     with tempfile.TemporaryDirectory(prefix="formflow-blank-") as temporary:
         folder = Path(temporary)
         (folder / "blank.pdf").write_bytes(blank_pdf)
+        first, last = str(min(wanted) + 1), str(max(wanted) + 1)
         try:
             subprocess.run(
-                ["pdftoppm", "-r", str(dpi), "-gray", "-png", "blank.pdf", "page"],
+                [
+                    "pdftoppm",
+                    "-r",
+                    str(dpi),
+                    "-gray",
+                    "-png",
+                    "-f",
+                    first,
+                    "-l",
+                    last,
+                    "blank.pdf",
+                    "page",
+                ],
                 cwd=folder,
                 check=True,
                 capture_output=True,
@@ -119,5 +144,10 @@ def blank_pages(blank_pdf: bytes, dpi: int) -> list[np.ndarray]:
             )
         except (OSError, subprocess.SubprocessError) as error:
             raise FormflowError(f"pdftoppm could not render the blank form: {error}") from error
-        pages = sorted(folder.glob("page-*.png"))
-        return [np.asarray(Image.open(path).convert("L")) for path in pages]
+        rendered = {
+            int(path.stem.rsplit("-", 1)[1]) - 1: path for path in folder.glob("page-*.png")
+        }
+        return [
+            np.asarray(Image.open(rendered[i]).convert("L")) if i in wanted else None
+            for i in range(count)
+        ]

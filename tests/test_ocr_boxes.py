@@ -1,0 +1,66 @@
+"""Answer boxes read one by one on a scan registered to the blank form (formflow.read.boxes):
+what a box reads fills a value the label reader missed only when confident, and a box and a
+label reading that disagree leave the value not found."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_ocr import PAGE_ONE, page_image, scanned_page
+
+from formflow.config import Settings
+from formflow.forms.library import load_definition
+from formflow.read.boxes import BoxReading, merged, read_boxes
+from formflow.read.labels import UNCERTAIN
+
+LIMIT = 80.0
+
+
+def test_a_confident_box_fills_a_value_the_label_reader_missed() -> None:
+    values, disagreed, taken = merged({}, {"meeting_date": BoxReading("12.03.2026", 95.0)}, LIMIT)
+    assert values == {"meeting_date": "12.03.2026"}
+    assert (disagreed, taken) == (set(), {"meeting_date": 95.0})
+
+
+def test_a_box_and_a_label_reading_that_disagree_leave_the_value_not_found() -> None:
+    boxes = {"employee_number": BoxReading("4711", 96.0)}
+    values, disagreed, _ = merged({"employee_number": "4717", "leader_name": "Åge"}, boxes, LIMIT)
+    assert values == {"leader_name": "Åge"}
+    assert disagreed == {"employee_number"}
+
+
+def test_a_box_agreeing_with_the_label_reader_keeps_its_value() -> None:
+    boxes = {"summary": BoxReading("Vi talte\nom det", 90.0)}
+    values, disagreed, _ = merged({"summary": "Vi talte om det"}, boxes, LIMIT)
+    assert values == {"summary": "Vi talte om det"} and not disagreed
+
+
+def test_an_unsure_or_clipped_box_reading_counts_for_nothing() -> None:
+    boxes = {
+        "employee_name": BoxReading("Birthe", 61.0),
+        "leader_name": BoxReading("Åge Øster" + UNCERTAIN, 96.0),
+        "employee_number": BoxReading("4717", 40.0),
+    }
+    values, disagreed, taken = merged({"employee_number": "4711"}, boxes, LIMIT)
+    assert values == {"employee_number": "4711"}
+    assert not disagreed and not taken
+
+
+@pytest.mark.needs("tesseract")
+def test_the_boxes_of_a_registered_scan_read_their_typed_answers() -> None:
+    from formflow.scan.blank import blank_form
+    from formflow.scan.register import register
+
+    settings = Settings()
+    blank = blank_form(load_definition("agreement"), 2026, 200)
+    scan = np.asarray(scanned_page(page_image(PAGE_ONE)).convert("L"))
+    registration = register(scan, blank.pages[0])
+    assert registration is not None
+    readings = read_boxes(load_definition("agreement"), blank, {0: registration}, settings)
+    read = {key: reading.text for key, reading in readings.items()}
+    assert read["employee_name"] == "Birthe Ærø Søndergård"
+    assert read["meeting_date"] == "12.03.2026"
+    assert read["goal_personal_1_text"] == "Holde et oplæg på personalemødet"
+    assert "employee_position" not in read  # an empty box is not read at all
+    assert all(readings[key].confidence >= settings.ocr.min_confidence for key in PAGE_ONE
+               if key in readings and UNCERTAIN not in readings[key].text)  # fmt: skip
