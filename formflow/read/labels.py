@@ -767,10 +767,7 @@ class _Walker:
         roles = [spec.row if spec is not None and spec.type == "signature" else None
                  for spec in map(spec_of, row)]  # fmt: skip
         bare = [i for i, cell in enumerate(row) if self.bare_dates(cell)]
-        beside = [(roles[i - 1] if i > 0 else None, roles[i + 1] if i + 1 < len(row) else None)
-                  for i in bare]  # fmt: skip
-        sides = [1 if right else -1 for left, right in beside if (left is None) != (right is None)]
-        side = sides[0] if sides and len(set(sides)) == 1 else None
+        side = _dates_side(roles, bare)
         dates: dict[int, Target | None] = {}
         for i in bare:
             role = roles[i + side] if side and 0 <= i + side < len(row) else None
@@ -1173,3 +1170,16 @@ class _Matrix:
             return f"{block.prefix}_{number}" if 1 <= number <= len(block.rows) else None
         row_key = self.grid_rows.get(label_key(first or ""))
         return f"{block.prefix}_{row_key}" if row_key else None
+
+
+def _dates_side(roles: Sequence[str | None], bare: Sequence[int]) -> int | None:
+    """The side (-1 left, +1 right) on which a row's signatures stand beside their bare
+    `Dato` cells (at `bare`): the side of each Dato with a signature on one side only, when
+    they all agree; None when the row does not show it."""
+    sides = set()
+    for i in bare:
+        left = roles[i - 1] if i > 0 else None
+        right = roles[i + 1] if i + 1 < len(roles) else None
+        if (left is None) != (right is None):
+            sides.add(1 if right else -1)
+    return sides.pop() if len(sides) == 1 else None

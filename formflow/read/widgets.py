@@ -216,31 +216,31 @@ def _strays(
     """Printed words among a row of boxes that are no box's caption (the caption of a box
     not seen, a flattened one drawn as nothing): left, they would read as the answer."""
     own = {id(word) for caption in captions for word in caption}
+    loose = [word for word in printed if id(word) not in own]
+    left = min(b[0] for b in boxes)
     found = []
     for where, caption in zip(boxes, captions, strict=True):
         right = max([where[2], *(word.x1 for word in caption)])
-        found += [
-            word
-            for word in printed
-            if id(word) not in own
-            and where[1] - 2.0 <= (word.top + word.bottom) / 2 <= where[3] + 2.0
-            and min(b[0] for b in boxes) <= word.x0 < right
-        ]
-    lines = {round(_middle(b)) for b in boxes}
+        found += [word for word in loose if _beside(word, where) and left <= word.x0 < right]
+    return found + [word for word in _after_last(boxes, captions, loose) if word not in found]
+
+
+def _beside(word: Word, box: Bbox) -> bool:
+    """Whether the middle of `word` stands on the line of `box` (2 pt either way)."""
+    return box[1] - 2.0 <= (word.top + word.bottom) / 2 <= box[3] + 2.0
+
+
+def _after_last(
+    boxes: Sequence[Bbox], captions: Sequence[Sequence[Word]], loose: Sequence[Word]
+) -> list[Word]:
+    """On a row of evenly set boxes, the words after the last box but before where a next
+    box would stand."""
+    if len(boxes) < 2 or len({round(_middle(b)) for b in boxes}) != 1:
+        return []
     last = max(boxes, key=lambda b: b[0])
-    # a word after the last box but before the next one's place, on a row of evenly set boxes
-    if len(lines) == 1 and len(boxes) > 1:
-        step = (last[0] - min(b[0] for b in boxes)) / (len(boxes) - 1)
-        end = max([last[2], *(w.x1 for c in captions for w in c)]) + step
-        found += [
-            word
-            for word in printed
-            if id(word) not in own
-            and last[1] - 2.0 <= (word.top + word.bottom) / 2 <= last[3] + 2.0
-            and last[2] <= word.x0 < end
-            and word not in found
-        ]
-    return found
+    step = (last[0] - min(b[0] for b in boxes)) / (len(boxes) - 1)
+    end = max([last[2], *(w.x1 for c in captions for w in c)]) + step
+    return [word for word in loose if _beside(word, last) and last[2] <= word.x0 < end]
 
 
 def _groups(fields: Sequence[str], boxes: Sequence[Bbox], size: float) -> list[list[int]]:
