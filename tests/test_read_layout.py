@@ -15,11 +15,11 @@ from formflow.read.layout import (
     Word,
     _cells,
     _is_ruling,
-    _place_words,
     cell_text,
     free_blocks,
     joined_pages,
     page_content,
+    place_words,
     read_layout,
     ruled_tables,
     ruling_edges,
@@ -223,7 +223,7 @@ def test_a_word_goes_to_the_first_cell_holding_its_centre() -> None:
     overlap = Word("Overlap", 60, 80, 12, 18)
     second_only = Word("Anden", 150, 170, 12, 18)
     outside = Word("Side", 300, 320, 5, 15)
-    cells, free = _place_words([on_border, spanning, overlap, second_only, outside], grids)
+    cells, free = place_words([on_border, spanning, overlap, second_only, outside], grids)
     assert cells == {
         (0, 0, 0): [on_border],
         (0, 1, 0): [spanning],

@@ -39,7 +39,6 @@ INSET = 2
 READ_DPI = 200
 # A word ending closer than this (points) to its box's right side may be clipped by the box.
 CLIP_PT = 5.0
-STRIP_MARGIN = 30  # pixels of paper around and between the crops in the strip
 POINTS = 72.0
 
 
@@ -98,7 +97,7 @@ def _read_strip(
     """The boxes' crops read in one tesseract run, each on its own lines of a white strip."""
     import cv2
 
-    from formflow.read.ocr import tesseract, typographic
+    from formflow.read.ocr import STRIP_MARGIN, crops_strip, tesseract, typographic
 
     if not boxes:
         return {}
@@ -108,7 +107,7 @@ def _read_strip(
         crops = [
             cv2.resize(c, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC) for c in crops
         ]
-    strip, rows = _strip(crops)
+    strip, rows = crops_strip(crops)
     data = tesseract(strip, "--psm 6", settings)
     scale = POINTS / (dpi * factor)
     found: dict[int, list[tuple[Word, float]]] = {}
@@ -135,22 +134,6 @@ def _read_strip(
             text += UNCERTAIN  # the box may cut the answer short: never read as whole
         readings[boxes[row][0]] = BoxReading(text, min(conf for _, conf in read))
     return readings
-
-
-def _strip(crops: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """The crops one under another on white paper, and the rows each of them takes."""
-    import numpy as np
-
-    width = max(c.shape[1] for c in crops) + 2 * STRIP_MARGIN
-    strip = np.full((sum(c.shape[0] + STRIP_MARGIN for c in crops) + STRIP_MARGIN, width), 255,
-                    np.uint8)  # fmt: skip
-    rows: list[tuple[int, int]] = []
-    y = STRIP_MARGIN
-    for crop in crops:
-        strip[y : y + crop.shape[0], STRIP_MARGIN : STRIP_MARGIN + crop.shape[1]] = crop
-        rows.append((y, y + crop.shape[0]))
-        y += crop.shape[0] + STRIP_MARGIN
-    return strip, rows
 
 
 def _lines(data: Mapping[str, Sequence[Any]]) -> list[list[int]]:

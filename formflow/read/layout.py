@@ -144,7 +144,7 @@ def page_blocks(page: Any, widgets: Sequence[Widget] = ()) -> list[Block]:
     words = _answers(page, content, [*widgets, *_flattened_fields(content)], words)
     edges = ruling_edges(_without_parts(content))
     grids = [(table.bbox, table.rows) for table in ruled_tables(page, edges)]
-    cells, free = _place_words(words, grids)
+    cells, free = place_words(words, grids)
     placed: list[tuple[float, Block]] = []
     for t, (bbox, rows) in enumerate(grids):
         placed.append((float(bbox[1]), _table(page.page_number, t, rows, cells)))
@@ -452,7 +452,7 @@ def _clipped(char: Any, clip: Any, last: tuple[dict[str, Any], float] | None) ->
     return True
 
 
-def _place_words(
+def place_words(
     words: Sequence[Word], grids: Sequence[tuple[Any, Any]]
 ) -> tuple[dict[tuple[int, int, int], list[Word]], list[Word]]:
     """Each word in the first cell (by table, row, column) holding its centre, or left free.

@@ -44,7 +44,14 @@ from typing import TYPE_CHECKING, Any, cast
 from formflow.config import Settings
 from formflow.model import Evidence, Extraction, ScanReading
 from formflow.read.labels import UNCERTAIN, Block, Para, Table
-from formflow.read.layout import Word, cell_text, free_blocks, lines_of, ruled_tables
+from formflow.read.layout import (
+    Word,
+    cell_text,
+    free_blocks,
+    lines_of,
+    place_words,
+    ruled_tables,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -674,14 +681,7 @@ def page_blocks(page: ScanPage, min_confidence: float) -> list[Block]:
     words = layout_words(page, min_confidence, sizes) + unread_marks(page, min_confidence)
     edges = ruling_edges(page.image, page.dpi)
     grids = [(table.bbox, table.rows) for table in _without_bands(page, edges)]
-    cells: dict[tuple[int, int, int], list[Word]] = {}
-    free: list[Word] = []
-    for word in words:
-        place = _cell_of(word, grids)
-        if place is None:
-            free.append(word)
-        else:
-            cells.setdefault(place, []).append(word)
+    cells, free = place_words(words, grids)
     placed: list[tuple[float, Block]] = []
     for t, (bbox, rows) in enumerate(grids):
         texts = tuple(
@@ -770,18 +770,6 @@ def _cell_text(words: Sequence[Word], cell: Sequence[float], sizes: dict[Word, f
         cell_text(run, cell[0], cell[2]) + (UNCERTAIN if any(id(w) in clipped for w in run) else "")
         for run in runs
     )
-
-
-def _cell_of(word: Word, grids: Sequence[tuple[Any, Any]]) -> tuple[int, int, int] | None:
-    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
-    for t, (bbox, rows) in enumerate(grids):
-        if not (bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]):
-            continue
-        for r, row in enumerate(rows):
-            for c, cell in enumerate(row.cells):
-                if cell is not None and cell[0] <= x <= cell[2] and cell[1] <= y <= cell[3]:
-                    return t, r, c
-    return None
 
 
 def layout_words(
@@ -941,25 +929,35 @@ def _on_its_line(box: Box, lines: np.ndarray, per_mm: float) -> Box:
     return (min(left, x), top, max(right, x + width - 1), bottom)
 
 
+STRIP_MARGIN = 30  # pixels of paper around and between the crops in a strip
+
+
+def crops_strip(crops: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The crops one under another on white paper (one tesseract run reads them all, each
+    on lines of its own), and the pixel rows each of them takes."""
+    import numpy as np
+
+    width = max(c.shape[1] for c in crops) + 2 * STRIP_MARGIN
+    height = sum(c.shape[0] + STRIP_MARGIN for c in crops) + STRIP_MARGIN
+    strip = np.full((height, width), 255, np.uint8)
+    rows: list[tuple[int, int]] = []
+    y = STRIP_MARGIN
+    for crop in crops:
+        strip[y : y + crop.shape[0], STRIP_MARGIN : STRIP_MARGIN + crop.shape[1]] = crop
+        rows.append((y, y + crop.shape[0]))
+        y += crop.shape[0] + STRIP_MARGIN
+    return strip, rows
+
+
 def second_look(grey: np.ndarray, marks: Sequence[Box], settings: Settings) -> list[OcrWord]:
     """The marks read again, each on a line of its own in one strip (one tesseract run, as a
     block of lines): the sparse reading passes over a lone digit in a box (a status 1-4),
     which reads at once by itself. Handwriting stays what it was: unsure, or junk below the
     confidence limit. Each mark's words become one word in the mark's place."""
-    import numpy as np
-
     if not marks:
         return []
-    margin = 30
     crops = [grey[top : bottom + 1, left : right + 1] for left, top, right, bottom in marks]
-    width = max(crop.shape[1] for crop in crops) + 2 * margin
-    strip = np.full((sum(c.shape[0] + margin for c in crops) + margin, width), 255, np.uint8)
-    rows: list[tuple[int, int]] = []
-    y = margin
-    for crop in crops:
-        strip[y : y + crop.shape[0], margin : margin + crop.shape[1]] = crop
-        rows.append((y, y + crop.shape[0]))
-        y += crop.shape[0] + margin
+    strip, rows = crops_strip(crops)
     data = tesseract(strip, "--psm 6", settings)
     found: dict[int, list[tuple[str, float]]] = {}
     for i, text in enumerate(data["text"]):
