@@ -24,14 +24,13 @@ see `form_name`.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from formflow.archive.index import Index
+from formflow.archive.index import Index, read_only_index
 from formflow.archive.records import FormRow, decode_record
 from formflow.archive.roster import read_roster
 from formflow.carryover import (
@@ -141,7 +140,7 @@ def run_carry_over(
     source = load_definition(SOURCE_FORM, settings)
     target = load_definition(form, settings)
     if options.dry_run:  # the index read-only, and nothing written
-        index, root = _read_only_index(settings), settings.archive
+        index, root = read_only_index(settings.archive), settings.archive
     else:
         if archive is None:
             from formflow.archive import Archive
@@ -218,38 +217,6 @@ class _Records(Mapping[str, Mapping[str, str]]):
 
     def __len__(self) -> int:
         return len(self.records)
-
-
-class _ReadOnlyIndex(Index):
-    """The archive's index read without writing a byte (a dry run leaves no trace).
-
-    Without a WAL file every commit is in the main file, and SQLite reads it as immutable: no
-    -wal, -shm or lock file is made. With one, a writer (the daemon) is at work and made them
-    already: read through them, read-only.
-    """
-
-    def _connection(self) -> sqlite3.Connection:
-        held = getattr(self._local, "held", None)
-        if held is not None:
-            return held[0]
-        wal = self.path.with_name(self.path.name + "-wal").exists()
-        uri = f"{self.path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}"
-        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        self._local.held = (db, ())
-        return db
-
-
-def _read_only_index(settings: Settings) -> Index | None:
-    """The archive's index, read-only; None when there is no archive yet."""
-    if not settings.archive.exists():
-        return None
-    index = _ReadOnlyIndex(settings.archive / "index.sqlite")
-    if not index.is_current():
-        raise ArchiveError(
-            "the archive's index is missing or out of date; run `formflow archive reindex` "
-            "first (a dry run changes nothing)"
-        )
-    return index
 
 
 # --- 3. carrying the plan out ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from formflow.archive.records import FormRow, SignatureSummary, latest_first_key
+from formflow.errors import ArchiveError
 from formflow.fsutil import PRIVATE_FILE, flocked, writer_lock
 
 if TYPE_CHECKING:
@@ -477,6 +478,39 @@ class Index:
                 table: sorted(db.execute(f"SELECT * FROM {table}{where.get(table, '')}"))
                 for table in TABLES
             }
+
+
+class ReadOnlyIndex(Index):
+    """The archive's index read without writing a byte (a dry run leaves no trace).
+
+    Without a WAL file every commit is in the main file, and SQLite reads it as immutable: no
+    -wal, -shm or lock file is made. With one, a writer (the daemon) is at work and made them
+    already: read through them, read-only.
+    """
+
+    def _connection(self) -> sqlite3.Connection:
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            return held[0]
+        wal = self.path.with_name(self.path.name + "-wal").exists()
+        uri = f"{self.path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._local.held = (db, ())
+        return db
+
+
+def read_only_index(archive: Path) -> Index | None:
+    """The index of the archive at `archive`, read-only (dry runs); None when there is no
+    archive yet, ArchiveError when its index is missing or out of date."""
+    if not archive.exists():
+        return None
+    index = ReadOnlyIndex(archive / "index.sqlite")
+    if not index.is_current():
+        raise ArchiveError(
+            "the archive's index is missing or out of date; run `formflow archive reindex` "
+            "first (a dry run changes nothing)"
+        )
+    return index
 
 
 def _checkpoint(db: sqlite3.Connection) -> None:

@@ -79,10 +79,10 @@ def run_remind(
 ) -> Report:
     """Send (or with `dry_run` list) the mail due on `today`; see the module doc."""
     if dry_run:
-        from formflow.carryover_run import _read_only_index
+        from formflow.archive.index import read_only_index
 
         with Outbox.read_only(settings.archive) as outbox:
-            facts = read_facts(settings, _read_only_index(settings), outbox, today)
+            facts = read_facts(settings, read_only_index(settings.archive), outbox, today)
         due = schedule(facts, today, offsets(settings))
         lines = [Line(d, "missing", d.missing) if d.missing else Line(d, "would_send") for d in due]
         return Report(today, True, tuple(lines))
