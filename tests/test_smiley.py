@@ -4,14 +4,13 @@ read back from fields, controls and a flattened or printed page."""
 
 from __future__ import annotations
 
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import no_roster
-from test_wheel import pdftk_fill, tick
+from test_wheel import flattened_and_printed, pdftk_fill, tick
 
 from formflow.cli import cli
 from formflow.config import Settings, settings_from_dict
@@ -77,15 +76,7 @@ def test_the_marked_face_is_read_from_a_flattened_or_printed_form(
 ) -> None:
     definition = load_definition("preparation-varde", settings)
     pdftk_fill(render_bytes(definition, 2026, {}, "pdf"), ANSWERS, tmp_path)
-    subprocess.run(
-        ["qpdf", "--flatten-annotations=all", "filled.pdf", "flat.pdf"], cwd=tmp_path, check=True
-    )
-    subprocess.run(
-        ["gs", "-q", "-sDEVICE=pdfwrite", "-o", "printed.pdf", "filled.pdf"],
-        cwd=tmp_path,
-        check=True,
-    )
-    for name in ("flat.pdf", "printed.pdf"):
+    for name in flattened_and_printed(tmp_path):
         extraction = read_data((tmp_path / name).read_bytes(), name, settings)
         assert extraction.reader == "layout"
         assert faces_of(settings, (tmp_path / name).read_bytes()) == EXPECTED

@@ -168,6 +168,19 @@ def test_a_pdf_wheel_filled_by_pdftk_is_read_and_filed(settings: Settings, tmp_p
     assert svg.stat().st_mode & 0o077 == 0
 
 
+def flattened_and_printed(folder: Path) -> tuple[str, str]:
+    """`filled.pdf` in `folder` flattened by qpdf and printed by Ghostscript: their names."""
+    subprocess.run(
+        ["qpdf", "--flatten-annotations=all", "filled.pdf", "flat.pdf"], cwd=folder, check=True
+    )
+    subprocess.run(
+        ["gs", "-q", "-sDEVICE=pdfwrite", "-o", "printed.pdf", "filled.pdf"],
+        cwd=folder,
+        check=True,
+    )
+    return "flat.pdf", "printed.pdf"
+
+
 def pypdf_fill(pdf: bytes, values: dict[str, str]) -> bytes:
     """pypdf fills a radio group with /V as text ("/4") and turns its widget's /AS on."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
@@ -212,15 +225,7 @@ def test_a_flattened_or_printed_wheel_is_read_from_the_page(
 ) -> None:
     definition = load_definition("agreement", settings)
     pdftk_fill(render_bytes(definition, 2026, {}, "pdf"), MARKS, tmp_path)
-    subprocess.run(
-        ["qpdf", "--flatten-annotations=all", "filled.pdf", "flat.pdf"], cwd=tmp_path, check=True
-    )
-    subprocess.run(
-        ["gs", "-q", "-sDEVICE=pdfwrite", "-o", "printed.pdf", "filled.pdf"],
-        cwd=tmp_path,
-        check=True,
-    )
-    for name in ("flat.pdf", "printed.pdf"):
+    for name in flattened_and_printed(tmp_path):
         extraction = read_data((tmp_path / name).read_bytes(), name, settings)
         assert extraction.reader == "layout"
         wheel = {k: v for k, v in extraction.fields.items() if k.startswith("wheel_")}
