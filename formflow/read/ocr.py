@@ -76,8 +76,12 @@ SENSIBLE = 60.0
 SPECK_MM = 1.2
 # A line ending closer than this (pt) to its cell's right side may be clipped by the box.
 CLIP_PT = 5.0
-# A line whose strokes are this wide for its height (a share) is set in bold (`_bold`).
-BOLD = 0.19
+# A line whose strokes are this wide for its font size (ems) is set in bold
+# (`_stroke_share`).
+BOLD = 0.14
+# A line whose font is this much larger than the page's usual one is a heading (as the layout
+# reader takes a larger line in a PDF).
+LARGER = 1.25
 # Ink of a mark is darker than this (0-255): a pen's or a printer's, not a grey shading.
 MARK_DARKNESS = 170
 # Ink marks closer than this (mm) are one mark (the strokes of one handwritten word).
@@ -775,46 +779,80 @@ def _cell_text(words: Sequence[Word], cell: Sequence[float], sizes: dict[Word, f
 def layout_words(
     page: ScanPage, min_confidence: float, sizes: dict[Word, float] | None = None
 ) -> list[Word]:
-    """Tesseract's words as the layout reader's, in points, all of one height, centred on
-    their line. A word's box depends on its letters (ascenders, descenders) and OCR
-    knows no fonts, while the layout reader tells lines, wraps and headings apart by height
-    and font: with one height, lines and wraps are told by position alone, and no line is
-    a heading by its size (a scan's headings are known by their text, as labels are); each
-    word's own line's height goes into `sizes`, for telling a label from the answer under it
-    in one box. A word below `min_confidence` carries UNCERTAIN: its letters still match a
-    label, no answer holds it."""
+    """Tesseract's words as the layout reader's, in points, all one em high (the page's usual
+    font size, `em_of`), centred on their line. A word's box depends on its letters
+    (ascenders, descenders) and OCR knows no fonts, while the layout reader tells lines,
+    wraps and headings apart by height and font: with one height, lines and wraps are told
+    by position alone, as in a PDF, and no line is a heading by its size (a scan's headings
+    are known by their text, as labels are, and by their bold strokes); each word's own
+    line's font size goes into `sizes`, for telling a label from the answer under it in one
+    box. A word below `min_confidence` carries UNCERTAIN: its letters still match a label, no
+    answer holds it."""
     scale = POINTS / page.dpi
     grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
     for read in page.words:
         grouped.setdefault(read.line, []).append(read)
-    height = _line_height(grouped.values())
-    ink = ink_of(page.image, darker_than=MARK_DARKNESS)
     lines = sorted(grouped.values(), key=lambda members: min(w.top for w in members))
+    ems = [_line_em(members) for members in lines]
+    height = statistics.median([em for em in ems if em] or [1.0])
+    ink = ink_of(page.image, darker_than=MARK_DARKNESS)
     out: list[Word] = []
-    for members, bold in zip(lines, _bold_lines(ink, lines), strict=True):
+    for members, em, bold in zip(lines, ems, _bold_lines(ink, lines, ems), strict=True):
         middle = statistics.median(w.top + w.height / 2 for w in members)
-        size = float(statistics.median(w.height for w in members))
-        top, bottom = (middle - height / 2) * scale, (middle + height / 2) * scale
+        size = em if em > height * LARGER else height  # a larger line: a heading, as in a PDF
+        top, bottom = (middle - size / 2) * scale, (middle + size / 2) * scale
         for w in members:
             text = w.text if w.confidence >= min_confidence else w.text + UNCERTAIN
             word = Word(text, w.left * scale, (w.left + w.width) * scale, top, bottom,
                         "bold" if bold else "")  # fmt: skip
             out.append(word)
             if sizes is not None:
-                sizes[word] = size
+                sizes[word] = em
     return out
 
 
-def _bold_lines(ink: np.ndarray, lines: Sequence[Sequence[OcrWord]]) -> list[bool]:
+# How far a letter reaches above the baseline and below it, in ems of its font (DejaVu,
+# Liberation and Carlito agree within a few hundredths). A word's box is as high as its
+# tallest letter and its deepest descender, so "nye" and "lagerstyringssystem" in one font
+# differ by a third in height; divided by their letters' reach both are one em.
+_ACCENTED_CAPITALS = frozenset("ÅÄÖÜÉÈÁÀÓÒÚÙÍÌÊÂÔ")
+_TALL = frozenset("bdfhkltij!?/()[]{}|%&#@§$'\"åäöüéèáàóòúùíìêâô")
+_DEEP = {**dict.fromkeys("gjpqy", 0.21), **dict.fromkeys("()[]{}|", 0.13), ",": 0.12, ";": 0.12}
+X_HEIGHT, ASCENDER, ACCENT = 0.55, 0.76, 0.92
+
+
+def em_of(word: OcrWord) -> float:
+    """The font size (pixels) the word's box says, by its letters' reach (above); 0 for a
+    word of punctuation only, whose box says nothing of its font."""
+    if not any(c.isalnum() for c in word.text):
+        return 0.0
+    top = max(
+        ACCENT if c in _ACCENTED_CAPITALS
+        else ASCENDER if c.isupper() or c.isdigit() or c in _TALL
+        else X_HEIGHT
+        for c in word.text
+    )  # fmt: skip
+    return word.height / (top + max(_DEEP.get(c, 0.0) for c in word.text))
+
+
+def _line_em(members: Sequence[OcrWord]) -> float:
+    """A line's font size (pixels): the median of its words' (`em_of`), 0 if none tells."""
+    ems = [em for em in map(em_of, members) if em]
+    return float(statistics.median(ems)) if ems else 0.0
+
+
+def _bold_lines(
+    ink: np.ndarray, lines: Sequence[Sequence[OcrWord]], ems: Sequence[float]
+) -> list[bool]:
     """Which lines (top to bottom) are set in bold (`_stroke_share`): clearly bold ones, and
     a line that goes on from a bold line right above it (the same left edge, no gap) and is
     nearly as bold (a wrapped heading's short last line measures a little thinner)."""
-    shares = [_stroke_share(ink, members) for members in lines]
+    shares = [_stroke_share(ink, members, em) for members, em in zip(lines, ems, strict=True)]
     bold = [share >= BOLD for share in shares]
     for i in range(1, len(lines)):
         above, line = lines[i - 1], lines[i]
         gap = min(w.top for w in line) - max(w.top + w.height for w in above)
-        height = statistics.median(w.height for w in line)
+        height = ems[i] or statistics.median(w.height for w in line)
         bold[i] = bold[i] or (
             bold[i - 1]
             and shares[i] >= BOLD * 0.8
@@ -824,11 +862,11 @@ def _bold_lines(ink: np.ndarray, lines: Sequence[Sequence[OcrWord]]) -> list[boo
     return bold
 
 
-def _stroke_share(ink: np.ndarray, members: Sequence[OcrWord]) -> float:
-    """How wide a line's strokes are for its height: twice the ink's area over its outline's
-    length, the median over its words, over the words' median height. Regular text measures
-    10-18 % at 150-300 dpi, bold 19-25 %; a line in between reads as regular (the layout
-    reader then joins it as text, never takes it for a heading)."""
+def _stroke_share(ink: np.ndarray, members: Sequence[OcrWord], em: float) -> float:
+    """How wide a line's strokes are for its font size: twice the ink's area over its
+    outline's length, the median over its words, over the line's em (`em_of`). Regular text
+    measures about 0.09-0.13 em at 150-300 dpi, bold 0.14 and more; a line in between reads as
+    regular (the layout reader then joins it as text, never takes it for a heading)."""
     import cv2
 
     widths = []
@@ -838,14 +876,7 @@ def _stroke_share(ink: np.ndarray, members: Sequence[OcrWord]) -> float:
         outline = sum(len(c) for c in outlines)
         if outline:
             widths.append(2 * int((crop > 0).sum()) / outline)
-    size = statistics.median(w.height for w in members)
-    return statistics.median(widths) / size if widths and size else 0.0
-
-
-def _line_height(lines: Iterable[Sequence[OcrWord]]) -> float:
-    """The page's usual line height (pixels): the median of its lines' median heights."""
-    heights = [statistics.median(w.height for w in members) for members in lines]
-    return float(statistics.median(heights)) if heights else 1.0
+    return statistics.median(widths) / em if widths and em else 0.0
 
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (pixels)

@@ -1,6 +1,6 @@
 """Make the scanned sample forms: filled forms printed, signed by pen and scanned.
 
-Run from the project root: `python tests/samples/scans/make_scans.py` (needs pdftoppm, and
+Run from the project root: `python tests/samples/scans/make_scans.py [NAME ...]` (needs pdftoppm, and
 tesseract with `dan` for the page texts of the batches; takes about half a minute). It is
 deterministic (seeded), so a re-run writes the same files.
 
@@ -149,6 +149,73 @@ SAMPLE_LIST = (
         200,
         True,
         (Form("foreign/hr-agreement-twocol-gs.pdf", (Page(-0.6, (-12, 16)),), seed=8),),
+    ),
+    # more foreign layouts, as their organisations print them (issue 15's "other forms")
+    Sample(
+        "company-preparation-300-gray",
+        300,
+        False,
+        (
+            Form(
+                "foreign/company-preparation-lo.pdf",
+                (Page(0.8, (9, -6)), Page(-1.2, (-4, 8)), Page(0.5, (6, 3))),
+                seed=12,
+            ),
+        ),
+    ),
+    Sample(
+        "colon-agreement-150-colour",
+        150,
+        True,
+        (Form("foreign/colon-agreement.pdf", (Page(-1.5, (7, 5)),), seed=13),),
+    ),
+    Sample(
+        "devplan-200-gray",
+        200,
+        False,
+        (Form("foreign/devplan.pdf", (Page(1.8, (-9, -4)),), seed=14),),
+    ),
+    Sample(
+        "inspiration-preparation-200-gray",
+        200,
+        False,
+        (
+            Form(
+                "foreign/inspiration-preparation-lo.pdf",
+                (Page(-0.7, (5, 6)), Page(1.1, (-6, 2))),
+                seed=15,
+            ),
+        ),
+    ),
+    Sample(
+        "labels-above-150-gray",
+        150,
+        False,
+        (Form("foreign/labels-above-gs.pdf", (Page(0.9, (4, -5)), Page(-1.3, (-3, 7))), seed=16),),
+    ),
+    Sample(
+        "ruled-preparation-300-colour",
+        300,
+        True,
+        (Form("foreign/ruled-preparation.pdf", (Page(-0.5, (12, 9)),), seed=17),),
+    ),
+    Sample(
+        "hr-preparation-twopage-200-gray",
+        200,
+        False,
+        (
+            Form(
+                "foreign/hr-preparation-twopage-lo.pdf",
+                (Page(1.3, (-8, 4)), Page(-0.9, (7, -5))),
+                seed=18,
+            ),
+        ),
+    ),
+    Sample(
+        "clinic-agreement-tabs-150-gray",
+        150,
+        False,
+        (Form("foreign/clinic-agreement-tabs-lo.pdf", (Page(-1.7, (6, 8)),), seed=19),),
     ),
     Sample(
         "agreement-batch-reversed-150-gray",
@@ -459,10 +526,13 @@ def make_sample(sample: Sample, work: Path) -> int:
     return pdf.stat().st_size
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    """Make every sample, or only those named on the command line."""
     total = 0
     with tempfile.TemporaryDirectory() as temporary:
         for sample in SAMPLE_LIST:
+            if names and sample.name not in names:
+                continue
             size = make_sample(sample, Path(temporary))
             total += size
             print(f"{sample.name}.pdf {size // 1024} KiB")
@@ -471,4 +541,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
