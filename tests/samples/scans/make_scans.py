@@ -1,8 +1,8 @@
 """Make the scanned sample forms: filled forms printed, signed by pen and scanned.
 
-Run from the project root: `python tests/samples/scans/make_scans.py [NAME ...]` (needs pdftoppm, and
-tesseract with `dan` for the page texts of the batches; takes about half a minute). It is
-deterministic (seeded), so a re-run writes the same files.
+Run from the project root: `python tests/samples/scans/make_scans.py [NAME ...]` (all samples,
+or those named; needs pdftoppm, and tesseract with `dan` for the page texts of the batches;
+takes about half a minute). It is deterministic (seeded), so a re-run writes the same files.
 
 Each sample starts from a filled PDF: formflow's own preparation or agreement form (rendered by
 formflow's renderer, filled with pypdf and flattened) or a foreign layout from
@@ -431,9 +431,7 @@ def image_pdf(images: list[np.ndarray], dpi: int) -> bytes:
     return out.getvalue()
 
 
-def make_form(
-    form: Form, sample: Sample, work: Path
-) -> tuple[list[np.ndarray], dict[str, object]]:
+def make_form(form: Form, sample: Sample, work: Path) -> tuple[list[np.ndarray], dict[str, object]]:
     """The scanned pages of one form and its description (pdf_page filled in later)."""
     own = not form.source.startswith("foreign/")
     pdf, expected, boxes = own_form(form) if own else foreign_form(form)
