@@ -844,22 +844,8 @@ def _line_em(members: Sequence[OcrWord]) -> float:
 def _bold_lines(
     ink: np.ndarray, lines: Sequence[Sequence[OcrWord]], ems: Sequence[float]
 ) -> list[bool]:
-    """Which lines (top to bottom) are set in bold (`_stroke_share`): clearly bold ones, and
-    a line that goes on from a bold line right above it (the same left edge, no gap) and is
-    nearly as bold (a wrapped heading's short last line measures a little thinner)."""
-    shares = [_stroke_share(ink, members, em) for members, em in zip(lines, ems, strict=True)]
-    bold = [share >= BOLD for share in shares]
-    for i in range(1, len(lines)):
-        above, line = lines[i - 1], lines[i]
-        gap = min(w.top for w in line) - max(w.top + w.height for w in above)
-        height = ems[i] or statistics.median(w.height for w in line)
-        bold[i] = bold[i] or (
-            bold[i - 1]
-            and shares[i] >= BOLD * 0.8
-            and abs(min(w.left for w in line) - min(w.left for w in above)) <= height
-            and gap < height
-        )
-    return bold
+    """Which lines (top to bottom) are set in bold (`_stroke_share`)."""
+    return [_stroke_share(ink, members, em) >= BOLD for members, em in zip(lines, ems, strict=True)]
 
 
 def _stroke_share(ink: np.ndarray, members: Sequence[OcrWord], em: float) -> float:
