@@ -74,8 +74,10 @@ FEW_WORDS = 8
 SENSIBLE = 60.0
 # Ink marks smaller than this (mm, both sides) are specks of dust or JPEG noise.
 SPECK_MM = 1.2
-# A line ending closer than this (pt) to its cell's right side may be clipped by the box.
+# A line ending closer than this (pt) to its cell's right side, and closer than it starts
+# from the left side (by CLIP_MARGIN), may be clipped by the box (`_clipped`).
 CLIP_PT = 5.0
+CLIP_MARGIN = 0.75
 # A line whose strokes are this wide for its font size (ems) is set in bold
 # (`_stroke_share`).
 BOLD = 0.14
@@ -759,10 +761,10 @@ def _cell_text(words: Sequence[Word], cell: Sequence[float], sizes: dict[Word, f
     the line above starts a new line whatever its width: a form's small printed label and the
     answer typed under it in the same box are never one wrapped sentence. A line that runs
     into the cell's right side may go on beyond what the box shows (a filler clips what
-    does not fit): its run is not read (UNCERTAIN)."""
+    does not fit, `_clipped`): its run is not read (UNCERTAIN)."""
     runs: list[list[Word]] = []
     lines = lines_of(words)
-    clipped = {id(line[-1]) for line in lines if cell[2] - line[-1].x1 < CLIP_PT}
+    clipped = {id(line[-1]) for line in lines if _clipped(line, cell)}
     for line in lines:
         size = sizes.get(line[0], 0.0)
         previous = sizes.get(runs[-1][0], 0.0) if runs else 0.0
@@ -774,6 +776,16 @@ def _cell_text(words: Sequence[Word], cell: Sequence[float], sizes: dict[Word, f
         cell_text(run, cell[0], cell[2]) + (UNCERTAIN if any(id(w) in clipped for w in run) else "")
         for run in runs
     )
+
+
+def _clipped(line: Sequence[Word], cell: Sequence[float]) -> bool:
+    """Whether a line may run on beyond its box: a filler writes a field's text a padding in
+    from its box's left side and clips it at the right side, so a clipped line ends closer to
+    the right side than it starts from the left. A line that ends at least as far from the
+    right side as it starts from the left fitted (a word processor's table wraps before its
+    cell's padding: "01.04.2025" snug in a narrow date column)."""
+    left, right = line[0].x0 - cell[0], cell[2] - line[-1].x1
+    return right < CLIP_PT and right < left - CLIP_MARGIN
 
 
 def layout_words(
