@@ -907,6 +907,7 @@ def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box
     for w in words:
         top, left = max(0, w.top - pad), max(0, w.left - pad)
         ink[top : w.top + w.height + pad, left : w.left + w.width + pad] = 0
+    _without_overhangs(ink, words, pad)
     per_mm = dpi / 25.4
     gap = max(1, round(MARK_GAP_MM * per_mm))
     joined = cv2.dilate(ink, np.ones((gap, gap), np.uint8))
@@ -922,6 +923,30 @@ def marks_of(grey: np.ndarray, words: Sequence[OcrWord], dpi: float) -> list[Box
         if width >= speck or height >= speck or _trailing(box, ends, per_mm):
             marks.append(_on_its_line(box, lines, per_mm))
     return marks
+
+
+def _without_overhangs(ink: np.ndarray, words: Sequence[OcrWord], pad: int) -> None:
+    """Erase from `ink` what is left of a word's own letters beyond its box: tesseract's box
+    may cut a round letter's overhang at a word's ends (the tail of the s in "hos"). Such a
+    rest touches the word's padded box and stays within a quarter of the word's height of
+    it; a full stop after the word stands apart from it and is kept (`_trailing`)."""
+    import cv2
+
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    for left, top, width, height, _area in stats[1:count]:
+        right, bottom = left + width, top + height
+        for w in words:
+            side = max(pad, w.height // 4)
+            touches = right == w.left - pad or left == w.left + w.width + pad
+            inside = (
+                w.left - pad - side <= left
+                and right <= w.left + w.width + pad + side
+                and w.top - pad <= top
+                and bottom <= w.top + w.height + pad
+            )
+            if touches and inside:
+                ink[top:bottom, left:right] = 0
+                break
 
 
 def _trailing(box: Box, ends: Sequence[tuple[int, int, int]], per_mm: float) -> bool:
