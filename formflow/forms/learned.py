@@ -496,15 +496,17 @@ def read_by_map(learned: LearnedMap, blocks: Sequence[Block]) -> dict[str, str |
     for key, place in learned.fields:
         if place.after:
             found = _after(blocks, place.after, learned.labels)
-        elif place.table is not None and tables.get(place.table) is not None:
-            table = tables[place.table]
-            found = None if UNCERTAIN in _raw(table, place) else _cell(table, place.row, place.cell)
+        elif place.table is not None and place.table in tables:
+            table = tables[place.table]  # `_cell` shows a cut label whole: look at it as read
+            found = (
+                UNCERTAIN
+                if UNCERTAIN in _raw(table, place)
+                else _cell(table, place.row, place.cell)
+            )
         else:
             found = None
         if found is not None:
             values[key] = None if UNCERTAIN in found else found
-        elif place.table is not None and place.table in tables:
-            values[key] = None  # its cell held an uncertain word
     return values
 
 
@@ -722,8 +724,8 @@ def _with_rect(place: Place, tables: Sequence[Table]) -> Place:
 def with_cell_rects(pdf: bytes, blocks: Sequence[Block], places: Sequence[Place]) -> list[Place]:
     """A DOCX blank's cell places with their page and rectangle in its PDF (`blank_as_pdf`):
     each of the DOCX's tables is found among the PDF's ruled tables by its shape and labels
-    (`_match_tables`, as a filled copy's are); a place whose table is not found there, or
-    is found more than once alike and not as often, keeps no rectangle (never guessed)."""
+    (`_match_tables`, as a filled copy's are); a place whose table is not found there for
+    certain keeps no rectangle (never guessed)."""
     import io
 
     import pdfplumber
