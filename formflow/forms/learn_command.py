@@ -2,7 +2,8 @@
 
 Shows the proposed mapping as a Danish table, asks about each uncertain place (or, with
 `--yes`, leaves it out and says so), and writes the learned definition into
-`forms.directory`.
+`forms.directory`, with the blank beside it as a PDF (`NAME.blank.pdf`; a DOCX blank as
+LibreOffice prints it): a scanned copy is registered to it, box by box.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from formflow.errors import FormflowError
 from formflow.forms.learned import (
     Place,
     Proposal,
+    blank_as_pdf,
     blank_blocks,
     find_places,
     learned_toml,
@@ -25,6 +27,7 @@ from formflow.forms.learned import (
     propose_widgets,
     title_and_kind,
     widget_places,
+    with_cell_rects,
     with_rects,
 )
 
@@ -47,23 +50,39 @@ def learn(blank: Path, name: str, kind: str | None, yes: bool, settings: Setting
     builtin = load_definition(kind, settings)
     heads = [c.label for c in builtin.categories]
     heads += [w for c in builtin.categories for w in vocabulary.category_words(c.key)]
+    printed = blank_as_pdf(data, fmt)
     fields = widget_places(data) if fmt == "pdf" else []
     if fields:  # a fillable PDF: its own fields are the places
         proposals = propose_widgets(data, fields, builtin, vocabulary)
     else:
         places = find_places(blocks, heads)
-        places = with_rects(blocks, places) if fmt == "pdf" else places
+        if fmt == "pdf":
+            places = with_rects(blocks, places)
+        elif printed is not None:
+            places = with_cell_rects(printed, blocks, places)
         proposals = propose(blocks, places, builtin, vocabulary)
     show(proposals, builtin)
     mapping = _decide(proposals, yes, builtin)
-    text = learned_toml(name, kind, title, blank.name, blocks, mapping, builtin)
+    kept = f"{name}.blank.pdf" if printed is not None else ""
+    text = learned_toml(name, kind, title, blank.name, blocks, mapping, builtin, kept)
     _check(text, name, settings)  # a file that would not load is never written
+    _write(target, text, printed)
+    load_definition(str(target), settings)  # proves it loads
+    if printed is None:
+        click.echo("LibreOffice kunne ikke lave skemaet om til PDF: scannede kopier læses kun")
+        click.echo("efter deres etiketter.")
+    return target
+
+
+def _write(target: Path, text: str, printed: bytes | None) -> None:
+    """The definition, and the blank's PDF beside it (first: the definition names it). Both
+    readable by all: a blank form and its map hold no one's data."""
     from formflow.fsutil import make_private_dirs, write_bytes
 
     make_private_dirs(target.parent)
+    if printed is not None:
+        write_bytes(target.with_name(f"{target.stem}.blank.pdf"), printed, mode=0o644)
     write_bytes(target, text.encode("utf-8"), mode=0o644)
-    load_definition(str(target), settings)  # proves it loads
-    return target
 
 
 def _check(text: str, name: str, settings: Settings) -> None:

@@ -36,10 +36,13 @@ if TYPE_CHECKING:
     from formflow.forms.definition import FormDefinition
     from formflow.read import FormEdition
     from formflow.read.vocabulary import Vocabulary
+    from formflow.scan.blank import BlankForm
 
 # A filled copy is the learned form when this share of the blank's labels is on it.
 _RECOGNISED = 0.9
+_WRAPPED_LINES = 3  # a title or heading printed on up to this many lines is still one label
 _CANDIDATES = 6
+_SOFFICE_SECONDS = 120  # LibreOffice's first start in a fresh profile takes a while
 _WORD = re.compile(r"\w+")
 
 
@@ -81,6 +84,9 @@ class LearnedMap:
     labels: tuple[str, ...]
     tables: tuple[tuple[tuple[str, ...], ...], ...]
     fields: tuple[tuple[str, Place], ...]
+    # The blank as a PDF, kept beside the definition (its file name; "": none kept, as by
+    # formflow before 2026-12): a scan of a copy is registered to it (`learned_blank_form`).
+    blank: str = ""
 
 
 # --- the blank's places ----------------------------------------------------------------------
@@ -284,9 +290,11 @@ def learned_toml(
     blocks: Sequence[Block],
     mapping: Sequence[tuple[str, Place]],
     builtin: FormDefinition,
+    blank: str = "",
 ) -> str:
     """The learned definition: an ordinary definition (field blocks, grouped by the built-in
-    form's sections) and the `[learned]` map."""
+    form's sections) and the `[learned]` map (`blank`: the file name of the blank's PDF kept
+    beside it, if any)."""
     lines = [
         f"# Lært af `formflow forms learn` fra {source}: {name}.",
         "# Hvert felt: kontraktnøgle, etiketten som på skemaet, og hvor svaret står",
@@ -298,6 +306,7 @@ def learned_toml(
         "",
         "[learned]",
         f"source = {_q(source)}",
+        *([f"blank = {_q(blank)}"] if blank else []),
         f"labels = {_array(_labels(blocks))}",
         "tables = [",
         *(
@@ -436,7 +445,11 @@ def parse_learned(data: Mapping[str, Any], name: str) -> LearnedMap | None:
         labels = tuple(str(label) for label in learned["labels"])
     except (KeyError, TypeError, ValueError) as error:
         raise DefinitionError(f"{name}: malformed [learned] map ({error!r})") from error
-    return LearnedMap(name, str(data["kind"]), str(data["title"]), labels, tables, fields)
+    blank = str(learned.get("blank", ""))
+    if blank and Path(blank).name != blank:
+        raise DefinitionError(f"{name}: the blank {blank!r} must be a file beside the definition")
+    kind, title = str(data["kind"]), str(data["title"])
+    return LearnedMap(name, kind, title, labels, tables, fields, blank)
 
 
 def _rect(values: Any) -> tuple[float, float, float, float]:
@@ -447,7 +460,7 @@ def _rect(values: Any) -> tuple[float, float, float, float]:
 def recognised(learned: LearnedMap, blocks: Sequence[Block]) -> bool:
     """The blocks are a copy of the learned blank: its title, and nearly all its headings
     and table labels, are there."""
-    texts = {compact(b.text) for b in blocks if isinstance(b, Para)}
+    texts = _para_texts(blocks)
     cells = {compact(c) for t in _tables(blocks) for row in t.rows for c in row if c}
     if compact(learned.title) not in texts:
         return False
@@ -458,21 +471,50 @@ def recognised(learned: LearnedMap, blocks: Sequence[Block]) -> bool:
     return present >= _RECOGNISED * len(wanted)
 
 
-def read_by_map(learned: LearnedMap, blocks: Sequence[Block]) -> dict[str, str]:
+def _para_texts(blocks: Sequence[Block]) -> set[str]:
+    """The paragraphs' texts (`compact`), each also joined with the next few: a scan's OCR
+    gives each printed line of a long heading or title as a paragraph of its own."""
+    texts: set[str] = set()
+    run: list[str] = []
+    for block in blocks:
+        if not isinstance(block, Para):
+            run = []
+            continue
+        run = [*run[-(_WRAPPED_LINES - 1) :], compact(block.text)]
+        texts.update("".join(run[i:]) for i in range(len(run)))
+    return texts
+
+
+def read_by_map(learned: LearnedMap, blocks: Sequence[Block]) -> dict[str, str | None]:
     """The answers the map finds in a filled copy's blocks. A place whose table is not found
-    (cut by a page break, changed) gives nothing: the key is left to the general readers."""
+    (cut by a page break, changed) gives nothing: the key is left to the general readers. An
+    answer holding a word read uncertainly (UNCERTAIN: a scan's word below the confidence
+    limit, ink no word explains, such as a drawn signature) is None: not found, never
+    guessed, and not left to the general readers either (its place is known)."""
     tables = _match_tables(learned.tables, _tables(blocks))
-    values: dict[str, str] = {}
+    values: dict[str, str | None] = {}
     for key, place in learned.fields:
         if place.after:
             found = _after(blocks, place.after, learned.labels)
-        elif place.table is not None and tables.get(place.table) is not None:
-            found = _cell(tables[place.table], place.row, place.cell)
+        elif place.table is not None and place.table in tables:
+            table = tables[place.table]  # `_cell` shows a cut label whole: look at it as read
+            found = (
+                UNCERTAIN
+                if UNCERTAIN in _raw(table, place)
+                else _cell(table, place.row, place.cell)
+            )
         else:
             found = None
         if found is not None:
-            values[key] = found
+            values[key] = None if UNCERTAIN in found else found
     return values
+
+
+def _raw(table: Table, place: Place) -> str:
+    """A cell's text as read, UNCERTAIN marks kept ("" outside the table)."""
+    rows = table.rows
+    inside = 0 <= place.row < len(rows) and 0 <= place.cell < len(rows[place.row])
+    return (rows[place.row][place.cell] or "") if inside else ""
 
 
 def _match_tables(
@@ -509,9 +551,9 @@ def _same_table(rows: tuple[tuple[str, ...], ...], table: Table) -> bool:
 
 def _after(blocks: Sequence[Block], heading: str, labels: Sequence[str]) -> str | None:
     """The paragraphs after `heading` up to the next heading, table or text of the blank;
-    None when the heading is not there (once) to anchor them."""
-    wanted = compact(heading)
-    at = [i for i, b in enumerate(blocks) if isinstance(b, Para) and compact(b.text) == wanted]
+    None when the heading is not there (once) to anchor them. A heading a scan's OCR gives
+    line by line (a paragraph each) anchors as well."""
+    at = _heading_ends(blocks, compact(heading))
     if len(at) != 1:
         return None
     known = {compact(label) for label in labels}
@@ -521,6 +563,23 @@ def _after(blocks: Sequence[Block], heading: str, labels: Sequence[str]) -> str 
             break
         parts.append(block.text)
     return "\n".join(parts)
+
+
+def _heading_ends(blocks: Sequence[Block], wanted: str) -> list[int]:
+    """Where a heading (`compact`) ends: the last of the up to `_WRAPPED_LINES` paragraphs in
+    a row that together say it."""
+    ends = []
+    for end in range(len(blocks)):
+        run = ""
+        for start in range(end, max(-1, end - _WRAPPED_LINES), -1):
+            block = blocks[start]
+            if not isinstance(block, Para):
+                break
+            run = compact(block.text) + run
+            if run == wanted:
+                ends.append(end)
+                break
+    return ends
 
 
 def learned_maps(settings: Settings) -> list[tuple[LearnedMap, Path]]:
@@ -581,7 +640,11 @@ def read_learned(
         )
         keys = {key for key, _ in learned.fields}
         values = {k: v for k, v in general.items() if k in keys}
-        values.update(read_by_map(learned, blocks))
+        for key, value in read_by_map(learned, blocks).items():
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = value
         values.update((placed or {}).get(learned.name, {}))
         year = meeting_year(values)
         edition = FormEdition(definition.kind, year, definition.name, frozenset(keys))
@@ -656,6 +719,84 @@ def _with_rect(place: Place, tables: Sequence[Table]) -> Place:
         return place
     page, (x0, top, x1, bottom) = box
     return replace(place, page=page, rect=(x0, top, x1, bottom))
+
+
+def with_cell_rects(pdf: bytes, blocks: Sequence[Block], places: Sequence[Place]) -> list[Place]:
+    """A DOCX blank's cell places with their page and rectangle in its PDF (`blank_as_pdf`):
+    each of the DOCX's tables is found among the PDF's ruled tables by its shape and labels
+    (`_match_tables`, as a filled copy's are); a place whose table is not found there for
+    certain keeps no rectangle (never guessed)."""
+    import io
+
+    import pdfplumber
+
+    from formflow.read.layout import joined_pages, page_blocks
+
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        printed = _tables(joined_pages([page_blocks(page) for page in opened.pages]))
+    shapes = tuple(tuple(tuple(c or "" for c in row) for row in t.rows) for t in _tables(blocks))
+    matched = _match_tables(shapes, printed)
+    return [_rect_in(place, matched) for place in places]
+
+
+def _rect_in(place: Place, matched: Mapping[int, Table]) -> Place:
+    """The place with its cell's page and rectangle in the matched table (its own number
+    kept: the map counts the DOCX's tables)."""
+    if place.table is None or place.table not in matched:
+        return place
+    found = _with_rect(replace(place, table=0), [matched[place.table]])
+    return replace(found, table=place.table)
+
+
+def blank_as_pdf(data: bytes, fmt: str) -> bytes | None:
+    """The blank as a PDF: a PDF as it is, a DOCX as LibreOffice prints it (`soffice
+    --headless --convert-to pdf`, its own profile, a time limit); None when LibreOffice is
+    missing or fails (the form is then read on a scan by its labels alone)."""
+    import subprocess
+    import tempfile
+
+    if fmt == "pdf":
+        return data
+    with tempfile.TemporaryDirectory(prefix="formflow-learn-") as temporary:
+        folder = Path(temporary)
+        (folder / "blank.docx").write_bytes(data)
+        profile = f"-env:UserInstallation=file://{folder}/profile"  # not the user's own
+        convert = ["--headless", "--convert-to", "pdf", "--outdir", str(folder)]
+        try:
+            subprocess.run(
+                ["soffice", profile, *convert, str(folder / "blank.docx")],
+                capture_output=True, timeout=_SOFFICE_SECONDS, check=True,
+            )  # fmt: skip
+            return (folder / "blank.pdf").read_bytes()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+
+def learned_blank_form(
+    name: str, settings: Settings, dpi: int, only: Iterable[int] | None = None
+) -> BlankForm | None:
+    """The blank kept beside learned form `name`, rasterised at `dpi` (`only` those pages,
+    from 0), with its places' rectangles as the boxes of their keys; None when the form was
+    learned without keeping its blank, or the file cannot be read or rendered."""
+    from pypdf.errors import PyPdfError
+
+    from formflow.errors import FormflowError
+    from formflow.scan.blank import learned_blank
+
+    for learned, path in learned_maps(settings):
+        if learned.name != name or not learned.blank:
+            continue
+        try:
+            pdf = (path.parent / learned.blank).read_bytes()
+            rects = {
+                key: (place.page, place.rect)
+                for key, place in learned.fields
+                if place.rect is not None and place.page > 0
+            }
+            return learned_blank(learned.kind, pdf, rects, dpi, None if only is None else set(only))
+        except (OSError, ValueError, PyPdfError, FormflowError):
+            return None  # as for a form learned without its blank: read by its labels
+    return None
 
 
 # --- a fillable PDF blank ----------------------------------------------------------------------

@@ -129,7 +129,7 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
         pages, per_page = [pages[i] for i in order], [per_page[i] for i in order]
         definition, edition, values = read_labelled(_joined(per_page), {}, settings)
     blocks = _joined(per_page)
-    form = registered_form(definition, edition.year, pages)
+    form = registered_form(definition, edition.year, pages, settings)
     values, disagreed, from_boxes = _with_boxes(values, definition, form, settings)
     # A value that is no value of its field (a date that is no date) was misread as likely
     # as mistyped: on a scan it is not read, never quoted back to the employee as written.
@@ -195,19 +195,31 @@ def page_text(page: ScanPage) -> str:
 
 
 def registered_form(
-    definition: FormDefinition, year: int | None, pages: Sequence[ScanPage]
+    definition: FormDefinition,
+    year: int | None,
+    pages: Sequence[ScanPage],
+    settings: Settings | None = None,
 ) -> tuple[BlankForm, dict[int, Any]] | None:
-    """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`) and
-    each of its pages' registration onto the scanned page that is it (None: no scanned page
-    registers onto it: another form's layout, a page too damaged, a page not scanned), or
-    None when there is no blank to register to."""
-    if year is None or not pages:
+    """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`; a
+    learned form's own blank, kept when it was learned) and each of its pages' registration
+    onto the scanned page that is it (None: no scanned page registers onto it: another
+    form's layout, a page too damaged, a page not scanned), or None when there is no blank
+    to register to."""
+    if not pages:
         return None
     from formflow.errors import FormflowError
-    from formflow.scan.blank import blank_form
+    from formflow.forms.learned import learned_blank_form
+    from formflow.scan.blank import blank_form, boxes_in_place
 
+    dpi, needed = round(pages[0].dpi), _blank_pages_needed(pages)
+    learned = learned_blank_form(definition.name, settings, dpi, needed) if settings else None
+    if learned is not None:  # its boxes only where its print is found in place
+        registered = _registrations(pages, learned.pages)
+        return boxes_in_place(learned, registered), registered
+    if year is None:
+        return None
     try:
-        blank = blank_form(definition, year, round(pages[0].dpi), _blank_pages_needed(pages))
+        blank = blank_form(definition, year, dpi, needed)
     except FormflowError:
         return None
     return blank, _registrations(pages, blank.pages)

@@ -3,7 +3,9 @@
 `field_boxes` reads the widget rectangles (PDF points) of a blank form rendered by formflow;
 `PixelBox.from_points` maps such a rectangle to the pixels of a page rendered at a given dpi;
 `blank_pages` rasterises the blank with pdftoppm at the scan's dpi (the I/O edge), and
-`blank_form` does all three for a form definition.
+`blank_form` does all three for a form definition. `learned_blank` does the same for the
+blank an organisation printed (`formflow forms learn` keeps it as a PDF), whose boxes are the
+learned places' rectangles.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -22,8 +25,12 @@ from pypdf import PdfReader
 from formflow.errors import FormflowError
 from formflow.forms.definition import FormDefinition
 
+if TYPE_CHECKING:
+    from formflow.scan.register import Registration
+
 POINTS_PER_INCH = 72
 RENDER_TIMEOUT = 120  # seconds for pdftoppm to rasterise a blank form
+FRAME = 3  # pixels around a box where its frame lies (`boxes_in_place`)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,59 @@ def blank_form(
 
     pdf = render_bytes(definition, year, {}, "pdf")
     return BlankForm(definition.kind, dpi, tuple(blank_pages(pdf, dpi, only)), field_boxes(pdf))
+
+
+def learned_blank(
+    kind: str,
+    blank_pdf: bytes,
+    rects: Mapping[str, tuple[int, tuple[float, float, float, float]]],
+    dpi: int,
+    only: Collection[int] | None = None,
+) -> BlankForm:
+    """An organisation's own blank (a learned form's PDF) rasterised at `dpi` (`only` those
+    pages, from 0), its boxes the learned places' rectangles: per key, the page (from 1) and
+    (x0, top, x1, bottom) in points from the page's top left, as pdfplumber gives them. A
+    place on a page the PDF lacks has no box."""
+    heights = [
+        float(page.mediabox.top) - float(page.mediabox.bottom)
+        for page in PdfReader(io.BytesIO(blank_pdf)).pages
+    ]
+    boxes = {
+        key: FieldBox(key, page - 1, (x0, heights[page - 1] - bottom, x1, heights[page - 1] - top),
+                      heights[page - 1])
+        for key, (page, (x0, top, x1, bottom)) in rects.items()
+        if 1 <= page <= len(heights)
+    }  # fmt: skip
+    return BlankForm(kind, dpi, tuple(blank_pages(blank_pdf, dpi, only)), boxes)
+
+
+def boxes_in_place(blank: BlankForm, registered: Mapping[int, Registration | None]) -> BlankForm:
+    """The blank with only the boxes whose own print (their frame, the rulings around a
+    cell) is found in place on the registered scan. A page registers as a whole, but a copy
+    typed into a DOCX form and printed reflows: a cell that grew pushes what follows down,
+    and the page may still register by its other print. A box whose frame is not where the
+    blank has it is not read there, nor judged for ink: not found, never guessed."""
+    from formflow.scan.register import CORE, MIN_QUALITY, ink_mask
+
+    masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    kept = {}
+    for key, box in blank.boxes.items():
+        registration, page = registered.get(box.page), blank.pages[box.page]
+        if registration is None or page is None:
+            continue
+        if box.page not in masks:
+            masks[box.page] = (ink_mask(page, CORE), ink_mask(registration.image))
+        printed, scanned = masks[box.page]
+        pixels = blank.pixels(key)
+        around = (
+            slice(max(0, pixels.y0 - FRAME), pixels.y1 + FRAME),
+            slice(max(0, pixels.x0 - FRAME), pixels.x1 + FRAME),
+        )
+        frame = printed[around]
+        total = int(np.count_nonzero(frame))
+        if total and np.count_nonzero(scanned[around][frame]) >= MIN_QUALITY * total:
+            kept[key] = box
+    return BlankForm(blank.kind, blank.dpi, blank.pages, kept)
 
 
 def field_boxes(blank_pdf: bytes) -> dict[str, FieldBox]:
