@@ -172,11 +172,6 @@ def test_no_typed_answer_on_the_clinics_scan_is_read_wrong() -> None:
 @pytest.mark.needs("tesseract")
 @pytest.mark.needs("soffice")
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="OCR's page reading (read/ocr.py _cell_text, the lead's) splits an answer wrapped in "
-    "a narrow cell into lines by their letters' height: 'Kursus i\\ntilbudsberegning'",
-)
 def test_no_typed_answer_on_seed_004s_scan_is_read_wrong() -> None:
     fields = checked(FIRMA).extraction.fields
     expected = sample(FIRMA)["expected"]
