@@ -823,7 +823,9 @@ def layout_words(
     out: list[Word] = []
     for members, em, bold in zip(lines, ems, _bold_lines(ink, lines, ems), strict=True):
         middle = statistics.median(w.top + w.height / 2 for w in members)
-        size = em if em > height * LARGER else height  # a larger line: a heading, as in a PDF
+        # a larger line is a heading, as in a PDF; a bold line keeps its own size too (a
+        # wrapped question set a little larger is spaced by it, and its lines join)
+        size = em if em > height * LARGER or (bold and em > height) else height
         top, bottom = (middle - size / 2) * scale, (middle + size / 2) * scale
         for w in members:
             text = w.text if w.confidence >= min_confidence else w.text + UNCERTAIN

@@ -152,8 +152,8 @@ SAMPLE_LIST = (
     ),
     # more foreign layouts, as their organisations print them (issue 15's "other forms")
     Sample(
-        "company-preparation-300-gray",
-        300,
+        "company-preparation-200-gray",
+        200,
         False,
         (
             Form(
