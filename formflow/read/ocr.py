@@ -870,8 +870,26 @@ def _line_em(members: Sequence[OcrWord]) -> float:
 def _bold_lines(
     ink: np.ndarray, lines: Sequence[Sequence[OcrWord]], ems: Sequence[float]
 ) -> list[bool]:
-    """Which lines (top to bottom) are set in bold (`_stroke_share`)."""
-    return [_stroke_share(ink, members, em) >= BOLD for members, em in zip(lines, ems, strict=True)]
+    """Which lines (top to bottom) are set in bold (`_stroke_share`): clearly bold ones, and
+    the last line of a wrapped bold line right above it (the same left edge, no gap, the
+    line above full: its first word did not fit there) that is nearly as bold (a short line
+    measures a little thinner). An answer under a short bold question stays regular."""
+    shares = [_stroke_share(ink, members, em) for members, em in zip(lines, ems, strict=True)]
+    bold = [share >= BOLD for share in shares]
+    right = max((w.left + w.width for members in lines for w in members), default=0)
+    for i in range(1, len(lines)):
+        above, line, em = lines[i - 1], lines[i], ems[i]
+        first = min(line, key=lambda w: w.left)
+        gap = min(w.top for w in line) - max(w.top + w.height for w in above)
+        full = max(w.left + w.width for w in above) + em * 0.3 + first.width > right
+        bold[i] = bold[i] or (
+            bold[i - 1]
+            and full
+            and shares[i] >= BOLD * 0.85
+            and abs(first.left - min(w.left for w in above)) <= em
+            and gap < em
+        )
+    return bold
 
 
 def _stroke_share(ink: np.ndarray, members: Sequence[OcrWord], em: float) -> float:
