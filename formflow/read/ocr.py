@@ -410,11 +410,19 @@ def looked_again(
     # the mark, one word where it lies, stands for them.
     unsure = [w for w in words if w.confidence < limit and not _inside_any(w, marks)]
     boxes = [(w.left, w.top, w.left + w.width - 1, w.top + w.height - 1) for w in unsure]
-    again = second_look(clean, [*boxes, *marks], settings)
+    # a full stop the reading left off a word is read again with its word ("fredagen.")
+    stopped = {i: _stopped_word(mark, confident, dpi) for i, mark in enumerate(marks)}
+    crops = [_joined_box(mark, stopped[i]) for i, mark in enumerate(marks)]
+    again = second_look(clean, [*boxes, *crops], settings)
     better: dict[int, OcrWord] = {}
     for word in again:
         index = word.line[2]
         if index >= len(unsure):
+            ended = stopped[index - len(unsure)]
+            if ended is not None and _ends_it(word, ended, limit):
+                confident.remove(ended)
+                word = OcrWord(word.text, word.confidence, word.left, word.top, word.width,
+                               word.height, ended.line)  # fmt: skip
             better[index] = word  # a mark: the second reading, sure or not
         elif word.confidence >= limit and word.text == unsure[index].text:
             # only a second reading that agrees: a lone word read two ways is not known
@@ -423,6 +431,31 @@ def looked_again(
                                     first.width, first.height, first.line)  # fmt: skip
     kept = [w for i, w in enumerate(unsure) if i not in better]
     return confident + kept + [better[i] for i in sorted(better)]
+
+
+def _stopped_word(mark: Box, words: Sequence[OcrWord], dpi: float) -> OcrWord | None:
+    """The word `mark` is the full stop of (`_trailing`), if any."""
+    return next(
+        (w for w in words if _trailing(mark, [(w.left + w.width, w.top, w.height)], dpi / 25.4)),
+        None,
+    )
+
+
+def _joined_box(mark: Box, word: OcrWord | None) -> Box:
+    """The mark's box, with its word's when it is that word's full stop."""
+    if word is None:
+        return mark
+    return (min(mark[0], word.left), min(mark[1], word.top), mark[2],
+            max(mark[3], word.top + word.height - 1))  # fmt: skip
+
+
+def _ends_it(reading: OcrWord, word: OcrWord, limit: float) -> bool:
+    """Whether the word read again with its mark is the word and a stop, confidently."""
+    return (
+        reading.confidence >= limit
+        and reading.text[:-1] == word.text
+        and reading.text[-1:] in ".,;:!?"
+    )
 
 
 def _inside_any(word: OcrWord, boxes: Sequence[Box]) -> bool:
