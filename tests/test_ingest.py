@@ -375,6 +375,28 @@ def test_recover_writes_a_held_scans_copy_as_the_uninterrupted_return_would(
     assert not path.exists() and ingestor.ledger.pending() == []
 
 
+def test_recover_leaves_a_copy_a_person_has_begun_to_fill_in(
+    settings: Settings, archive: FlakyArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The finish is not synced: after a power cut the return is redone, maybe after a person
+    opened the copy in til-afklaring and saved their work in it."""
+    path = drop(settings, "skema.pdf", form_bytes())
+
+    def killed(ledger: Ledger, entry: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(Ledger, "finish", killed)
+    with pytest.raises(Killed):
+        make_ingestor(settings, archive, scan_reader).ingest(path)
+    monkeypatch.undo()
+    copy = settings.inbox / "til-afklaring" / "skema-afskrift.pdf"
+    copy.write_bytes(copy.read_bytes() + b"% Stilling: udfyldt af HR\n")
+    worked_on = copy.read_bytes()
+
+    assert [o.action for o in make_ingestor(settings, archive, never_read).recover()] == ["held"]
+    assert copy.read_bytes() == worked_on
+
+
 # --- a worker's verdict, a new stage ---------------------------------------------------------
 
 
