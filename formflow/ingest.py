@@ -25,7 +25,8 @@ whose worker was killed over it (`Ingestor.reject`: it ran past the time limit o
 the reader). A bug in a reader or a rule holds the form for a person (never the daemon's end,
 never the employee's problem). The stages after intake are `Ingestor.STAGES`: a new one is
 one more line there. A scan OCR could not read whole is held with a pre-filled copy beside it
-(`formflow.transcribe`; a redo after a crash writes its explanation, not the copy).
+(`formflow.transcribe`; the ledger keeps the copy with the decision, so a redo after a crash
+writes the very copy the interrupted ingest would have).
 
 The ledger (`formflow.ledger`) makes acting crash-safe: a decision is written before anything
 moves, so an ingest interrupted at any point (kill -9, power cut) is finished by
@@ -631,7 +632,7 @@ class Ingestor:
             copy = self._copy_beside(folder, name, move.copy)
             notice = move.notice.replace(COPY_PLACEHOLDER, copy[0]) if copy else move.notice
             entry = self.ledger.begin(move.sha256, move.source, move.identity, move.action,
-                                      str(folder.path / name), notice)  # fmt: skip
+                                      str(folder.path / name), notice, copy=copy)  # fmt: skip
             try:
                 self._put_back(entry, folder, name, copy)
             except OSError:
@@ -668,12 +669,13 @@ class Ingestor:
         self, entry: Entry, folder: Folder, name: str, copy: tuple[str, bytes] | None = None
     ) -> None:
         """Explanation first (atomic), then the original (one rename): both or a redo. The
-        explanation, and a held scan's copy (written first; a redo after a crash writes the
-        explanation only), are as private as the form they go with."""
+        explanation, and a held scan's copy (written first, whole or not at all), are as
+        private as the form they go with. A redo writes the copy only where there is none: one
+        there is this copy, whole, and may already be a person's work on it."""
         source = Path(entry.source)
         moved = not same_file(source, entry.identity)
         form_mode = folder.mode_of(name) if moved else _mode_of(source)
-        if copy is not None:
+        if copy is not None and not folder.exists(copy[0]):
             folder.write(copy[0], copy[1], notice_mode(form_mode))
         folder.write(notice_name(name), entry.notice.encode("utf-8"), notice_mode(form_mode))
         if not moved:
@@ -705,7 +707,8 @@ class Ingestor:
                 # Someone put a file at our chosen name meanwhile, or the department's
                 # folder is no folder now: choose another.
                 there = folder.free_name(source.name)
-            self._put_back(entry, folder, there)
+            # a held scan's copy under the name its explanation gives (kept in the ledger)
+            self._put_back(entry, folder, there, self.ledger.copy_of(entry))
         self.ledger.finish(entry)
         log.info("%s %s sha256=%s (finished after a restart)", entry.action, name,
                  entry.sha256[:12] or "-")  # fmt: skip

@@ -35,6 +35,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from formflow.display import shown
+from formflow.reasons import reason_words
 
 if TYPE_CHECKING:
     from formflow.model import CheckResult, Problem
@@ -649,7 +650,8 @@ def table_cells(row: StatusRow, today: str) -> tuple[str, ...]:
 
 def row_notes(row: StatusRow) -> str:
     """What the table shows under a row: the follow-ups due or overdue and why a form was
-    handed back (its reason codes); "" for nothing (most rows)."""
+    handed back (its reason codes in Danish words, `formflow.reasons`); "" for nothing (most
+    rows)."""
     if row.preparation_reason is row.agreement_reason is None and not (
         row.followups_overdue or row.followups_due or row.colleague_inputs
     ):
@@ -664,7 +666,7 @@ def row_notes(row: StatusRow) -> str:
         ("aftaleskema", AGREEMENT_WORDS, row.agreement, row.agreement_reason),
     ):
         if codes is not None:  # the codes as the audit wrote them, comma-separated
-            notes.append(f"{form} {words[state]}: {', '.join(codes.split(',')) or '-'}")
+            notes.append(f"{form} {words[state]}: {reason_words(codes)}")
     return shown("; ".join(notes))  # the codes are formflow's, but read from the audit log
 
 

@@ -12,6 +12,7 @@ import errno
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -26,9 +27,10 @@ from formflow.errors import ArchiveError
 from formflow.ingest import Ingestor, Outcome, Read, ingest_safely, is_transient
 from formflow.intake import Identity, lstat_identity
 from formflow.ledger import Ledger
-from formflow.model import Extraction
+from formflow.model import Extraction, ScanReading
 from formflow.notices import RESUBMIT
 from formflow.read import unreadable
+from formflow.returns import Folder
 
 NOW = datetime(2026, 11, 23, 9, 30)
 
@@ -309,6 +311,92 @@ def test_recover_never_moves_a_new_file_under_the_old_name(
     assert path.read_bytes() == b"a new form with the same name"
 
 
+class Killed(BaseException):
+    """kill -9 at that very point: nothing after it runs (no except clause catches it)."""
+
+
+def scan_reader(data: bytes, name: str) -> Extraction:
+    """A scan whose answer OCR could not read: held for a person, with a pre-filled copy."""
+    read = fake_reader(data, name)
+    unread = ScanReading({"employee_name": 96.0}, unread=("employee_position",), pages=4)
+    return dataclasses.replace(read, reader="ocr", scan=unread)
+
+
+def held_folder(settings: Settings) -> dict[str, tuple[bytes, int]]:
+    """Every file in the held folder: its bytes and its permissions."""
+    folder = settings.inbox / "til-afklaring"
+    return {p.name: (p.read_bytes(), p.stat().st_mode & 0o777) for p in folder.iterdir()}
+
+
+# Where a held scan's return is killed: the n-th call of a method on the way.
+CRASHES = {
+    "before_the_copy": (Folder, "write", 1),
+    "before_the_explanation": (Folder, "write", 2),
+    "before_the_move": (Folder, "take", 1),
+    "before_the_finish": (Ledger, "finish", 1),
+}
+
+
+@pytest.mark.parametrize("crash", list(CRASHES))
+def test_recover_writes_a_held_scans_copy_as_the_uninterrupted_return_would(
+    settings: Settings, archive: FlakyArchive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    crash: str,
+) -> None:  # fmt: skip
+    calm = settings.replace(inbox=tmp_path / "calm" / "inbox", archive=tmp_path / "calm" / "arkiv")
+    calm.inbox.mkdir(parents=True)
+    calm_path = drop(calm, "skema.pdf", form_bytes())
+    os.chmod(calm_path, 0o640)
+    assert make_ingestor(calm, FlakyArchive(calm), scan_reader).ingest(calm_path).action == "held"
+    expected = held_folder(calm)
+    assert set(expected) == {"skema.pdf", "skema.pdf.txt", "skema-afskrift.pdf"}
+
+    path = drop(settings, "skema.pdf", form_bytes())
+    os.chmod(path, 0o640)
+    owner, method, nth = CRASHES[crash]
+    original, calls = getattr(owner, method), []
+
+    def killed_there(*args: Any, **kwargs: Any) -> Any:
+        calls.append(method)
+        if len(calls) == nth:
+            raise Killed
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, method, killed_there)
+    with pytest.raises(Killed):
+        make_ingestor(settings, archive, scan_reader).ingest(path)
+    monkeypatch.undo()
+    if crash == "before_the_copy":  # the case a recovery without the copy got wrong
+        assert path.exists() and held_folder(settings) == {}
+
+    ingestor = make_ingestor(settings, archive, never_read)  # a restarted daemon reads nothing
+    assert [o.action for o in ingestor.recover()] == ["held"]
+
+    assert held_folder(settings) == expected
+    assert not path.exists() and ingestor.ledger.pending() == []
+
+
+def test_recover_leaves_a_copy_a_person_has_begun_to_fill_in(
+    settings: Settings, archive: FlakyArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The finish is not synced: after a power cut the return is redone, maybe after a person
+    opened the copy in til-afklaring and saved their work in it."""
+    path = drop(settings, "skema.pdf", form_bytes())
+
+    def killed(ledger: Ledger, entry: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(Ledger, "finish", killed)
+    with pytest.raises(Killed):
+        make_ingestor(settings, archive, scan_reader).ingest(path)
+    monkeypatch.undo()
+    copy = settings.inbox / "til-afklaring" / "skema-afskrift.pdf"
+    copy.write_bytes(copy.read_bytes() + b"% Stilling: udfyldt af HR\n")
+    worked_on = copy.read_bytes()
+
+    assert [o.action for o in make_ingestor(settings, archive, never_read).recover()] == ["held"]
+    assert copy.read_bytes() == worked_on
+
+
 # --- a worker's verdict, a new stage ---------------------------------------------------------
 
 
@@ -377,6 +465,19 @@ def test_is_transient_follows_causes() -> None:
     assert is_transient(wrapped)
     assert not is_transient(ArchiveError("inconsistent"))
     assert not is_transient(OSError(errno.EACCES, "denied"))
+
+
+def test_the_ledger_keeps_a_held_scans_copy_until_its_entry_is_finished(tmp_path: Path) -> None:
+    path = tmp_path / "l" / "ledger.sqlite"
+    copy = ("skema-afskrift.pdf", b"%PDF-1.7 kopi")
+    held = Ledger(path).begin("ab", tmp_path / "x.pdf", Identity(1, 2, 3, 4), "held", copy=copy)
+    filed = Ledger(path).begin("cd", tmp_path / "y.pdf", Identity(1, 3, 3, 4), "filed")
+    again = Ledger(path)
+    assert (again.copy_of(held), again.copy_of(filed)) == (copy, None)
+    again.finish(held)
+    assert Ledger(path).copy_of(held) is None and Ledger(path).pending() == [filed]
+    sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    assert b"kopi" not in path.read_bytes()  # its bytes overwritten, not just freed
 
 
 def test_ledger_survives_reopening(tmp_path: Path) -> None:

@@ -184,3 +184,52 @@ def test_an_export_holds_a_scans_transcription_and_says_what_it_is(tmp_path: Pat
     assert kept == b"aftaleskema-2026-v1-afskrift.pdf"
     assert "Skemaerne (1 stk.)" in readme  # the transcription is no form of its own
     assert "afskrift af det scannede skema" in readme
+
+
+SCANS = Path(__file__).parent / "samples" / "scans"
+
+
+class Killed(BaseException):
+    """kill -9 at that very point: nothing after it runs."""
+
+
+@pytest.mark.needs("tesseract")
+@pytest.mark.slow
+def test_a_daemon_killed_before_the_copy_is_written_writes_it_at_its_restart(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formflow.returns import Folder
+    from formflow.watch import _reads_in_workers
+    from formflow.workers import build_ingestor
+
+    scan = (SCANS / "preparation-150-gray-handwritten.pdf").read_bytes()  # q_career by hand
+    (settings.inbox / "samtale.pdf").write_bytes(scan)
+    meant: list[bytes] = []
+
+    def killed_writing_the_copy(folder: Folder, name: str, data: bytes, mode: int) -> None:
+        meant.append(data)
+        raise Killed
+
+    monkeypatch.setattr(Folder, "write", killed_writing_the_copy)
+    with pytest.raises(Killed):
+        ingest_for_real(settings, settings.inbox / "samtale.pdf")
+    monkeypatch.undo()
+    assert (settings.inbox / "samtale.pdf").read_bytes() == scan  # killed before anything moved
+
+    daemon, close = build_ingestor(settings, _reads_in_workers)  # reads no file itself
+    try:
+        assert [o.action for o in daemon.recover()] == ["held"]
+    finally:
+        close()
+
+    folder = settings.inbox / "til-afklaring"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "samtale-afskrift.pdf", "samtale.pdf", "samtale.pdf.txt"
+    ]  # fmt: skip
+    copy = (folder / "samtale-afskrift.pdf").read_bytes()
+    assert copy == meant[0]  # the very copy the interrupted return was writing
+    assert transcribed_scan(copy) == hashlib.sha256(scan).hexdigest()
+    prefilled = read_data(copy, "copy.pdf", Settings())
+    assert prefilled.fields["employee_name"] == "Birthe Ærø Søndergård"
+    assert prefilled.fields["q_career"] == ""  # handwritten: for the person
+    assert "samtale-afskrift.pdf" in (folder / "samtale.pdf.txt").read_text()

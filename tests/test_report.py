@@ -161,7 +161,13 @@ def _whole(text: str, status: RoundStatus) -> None:
         assert any(state in line for line in lines), state
     for day in ("25.05.2026", "28.05.2026", "20.05.2026"):
         assert any(day in line for line in lines)
-    assert "signature_date_before_meeting" in text and "_employee" not in text
+    # why a form came back, in Danish words (issue 15: the codes were shown until then)
+    flat = " ".join(text.split())
+    assert "forberedelsesskema afvist: underskrift dateret før samtalen" in flat
+    assert "aftaleskema til afklaring: næste samtale ligger ikke efter denne, et krævet felt er " \
+        "tomt" in flat  # fmt: skip
+    assert "signature_date_before_meeting" not in text and "required_missing" not in text
+    assert "_employee" not in text
 
 
 def test_the_plain_table_fits_80_columns_without_cutting_dates_or_states() -> None:

@@ -488,6 +488,34 @@ def test_a_rejected_or_held_form_is_its_own_state_until_a_form_is_filed(archive:
     assert _status(archive)["105"]["preparation_reason"] is None
 
 
+def test_why_a_form_came_back_reads_danish_and_the_csv_keeps_the_codes(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Issue 15: the status table says why in Danish words; the codes stay for machines."""
+    import csv
+    import io
+
+    archive.audit("rejected", employee="105", year=YEAR, kind="preparation",
+                  codes="required_missing,date_invalid", sha256="a")  # fmt: skip
+    archive.audit("held", employee="105", year=YEAR, kind="agreement", codes="identity")
+    config = tmp_path / "formflow.toml"
+    config.write_text(f'archive = "{archive.root}"\n', encoding="utf-8")
+    run = CliRunner().invoke
+
+    table = run(cli, ["--config", str(config), "status", "--year", "2026"])
+    assert table.exit_code == 0, table.output
+    said = " ".join(table.output.split())  # a long note wraps at 80 columns
+    assert ("forberedelsesskema afvist: et krævet felt er tomt, ugyldig dato; aftaleskema til "
+            "afklaring: uklart, hvis skema det er") in said  # fmt: skip
+    assert not {"required_missing", "date_invalid", "identity"} & set(said.split())
+    excel = run(cli, ["--config", str(config), "status", "--year", "2026", "--csv"])
+    rows = list(csv.DictReader(io.StringIO(excel.stdout_bytes.decode("utf-8-sig")), delimiter=";"))
+    (erik,) = [row for row in rows if row["Medarbejdernr."] == "105"]
+    assert erik["Forberedelsesskema"] == "afvist"
+    assert erik["Forberedelsesskema, årsag"] == "required_missing,date_invalid"
+    assert (erik["Aftaleskema"], erik["Aftaleskema, årsag"]) == ("til afklaring", "identity")
+
+
 def test_the_ingest_records_a_returned_form_for_status(tmp_path: Path) -> None:
     """A form the ingest hands back names its year and kind in the audit: status shows it."""
     from formflow.ingest import Ingestor

@@ -319,7 +319,9 @@ def test_the_round_filters_by_leader_and_state_and_marks_overdue(app: Flask) -> 
     signed = client.get("/?tilstand=aftale-signed").get_data(as_text=True)
     assert 'href="/medarbejder/1001"' in signed and 'href="/medarbejder/1002"' not in signed
     rejected = client.get("/?tilstand=aftale-rejected").get_data(as_text=True)
-    assert 'href="/medarbejder/1003"' in rejected and "date_invalid" in rejected
+    assert 'href="/medarbejder/1003"' in rejected
+    # why it came back, in Danish words; the code is for machines (issue 15)
+    assert "Aftaleskema afvist: ugyldig dato" in rejected and "date_invalid" not in rejected
     # Anna's preparation form never came and its deadline has passed: overdue, in red
     anna = re.search(r'href="/medarbejder/1001">1001.*?</tr>', signed, re.S)
     assert anna and '<td class="overdue" data-label="Forberedelse">mangler</td>' in anna[0]
@@ -336,7 +338,7 @@ def test_without_a_roster_the_latest_form_names_the_leader(app: Flask, settings:
     assert lise.get("/medarbejder/1005").status_code == 404  # no roster, no form: nobody
     # HR's round has Carla's rejected agreement (no personnel folder: no link to one)
     hanne = log_in(app, "hanne").get("/?tilstand=aftale-rejected").get_data(as_text=True)
-    assert '<td class="who">1003</td>' in hanne and "date_invalid" in hanne
+    assert '<td class="who">1003</td>' in hanne and "Aftaleskema afvist: ugyldig dato" in hanne
     assert 'href="/medarbejder/1003"' not in hanne
     assert "1003" not in log_in(app, "lise").get("/").get_data(as_text=True)
 
@@ -740,7 +742,8 @@ def test_hr_sees_the_rejected_and_held_forms_with_their_reasons(
     page = log_in(app, "hanne").get("/koer").get_data(as_text=True)
     rejected_part, held_part = page.split("Til afklaring (")
     assert "Afviste skemaer (1)" in rejected_part and "aftaleskema-carla.pdf" in rejected_part
-    assert "1003" in rejected_part and "date_invalid" in rejected_part
+    assert "1003" in rejected_part and "date_invalid" in rejected_part  # for support
+    assert "<dt>Årsag</dt><dd>ugyldig dato</dd>" in rejected_part  # for HR (issue 15)
     assert "„30.02." in rejected_part and "findes ikke i kalenderen" in rejected_part
     assert held_part.startswith("1)") and "aftale-aase.pdf" in held_part and "4242" in held_part
     assert "falsk.pdf" not in page and "link.pdf" not in page

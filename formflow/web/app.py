@@ -45,6 +45,7 @@ from formflow.config import Settings
 from formflow.display import shown
 from formflow.errors import ArchiveError
 from formflow.ingest import Assigned
+from formflow.reasons import reason_words
 from formflow.web import access, pages, preview, queues, roundpage
 from formflow.web.sso import Refused, SingleSignOn
 from formflow.web.users import Users, UsersError, normal_login
@@ -534,6 +535,7 @@ def queues_page() -> str:
         ],
         moment=pages.moment,
         kinds=pages.KIND_TITLES,
+        reasons=reason_words,
         people=queues.people_to_pick(site.archive.roster(), site.archive.index.people())
         if found["held"]
         else [],

@@ -23,6 +23,7 @@ from formflow.charts import FiledWheel, wheels_across_years
 from formflow.config import Settings
 from formflow.display import shown
 from formflow.forms.definition import Competence
+from formflow.reasons import reason_words
 from formflow.rounds import (
     AGREEMENT_STATES,
     AGREEMENT_WORDS,
@@ -135,7 +136,7 @@ def round_lines(rows: Iterable[StatusRow], today: str) -> list[RoundLine]:
             row.preparation == "missing" and deadline is not None and deadline < today
         )
         reasons = [
-            f"{form} {words[state]}: {codes.replace(',', ', ') or '-'}"
+            f"{form} {words[state]}: {reason_words(codes)}"
             for form, words, state, codes in (
                 ("Forberedelsesskema", PREPARATION_WORDS, row.preparation, row.preparation_reason),
                 ("Aftaleskema", AGREEMENT_WORDS, row.agreement, row.agreement_reason),
