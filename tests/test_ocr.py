@@ -19,7 +19,16 @@ from formflow.forms.render import render_bytes
 from formflow.model import Extraction
 from formflow.read import read_data
 from formflow.read.labels import UNCERTAIN
-from formflow.read.ocr import OcrWord, ScanPage, layout_words, typographic
+from formflow.read.layout import Word
+from formflow.read.ocr import (
+    OcrWord,
+    ScanPage,
+    _cell_text,
+    _clipped,
+    em_of,
+    layout_words,
+    typographic,
+)
 
 DPI = 200
 PAGE_ONE = {  # what page 1 of the agreement holds, typed
@@ -157,6 +166,47 @@ def test_words_of_one_line_share_one_height_and_centre() -> None:
     page = ScanPage(np.full((400, 400), 255, np.uint8), DPI, words, 0, 0.0)
     first, second = layout_words(page, 80.0)
     assert (first.top, first.bottom) == (second.top, second.bottom)
+
+
+def test_a_words_font_size_is_told_by_its_letters_not_its_box() -> None:
+    """In one font at 200 dpi (an em of 31 px): a word of x-height letters, one with
+    ascenders, one with a descender, one with both and a parenthesis read as one size."""
+    words = [
+        OcrWord("mere", 96.0, 0, 0, 60, 17, (1, 1, 1)),
+        OcrWord("Lære", 96.0, 0, 0, 60, 24, (1, 1, 1)),
+        OcrWord("nye", 96.0, 0, 0, 60, 24, (1, 1, 1)),
+        OcrWord("lagerstyringssystem", 96.0, 0, 0, 250, 30, (1, 1, 1)),
+        OcrWord("målbare)", 96.0, 0, 0, 100, 30, (1, 1, 1)),
+    ]
+    sizes = [em_of(word) for word in words]
+    assert max(sizes) / min(sizes) < 1.1
+    assert em_of(OcrWord("..", 96.0, 0, 0, 10, 4, (1, 1, 1))) == 0.0
+
+
+def test_an_answer_wrapped_in_a_narrow_cell_is_one_line() -> None:
+    """ "Lære det nye" over "lagerstyringssystem": the boxes differ by a third in height, the
+    font does not; the second word did not fit, so the line wrapped."""
+    words = (
+        OcrWord("Lære", 96.0, 100, 100, 60, 24, (1, 1, 1)),
+        OcrWord("det", 96.0, 170, 100, 40, 24, (1, 1, 1)),
+        OcrWord("nye", 96.0, 220, 107, 45, 24, (1, 1, 1)),
+        OcrWord("lagerstyringssystem", 96.0, 100, 143, 280, 30, (1, 1, 2)),
+    )
+    page = ScanPage(np.full((400, 600), 255, np.uint8), DPI, words, 0, 0.0)
+    sizes: dict[Word, float] = {}
+    placed = layout_words(page, 80.0, sizes)
+    cell = (100 * 0.36 - 4, 90 * 0.36, 395 * 0.36, 190 * 0.36)  # points
+    assert _cell_text(placed, cell, sizes) == "Lære det nye lagerstyringssystem"
+
+
+def test_a_line_is_clipped_only_when_it_ends_closer_to_the_right_than_it_starts() -> None:
+    """A word processor's narrow date column ("01.04.2025" 2.9 pt from the left side, 3.6 pt
+    from the right) fitted; a filler's box clipped "Økonomisystemets" 2.3 pt from the right
+    side, having started 5.2 pt from the left."""
+    fitted = [Word("01.04.2025", 378.9, 440.4, 0, 10)]
+    assert not _clipped(fitted, (376.0, 0, 444.0, 20))
+    cut = [Word("Økonomisystemets", 105.2, 205.7, 0, 10)]
+    assert _clipped(cut, (100.0, 0, 208.0, 20))
 
 
 def test_dashes_and_double_quotes_are_written_one_way() -> None:
