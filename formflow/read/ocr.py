@@ -78,6 +78,9 @@ SPECK_MM = 1.2
 # from the left side (by CLIP_MARGIN), may be clipped by the box (`_clipped`).
 CLIP_PT = 5.0
 CLIP_MARGIN = 0.75
+# A word read with less confidence than this is read again, and is confident only when the
+# second reading agrees (`looked_again`).
+CONFIRM = 90.0
 # A line whose strokes are this wide for its font size (ems) is set in bold
 # (`_stroke_share`).
 BOLD = 0.14
@@ -398,9 +401,10 @@ def scan_page(image: Image, dpi: float, settings: Settings) -> ScanPage:
 def looked_again(
     grey: np.ndarray, clean: np.ndarray, words: list[OcrWord], dpi: float, settings: Settings
 ) -> list[OcrWord]:
-    """The page's words after a second look at what the first reading was unsure of (its
-    words below `ocr.min_confidence`) or passed over (ink no word explains): a word read
-    again the same way with confidence is confirmed, a mark read again becomes a word
+    """The page's words after a second look at what the first reading was not sure of (its
+    words below CONFIRM) or passed over (ink no word explains). A word is confident only
+    when read again the same way with confidence: one read two ways is not known, however
+    confident either reading ("Travit" at 83 for "Travlt"). A mark read again becomes a word
     (confident or not: it explains its ink either way). `clean` is the page `grey` without
     its rulings, as tesseract reads it."""
     limit = settings.ocr.min_confidence
@@ -408,29 +412,37 @@ def looked_again(
     marks = marks_of(grey, confident, dpi)
     # Unsure words inside a mark are the mark's junk (a drawn signature read as "hine eN"):
     # the mark, one word where it lies, stands for them.
-    unsure = [w for w in words if w.confidence < limit and not _inside_any(w, marks)]
-    boxes = [(w.left, w.top, w.left + w.width - 1, w.top + w.height - 1) for w in unsure]
+    checked = [w for w in words if w.confidence < CONFIRM and not _inside_any(w, marks)]
+    sure = [w for w in confident if w.confidence >= CONFIRM or _inside_any(w, marks)]
+    boxes = [(w.left, w.top, w.left + w.width - 1, w.top + w.height - 1) for w in checked]
     # a full stop the reading left off a word is read again with its word ("fredagen.")
-    stopped = {i: _stopped_word(mark, confident, dpi) for i, mark in enumerate(marks)}
+    stopped = {i: _stopped_word(mark, sure, dpi) for i, mark in enumerate(marks)}
     crops = [_joined_box(mark, stopped[i]) for i, mark in enumerate(marks)]
-    again = second_look(clean, [*boxes, *crops], settings)
-    better: dict[int, OcrWord] = {}
-    for word in again:
-        index = word.line[2]
-        if index >= len(unsure):
-            ended = stopped[index - len(unsure)]
-            if ended is not None and _ends_it(word, ended, limit):
-                confident.remove(ended)
-                word = OcrWord(word.text, word.confidence, word.left, word.top, word.width,
-                               word.height, ended.line)  # fmt: skip
-            better[index] = word  # a mark: the second reading, sure or not
-        elif word.confidence >= limit and word.text == unsure[index].text:
-            # only a second reading that agrees: a lone word read two ways is not known
-            first = unsure[index]
-            better[index] = OcrWord(word.text, word.confidence, first.left, first.top,
-                                    first.width, first.height, first.line)  # fmt: skip
-    kept = [w for i, w in enumerate(unsure) if i not in better]
-    return confident + kept + [better[i] for i in sorted(better)]
+    again = {w.line[2]: w for w in second_look(clean, [*boxes, *crops], settings)}
+    read = []
+    for i, ended in stopped.items():
+        word = again.get(len(checked) + i)
+        if word is None:
+            continue
+        if ended is not None and ended in sure and _ends_it(word, ended, limit):
+            sure.remove(ended)
+            word = OcrWord(word.text, word.confidence, word.left, word.top, word.width,
+                           word.height, ended.line)  # fmt: skip
+        read.append(word)  # a mark: the second reading, sure or not
+    return sure + [_confirmed(w, again.get(i), limit) for i, w in enumerate(checked)] + read
+
+
+def _confirmed(first: OcrWord, second: OcrWord | None, limit: float) -> OcrWord:
+    """A word read twice: as confident as the surer reading when both read the same text
+    and the second is confident, else unsure (0 when the first reading was confident)."""
+    if second is not None and second.text == first.text and second.confidence >= limit:
+        confidence = max(first.confidence, second.confidence)
+    else:
+        confidence = (
+            min(first.confidence, limit - 1) if first.confidence >= limit else first.confidence
+        )
+    return OcrWord(first.text, confidence, first.left, first.top, first.width, first.height,
+                   first.line)  # fmt: skip
 
 
 def _stopped_word(mark: Box, words: Sequence[OcrWord], dpi: float) -> OcrWord | None:
