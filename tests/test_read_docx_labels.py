@@ -75,6 +75,21 @@ def test_paragraph_labels_and_one_answer_sections() -> None:
     }
 
 
+def test_an_answer_made_of_the_forms_own_labels_is_not_found() -> None:
+    """A two-column table whose row rulings a scan lost: its label column is one cell,
+    "Navn" over the other labels; the labels under "Navn" are no name."""
+    from formflow.read.labels import read_answers
+
+    blocks = [
+        Table((("Navn\nMedarbejdernummer\nStilling", "Birthe Ærø\n4711\nBogholder"),)),
+        Para("Nærmeste leder: Åge Østergaard"),
+    ]
+    values, places = read_answers(load_definition("agreement"), blocks)
+    assert "employee_name" not in values
+    assert "employee_name" in places
+    assert values["leader_name"] == "Åge Østergaard"
+
+
 def test_entities_are_not_expanded(tmp_path: Path) -> None:
     import zipfile
 

@@ -474,6 +474,12 @@ class _Walker:
         if target is None:
             return
         self.last_role = target.row if target.type == "signature" else None
+        if self.holds_labels(value):
+            # the form's own print where an answer should be (a scanned table whose rulings
+            # were lost runs its labels together): the place is known, its answer is not
+            keys = (target.date.key, target.signature.key) if isinstance(target, Combined) else ()
+            self.found.places.update(keys or (target.key,))
+            return
         if isinstance(target, Combined):
             date, rest = split_dated(value)
             self.found.places.add(target.date.key)  # the box is the date's place too
@@ -483,6 +489,15 @@ class _Walker:
             return
         self.rows.claim(target.key)
         self.found.put(target.key, value)
+
+    def holds_labels(self, value: str) -> bool:
+        """Whether a line of `value` is one of the form's labels, questions or headings."""
+        labels = self.labels_here()
+        titles = {form for _, forms in self.headings for form in forms}
+        return any(
+            key in labels or key in self.questions or key in titles
+            for key in (label_key(line) for line in value.splitlines() if line.strip())
+        )
 
     # --- paragraphs
 
