@@ -64,3 +64,34 @@ def test_the_boxes_of_a_registered_scan_read_their_typed_answers() -> None:
     assert "employee_position" not in read  # an empty box is not read at all
     assert all(readings[key].confidence >= settings.ocr.min_confidence for key in PAGE_ONE
                if key in readings and UNCERTAIN not in readings[key].text)  # fmt: skip
+
+
+def test_the_boxes_with_ink_are_told_by_one_threshold_a_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from formflow.read import boxes as box_reader
+    from formflow.scan import ink
+    from formflow.scan.blank import BlankForm, FieldBox
+    from formflow.scan.register import Registration
+
+    blank_page = np.full((400, 300), 255, np.uint8)
+    blank_page[10:12, :] = 0  # the blank's print: a ruling
+    scan = blank_page.copy()
+    scan[60:70, 30:120] = 20  # typed in the name's box; the number's box is empty
+    page_height = 400 * 72 / 200  # points of a page of 400 pixels at 200 dpi
+    places = {"employee_name": (50, 80), "employee_number": (150, 180)}  # pixel rows
+    boxes = {
+        key: FieldBox(
+            key, 0, (7.2, page_height - y1 * 0.36, 72.0, page_height - y0 * 0.36), page_height
+        )
+        for key, (y0, y1) in places.items()
+    }
+    blank = BlankForm("agreement", 200, (blank_page,), boxes)
+    registration = Registration(np.eye(2, 3), scan, 1.0, "ecc")
+    measured, read = [], []
+    otsu = ink.ink_threshold
+    monkeypatch.setattr(ink, "ink_threshold", lambda image: measured.append(1) or otsu(image))
+    monkeypatch.setattr(box_reader, "_read_strip", lambda _, inked, *__: read.extend(inked) or {})
+    read_boxes(load_definition("agreement"), blank, {0: registration}, Settings())
+    assert [key for key, _ in read] == ["employee_name"]
+    assert len(measured) == 1

@@ -58,6 +58,7 @@ def read_boxes(
     settings: Settings,
 ) -> dict[str, BoxReading]:
     """Every text, date and status field with ink in its box, on the registered pages."""
+    from formflow.scan.ink import ink_threshold
     from formflow.scan.register import without_print
 
     readings: dict[str, BoxReading] = {}
@@ -73,8 +74,9 @@ def read_boxes(
             and blank.boxes[spec.key].page == page
         ]
         clean = without_print(registration.image, blank_page)
+        threshold = ink_threshold(clean)
         boxes = [(key, _inner(blank.pixels(key))) for key in keys]
-        inked = [(key, box) for key, box in boxes if _has_ink(clean, box)]
+        inked = [(key, box) for key, box in boxes if _has_ink(clean, box, threshold)]
         readings.update(_read_strip(clean, inked, blank.dpi, settings))
     return readings
 
@@ -85,10 +87,11 @@ def _inner(box: PixelBox) -> PixelBox:
     return PixelBox(box.x0 + INSET, box.y0 + INSET, box.x1 - INSET, box.y1 - INSET)
 
 
-def _has_ink(clean: np.ndarray, box: PixelBox) -> bool:
+def _has_ink(clean: np.ndarray, box: PixelBox, threshold: float) -> bool:
+    """Whether the box holds ink (`threshold`: the page's, `ink.ink_threshold`)."""
     from formflow.scan.ink import EMPTY_BELOW, ink_ratio
 
-    return ink_ratio(clean, box, margin=0) >= EMPTY_BELOW
+    return ink_ratio(clean, box, margin=0, threshold=threshold) >= EMPTY_BELOW
 
 
 def _read_strip(

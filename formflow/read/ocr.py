@@ -54,6 +54,8 @@ from formflow.read.layout import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     from PIL.Image import Image
 
@@ -111,6 +113,7 @@ class ScanPage:
 def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Extraction:
     """Read a scanned form (an image-only PDF, or an image file) by OCR (reader "ocr")."""
     from formflow.read import finish, read_labelled, unreadable
+    from formflow.scan.blank import blank_cache
 
     pages = [scan_page(image, dpi, settings) for image, dpi in page_images(data, is_pdf, settings)]
     if not any(page.words for page in pages):
@@ -123,7 +126,7 @@ def read_scan(data: bytes, file: str, settings: Settings, *, is_pdf: bool) -> Ex
         pages, per_page = [pages[i] for i in order], [per_page[i] for i in order]
         definition, edition, values = read_labelled(_joined(per_page), {}, settings)
     blocks = _joined(per_page)
-    form = registered_form(definition, edition.year, pages)
+    form = registered_form(definition, edition.year, pages, cache=blank_cache(settings.archive))
     values, disagreed, from_boxes = _with_boxes(values, definition, form, settings)
     # A value that is no value of its field (a date that is no date) was misread as likely
     # as mistyped: on a scan it is not read, never quoted back to the employee as written.
@@ -189,19 +192,23 @@ def page_text(page: ScanPage) -> str:
 
 
 def registered_form(
-    definition: FormDefinition, year: int | None, pages: Sequence[ScanPage]
+    definition: FormDefinition,
+    year: int | None,
+    pages: Sequence[ScanPage],
+    cache: Path | None = None,
 ) -> tuple[BlankForm, dict[int, Any]] | None:
-    """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`) and
-    each of its pages' registration onto the scanned page that is it (None: no scanned page
-    registers onto it: another form's layout, a page too damaged, a page not scanned), or
-    None when there is no blank to register to."""
+    """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`;
+    kept in `cache`) and each of its pages' registration onto the scanned page that is it
+    (None: no scanned page registers onto it: another form's layout, a page too damaged, a
+    page not scanned), or None when there is no blank to register to."""
     if year is None or not pages:
         return None
     from formflow.errors import FormflowError
     from formflow.scan.blank import blank_form
 
     try:
-        blank = blank_form(definition, year, round(pages[0].dpi), _blank_pages_needed(pages))
+        needed = _blank_pages_needed(pages)
+        blank = blank_form(definition, year, round(pages[0].dpi), needed, cache)
     except FormflowError:
         return None
     return blank, _registrations(pages, blank.pages)
