@@ -107,6 +107,19 @@ def test_a_damaged_kept_page_is_rasterised_again(
     assert len(kept.read_bytes()) > 200  # kept whole again
 
 
+def test_a_kept_pdf_cut_short_is_rendered_again(
+    agreement: FormDefinition, uncached: BlankForm, tmp_path: Path
+) -> None:
+    cache = tmp_path / "blanks"
+    blank_form(agreement, YEAR, DPI, {0}, cache)
+    (kept,) = cache.rglob("blank.pdf")
+    whole = kept.read_bytes()
+    kept.write_bytes(whole[: len(whole) // 2])
+    (kept.parent / f"{DPI}-1.png").unlink()
+    assert same(blank_form(agreement, YEAR, DPI, None, cache), uncached)
+    assert b"%%EOF" in kept.read_bytes()[-32:]  # kept whole again
+
+
 def test_a_cache_that_cannot_be_written_costs_time_only(
     agreement: FormDefinition, uncached: BlankForm, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

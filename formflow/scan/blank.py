@@ -111,7 +111,7 @@ def blank_form(
     in `cache` (`blank_cache`), and taken from there when it was made before."""
     kept = cache / _digest(definition, year) if cache is not None else None
     pdf = _kept(kept / "blank.pdf") if kept is not None else None
-    if pdf is None:
+    if pdf is None or b"%%EOF" not in pdf[-32:]:  # not kept, or cut short: made again
         from formflow.forms.render import render_bytes
 
         pdf = render_bytes(definition, year, {}, "pdf")
