@@ -137,3 +137,24 @@ def test_the_cache_lives_in_the_archives_work_folder_once_there_is_one(tmp_path:
     (tmp_path / ".formflow").mkdir()
     assert blank_cache(tmp_path) == tmp_path / ".formflow" / "cache" / "blanks"
     assert sorted(path.name for path in tmp_path.rglob("*")) == [".formflow"]
+
+
+@pytest.mark.slow
+@pytest.mark.needs("tesseract")
+def test_a_scan_read_in_an_installation_keeps_its_blank_and_reads_the_same_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_ocr import PAGE_ONE, page_image, scanned, scanned_page
+
+    from formflow.config import Settings
+    from formflow.read import read_data
+
+    (tmp_path / ".formflow").mkdir()
+    settings = Settings(archive=tmp_path)
+    scan = scanned(scanned_page(page_image(PAGE_ONE)))
+    first = read_data(scan, "scan.pdf", settings)
+    assert kept_files(tmp_path / ".formflow" / "cache" / "blanks") == ["200-1.png", "blank.pdf"]
+    refuse_rendering(monkeypatch)
+    again = read_data(scan, "scan.pdf", settings)
+    assert (again.fields, again.scan) == (first.fields, first.scan)
+    assert again.fields["employee_name"] == PAGE_ONE["employee_name"]
