@@ -9,11 +9,14 @@ import pytest
 
 from formflow.forms.library import load_definition
 from formflow.forms.render import render_bytes
+from formflow.scan import ink
 from formflow.scan.blank import FieldBox, PixelBox, field_boxes
 from formflow.scan.ink import (
     EMPTY_BELOW,
     SIGNED_FROM,
+    field_ink,
     ink_ratio,
+    ink_threshold,
     interior,
     judge_ink,
     signature_state,
@@ -94,3 +97,20 @@ def test_the_blank_forms_widgets_are_read_with_their_pages() -> None:
     assert boxes["employee_name"].page == 0
     x0, y0, x1, y1 = boxes["signature_employee"].rect
     assert x0 < x1 and y0 < y1 and boxes["signature_employee"].page_height == pytest.approx(841.89)
+
+
+def test_a_pages_threshold_is_measured_once_for_all_its_boxes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = page_with_a_framed_box()
+    cv2.line(page, (150, 240), (600, 250), 120, 3)  # a grey pen stroke in the box
+    threshold = ink_threshold(page)
+    assert ink_ratio(page, BOX, threshold=threshold) == ink_ratio(page, BOX) > SIGNED_FROM
+    assert ink_ratio(page, BOX, threshold=100) == 0.0  # the stroke is lighter than that
+    measured = []
+    monkeypatch.setattr(ink, "ink_threshold", lambda image: measured.append(1) or threshold)
+    inside = (BOX.x0 * 0.36, (600 - BOX.y1) * 0.36, BOX.x1 * 0.36, (600 - BOX.y0) * 0.36)
+    boxes = {key: FieldBox(key, 0, inside, 600 * 0.36) for key in ("one", "two", "three")}
+    ratios = field_ink([page], boxes, 200, boxes)  # 200 dpi: 0.36 points a pixel
+    assert set(ratios.values()) == {ink_ratio(page, BOX, threshold=threshold)}
+    assert len(measured) == 1

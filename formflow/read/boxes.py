@@ -3,8 +3,9 @@
 A scan registered to the blank form (`formflow.scan.register`) has every field's box at a
 known place. Each box with ink in it, once the blank's own print (its frame, its label) is
 whitened (`without_print`), holds only what was typed there: its crop is read by tesseract
-alone, all crops of a page in one run (each on its own line of a strip, `--psm 6`: one
-tesseract start a page, not one a box). The label reader on the whole page misses a few
+alone, all crops of the scan's registered pages in one run (each on its own line of a
+strip, `--psm 6`: one tesseract start a scan, not one a box or a page; each start loads the
+Danish model, 0.2-0.3 s). The label reader on the whole page misses a few
 answers a box reads at once (a date beside an empty signature box, a lone status digit, a
 line the sparse reading split); `merged` decides between the two: a box's reading counts
 only when confident, and a box and a label reading that disagree leave the value not found
@@ -58,9 +59,10 @@ def read_boxes(
     settings: Settings,
 ) -> dict[str, BoxReading]:
     """Every text, date and status field with ink in its box, on the registered pages."""
+    from formflow.scan.ink import ink_threshold
     from formflow.scan.register import without_print
 
-    readings: dict[str, BoxReading] = {}
+    crops: list[tuple[str, np.ndarray]] = []
     for page, registration in registered.items():
         blank_page = blank.pages[page]
         if registration is None or blank_page is None:
@@ -73,10 +75,11 @@ def read_boxes(
             and blank.boxes[spec.key].page == page
         ]
         clean = without_print(registration.image, blank_page)
+        threshold = ink_threshold(clean)
         boxes = [(key, _inner(blank.pixels(key))) for key in keys]
-        inked = [(key, box) for key, box in boxes if _has_ink(clean, box)]
-        readings.update(_read_strip(clean, inked, blank.dpi, settings))
-    return readings
+        crops += [(key, clean[b.y0 : b.y1, b.x0 : b.x1]) for key, b in boxes
+                  if _has_ink(clean, b, threshold)]  # fmt: skip
+    return _read_strip(crops, blank.dpi, settings)
 
 
 def _inner(box: PixelBox) -> PixelBox:
@@ -85,16 +88,18 @@ def _inner(box: PixelBox) -> PixelBox:
     return PixelBox(box.x0 + INSET, box.y0 + INSET, box.x1 - INSET, box.y1 - INSET)
 
 
-def _has_ink(clean: np.ndarray, box: PixelBox) -> bool:
+def _has_ink(clean: np.ndarray, box: PixelBox, threshold: float) -> bool:
+    """Whether the box holds ink (`threshold`: the page's, `ink.ink_threshold`)."""
     from formflow.scan.ink import EMPTY_BELOW, ink_ratio
 
-    return ink_ratio(clean, box, margin=0) >= EMPTY_BELOW
+    return ink_ratio(clean, box, margin=0, threshold=threshold) >= EMPTY_BELOW
 
 
 def _read_strip(
-    clean: np.ndarray, boxes: Sequence[tuple[str, PixelBox]], dpi: int, settings: Settings
+    boxes: Sequence[tuple[str, np.ndarray]], dpi: int, settings: Settings
 ) -> dict[str, BoxReading]:
-    """The boxes' crops read in one tesseract run, each on its own lines of a white strip."""
+    """The boxes' crops (of every page: one tesseract start a scan, its Danish model loaded
+    once) read in one tesseract run, each on its own lines of a white strip."""
     import cv2
 
     from formflow.read.ocr import STRIP_MARGIN, crops_strip, tesseract, typographic
@@ -102,7 +107,7 @@ def _read_strip(
     if not boxes:
         return {}
     factor = max(1.0, READ_DPI / dpi) if dpi < READ_DPI else 1.0
-    crops = [clean[b.y0 : b.y1, b.x0 : b.x1] for _, b in boxes]
+    crops = [crop for _, crop in boxes]
     if factor > 1.0:
         crops = [
             cv2.resize(c, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC) for c in crops

@@ -203,16 +203,16 @@ def registered_form(
     pages: Sequence[ScanPage],
     settings: Settings | None = None,
 ) -> tuple[BlankForm, dict[int, Any]] | None:
-    """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`; a
-    learned form's own blank, kept when it was learned) and each of its pages' registration
-    onto the scanned page that is it (None: no scanned page registers onto it: another
-    form's layout, a page too damaged, a page not scanned), or None when there is no blank
-    to register to."""
+    """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`,
+    kept in the archive's cache; a learned form's own blank, kept when it was learned) and
+    each of its pages' registration onto the scanned page that is it (None: no scanned page
+    registers onto it: another form's layout, a page too damaged, a page not scanned), or
+    None when there is no blank to register to."""
     if not pages:
         return None
     from formflow.errors import FormflowError
     from formflow.forms.learned import learned_blank_form
-    from formflow.scan.blank import blank_form, boxes_in_place
+    from formflow.scan.blank import blank_cache, blank_form, boxes_in_place
 
     dpi, needed = round(pages[0].dpi), _blank_pages_needed(pages)
     learned = learned_blank_form(definition.name, settings, dpi, needed) if settings else None
@@ -222,7 +222,8 @@ def registered_form(
     if year is None:
         return None
     try:
-        blank = blank_form(definition, year, dpi, needed)
+        cache = blank_cache(settings.archive) if settings else None
+        blank = blank_form(definition, year, dpi, needed, cache)
     except FormflowError:
         return None
     return blank, _registrations(pages, blank.pages)

@@ -6,11 +6,21 @@
 `blank_form` does all three for a form definition. `learned_blank` does the same for the
 blank an organisation printed (`formflow forms learn` keeps it as a PDF), whose boxes are the
 learned places' rectangles.
+
+Rendering the blank and rasterising a page cost about a second a scan (reportlab's import and
+layout, then pdftoppm), the same second for every scan of that form. With a cache folder
+(`blank_cache`: in the archive's private work folder) the blank PDF and each page as
+pdftoppm made it (losslessly: the very same pixels) are kept there, under a digest of
+everything they are made from: the definition, the year, the renderer's source files,
+reportlab's, pypdf's and poppler's versions. So a scan reads the same with or without the
+cache, which may be deleted at any time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
 import subprocess
 import tempfile
 from collections.abc import Collection, Mapping
@@ -24,6 +34,9 @@ from pypdf import PdfReader
 
 from formflow.errors import FormflowError
 from formflow.forms.definition import FormDefinition
+from formflow.fsutil import make_private_dirs, write_bytes
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from formflow.scan.register import Registration
@@ -31,6 +44,10 @@ if TYPE_CHECKING:
 POINTS_PER_INCH = 72
 RENDER_TIMEOUT = 120  # seconds for pdftoppm to rasterise a blank form
 FRAME = 3  # pixels around a box where its frame lies (`boxes_in_place`)
+CACHE = Path("cache") / "blanks"  # in the archive's work folder (`blank_cache`)
+PACKAGE = Path(__file__).resolve().parent.parent
+# What a blank's PDF is made from, besides its definition and year: its renderer's sources.
+RENDERER = ("forms/pdf.py", "forms/render.py", "forms/definition.py", "charts.py", "scan/blank.py")
 
 
 @dataclass(frozen=True)
@@ -90,14 +107,74 @@ class BlankForm:
 
 
 def blank_form(
-    definition: FormDefinition, year: int, dpi: int, only: Collection[int] | None = None
+    definition: FormDefinition,
+    year: int,
+    dpi: int,
+    only: Collection[int] | None = None,
+    cache: Path | None = None,
 ) -> BlankForm:
     """The blank form rendered by formflow's renderer, rasterised at `dpi` (`only` those
-    pages, from 0, if given: rasterising costs about a second a page), with its boxes."""
-    from formflow.forms.render import render_bytes
+    pages, from 0, if given: rasterising costs about a second a page), with its boxes; kept
+    in `cache` (`blank_cache`), and taken from there when it was made before."""
+    kept = cache / _digest(definition, year) if cache is not None else None
+    pdf = _kept(kept / "blank.pdf") if kept is not None else None
+    if pdf is None or b"%%EOF" not in pdf[-32:]:  # not kept, or cut short: made again
+        from formflow.forms.render import render_bytes
 
-    pdf = render_bytes(definition, year, {}, "pdf")
-    return BlankForm(definition.kind, dpi, tuple(blank_pages(pdf, dpi, only)), field_boxes(pdf))
+        pdf = render_bytes(definition, year, {}, "pdf")
+        if kept is not None:
+            _keep(kept / "blank.pdf", pdf)
+    pages = blank_pages(pdf, dpi, only, kept)
+    return BlankForm(definition.kind, dpi, tuple(pages), field_boxes(pdf))
+
+
+def blank_cache(archive: Path) -> Path | None:
+    """Where blank forms are kept: in the archive's private work folder (`.formflow`), once
+    formflow has worked in that archive; None (rendered each time) before, so that `formflow
+    check` outside an installation leaves no folder behind."""
+    from formflow.archive.layout import WORK_FOLDER
+
+    work = archive / WORK_FOLDER
+    return work / CACHE if work.is_dir() else None
+
+
+def _digest(definition: FormDefinition, year: int) -> str:
+    """A digest of what the blank PDF and its rasters are made from (see the module doc)."""
+    import pypdf
+    import reportlab
+
+    made_of = hashlib.sha256(f"{definition!r}\n{year}\n".encode())
+    for name in RENDERER:
+        made_of.update((PACKAGE / name).read_bytes())
+    made_of.update(f"reportlab {reportlab.Version}, pypdf {pypdf.__version__}".encode())
+    made_of.update(_poppler().encode())
+    return made_of.hexdigest()[:32]
+
+
+def _poppler() -> str:
+    """pdftoppm's version line ("" without pdftoppm: then nothing is rasterised anyway)."""
+    try:
+        done = subprocess.run(["pdftoppm", "-v"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stderr.split("\n", 1)[0]
+
+
+def _kept(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Keep `data` in the cache (0600 in 0700 folders, whole or not at all); a cache that
+    cannot be written (a full disk, a read-only archive) costs time, never the reading."""
+    try:
+        make_private_dirs(path.parent, sync=False)
+        write_bytes(path, data)
+    except OSError as error:
+        log.warning("cannot keep a blank form in %s: %s", path.parent, error.strerror)
 
 
 def learned_blank(
@@ -170,14 +247,46 @@ def field_boxes(blank_pdf: bytes) -> dict[str, FieldBox]:
 
 
 def blank_pages(
-    blank_pdf: bytes, dpi: int, only: Collection[int] | None = None
+    blank_pdf: bytes, dpi: int, only: Collection[int] | None = None, kept: Path | None = None
 ) -> list[np.ndarray | None]:
     """The blank form's pages rendered greyscale at `dpi` by pdftoppm (`only` those, from 0:
-    the others None)."""
+    the others None). With `kept` (a cache folder) a page rasterised before is read from
+    there, and a page rasterised now is kept there."""
     count = len(PdfReader(io.BytesIO(blank_pdf)).pages)
     wanted = set(range(count)) if only is None else {i for i in only if 0 <= i < count}
-    if not wanted:
-        return [None] * count
+    pages = {} if kept is None else {i: _kept_page(kept / f"{dpi}-{i + 1}.png") for i in wanted}
+    missing = {i for i in wanted if pages.get(i) is None}
+    if missing:
+        for index, png in _rasterised(blank_pdf, dpi, missing).items():
+            pages[index] = grey = _grey(png)
+            if kept is not None:  # as the grey image read (pdftoppm's has three channels)
+                _keep(kept / f"{dpi}-{index + 1}.png", _png(grey))
+    return [pages[i] if i in wanted else None for i in range(count)]
+
+
+def _kept_page(path: Path) -> np.ndarray | None:
+    """A page kept in the cache, or None (not kept, or damaged: rasterised again)."""
+    png = _kept(path)
+    try:
+        return None if png is None else _grey(png)
+    except (OSError, ValueError, SyntaxError):  # Pillow's errors for a damaged PNG
+        return None
+
+
+def _grey(png: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image.convert("L"))
+
+
+def _png(grey: np.ndarray) -> bytes:
+    """A grey page as a PNG: lossless, read back as the very same pixels."""
+    out = io.BytesIO()
+    Image.fromarray(grey).save(out, "PNG")
+    return out.getvalue()
+
+
+def _rasterised(blank_pdf: bytes, dpi: int, wanted: Collection[int]) -> dict[int, bytes]:
+    """The PNG pdftoppm makes of each `wanted` page (from 0), greyscale at `dpi`."""
     with tempfile.TemporaryDirectory(prefix="formflow-blank-") as temporary:
         folder = Path(temporary)
         (folder / "blank.pdf").write_bytes(blank_pdf)
@@ -207,7 +316,4 @@ def blank_pages(
         rendered = {
             int(path.stem.rsplit("-", 1)[1]) - 1: path for path in folder.glob("page-*.png")
         }
-        return [
-            np.asarray(Image.open(rendered[i]).convert("L")) if i in wanted else None
-            for i in range(count)
-        ]
+        return {i: rendered[i].read_bytes() for i in wanted}
