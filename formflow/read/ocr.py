@@ -78,6 +78,8 @@ SPECK_MM = 1.2
 # from the left side (by CLIP_MARGIN), may be clipped by the box (`_clipped`).
 CLIP_PT = 5.0
 CLIP_MARGIN = 0.75
+# A faint ruling line's pixels are darker than the paper beside them by this much (0-255).
+RULING_CONTRAST = 10
 # A word read with less confidence than this is read again, and is confident only when the
 # second reading agrees (`looked_again`).
 CONFIRM = 90.0
@@ -582,7 +584,8 @@ def find_rulings(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     long_across = cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, width // 25), 1))
     long_down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, height // 60)))
     thin = max(3, round(min(height, width) / 210))  # 1 mm: a ruling, not a shaded band's edge
-    across = _thin(cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_across), thin, axis=0)
+    across_ink = ink | _faint_lines(grey, min(height, width))
+    across = _thin(cv2.morphologyEx(across_ink, cv2.MORPH_OPEN, long_across), thin, axis=0)
     across = cv2.morphologyEx(
         across, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
     )
@@ -591,6 +594,19 @@ def find_rulings(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         down, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(1, gap // 4)))
     )
     return across, _cell_sides(down, across, tall=3 * gap)
+
+
+def _faint_lines(grey: np.ndarray, width: int) -> np.ndarray:
+    """Pixels darker (by RULING_CONTRAST) than the paper right above and below them (within
+    about half a millimetre): a faint grey horizontal ruling under a bold label, where the
+    adaptive threshold's mean over a wider block takes in the label's ink and loses the
+    line. Letters' own bars pass too, but they are short (the long opening drops them)."""
+    import cv2
+
+    reach = max(2, width // 700)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * reach + 1))
+    darker = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel)
+    return cv2.threshold(darker, RULING_CONTRAST, 255, cv2.THRESH_BINARY)[1]
 
 
 def _thin(runs: np.ndarray, most: int, axis: int) -> np.ndarray:

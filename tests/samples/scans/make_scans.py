@@ -150,6 +150,12 @@ SAMPLE_LIST = (
         True,
         (Form("foreign/hr-agreement-twocol-gs.pdf", (Page(-0.6, (-12, 16)),), seed=8),),
     ),
+    Sample(  # faint grey rulings under bold labels: the row lines must still be found
+        "hr-agreement-twocol-150-gray",
+        150,
+        False,
+        (Form("foreign/hr-agreement-twocol-gs.pdf", (Page(0.78, (16, -12)),), seed=258),),
+    ),
     # more foreign layouts, as their organisations print them (issue 15's "other forms")
     Sample(
         "company-preparation-200-gray",
