@@ -510,6 +510,16 @@ def read_by_map(learned: LearnedMap, blocks: Sequence[Block]) -> dict[str, str |
     return values
 
 
+def learned_places(name: str, blocks: Sequence[Block], settings: Settings) -> frozenset[str]:
+    """The keys whose place the map of the learned form `name` finds in `blocks`, answered
+    or not (empty for a form not learned): a scan's unsure answer there is known to be
+    unread, and its form waits for a person (`formflow.read.ocr.unread_places`)."""
+    for learned, _path in learned_maps(settings):
+        if learned.name == name:
+            return frozenset(read_by_map(learned, blocks))
+    return frozenset()
+
+
 def _raw(table: Table, place: Place) -> str:
     """A cell's text as read, UNCERTAIN marks kept ("" outside the table)."""
     rows = table.rows

@@ -38,7 +38,7 @@ from __future__ import annotations
 import io
 import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from formflow.config import Settings
@@ -422,12 +422,18 @@ def looked_again(
     stopped = {i: _stopped_word(mark, sure, dpi) for i, mark in enumerate(marks)}
     crops = [_joined_box(mark, stopped[i]) for i, mark in enumerate(marks)]
     again = {w.line[2]: w for w in second_look(clean, [*boxes, *crops], settings)}
+    junk = [w for w in words if w.confidence < limit and w not in checked]
     read = []
     for i, ended in stopped.items():
         word = again.get(len(checked) + i)
         if word is None:
             continue
-        if ended is not None and ended in sure and _ends_it(word, ended, limit):
+        if any(_inside_any(w, [marks[i]]) for w in junk) and word.confidence < CONFIRM:
+            # the first reading was unsure there too: one more reading is not sure enough
+            word = replace(word, confidence=min(word.confidence, limit - 1))
+        if ended is not None:
+            if ended not in sure or not _ends_it(word, ended, limit):
+                continue  # read otherwise ("stormimmet." for "storrummet" and a dot): unread
             sure.remove(ended)
             word = OcrWord(word.text, word.confidence, word.left, word.top, word.width,
                            word.height, ended.line)  # fmt: skip
@@ -437,8 +443,10 @@ def looked_again(
 
 def _confirmed(first: OcrWord, second: OcrWord | None, limit: float) -> OcrWord:
     """A word read twice: as confident as the surer reading when both read the same text
-    and the second is confident, else unsure (0 when the first reading was confident)."""
-    if second is not None and second.text == first.text and second.confidence >= limit:
+    and the second is confident (CONFIRM, when the first was unsure: "stormimmet." at 35
+    then 88 is no "storrummet."), else unsure."""
+    need = limit if first.confidence >= limit else CONFIRM
+    if second is not None and second.text == first.text and second.confidence >= need:
         confidence = max(first.confidence, second.confidence)
     else:
         confidence = (
@@ -865,15 +873,15 @@ def _clipped(line: Sequence[Word], cell: Sequence[float]) -> bool:
 def layout_words(
     page: ScanPage, min_confidence: float, sizes: dict[Word, float] | None = None
 ) -> list[Word]:
-    """Tesseract's words as the layout reader's, in points, all one em high (the page's usual
+    """Tesseract's words as the layout reader's, in points, one em high (the page's usual
     font size, `em_of`), centred on their line. A word's box depends on its letters
     (ascenders, descenders) and OCR knows no fonts, while the layout reader tells lines,
     wraps and headings apart by height and font: with one height, lines and wraps are told
-    by position alone, as in a PDF, and no line is a heading by its size (a scan's headings
-    are known by their text, as labels are, and by their bold strokes); each word's own
-    line's font size goes into `sizes`, for telling a label from the answer under it in one
-    box. A word below `min_confidence` carries UNCERTAIN: its letters still match a label, no
-    answer holds it."""
+    by position alone, as in a PDF. Only a line set a quarter larger (a heading, as in a
+    PDF) or a bold line set larger (a question, whose wrapped lines are spaced by its size)
+    keeps its own size. Each word's own line's font size goes into `sizes`, for telling a
+    label from the answer under it in one box. A word below `min_confidence` carries
+    UNCERTAIN: its letters still match a label, no answer holds it."""
     scale = POINTS / page.dpi
     grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
     for read in page.words:
@@ -885,8 +893,6 @@ def layout_words(
     out: list[Word] = []
     for members, em, bold in zip(lines, ems, _bold_lines(ink, lines, ems), strict=True):
         middle = statistics.median(w.top + w.height / 2 for w in members)
-        # a larger line is a heading, as in a PDF; a bold line keeps its own size too (a
-        # wrapped question set a little larger is spaced by it, and its lines join)
         size = em if em > height * LARGER or (bold and em > height) else height
         top, bottom = (middle - size / 2) * scale, (middle + size / 2) * scale
         for w in members:
@@ -1143,10 +1149,12 @@ def value_confidences(values: dict[str, str], words: Sequence[OcrWord]) -> dict[
 def unread_places(
     definition: Any, blocks: Sequence[Block], values: dict[str, str], settings: Settings
 ) -> tuple[str, ...]:
-    """The keys whose place the label reader found on the page but whose answer it could not
-    read (it held an unsure word, or ink no word explains)."""
+    """The keys whose place the label reader (or a learned form's map) found on the page
+    but whose answer it could not read (it held an unsure word, or ink no word explains)."""
+    from formflow.forms.learned import learned_places
     from formflow.read.labels import read_answers
     from formflow.read.vocabulary import vocabulary_for
 
     _, places = read_answers(definition, blocks, vocabulary_for(settings))
-    return tuple(sorted(key for key in places if key not in values))
+    known = places | learned_places(definition.name, blocks, settings)
+    return tuple(sorted(key for key in known if key not in values))
