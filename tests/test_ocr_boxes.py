@@ -37,15 +37,18 @@ def test_a_box_agreeing_with_the_label_reader_keeps_its_value() -> None:
     assert values == {"summary": "Vi talte om det"} and not disagreed
 
 
-def test_an_unsure_or_clipped_box_reading_counts_for_nothing() -> None:
+def test_an_unsure_or_clipped_box_reading_fills_nothing_and_leaves_its_box_unread() -> None:
+    """An unsure or clipped box reading never becomes a value; where the label reader has
+    none either, the box's ink is unread (the form waits for a person)."""
     boxes = {
         "employee_name": BoxReading("Birthe", 61.0),
         "leader_name": BoxReading("Åge Øster" + UNCERTAIN, 96.0),
         "employee_number": BoxReading("4717", 40.0),
     }
-    values, disagreed, taken = merged({"employee_number": "4711"}, boxes, LIMIT)
+    values, unread, taken = merged({"employee_number": "4711"}, boxes, LIMIT)
     assert values == {"employee_number": "4711"}
-    assert not disagreed and not taken
+    assert unread == {"employee_name", "leader_name"}
+    assert not taken
 
 
 @pytest.mark.needs("tesseract")
@@ -119,5 +122,6 @@ def test_the_boxes_of_every_page_are_read_in_one_tesseract_run(
     columns = ("text", "conf", "left", "top", "width", "height", "block_num", "par_num", "line_num")
     nothing: dict[str, list[object]] = {column: [] for column in columns}  # tesseract read nothing
     monkeypatch.setattr(ocr, "tesseract", lambda strip, *_: runs.append(strip) or nothing)
-    assert read_boxes(load_definition("agreement"), blank, registered, Settings()) == {}
+    readings = read_boxes(load_definition("agreement"), blank, registered, Settings())
+    assert set(readings.values()) <= {BoxReading(UNCERTAIN, 0.0)}  # ink, no word: unread
     assert len(runs) == 1

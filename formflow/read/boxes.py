@@ -130,7 +130,8 @@ def _read_strip(
             right = left + int(data["width"][i]) * scale
             word = Word(typographic(data["text"][i].strip()), left, right, top, bottom)
             found.setdefault(row, []).append((word, float(data["conf"][i])))
-    readings = {}
+    # a box with ink in which tesseract found no word holds something unread
+    readings = {key: BoxReading(UNCERTAIN, 0.0) for key, _ in boxes}
     for row, read in found.items():
         box_width = crops[row].shape[1] * scale
         words = [word for word, _ in read]
@@ -156,15 +157,18 @@ def merged(
 ) -> tuple[dict[str, str], set[str], dict[str, float]]:
     """The label reader's values with the boxes' readings: a confident box reading fills a
     value the label reader did not find, agrees with one it found, or, disagreeing, leaves
-    it not found. Returns the values, the keys left not found by a disagreement, and the
-    confidences of the values taken from boxes."""
+    it not found. A box with ink that neither reads (the box's reading unsure, no label
+    value) holds something unread. Returns the values, the keys left not found by a
+    disagreement or unread, and the confidences of the values taken from boxes."""
     out = dict(values)
     disagreed: set[str] = set()
     taken: dict[str, float] = {}
     for key, reading in boxes.items():
-        if reading.confidence < min_confidence or UNCERTAIN in reading.text:
-            continue
         label = values.get(key)
+        if reading.confidence < min_confidence or UNCERTAIN in reading.text:
+            if not label:
+                disagreed.add(key)
+            continue
         if label is None:
             out[key] = reading.text
             taken[key] = reading.confidence

@@ -284,8 +284,9 @@ def _with_boxes(
     settings: Settings,
 ) -> tuple[dict[str, str], set[str], dict[str, float]]:
     """The label reader's values with what the registered answer boxes read
-    (`formflow.read.boxes`): the values, the keys the two readings disagree on (not found),
-    and the confidences of the values read from boxes."""
+    (`formflow.read.boxes`): the values, the keys the two readings disagree on or neither
+    reads in a box with ink (not found, unread), and the confidences of the values read
+    from boxes."""
     if form is None:
         return values, set(), {}
     from formflow.read.boxes import merged, read_boxes
