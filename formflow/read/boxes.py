@@ -9,7 +9,7 @@ Danish model, 0.2-0.3 s). The label reader on the whole page misses a few
 answers a box reads at once (a date beside an empty signature box, a lone status digit, a
 line the sparse reading split); `merged` decides between the two: a box's reading counts
 only when confident, and a box and a label reading that disagree leave the value not found
-(never guessed).
+(never guessed); a box with ink that neither reads is unread (its form waits for a person).
 """
 
 from __future__ import annotations
