@@ -355,6 +355,7 @@ class _Walker:
         # labels_here() by section and plan row: asked for every paragraph and table.
         self.scopes: dict[tuple[int, int | None], dict[str, list[Target]]] = {}
         self.headings = [(section, label_forms(section.title)) for section in definition.sections]
+        self.titles = frozenset(form for _, forms in self.headings for form in forms)
         self.questions = {
             label_key(question.text): spec
             for block in definition.blocks(QuestionsBlock)
@@ -493,9 +494,8 @@ class _Walker:
     def holds_labels(self, value: str) -> bool:
         """Whether a line of `value` is one of the form's labels, questions or headings."""
         labels = self.labels_here()
-        titles = {form for _, forms in self.headings for form in forms}
         return any(
-            key in labels or key in self.questions or key in titles
+            key in labels or key in self.questions or key in self.titles
             for key in (label_key(line) for line in value.splitlines() if line.strip())
         )
 

@@ -203,7 +203,7 @@ def registered_form(
     definition: FormDefinition,
     year: int | None,
     pages: Sequence[ScanPage],
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> tuple[BlankForm, dict[int, Any]] | None:
     """The blank form (formflow's own renderer at the scan's resolution, `formflow.scan`,
     kept in the archive's cache; a learned form's own blank, kept when it was learned) and
@@ -217,15 +217,14 @@ def registered_form(
     from formflow.scan.blank import blank_cache, blank_form, boxes_in_place
 
     dpi, needed = round(pages[0].dpi), _blank_pages_needed(pages)
-    learned = learned_blank_form(definition.name, settings, dpi, needed) if settings else None
+    learned = learned_blank_form(definition.name, settings, dpi, needed)
     if learned is not None:  # its boxes only where its print is found in place
         registered = _registrations(pages, learned.pages)
         return boxes_in_place(learned, registered), registered
     if year is None:
         return None
     try:
-        cache = blank_cache(settings.archive) if settings else None
-        blank = blank_form(definition, year, dpi, needed, cache)
+        blank = blank_form(definition, year, dpi, needed, blank_cache(settings.archive))
     except FormflowError:
         return None
     return blank, _registrations(pages, blank.pages)
